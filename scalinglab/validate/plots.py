@@ -1,0 +1,29 @@
+"""Shared plotting style (matplotlib, headless Agg backend)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["new_figure", "plt", "slope_triangle"]
+
+
+def new_figure(ncols=1, nrows=1, width=5.0, height=3.8, **kw):
+    """A figure with ``nrows x ncols`` axes of the house style."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kw)
+    for ax in axes.flat:
+        ax.grid(True, which="major", alpha=0.3)
+    return fig, (axes[0, 0] if axes.size == 1 else axes)
+
+
+def slope_triangle(ax, x0, y0, slope, width_decades=0.5, label=None, color="k"):
+    """Draw a log-log slope triangle with its corner at (x0, y0)."""
+    import numpy as np
+
+    x1 = x0 * 10**width_decades
+    y1 = y0 * (x1 / x0) ** slope
+    ax.plot([x0, x1, x1, x0], [y0, y0, y1, y0], color=color, lw=1)
+    ax.text(x1 * 1.05, np.sqrt(y0 * y1), label if label is not None else f"{slope:.2f}", color=color, fontsize=8,
+            va="center")

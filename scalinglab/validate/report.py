@@ -1,0 +1,66 @@
+"""A report folder: ``report.md`` with tables and figures, and ``headline.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scalinglab.validate.results import _jsonable, environment_info
+
+__all__ = ["Report"]
+
+
+class Report:
+    """Collects Markdown, tables, figures and headline numbers, then writes them.
+
+    Parameters
+    ----------
+    folder : path
+        Output folder; figures go to ``folder/figures``.
+    title : str
+        Title of ``report.md``.
+    """
+
+    def __init__(self, folder, title="scalinglab report"):
+        self.folder = Path(folder)
+        self.figdir = self.folder / "figures"
+        self.figdir.mkdir(parents=True, exist_ok=True)
+        self.title = title
+        self._md = []
+        self.headline = {}
+        self.figures = []
+
+    def section(self, title):
+        self._md.append(f"\n## {title}\n")
+
+    def text(self, md):
+        self._md.append(md.rstrip() + "\n")
+
+    def table(self, header, rows, floatfmt="{:.4g}"):
+        def fmt(v):
+            return floatfmt.format(v) if isinstance(v, float) else str(v)
+
+        lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in rows]
+        self._md.append("\n".join(lines) + "\n")
+
+    def figure(self, fig, name, caption=""):
+        """Save a matplotlib figure as ``figures/NAME.png`` and link it."""
+        import matplotlib.pyplot as plt
+
+        path = self.figdir / f"{name}.png"
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        self.figures.append(str(path))
+        self._md.append(f"![{caption or name}](figures/{name}.png)\n\n*{caption}*\n")
+        return path
+
+    def add_headline(self, section, values):
+        self.headline.setdefault(section, {}).update(_jsonable(values))
+
+    def write(self):
+        md = f"# {self.title}\n" + "\n".join(self._md)
+        (self.folder / "report.md").write_text(md)
+        out = {"headline": self.headline, "figures": self.figures, "environment": environment_info()}
+        (self.folder / "headline.json").write_text(json.dumps(out, indent=2))
+        return self.folder / "report.md"

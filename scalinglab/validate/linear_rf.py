@@ -32,6 +32,8 @@ def _residual_projection(lam, R):
     """``(1/S) tr[(I - Q) C]`` with ``Q`` the orthogonal projection onto
     ``range(C^1/2 R^T)``: the loss of the best student spanned by ``R``."""
     S = lam.size
+    if R.shape[0] >= S:  # a Gaussian R of n >= S rows spans everything (almost surely)
+        return 0.0
     A = np.sqrt(lam)[:, None] * R.T  # S x n
     # tr(Q C) = tr((A^T A)^+ A^T C A), stable through an SVD of A
     U, s, _ = np.linalg.svd(A, full_matrices=False)
@@ -40,7 +42,7 @@ def _residual_projection(lam, R):
     return float((lam.sum() - np.einsum("ij,i,ij->", U, lam, U)) / S)
 
 
-def rf_loss_one_draw(lam, D, P, rng):
+def rf_loss_one_draw(lam, D, P, rng, paired=False):
     """Teacher-averaged population loss for one draw of data and projection.
 
     Parameters
@@ -50,19 +52,25 @@ def rf_loss_one_draw(lam, D, P, rng):
     D, P : int or float
         Samples and student features; ``math.inf`` for the limits.
     rng : numpy.random.Generator
+    paired : bool
+        Also return ``L(inf, P)`` for the same projection ``W`` and
+        ``L(D, inf)`` for the same data ``Z`` (paired differences isolate the
+        variance-limited term with little noise).
 
     Returns
     -------
-    float
+    float, or (float, float, float) when ``paired``
     """
     lam = np.asarray(lam, dtype=float)
     S = lam.size
-    if math.isinf(D) and math.isinf(P):
-        return 0.0
-    if math.isinf(D):
-        return _residual_projection(lam, rng.standard_normal((int(P), S)))
-    if math.isinf(P):
-        return _residual_projection(lam, rng.standard_normal((int(D), S)))
+    if math.isinf(D) or math.isinf(P):
+        if math.isinf(D) and math.isinf(P):
+            val = 0.0
+        else:
+            val = _residual_projection(lam, rng.standard_normal((int(P if math.isinf(D) else D), S)))
+        if not paired:
+            return val
+        return (val, val if math.isinf(D) else 0.0, val if math.isinf(P) else 0.0)
     D, P = int(D), int(P)
     sq = np.sqrt(lam)
     W = rng.standard_normal((P, S))
@@ -71,10 +79,20 @@ def rf_loss_one_draw(lam, D, P, rng):
     B = sq[:, None] * Z.T  # S x D
     M = Z @ A  # D x P: student features on the data, Z C^1/2 W^T
     Mp = np.linalg.pinv(M)  # P x D
-    # ||C^1/2 - A Mp B^T||^2 = tr C - 2 tr(Mp B^T C^1/2 A) + tr(A^T A Mp B^T B Mp^T)
-    cross = float(np.sum(Mp * ((B.T * sq) @ A).T))
-    quad = float(np.sum(((A.T @ A) @ Mp @ (B.T @ B)) * Mp))
-    return float((lam.sum() - 2 * cross + quad) / S)
+    # ||C^1/2 - A Mp B^T||^2 = tr C - 2 tr(C^1/2 A Mp B^T) + ||A Mp B^T||^2,
+    # contracted along the smaller of D, P
+    if P <= D:
+        Y = Mp @ B.T  # P x S
+        cross = float(np.sum(Y * (sq[:, None] * A).T))
+        quad = float(np.sum((A.T @ A) * (Y @ Y.T)))
+    else:
+        X = A @ Mp  # S x D
+        cross = float(np.sum((sq[:, None] * X) * B))
+        quad = float(np.sum((X.T @ X) * (B.T @ B)))
+    val = float((lam.sum() - 2 * cross + quad) / S)
+    if not paired:
+        return val
+    return val, _residual_projection(lam, W), _residual_projection(lam, Z)
 
 
 def simulate_linear_rf(lam, D, P, n_draws=8, seed=0):

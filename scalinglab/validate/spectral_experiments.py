@@ -37,7 +37,7 @@ from scalinglab.validate.results import read_rows
 from scalinglab.validate.sweep import grid, run_sweep
 
 __all__ = ["RF_REGIMES", "rf_regime_point", "rf_draw_cell", "rf_cells", "analyse_rf", "run_rf_regimes",
-           "gram_id_cell", "demo_section"]
+           "gram_id_cell", "run_gram_id", "demo_section"]
 
 #: regime name -> (which of D, P varies, what is held, measured quantity)
 RF_REGIMES = {
@@ -197,15 +197,14 @@ def gram_id_cell(d, n, seed, window_lo=5, window_hi=None):
             "twonn": twonn(X).dimension, "levina_bickel": levina_bickel(X).dimension}
 
 
-@reproducer("spectral-gram-id", "Laplace-kernel Gram spectra (alpha_K vs 1/d) and intrinsic dimension "
-                                "(TwoNN, Levina-Bickel) on d-tori")
-def _reproduce_gram_id(out, *, quick, device, replot, seeds):
+def run_gram_id(out, quick=True, seeds=None, replot=False, executor=None):
+    """Run (or resume) the Gram-spectrum / intrinsic-dimension sweep; figure from the CSV."""
     out = Path(out)
     n = 1200 if quick else 4000
     nseeds = seeds or (2 if quick else 5)
     if not replot:
         cells = grid(d=[1, 2, 3, 4, 6, 8], n=[n], seed=range(nseeds))
-        run_sweep(cells, gram_id_cell, out, key_fields=("d", "n", "seed"),
+        run_sweep(cells, gram_id_cell, out, key_fields=("d", "n", "seed"), executor=executor,
                   params={"kernel": "laplace (median bandwidth)", "manifold": "flat torus in R^2d",
                           "window": "ranks 5..n/20"}, device="cpu", desc="gram/id")
     rows = read_rows(out / "results.csv")
@@ -233,8 +232,15 @@ def _reproduce_gram_id(out, *, quick, device, replot, seeds):
     (out / "figures").mkdir(exist_ok=True)
     fig.savefig(out / "figures" / "gram_id.png", dpi=120)
     plt.close(fig)
+    (out / "summary.json").write_text(json.dumps({str(k): v for k, v in summ.items()}, indent=2))
     return {f"d={d}": f"alpha_K {s['alpha_K']:.3f} (1/d = {1 / d:.3f}); TwoNN {s['twonn']:.2f}; "
                       f"LB {s['levina_bickel']:.2f}" for d, s in summ.items()}
+
+
+@reproducer("spectral-gram-id", "Laplace-kernel Gram spectra (alpha_K vs 1/d) and intrinsic dimension "
+                                "(TwoNN, Levina-Bickel) on d-tori")
+def _reproduce_gram_id(out, *, quick, device, replot, seeds):
+    return run_gram_id(out, quick=quick, seeds=seeds, replot=replot)
 
 
 # --------------------------------------------------------------------------- demo

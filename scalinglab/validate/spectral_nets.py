@@ -27,7 +27,7 @@ from scalinglab.validate.reproduce import reproducer
 from scalinglab.validate.results import read_rows
 from scalinglab.validate.sweep import grid, run_sweep
 
-__all__ = ["teacher_student_cell", "net_cells", "analyse_nets", "resolve_device"]
+__all__ = ["teacher_student_cell", "net_cells", "analyse_nets", "resolve_device", "run_teacher_student"]
 
 
 def resolve_device(device):
@@ -169,16 +169,15 @@ def _plot(summary, path):
     plt.close(fig)
 
 
-@reproducer("spectral-teacher-student", "torch teacher-student networks on d-dim inputs (d=2..8): fitted alpha_D "
-                                        "vs 4/d (Bahri et al. 2021)")
-def _reproduce_nets(out, *, quick, device, replot, seeds):
+def run_teacher_student(out, quick=True, device="auto", seeds=None, replot=False, executor=None):
+    """Run (or resume) the teacher-student sweep; figure and summary from the CSV."""
     out = Path(out)
     dev = resolve_device(device)
     if not replot:
         cells, params = net_cells(quick=quick, seeds=seeds)
         cells = [dict(c, device=dev) for c in cells]
         run_sweep(cells, teacher_student_cell, out, key_fields=("d", "D", "seed", "width", "depth", "steps", "lr"),
-                  params=params, device=dev, desc="teacher-student")
+                  params=params, device=dev, desc="teacher-student", executor=executor)
     rows = read_rows(out / "results.csv")
     if not rows:
         raise ValueError(f"no results in {out} to plot")
@@ -188,3 +187,9 @@ def _reproduce_nets(out, *, quick, device, replot, seeds):
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return {f"d={d}": f"alpha_D {s['alpha_D']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}] vs 4/d = {s['four_over_d']:.3f}"
             for d, s in summary.items()}
+
+
+@reproducer("spectral-teacher-student", "torch teacher-student networks on d-dim inputs (d=2..8): fitted alpha_D "
+                                        "vs 4/d (Bahri et al. 2021)")
+def _reproduce_nets(out, *, quick, device, replot, seeds):
+    return run_teacher_student(out, quick=quick, device=device, seeds=seeds, replot=replot)

@@ -1,0 +1,102 @@
+"""Spectral experiments, demo section and CLI (small and quick)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from scalinglab.cli import main
+from scalinglab.validate import reproduce
+from scalinglab.validate.report import Report
+from scalinglab.validate.results import read_rows
+from scalinglab.validate.spectral_experiments import analyse_rf, demo_section, rf_draw_cell, run_rf_regimes
+
+
+def test_rf_regimes_small_sweep_resumes_and_replots(tmp_path, monkeypatch):
+    import scalinglab.validate.spectral_experiments as se
+
+    def small_cells(quick=True, alpha_K=0.5, n_draws=None, seeds=None):
+        cells = []
+        for regime, xs in [("variance_D", [160, 320, 640]), ("variance_P", [160, 320, 640]),
+                           ("resolution_D", [10, 20, 40]), ("resolution_P", [10, 20, 40])]:
+            cells += [dict(regime=regime, alpha_K=alpha_K, S=300, fixed=20, x=x, draw=k) for x in xs for k in range(3)]
+        return cells, {"S": 300}
+
+    monkeypatch.setattr(se, "rf_cells", small_cells)
+    s = run_rf_regimes(tmp_path, quick=True)
+    assert set(s) == {"variance_D", "variance_P", "resolution_D", "resolution_P"}
+    for k, v in s.items():
+        # pipeline check (accuracy is tested in test_spectral_theory with more draws)
+        assert v["max_rel_dev"] < 0.2, (k, v)
+        assert abs(v["exponent"] - v["theory_exponent_in_window"]) < 0.2, (k, v)
+    n = len(read_rows(tmp_path / "results.csv"))
+    assert n == 36
+    run_rf_regimes(tmp_path, quick=True)  # resume: nothing new
+    assert len(read_rows(tmp_path / "results.csv")) == n
+    s2 = run_rf_regimes(tmp_path, replot=True)
+    assert s2["variance_D"]["exponent"] == pytest.approx(s["variance_D"]["exponent"])
+    assert (tmp_path / "figures" / "rf_regimes.png").exists()
+    assert json.loads((tmp_path / "manifest.json").read_text())
+
+
+def test_rf_draw_cell_paired_excess_is_nonnegative_on_average():
+    vals = [rf_draw_cell("variance_D", 200, k, 0.5, 200, 20)["excess"] for k in range(4)]
+    assert np.mean(vals) > 0
+    with pytest.raises(ValueError):
+        rf_draw_cell("nope", 10, 0, 0.5, 100, 10)
+
+
+def test_demo_section_quick(tmp_path):
+    rep = Report(tmp_path)
+    lines = demo_section(rep, quick=True)
+    assert any("spectral" in ln for ln in lines)
+    h = rep.headline["spectral"]
+    assert h["rf_max_rel_dev"] < 0.1
+    assert abs(h["twonn_S3"] - 3) < 0.4 and abs(h["levina_bickel_S3"] - 3) < 0.4
+
+
+def test_reproductions_registered():
+    names = reproduce.available()
+    for n in ("spectral-rf-regimes", "spectral-gram-id", "spectral-teacher-student"):
+        assert n in names
+
+
+def test_teacher_student_cell_learns():
+    pytest.importorskip("torch")
+    from scalinglab.validate.spectral_nets import teacher_student_cell
+
+    small = teacher_student_cell(2, 32, 0, width=32, steps=150)
+    big = teacher_student_cell(2, 256, 0, width=32, steps=150)
+    assert big["test_mse"] < small["test_mse"] < 1.5
+
+
+def test_cli_spectral(capsys, tmp_path):
+    assert main(["spectral", "exponents", "--alpha-K", "0.25", "--d", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["regimes"]["resolution_D"] == 0.25 and out["manifold"]["mse_piecewise_linear"] == 0.5
+    assert main(["spectral", "rf", "--D", "100,inf", "--P", "inf", "--modes", "500", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[1]["loss"] == 0.0 and rows[0]["loss"] > 0
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(400, 2)))
+    assert main(["spectral", "id", "--data", str(tmp_path / "x.npy"), "--json"]) == 0
+    tn = json.loads(capsys.readouterr().out)["twonn"]["dimension"]
+    assert 1.6 < tn < 2.4
+    assert main(["spectral", "gram", "--manifold", "torus", "--d", "1", "--n", "300", "--window", "4:30"]) == 0
+    assert "alpha_K" in capsys.readouterr().out
+    assert main(["spectral", "rf", "--alpha-K", "-1"]) == 2
+    assert main(["spectral", "gram", "--data", str(tmp_path / "missing.npy")]) == 2
+    assert main(["spectral", "gram", "--window", "bad", "--n", "100"]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_cli_sweep_on_dask(capsys, tmp_path):
+    pytest.importorskip("distributed")
+    assert main(["spectral", "sweep", "rf-regimes", "--quick", "--seeds", "2", "--out", str(tmp_path),
+                 "--scheduler", "inprocess", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["scheduler"] == "inprocess" and set(out["summary"]) == {"variance_D", "variance_P", "resolution_D",
+                                                                      "resolution_P"}
+    rows = read_rows(tmp_path / "results.csv")
+    assert len(rows) == 2 * len({(r["regime"], r["x"]) for r in rows})
+    assert all(math.isfinite(r["loss"]) for r in rows)

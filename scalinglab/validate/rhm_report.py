@@ -65,11 +65,9 @@ def alpha_prime_figure(m=10, Ls=(2, 3, 4, 5), alphas=None):
     ax.plot(alphas, alphas, "k:", lw=1, label="L=1: α'=α")
     for L in Ls:
         ap = [alpha_prime(RHMSpec(n_c=1, v=m, m=m, s=2, L=L, alpha=a)).alpha_prime for a in alphas]
-        (line,) = ax.plot(alphas, ap, label=f"L={L}")
         ac = alpha_c(m, L).alpha_c
+        (line,) = ax.plot(alphas, ap, label=f"L={L}  (α_c = {ac:.3f})")
         ax.plot([ac], [0], "o", color=line.get_color())
-        ax.annotate(f"{ac:.2f}", (ac, 0), textcoords="offset points", xytext=(3, -12), fontsize=7,
-                    color=line.get_color())
     ax.axhline(0, color="gray", lw=0.8)
     ax.set_xlabel("level exponent α  (f_i ∝ i^-(1+α) on every level)")
     ax.set_ylabel("path exponent α'")
@@ -89,9 +87,9 @@ def eps_figure(alpha=1.0, P=None):
     spec = fig2_configs(alpha)["Zipf on all levels"]
     pe = learning_curve(spec, [1e3]).predicted_exponent
     if np.isfinite(pe):
-        slope_triangle(ax, 2e2, 0.15, -pe, label=f"α'/(1+α') = {pe:.2f}")
+        slope_triangle(ax, 3e2, 0.04, -pe, label=f"α'/(1+α') = {pe:.2f}")
     ax.axvline(spec.P_star, color="gray", lw=0.8)
-    ax.text(spec.P_star * 1.1, 1.1e-3, "P* = n_c m^L", fontsize=7, color="gray")
+    ax.text(spec.P_star * 1.1, 0.6, "P* = n_c m^L", fontsize=7, color="gray")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1.5)

@@ -230,7 +230,6 @@ def test_kernel_local_alpha_prime_matches_refined(kernel_spectra, piltz_counts, 
     loc = rhm.local_alpha_prime(spec, ranks=r, half_width_decades=0.25, n_points=401)
     refined = e.alpha_eff(1.0, e.x_of_rank(r))
     leading = e.alpha_eff(1.0, e.x_of_rank(r, refined=False), refined=False)
-    print(L, xs, r, loc.alpha_prime, refined, leading)
     np.testing.assert_allclose(loc.alpha_prime, refined, atol=0.01)
     assert np.all(np.abs(loc.alpha_prime - refined) < np.abs(loc.alpha_prime - leading))
 
@@ -242,7 +241,6 @@ def test_kernel_alpha_c_matches_refined():
     for x in (30.0, 100.0):
         r = float(e.piltz(x))
         ac = rhm.alpha_c(KERNEL_CASES[2], 2, window=(r / 10**0.25, r * 10**0.25), n_points=401).alpha_c
-        print(x, ac, float(e.alpha_c(x)), 1 / math.log(x))
         assert ac == pytest.approx(float(e.alpha_c(x)), abs=0.01)
         assert ac == pytest.approx(1 / math.log(x), abs=0.05)
 

@@ -71,6 +71,26 @@ def test_hutter_symbolic_forms():
         assert abs(h.exact_fn(alpha, 1.0) / h.asymptote_fn(alpha, 1.0) - 1) > 0.05
 
 
+def test_hutter_finite_m_closed_form():
+    """The finite continuum int_1^m is the infinite one minus the tail, and its
+    normalised version tracks the discrete sum over nine decades of P, through
+    the exponential cut-off at P ~ Z m**(1+alpha)."""
+    h = hutter_learning_curve()
+    assert sp.simplify(h.exact_finite.subs(h.M, sp.oo) - h.exact) == 0
+    for alpha in (0.5, 1.0):
+        ref = quad(lambda x: x ** -(1 + alpha) * math.exp(-30.0 * x ** -(1 + alpha)), 1, 40.0)[0]
+        assert h.exact_finite_fn(alpha, 30.0, 40.0) == pytest.approx(ref, rel=1e-7)
+    m = 10**6
+    P = np.geomspace(1e2, 1e11, 19)
+    for alpha in (0.5, 2.0):
+        Z = (np.arange(1, m + 1.0) ** -(1 + alpha))[::-1].sum()
+        eps = zipf_seen_error(alpha, m, P)
+        cont = h.normalised(alpha, P, Z, m=m)
+        np.testing.assert_allclose(eps, cont, rtol=5e-3)
+        slope_gap = np.gradient(np.log(eps), np.log(P)) - np.gradient(np.log(cont), np.log(P))
+        assert np.max(np.abs(slope_gap)) < 3e-3
+
+
 def test_zipf_seen_error_matches_direct_power():
     m, alpha = 50, 0.7
     f = np.arange(1, m + 1.0) ** -(1 + alpha)

@@ -71,8 +71,18 @@ class HutterCurve:
         ``lim_{P->oo} P**exponent eps(P)`` = ``gamma(alpha/(1+alpha))/(1+alpha)``.
     asymptote : sympy.Expr
         ``prefactor * P**-exponent``.
+    M : sympy.Symbol
+        Upper end of a finite continuum of features, ``1 <= x <= M``.
+    exact_finite : sympy.Expr
+        ``int_1^M f exp(-P f) dx`` (same substitution, lower limit
+        ``u = M**-(1+alpha)``): ``(lowergamma(b, P) - lowergamma(b, P M**-(1+alpha)))
+        / ((1+alpha) P**b)``, ``b = alpha/(1+alpha)``. The second term is the
+        finite-m correction that bends the curve down once ``P`` nears
+        ``M**(1+alpha)``.
     exact_fn, asymptote_fn : callable
         Numeric ``(alpha, P) -> float array`` versions (scipy).
+    exact_finite_fn : callable
+        Numeric ``(alpha, P, M) -> float array``.
     exponent_fn, prefactor_fn : callable
         Numeric ``alpha -> float``.
     """
@@ -84,21 +94,27 @@ class HutterCurve:
     exponent: sp.Expr
     prefactor: sp.Expr
     asymptote: sp.Expr
+    M: sp.Symbol
+    exact_finite: sp.Expr
     exact_fn: Callable = field(repr=False)
+    exact_finite_fn: Callable = field(repr=False)
     asymptote_fn: Callable = field(repr=False)
     exponent_fn: Callable = field(repr=False)
     prefactor_fn: Callable = field(repr=False)
 
-    def normalised(self, alpha, P, Z):
+    def normalised(self, alpha, P, Z, m=None):
         """``eps(P)`` for the normalised law ``f(x) = x**-(1+alpha) / Z``.
 
         With ``g = f / Z`` the integral is ``int g exp(-P g) = (1/Z) eps(P/Z)``;
         for a Zipf level of m features ``Z = sum_{i<=m} i**-(1+alpha)`` (the
-        continuum treats the discrete sum as an integral from x = 1).
+        continuum treats the discrete sum as an integral from x = 1, up to
+        ``x = m`` when ``m`` is given, else to infinity).
         Asymptotically ``prefactor * Z**(-1/(1+alpha)) * P**-exponent``.
         """
         P = np.asarray(P, dtype=float)
-        return self.exact_fn(alpha, P / Z) / Z
+        if m is None:
+            return self.exact_fn(alpha, P / Z) / Z
+        return self.exact_finite_fn(alpha, P / Z, float(m)) / Z
 
     def normalised_prefactor(self, alpha, Z):
         """``A Z**(-1/(1+alpha))``: prefactor of the normalised asymptote."""
@@ -128,7 +144,7 @@ def hutter_learning_curve():
     HutterCurve
         ``exponent = alpha/(alpha+1)``, ``prefactor = gamma(alpha/(alpha+1))/(alpha+1)``.
     """
-    a, P, u, x, k = sp.symbols("alpha P u x k", positive=True)
+    a, P, u, x, k, M = sp.symbols("alpha P u x k M", positive=True)
     f = x ** (-k)
     integrand_x = f * sp.exp(-P * f)
     x_of_u = u ** (-1 / k)
@@ -136,6 +152,9 @@ def hutter_learning_curve():
     integrand_u = sp.powsimp(integrand_x.subs(x, x_of_u) * (-sp.diff(x_of_u, u)))
     exact_k = sp.gammasimp(sp.integrate(integrand_u, (u, 0, 1), conds="none"))
     exact = sp.simplify(exact_k.subs(k, 1 + a))
+    # finite continuum 1 <= x <= M: u runs from M**-k to 1
+    finite_k = sp.gammasimp(sp.integrate(integrand_u, (u, M ** (-k), 1), conds="none"))
+    exact_finite = sp.simplify(finite_k.subs(k, 1 + a))
     integrand = integrand_u.subs(k, 1 + a)
     log_eps = sp.expand_log(sp.log(exact), force=True)
     exponent = sp.simplify(sp.limit(-P * sp.diff(log_eps, P), P, sp.oo))
@@ -144,8 +163,11 @@ def hutter_learning_curve():
     mods = ["scipy", "numpy"]
     return HutterCurve(
         alpha=a, P=P, integrand=integrand, exact=exact, exponent=exponent, prefactor=prefactor,
-        asymptote=asymptote,
+        asymptote=asymptote, M=M, exact_finite=exact_finite,
         exact_fn=sp.lambdify((a, P), exact, modules=mods),
+        # numerically: the upper-gamma form, which does not cancel when both
+        # lower gammas are near gamma(b) (large P)
+        exact_finite_fn=sp.lambdify((a, P, M), sp.simplify(exact_finite.rewrite(sp.uppergamma)), modules=mods),
         asymptote_fn=sp.lambdify((a, P), asymptote, modules=mods),
         exponent_fn=sp.lambdify(a, exponent, modules=mods),
         prefactor_fn=sp.lambdify(a, prefactor, modules=mods),

@@ -142,7 +142,8 @@ def hutter_learning_curve():
     Returns
     -------
     HutterCurve
-        ``exponent = alpha/(alpha+1)``, ``prefactor = gamma(alpha/(alpha+1))/(alpha+1)``.
+        ``exponent = alpha/(alpha+1)``, ``prefactor = gamma(alpha/(alpha+1))/(alpha+1)``
+        (sympy writes it as the equal ``gamma(alpha/(alpha+1) + 1)/alpha``).
     """
     a, P, u, x, k, M = sp.symbols("alpha P u x k M", positive=True)
     f = x ** (-k)

@@ -219,6 +219,33 @@ def _cmd_rhm_seen(args):
     return {"spec": spec.describe(), **d.to_dict()}, "\n".join(lines)
 
 
+def _cmd_rhm_symbolic(args):
+    import sympy as sp
+
+    from scalinglab.theory.symbolic import hutter_learning_curve, product_zipf_effective_exponent
+
+    h = hutter_learning_curve()
+    pz = product_zipf_effective_exponent(args.L)
+    x = np.geomspace(10, 1e6, 6)
+    payload = {"hutter": {"exact": str(h.exact), "exponent": str(h.exponent), "prefactor": str(h.prefactor)},
+               "piltz_main_term": str(pz.piltz.main_term),
+               "alpha_eff_leading": str(pz.alpha_eff_leading), "alpha_c_leading": str(pz.alpha_c_leading),
+               "alpha_c_refined": str(pz.alpha_c_refined),
+               "alpha_c_table": {"x": x.tolist(), "leading": [float(pz.alpha_c(v, refined=False)) for v in x],
+                                 "refined": [float(pz.alpha_c(v)) for v in x]}}
+    lines = ["Hutter (one Zipf level, continuum of features):",
+             f"  eps(P) = {sp.sstr(h.exact)}", f"  exponent = {sp.sstr(h.exponent)}",
+             f"  prefactor = {sp.sstr(h.prefactor)}",
+             f"Product-Zipf, L = {args.L} levels sharing alpha, m -> oo (x = product of ranks):",
+             f"  D_L(x) main term = {sp.sstr(pz.piltz.main_term)}",
+             f"  alpha'_eff(x) (leading) = {sp.sstr(pz.alpha_eff_leading)}",
+             f"  alpha_c(x) (leading) = {sp.sstr(pz.alpha_c_leading)}",
+             f"  {'x':>10s}  alpha_c leading  alpha_c refined"]
+    lines += [f"  {v:10.3g}  {a:15.4f}  {b:15.4f}" for v, a, b in
+              zip(x, payload["alpha_c_table"]["leading"], payload["alpha_c_table"]["refined"])]
+    return payload, "\n".join(lines)
+
+
 def _rhm_commands(sub, common):
     model = _rhm_model_parent()
     p = sub.add_parser("rhm", help="Zipf Random Hierarchy Model: path spectrum, alpha', alpha_c, eps(P)",
@@ -268,6 +295,13 @@ def _rhm_commands(sub, common):
                    help="training-set sizes: lo:hi:n (log-spaced) or a comma list (default: 1:1e6:13)")
     q.add_argument("--window", type=_window_arg, default=None, help="rank window of the alpha' fit")
     q.set_defaults(handler=_cmd_rhm_eps)
+
+    q = rsub.add_parser("symbolic", parents=[common], help="sympy derivations: Hutter exponent, large-m alpha_c",
+                        description="Print the sympy derivations: Hutter's learning curve and exponent "
+                                    "alpha/(1+alpha), the Piltz main term and the large-m effective exponent "
+                                    "alpha'_eff(x) and alpha_c(x) ~ (L-1)/ln x.")
+    q.add_argument("--L", type=int, default=3, help="levels sharing one Zipf law (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_symbolic)
 
     q = rsub.add_parser("seen", parents=[common, model], help="distribution of the number of seen paths",
                         description="Exact (over training sets) distribution of how many of the K paths of a "

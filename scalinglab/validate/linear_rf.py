@@ -52,15 +52,18 @@ def rf_loss_one_draw(lam, D, P, rng, paired=False):
     D, P : int or float
         Samples and student features; ``math.inf`` for the limits.
     rng : numpy.random.Generator
-    paired : bool
-        Also return ``L(inf, P)`` for the same projection ``W`` and
-        ``L(D, inf)`` for the same data ``Z`` (paired differences isolate the
-        variance-limited term with little noise).
+    paired : {None, "projection", "data"}
+        Also return the limit for the same draw: ``"projection"`` gives
+        ``L(inf, P)`` for the same ``W``, ``"data"`` gives ``L(D, inf)`` for
+        the same ``Z`` (paired differences isolate the variance-limited term
+        with little noise).
 
     Returns
     -------
-    float, or (float, float, float) when ``paired``
+    float, or (float, float) ``(loss, limit)`` when ``paired``
     """
+    if paired not in (None, False, "projection", "data"):
+        raise ValueError(f"paired must be None, 'projection' or 'data', got {paired!r}")
     lam = np.asarray(lam, dtype=float)
     S = lam.size
     if math.isinf(D) or math.isinf(P):
@@ -70,7 +73,7 @@ def rf_loss_one_draw(lam, D, P, rng, paired=False):
             val = _residual_projection(lam, rng.standard_normal((int(P if math.isinf(D) else D), S)))
         if not paired:
             return val
-        return (val, val if math.isinf(D) else 0.0, val if math.isinf(P) else 0.0)
+        return val, (val if math.isinf(D if paired == "projection" else P) else 0.0)
     D, P = int(D), int(P)
     sq = np.sqrt(lam)
     W = rng.standard_normal((P, S))
@@ -92,7 +95,7 @@ def rf_loss_one_draw(lam, D, P, rng, paired=False):
     val = float((lam.sum() - 2 * cross + quad) / S)
     if not paired:
         return val
-    return val, _residual_projection(lam, W), _residual_projection(lam, Z)
+    return val, _residual_projection(lam, W if paired == "projection" else Z)
 
 
 def simulate_linear_rf(lam, D, P, n_draws=8, seed=0):

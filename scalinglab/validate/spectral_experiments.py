@@ -72,8 +72,10 @@ def rf_draw_cell(regime, x, draw, alpha_K, S, fixed, seed=0):
     lam = powerlaw_spectrum(int(S), float(alpha_K))
     key = [list(RF_REGIMES).index(regime), int(x), int(draw), int(seed), int(S), int(round(1000 * alpha_K))]
     rng = np.random.default_rng(key)
-    loss, lim_data, lim_feat = rf_loss_one_draw(lam, D, P, rng, paired=True)
-    limit = {"variance_D": lim_data, "variance_P": lim_feat}.get(regime, 0.0)
+    if regime.startswith("variance"):
+        loss, limit = rf_loss_one_draw(lam, D, P, rng, paired="projection" if regime == "variance_D" else "data")
+    else:
+        loss, limit = rf_loss_one_draw(lam, D, P, rng), 0.0
     return {"loss": loss, "limit": limit, "excess": loss - limit}
 
 
@@ -216,6 +218,7 @@ def run_gram_id(out, quick=True, seeds=None, replot=False, executor=None):
     from scalinglab.validate.plots import new_figure, plt
 
     fig, axes = new_figure(ncols=2, width=4.6, height=3.6)
+    axes = np.ravel(axes)
     dd = np.array(ds, dtype=float)
     axes[0].plot(dd, [summ[d]["alpha_K"] for d in ds], "o", label="Gram fit")
     axes[0].plot(dd, 1 / dd, "-", label="1/d")

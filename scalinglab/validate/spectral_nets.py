@@ -147,6 +147,7 @@ def _plot(summary, path):
     from scalinglab.validate.plots import new_figure, plt
 
     fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
+    axes = np.ravel(axes)
     for d, s in summary.items():
         axes[0].plot(s["D"], s["mean"], "o-", ms=3, label=f"d={d}: {s['alpha_D']:.2f}")
     axes[0].set_xscale("log")

@@ -100,3 +100,21 @@ def test_cli_sweep_on_dask(capsys, tmp_path):
     rows = read_rows(tmp_path / "results.csv")
     assert len(rows) == 2 * len({(r["regime"], r["x"]) for r in rows})
     assert all(math.isfinite(r["loss"]) for r in rows)
+
+
+@pytest.mark.slow
+def test_teacher_student_alpha_D_near_four_over_d(tmp_path, monkeypatch):
+    # d = 4 and 8: fitted alpha_D within a factor 1.5 of 4/d (a few minutes on a CPU)
+    pytest.importorskip("torch")
+    import scalinglab.validate.spectral_nets as sn
+
+    orig = sn.net_cells
+
+    def cells(quick=True, seeds=None):
+        c, p = orig(quick=True, seeds=2)
+        return [x for x in c if x["d"] in (4, 8)], p
+
+    monkeypatch.setattr(sn, "net_cells", cells)
+    s = sn.run_teacher_student(tmp_path, quick=True, device="cpu")
+    for d in (4, 8):
+        assert 4 / d / 1.5 < s[d]["alpha_D"] < 1.5 * 4 / d, s[d]

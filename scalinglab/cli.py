@@ -356,7 +356,8 @@ def _cmd_spectral_exponents(args):
         payload["manifold"] = rb.to_dict()
         lines += [f"manifold of dimension d = {args.d:g}:",
                   f"  nearest-neighbour distance ~ D^-{rb.nn_distance:.4g}; L1 bound exponent 1/d = {rb.lipschitz_l1:.4g}",
-                  f"  MSE estimate (piecewise-linear model) 4/d = {rb.mse_piecewise_linear:.4g}"]
+                  f"  MSE estimate (piecewise-linear model) 4/d = {rb.mse_piecewise_linear:.4g}; "
+                  f"piecewise-constant 2/d = {rb.mse_piecewise_constant:.4g}"]
         if rb.kernel_smoothness is not None:
             lines.append(f"  kernel {args.smoothness:g} times differentiable: alpha_K >= t/d = {rb.kernel_smoothness:.4g}")
     return payload, "\n".join(lines)
@@ -438,6 +439,11 @@ def _cmd_spectral_sweep(args):
             from scalinglab.validate.spectral_experiments import run_gram_id
 
             summary = run_gram_id(out, quick=args.quick, seeds=args.seeds, executor=ex)
+        elif args.name == "interpolation":
+            from scalinglab.validate.spectral_experiments import run_interpolation
+
+            s = run_interpolation(out, quick=args.quick, seeds=args.seeds, executor=ex)
+            summary = {k: {"exponent": v["exponent"], "ci": v["ci"], "predicted": v["predicted"]} for k, v in s.items()}
         else:
             from scalinglab.validate.spectral_nets import run_teacher_student
 
@@ -525,7 +531,7 @@ def _spectral_commands(sub, common):
                       description="Run (or resume) a spectral validation sweep and draw its figure. Cells run in "
                                   "this process by default; --scheduler sends them to a Dask cluster (local, "
                                   "local:N, tcp://HOST:PORT) or to Slurm (slurm:PARTITION, needs submitit).")
-    p.add_argument("name", choices=["rf-regimes", "gram-id", "teacher-student"], help="which sweep")
+    p.add_argument("name", choices=["rf-regimes", "gram-id", "teacher-student", "interpolation"], help="which sweep")
     p.add_argument("--out", help="results folder (default: results/spectral-NAME)")
     p.add_argument("--quick", action="store_true", help="reduced sweep (minutes on a CPU)")
     p.add_argument("--seeds", type=int, help="draws / seeds per cell (default: the sweep's own)")

@@ -58,7 +58,7 @@ def test_demo_section_quick(tmp_path):
 
 def test_reproductions_registered():
     names = reproduce.available()
-    for n in ("spectral-rf-regimes", "spectral-gram-id", "spectral-teacher-student"):
+    for n in ("spectral-rf-regimes", "spectral-gram-id", "spectral-teacher-student", "spectral-interpolation"):
         assert n in names
 
 
@@ -118,3 +118,19 @@ def test_teacher_student_alpha_D_near_four_over_d(tmp_path, monkeypatch):
     s = sn.run_teacher_student(tmp_path, quick=True, device="cpu")
     for d in (4, 8):
         assert 4 / d / 1.5 < s[d]["alpha_D"] < 1.5 * 4 / d, s[d]
+
+
+def test_interpolants_follow_the_manifold_exponents():
+    # piecewise-linear interpolation of a smooth target: MSE ~ D^-4/d;
+    # nearest neighbour: MSE ~ D^-2/d, L1 ~ D^-1/d (d = 3)
+    from scalinglab.theory.fitting import powerlaw_fit
+    from scalinglab.validate.spectral_experiments import interpolation_cell
+
+    Ds = [300, 600, 1200, 2400]
+    lin = [interpolation_cell(3, D, 0, "linear", n_test=1500)["mse"] for D in Ds]
+    nn = [interpolation_cell(3, D, 0, "nearest", n_test=1500) for D in Ds]
+    assert powerlaw_fit(Ds, lin).exponent == pytest.approx(4 / 3, abs=0.15)
+    assert powerlaw_fit(Ds, [r["mse"] for r in nn]).exponent == pytest.approx(2 / 3, abs=0.1)
+    assert powerlaw_fit(Ds, [r["l1"] for r in nn]).exponent == pytest.approx(1 / 3, abs=0.07)
+    with pytest.raises(ValueError):
+        interpolation_cell(2, 10, 0, "cubic")

@@ -451,6 +451,9 @@ class ResolutionBounds:
     mse_piecewise_linear : float
         ``4/d``: MSE of a model that is piecewise linear on cells of size
         ``D^-1/d`` (error ``~ h^2`` per point, squared).
+    mse_piecewise_constant : float
+        ``2/d``: MSE of a piecewise-constant (nearest-neighbour) model
+        (error ``~ h``, squared).
     kernel_smoothness : float or None
         ``t/d`` when a kernel ``t`` times continuously differentiable is
         given: ``lambda_n <~ n^-(1 + t/d)``, so ``alpha_K >= t/d``.
@@ -460,6 +463,7 @@ class ResolutionBounds:
     nn_distance: float
     lipschitz_l1: float
     mse_piecewise_linear: float
+    mse_piecewise_constant: float
     kernel_smoothness: float | None = None
 
     def to_dict(self):
@@ -479,12 +483,13 @@ def resolution_limited(d, smoothness=None):
     Returns
     -------
     ResolutionBounds
-        Loss exponents: ``1/d`` (L1 bound), ``4/d`` (MSE estimate), ``t/d``.
+        Loss exponents: ``1/d`` (L1 bound), ``4/d`` (MSE, piecewise linear),
+        ``2/d`` (MSE, piecewise constant), ``t/d``.
     """
     d = check_positive("d", d)
     t = None if smoothness is None else check_positive("smoothness", smoothness, allow_zero=True) / d
     return ResolutionBounds(d=d, nn_distance=1.0 / d, lipschitz_l1=1.0 / d, mse_piecewise_linear=4.0 / d,
-                            kernel_smoothness=t)
+                            mse_piecewise_constant=2.0 / d, kernel_smoothness=t)
 
 
 def nn_distance_mean(D, d, volume=1.0):

@@ -37,7 +37,7 @@ from scalinglab.validate.results import read_rows
 from scalinglab.validate.sweep import grid, run_sweep
 
 __all__ = ["RF_REGIMES", "rf_regime_point", "rf_draw_cell", "rf_cells", "analyse_rf", "run_rf_regimes",
-           "gram_id_cell", "run_gram_id", "demo_section"]
+           "gram_id_cell", "run_gram_id", "interpolation_cell", "run_interpolation", "demo_section"]
 
 #: regime name -> (which of D, P varies, what is held, measured quantity)
 RF_REGIMES = {
@@ -245,6 +245,81 @@ def run_gram_id(out, quick=True, seeds=None, replot=False, executor=None):
                                 "(TwoNN, Levina-Bickel) on d-tori")
 def _reproduce_gram_id(out, *, quick, device, replot, seeds):
     return run_gram_id(out, quick=quick, seeds=seeds, replot=replot)
+
+
+# --------------------------------------------------------------------------- interpolation (4/d)
+def _smooth_target(X):
+    """A smooth (C-infinity) test function on the unit cube."""
+    return np.sin(2 * np.pi * X).sum(axis=1) + np.cos(np.pi * X[:, 0] * X[:, -1])
+
+
+def interpolation_cell(d, D, seed, method, n_test=4000, margin=0.15):
+    """MSE and L1 error of an interpolant of ``D`` uniform samples in ``[0,1]^d``.
+
+    ``method``: ``"linear"`` (Delaunay piecewise-linear, the ``4/d`` model)
+    or ``"nearest"`` (piecewise constant: MSE ``2/d``, L1 ``1/d``). Test
+    points lie in ``[margin, 1 - margin]^d`` (away from the hull boundary).
+    """
+    from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
+
+    cls = {"linear": LinearNDInterpolator, "nearest": NearestNDInterpolator}.get(method)
+    if cls is None:
+        raise ValueError(f"method must be 'linear' or 'nearest', got {method!r}")
+    rng = np.random.default_rng([int(d), int(D), int(seed)])
+    X = rng.uniform(0, 1, (int(D), int(d)))
+    T = rng.uniform(margin, 1 - margin, (int(n_test), int(d)))
+    err = cls(X, _smooth_target(X))(T) - _smooth_target(T)
+    err = err[np.isfinite(err)]
+    return {"mse": float(np.mean(err**2)), "l1": float(np.mean(np.abs(err))), "n_used": int(err.size)}
+
+
+def run_interpolation(out, quick=True, seeds=None, replot=False, executor=None):
+    """Interpolants on ``d``-cubes: fitted MSE / L1 exponents vs 4/d, 2/d, 1/d."""
+    out = Path(out)
+    ds = [2, 3, 4] if quick else [2, 3, 4, 5]
+    Ds = [250, 500, 1000, 2000, 4000] if quick else [250, 500, 1000, 2000, 4000, 8000, 16000]
+    nseeds = seeds or (2 if quick else 4)
+    if not replot:
+        cells = grid(d=ds, D=Ds, seed=range(nseeds), method=["linear", "nearest"])
+        run_sweep(cells, interpolation_cell, out, key_fields=("d", "D", "seed", "method"), executor=executor,
+                  params={"target": "sum sin(2 pi x) + cos(pi x_1 x_d)", "test_box": [0.15, 0.85]}, device="cpu",
+                  desc="interpolation")
+    rows = read_rows(out / "results.csv")
+    summ = {}
+    for d in sorted({int(r["d"]) for r in rows}):
+        rb = resolution_limited(d)
+        for method, metric, pred in [("linear", "mse", rb.mse_piecewise_linear),
+                                     ("nearest", "mse", rb.mse_piecewise_constant), ("nearest", "l1", rb.lipschitz_l1)]:
+            rr = [r for r in rows if int(r["d"]) == d and r["method"] == method]
+            xs = np.array(sorted({int(r["D"]) for r in rr}), dtype=float)
+            samples = [np.array([float(r[metric]) for r in rr if int(r["D"]) == x]) for x in xs]
+            bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=300, seed=3)
+            summ[f"d={d} {method} {metric}"] = {"exponent": bf.exponent, "ci": list(bf.ci), "predicted": pred,
+                                                "D": xs.tolist(), "mean": [float(s.mean()) for s in samples]}
+    from scalinglab.validate.plots import new_figure, plt
+
+    fig, ax = new_figure(width=5.5, height=4.0)
+    for k, (name, v) in enumerate(summ.items()):
+        ax.plot(v["D"], v["mean"], "o-", ms=3, color=f"C{k}",
+                label=f"{name}: {v['exponent']:.2f} (pred. {v['predicted']:.2f})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("D")
+    ax.set_ylabel("error")
+    ax.legend(fontsize=6)
+    (out / "figures").mkdir(exist_ok=True)
+    fig.savefig(out / "figures" / "interpolation.png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    (out / "summary.json").write_text(json.dumps(summ, indent=2))
+    return summ
+
+
+@reproducer("spectral-interpolation", "piecewise-linear / nearest-neighbour interpolants on d-cubes: error exponents "
+                                      "vs 4/d, 2/d, 1/d (the manifold argument without an optimiser)")
+def _reproduce_interpolation(out, *, quick, device, replot, seeds):
+    s = run_interpolation(out, quick=quick, seeds=seeds, replot=replot)
+    return {k: f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] vs {v['predicted']:.3f}"
+            for k, v in s.items()}
 
 
 # --------------------------------------------------------------------------- demo

@@ -186,11 +186,12 @@ def run_teacher_student(out, quick=True, device="auto", seeds=None, replot=False
     (out / "figures").mkdir(exist_ok=True)
     _plot(summary, out / "figures" / "teacher_student_alphaD.png")
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    return {f"d={d}": f"alpha_D {s['alpha_D']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}] vs 4/d = {s['four_over_d']:.3f}"
-            for d, s in summary.items()}
+    return summary
 
 
 @reproducer("spectral-teacher-student", "torch teacher-student networks on d-dim inputs (d=2..8): fitted alpha_D "
                                         "vs 4/d (Bahri et al. 2021)")
 def _reproduce_nets(out, *, quick, device, replot, seeds):
-    return run_teacher_student(out, quick=quick, device=device, seeds=seeds, replot=replot)
+    summary = run_teacher_student(out, quick=quick, device=device, seeds=seeds, replot=replot)
+    return {f"d={d}": f"alpha_D {s['alpha_D']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}] vs 4/d = {s['four_over_d']:.3f}"
+            for d, s in summary.items()}

@@ -339,7 +339,7 @@ def demo_section(report, quick=False):
         th = rf_teacher_student_loss(D, P, lam).loss[0]
         m, se, _ = simulate_linear_rf(lam, D, P, n_draws=4 if quick else 10, seed=j)
         rows.append((str(D), str(P), th, m, se, m / th))
-    X = sample_manifold("sphere", 800 if quick else 2000, 3, ambient=10, seed=0)
+    X = sample_manifold("sphere", 1200 if quick else 2000, 3, ambient=10, seed=0)
     tn, lb = twonn(X), levina_bickel(X)
     lc = eigenlearning_curve([10, 100, 1000], powerlaw_spectrum(20000, 1.0), powerlaw_spectrum(20000, 1.0))
     rb = resolution_limited(4)
@@ -377,7 +377,8 @@ def demo_section(report, quick=False):
              f"res-D {ex.resolution_D:g}, res-P {ex.resolution_P:g}",
              f"  linear RF theory vs exact simulation (S={S}): max |sim/theory - 1| = "
              f"{max(abs(r[5] - 1) for r in rows):.3f} over {len(rows)} (D,P) points",
-             f"  ID of S^3 in R^10: TwoNN {tn.dimension:.2f}, Levina-Bickel {lb.dimension:.2f}",
+             f"  ID of S^3 in R^10 ({tn.n_points} points): TwoNN {tn.dimension:.2f} +- {tn.stderr:.2f}, "
+             f"Levina-Bickel {lb.dimension:.2f} +- {lb.stderr:.2f}",
              f"  eigenlearning, alpha_K=1, target power = eigenvalue: MSE at n=10,100,1000: "
              + ", ".join(f"{v:.3g}" for v in lc.test_mse)]
     return lines

@@ -76,6 +76,8 @@ class PathSpectrum:
         Bin width in ln f (binned mode only).
     describe : str
         The model the spectrum belongs to.
+    m : int
+        Rules per symbol (for ``head:k`` windows).
     """
 
     log_f: np.ndarray = field(repr=False)
@@ -85,6 +87,7 @@ class PathSpectrum:
     log_tol: float
     bin_width: float | None
     describe: str
+    m: int | None = None
 
     @property
     def n_groups(self):
@@ -297,14 +300,14 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
         if span > 50 * max_groups:
             raise ValueError(f"binned spectrum would need {span:.3g} bins; increase bin_width")
         log_f, counts = _binned_spectrum(spec, bw)
-        return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe())
+        return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)
     parts = [_group_spectrum(spec, key, len(levels)) for key, levels in _level_groups(spec)]
     acc = parts[0]
     for p in parts[1:]:
         acc = _combine(acc, p)
     log_f, counts = acc
     return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.int64), spec.n_c, "exact", 0.0, None,
-                        spec.describe())
+                        spec.describe(), spec.m)
 
 
 def _as_spectrum(obj, **kw):
@@ -410,8 +413,7 @@ def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
     """
     sp = _as_spectrum(spec_or_spectrum, **kw)
     n_points = check_int("n_points", n_points, lo=2)
-    m = getattr(spec_or_spectrum, "m", None)
-    lo, hi = parse_window(window, sp.n_per_class, m)
+    lo, hi = parse_window(window, sp.n_per_class, sp.m)
     r = log_uniform_ranks(lo, hi, n_points)
     lf = sp.log_f_at_rank(r)
     fit = powerlaw_fit(r, np.exp(lf - lf.max()))
@@ -570,7 +572,7 @@ def _spectrum_shared(m, L, alpha):
         logz = -zipf_log_probs(m, alpha)[0]
         lf = -(1 + alpha) * np.log(keys.astype(np.float64)) - L * logz
         cnt = cnt.copy()
-    return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels")
+    return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m)
 
 
 def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):

@@ -191,3 +191,17 @@ def test_demo_section_quick(tmp_path):
     lines = E.demo_section(rep, quick=True)
     assert any("eps(P)" in ln for ln in lines)
     assert rep.headline["rhm_validation"]["test_err"]
+
+
+def test_cli_rhm_sample(tmp_path, capsys):
+    from scalinglab.cli import main
+
+    path = tmp_path / "d.npz"
+    assert main(["rhm", "sample", "--n", "500", "--alpha", "2", "--zipf-levels", "3", "--out", str(path),
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert sum(payload["class_counts"]) == 500
+    z = np.load(path)
+    d = RHMData(RHMSpec.make(alpha=2.0, zipf_levels=[3]), 0, 0).train(500)
+    assert np.array_equal(z["x"], d.x) and np.array_equal(z["path_keys"], d.keys)
+    assert main(["rhm", "sample", "--n", "0"]) == 2

@@ -205,3 +205,11 @@ def test_cli_rhm_sample(tmp_path, capsys):
     d = RHMData(RHMSpec.make(alpha=2.0, zipf_levels=[3]), 0, 0).train(500)
     assert np.array_equal(z["x"], d.x) and np.array_equal(z["path_keys"], d.keys)
     assert main(["rhm", "sample", "--n", "0"]) == 2
+
+
+def test_run_block_with_validation_stopping():
+    c = Config("perceptron", 2.0, "1-2-3")
+    r = run_block(c, 64, [0, 1], RunSettings(stop="val", n_test=300, max_epochs=60))
+    assert [x["stop"] for x in r] == ["val", "val"] and all(x["epochs"] <= 60 for x in r)
+    assert all(x["test_err"] < 0.8 for x in r)
+    assert E.settings_for(c).stop == "val" and E.settings_for(Config("cnn", 2.0, "1-2-3")).stop == "loss"

@@ -6,7 +6,9 @@ filter size = stride = s, ReLU, a linear read-out, cross-entropy. Our
 training choices (the seed gives none): Adam (lr 3e-3, batch 128), width
 h = 64, trained until the mean training cross-entropy of an epoch falls below
 1e-2 (or 300 epochs / 20000 steps), test error on fresh test data; the seeds
-of a cell are trained stacked (one batched model).
+of a cell are trained stacked (one batched model). The patchwise perceptron
+cannot interpolate, so it stops early on a fresh validation set instead
+(:func:`settings_for`).
 
 Every trained network is one row of a shared, resumable store ``OUT/../rhm-runs``
 (the reproductions share runs: Fig. 6's Zipf curves are Fig. 4's runs). Each
@@ -56,7 +58,14 @@ def _grid(quick):
     return (QUICK_P, QUICK_SEEDS) if quick else (FULL_P, FULL_SEEDS)
 
 
-def _collect(name, out, configs, quick, device, seeds, settings=RunSettings()):
+def settings_for(config):
+    """Training settings of a configuration: the CNN (and FCN) train to a loss
+    threshold; the patchwise perceptron, which cannot interpolate its training
+    set, stops early on a fresh validation set (patience 20 epochs)."""
+    return RunSettings(stop="val") if config.model == "perceptron" else RunSettings()
+
+
+def _collect(name, out, configs, quick, device, seeds):
     """Run/resume the sweep, copy the rows used into OUT/results.csv, write the manifest."""
     from scalinglab.validate.train import resolve_device
 
@@ -64,17 +73,20 @@ def _collect(name, out, configs, quick, device, seeds, settings=RunSettings()):
     P_grid, n_seeds = _grid(quick)
     n_seeds = seeds or n_seeds
     seed_list = list(range(n_seeds))
-    store = sweep(_runs_dir(out), configs, P_grid, seed_list, settings, device, desc=name)
-    rows = [r for c in configs for r in select(store.rows, c, settings)
-            if int(r["P"]) in set(P_grid) and int(r["seed"]) in set(seed_list)]
+    rows = []
+    for c in configs:
+        st = settings_for(c)
+        store = sweep(_runs_dir(out), [c], P_grid, seed_list, st, device, desc=f"{name}: {c.label}")
+        rows += [r for r in select(store.rows, c, st)
+                 if int(r["P"]) in set(P_grid) and int(r["seed"]) in set(seed_list)]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.csv").unlink(missing_ok=True)
-    local = ResultStore(out, ("model", "alpha", "levels", "L", "P", "seed"))
+    local = ResultStore(out, ("model", "alpha", "levels", "L", "P", "seed"))  # one row per network
     for r in rows:
         local.append(r)
     write_manifest(out, {"reproduction": name, "quick": quick, "base": BASE, "P_grid": P_grid,
-                         "configs": [c.row() for c in configs], "settings": settings_dict(settings),
+                         "configs": [{**c.row(), "settings": settings_dict(settings_for(c))} for c in configs],
                          "runs_store": str(_runs_dir(out))},
                    device=device, seeds=seed_list)
     return rows

@@ -27,7 +27,8 @@ __all__ = ["BASE", "RunSettings", "Config", "make_spec", "run_block", "sweep", "
 #: The seed's model: m = v = n_c = 10, s = 2, L = 3 (P* = 10^4).
 BASE = dict(n_c=10, v=10, m=10, s=2, L=3)
 
-KEY_FIELDS = ("model", "alpha", "levels", "L", "P", "seed", "h", "n_test", "loss_tol", "lr")
+_SETTING_KEYS = ("h", "n_test", "loss_tol", "lr", "stop")
+KEY_FIELDS = ("model", "alpha", "levels", "L", "P", "seed", "h", "n_test", "loss_tol", "lr", "stop")
 
 
 @dataclass(frozen=True)
@@ -114,15 +115,19 @@ def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
     import torch
 
     from scalinglab.validate.models import build_stacked
-    from scalinglab.validate.rhm_data import RHMData, onehot, seen_paths
+    from scalinglab.validate.rhm_data import TEST_START, RHMData, onehot, seen_paths
     from scalinglab.validate.train import train_stacked
 
     spec = config.spec()
     seeds = [int(s) for s in seeds]
-    xs, ys, xt, yt, seen_l, free_l = [], [], [], [], [], []
+    xs, ys, xt, yt, xv, yv, seen_l, free_l = [], [], [], [], [], [], [], []
     for sd in seeds:
         data = RHMData(spec, rules_seed=sd)
         tr, te = data.train(P), data.test(settings.n_test)
+        if settings.stop == "val":  # fresh validation data, after the test data in the stream
+            va = data.draw(settings.n_test, start=TEST_START + 2**39)
+            xv.append(onehot(va.x, spec.v))
+            yv.append(va.y)
         xs.append(onehot(tr.x, spec.v))
         ys.append(tr.y)
         xt.append(onehot(te.x, spec.v))
@@ -134,13 +139,14 @@ def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
         return torch.as_tensor(np.stack(a)).to(device)
 
     model = build_stacked(config.model, spec, seeds, h=settings.h).to(device)
-    res = train_stacked(model, T(xs), T(ys), T(xt), T(yt), settings.train_config(), seeds=seeds)
+    val = (T(xv), T(yv)) if xv else (None, None)
+    res = train_stacked(model, T(xs), T(ys), T(xt), T(yt), settings.train_config(), *val, seeds=seeds)
     rows = []
     for r, sd in enumerate(seeds):
         seen, correct = seen_l[r], res["test_correct"][r]
         k_seen = seen.sum(1)
         row = {**config.row(), "P": int(P), "seed": sd, "h": settings.h, "n_test": settings.n_test,
-               "loss_tol": settings.loss_tol, "lr": settings.lr,
+               "loss_tol": settings.loss_tol, "lr": settings.lr, "stop": settings.stop,
                "test_err": float(res["test_err"][r]), "train_loss": float(res["train_loss"][r]),
                "epochs": int(res["epochs"][r]), "converged": bool(res["converged"][r]),
                "seen_frac": float(seen.mean()), "seen_frac_free": float(free_l[r].mean()),
@@ -163,7 +169,7 @@ def sweep(store_dir, configs, P_grid, seeds, settings=RunSettings(), device="cpu
     for cfg in configs:
         for P in P_grid:
             base = {**cfg.row(), "P": int(P), "h": settings.h, "n_test": settings.n_test,
-                    "loss_tol": settings.loss_tol, "lr": settings.lr}
+                    "loss_tol": settings.loss_tol, "lr": settings.lr, "stop": settings.stop}
             missing = [s for s in seeds if not store.done({**base, "seed": int(s)})]
             if missing:
                 todo.append((cfg, int(P), missing))
@@ -185,7 +191,8 @@ def select(rows, config, settings=None):
     for r in rows:
         if cell_key({k: r.get(k) for k in config.row()}) != want:
             continue
-        if settings is not None and (r.get("h") != settings.h or r.get("n_test") != settings.n_test):
+        if settings is not None and cell_key({k: r.get(k) for k in _SETTING_KEYS}) != cell_key(
+                {k: getattr(settings, k) for k in _SETTING_KEYS}):
             continue
         out.append(r)
     return out

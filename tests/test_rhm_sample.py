@@ -148,3 +148,12 @@ def test_sampler_rejects_bad_input():
         K.sample(rules, 3, np.full((2, 3), 0.5), 10, 0)  # not normalised
     with pytest.raises(ValueError):
         K.sample(rules, 4, np.full((2, 3), 1 / 3), 10, 0)  # wrong n_c
+
+
+def test_onehot_layout():
+    from scalinglab.validate.rhm_data import onehot
+
+    x = np.array([[0, 2, 1], [1, 1, 0]], dtype=np.int16)
+    oh = onehot(x, 3)
+    assert oh.shape == (2, 3, 3) and oh.dtype == np.float32
+    assert np.array_equal(oh.argmax(1), x) and np.all(oh.sum(1) == 1)

@@ -96,9 +96,35 @@ def log_cluster_numbers(s, p, z=3):
     s = np.asarray(s, dtype=np.float64)
     if np.any(s < 1):
         raise ValueError("cluster sizes must be >= 1")
+    big = s >= _STIRLING_FROM
+    if not np.any(big):
+        return _log_ns_gammaln(s, p, z)
+    out = np.empty_like(s)
+    out[~big] = _log_ns_gammaln(s[~big], p, z)
+    out[big] = _log_ns_stirling(s[big], p, z)
+    return out
+
+
+# From this size on the gammaln differences lose digits (gammaln(2e12) ~ 5e13 has an
+# absolute rounding error ~1e-2); the Stirling series with the 1/s terms is exact to
+# O(s^-5) there (agreeing with gammaln to 1e-12 at s ~ 1e3), and cancels the
+# factorial growth analytically.
+_STIRLING_FROM = 1e4
+
+
+def _log_ns_gammaln(s, p, z):
     t = (z - 2) * s + 2.0
     return (math.log(z) + gammaln((z - 1) * s + 1.0) - gammaln(s + 1.0) - gammaln(t + 1.0)
             + s * math.log(p) + t * math.log1p(-p))
+
+
+def _log_ns_stirling(s, p, z):
+    """``log A + s log c(p) - 5/2 log s`` + the O(1/s) Stirling and perimeter corrections."""
+    m = (z - 2) * s
+    corr = (1 / (12 * (z - 1) * s) - 1 / (12 * s) - 1 / (12 * m)
+            - (1 / (360 * ((z - 1) * s) ** 3) - 1 / (360 * s**3) - 1 / (360 * m**3))
+            - np.log1p(1 / m) - np.log1p(2 / m))
+    return math.log(asymptotic_prefactor(p, z)) + s * _log_c(p, z) - 2.5 * np.log(s) + corr
 
 
 def cluster_numbers(s, p, z=3):

@@ -17,6 +17,7 @@ REPRODUCERS = {}
 
 # Modules that register reproductions; imported lazily (they may need torch).
 _MODULES = [
+    "scalinglab.validate.percolation_experiments",
 ]
 
 

@@ -51,7 +51,8 @@ import numpy as np
 from scalinglab._util import check_positive
 
 __all__ = ["quanta_zipf_alpha", "BrillPrediction", "brill_prediction", "theory_loss_vs_model_size",
-           "theory_loss_vs_data_size", "LATTICE_EXPONENTS", "lattice_prediction"]
+           "theory_loss_vs_data_size", "LATTICE_EXPONENTS", "lattice_prediction", "unlearned_fraction_data",
+           "unlearned_fraction_model"]
 
 # Percolation exponents (tau, fractal dimension D) of d-dimensional lattices:
 # exact for d = 2 (187/91, 91/48) and d >= 6 (5/2, 4); numerical estimates for
@@ -254,3 +255,53 @@ def theory_loss_vs_data_size(n_data, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1
             loss[sel] = np.exp(-lam[sel]) + (pm * ell).sum(axis=1)
         out.append(float((pk * loss).sum()))
     return np.array(out)
+
+
+def _sb_law(p, z, cap):
+    """Size-biased cluster-size law ``s n_s/p`` for ``s < cap`` and the capped mass at ``cap``."""
+    from scalinglab.theory.percolation import size_biased_pmf
+
+    s = np.arange(1, int(cap), dtype=np.float64)
+    w = size_biased_pmf(s, p, z)
+    return np.append(s, float(cap)), np.append(w, max(0.0, 1.0 - w.sum()))
+
+
+def unlearned_fraction_data(density, p, z=3, cap=10**6):
+    """Exact finite-size quanta term of data scaling on Leath-grown clusters.
+
+    Clusters are drawn with the size-biased law ``P(s) = s n_s/p`` (capped at
+    ``cap``) and data points uniformly over sites; with ``D = density * S``
+    samples, a cluster of ``s`` sites has no sample with probability
+    ``exp(-density * s)``. Returns the expected fraction of test points that
+    fall in a cluster without any sample,
+
+    ``U = sum_s s P(s) exp(-density s) / sum_s s P(s)``,
+
+    which decays as ``density^-(tau-2) = density^-alpha/(1+alpha)`` (= 1/2)
+    between ``s ~ 1`` and ``s_xi``. For a loss ``|a - a'|^q`` with ``a = +-1``
+    the unlearned loss is ``2^(q-1) U``.
+    """
+    s, w = _sb_law(p, z, cap)
+    dens = np.atleast_1d(np.asarray(density, dtype=float))
+    if np.any(dens <= 0):
+        raise ValueError("density must be positive")
+    mass = s * w
+    return (mass[None, :] * np.exp(-dens[:, None] * s[None, :])).sum(axis=1) / mass.sum()
+
+
+def unlearned_fraction_model(K, n_clusters, p, z=3, cap=10**6):
+    """Exact finite-size quanta term of model scaling: the ``K`` largest of ``n_clusters`` learned.
+
+    With ``n`` clusters drawn from the size-biased law, the ``K``-th largest has
+    size ``t`` where ``n P(s >= t) = K``; the unlearned fraction of test points
+    is the mass below ``t``: ``sum_{s<t} s P(s) / sum_s s P(s)`` (continuous in
+    ``K`` by interpolating inside the size bin). Decays as ``K^-alpha`` (= 1/K).
+    """
+    s, w = _sb_law(p, z, cap)
+    mass = s * w
+    tail_count = n_clusters * np.cumsum(w[::-1])[::-1]  # expected number of clusters with size >= s
+    below_mass = np.concatenate([[0.0], np.cumsum(mass)[:-1]]) / mass.sum()  # mass with size < s
+    Kq = np.atleast_1d(np.asarray(K, dtype=float))
+    # tail_count decreases with s: interpolate the mass below as a function of log count
+    order = np.argsort(tail_count)
+    return np.interp(np.log(Kq), np.log(tail_count[order]), below_mass[order])

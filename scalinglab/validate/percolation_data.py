@@ -12,8 +12,8 @@ choices (*assumed*), stated here and in the README:
   fractal dimension ``D = 4`` for ``d >= 8``; clusters are translated to
   far-apart centres (*assumed*: clusters are separate subtasks).
 * Target on cluster ``j`` (*assumed*): ``y = a_j + lam w_j . (x - r_j)``
-  with ``a_j ~ N(0, 1)`` (the subtask's identity: an unlearned cluster costs an
-  O(1) loss), ``w_j ~ N(0, I/d)``, ``r_j`` the cluster's seed site; the
+  with ``a_j = +-1`` at random (the subtask's identity: an unlearned cluster
+  costs ``E|a - a'|^q = 2^(q-1)``, bounded for every ``q``), ``w_j ~ N(0, I/d)``, ``r_j`` the cluster's seed site; the
   nearest-neighbour error inside a learned cluster is ``lam w_j . dx``, so the
   ``q``-th power loss scales as the ``q``-th moment of the neighbour distance.
   ``lam`` is kept small (0.1) in the quanta experiments so that the
@@ -132,7 +132,7 @@ def make_cluster_dataset(n_clusters, p, z=3, cap=2000, d=8, lam=1.0, seed=0, dom
     steps[offsets[:-1]] = rng.uniform(-spread, spread, size=(n_clusters, d))
     X = embed_tree(parent, steps)
     cl = np.repeat(np.arange(n_clusters), sizes)
-    a = rng.normal(size=n_clusters)
+    a = rng.choice([-1.0, 1.0], size=n_clusters)
     w = rng.normal(scale=1.0 / np.sqrt(d), size=(n_clusters, d))
     y = a[cl] + lam * np.einsum("ij,ij->i", X - X[offsets[:-1]][cl], w[cl])
     # sort clusters by decreasing size (stable), keeping sites contiguous
@@ -192,7 +192,7 @@ def model_scaling_loss(ds, N, test_idx, q=2.0, rhos=None, rng=None):
     """
     rng = np.random.default_rng(rng)
     if rhos is None:
-        rhos = np.geomspace(1e-4, 1.0, 13)
+        rhos = np.geomspace(1e-5, 1.0, 11)
     best = (np.inf, np.nan)
     for rho in rhos:
         idx = model_prototypes(ds, N, rho, rng)

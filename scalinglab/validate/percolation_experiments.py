@@ -26,7 +26,8 @@ import numpy as np
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.theory.percolation import cutoff_size
 from scalinglab.theory.percolation_scaling import (LATTICE_EXPONENTS, brill_prediction, lattice_prediction,
-                                                   theory_loss_vs_data_size, theory_loss_vs_model_size)
+                                                   theory_loss_vs_data_size, theory_loss_vs_model_size,
+                                                   unlearned_fraction_data, unlearned_fraction_model)
 from scalinglab.validate.plots import new_figure, plt, slope_triangle
 from scalinglab.validate.reproduce import reproducer
 from scalinglab.validate.results import read_rows, write_manifest
@@ -42,10 +43,10 @@ __all__ = ["TOY_CONFIG", "TOY_EXPERIMENTS", "toy_cell", "fit_toy", "plot_toy", "
 # sites S ("density"), fit windows in the same units.
 TOY_EXPERIMENTS = {
     # subcritical quanta, 1-NN on D i.i.d. samples
-    "quanta-data-q1": dict(dataset="quanta", sweep="data", q=1.0, lam=1.0, regime="subcritical"),
+    "quanta-data-q1": dict(dataset="quanta", sweep="data", q=1.0, lam=0.1, regime="subcritical"),
     "quanta-data-q4": dict(dataset="quanta", sweep="data", q=4.0, lam=0.1, regime="subcritical"),
     # subcritical quanta, N prototypes with the best parameterized allocation
-    "quanta-model-q1": dict(dataset="quanta", sweep="model", q=1.0, lam=1.0, regime="subcritical"),
+    "quanta-model-q1": dict(dataset="quanta", sweep="model", q=1.0, lam=0.1, regime="subcritical"),
     "quanta-model-q8": dict(dataset="quanta", sweep="model", q=8.0, lam=0.1, regime="subcritical"),
     # supercritical dominant manifold, 1-NN on D i.i.d. samples
     "manifold-data-q1": dict(dataset="dominant", sweep="data", q=1.0, lam=1.0, regime="supercritical"),
@@ -62,7 +63,7 @@ TOY_CONFIG = {
         # dominant: mean mass per sample >= 200 (the 4-dimensional regime of the embedding)
         data_density=dict(quanta=(1 / 2000, 1 / 10), dominant=(1e-4, 1 / 50)),
         model_count=(20, 2000),
-        fit=dict(quanta_data=(None, None), dominant_data=(None, 1 / 200), quanta_model=(None, None)),
+        fit=dict(dominant_data=(None, 1 / 200)),
     ),
     "full": dict(
         quanta=dict(n_clusters=20_000, p=0.49, z=3, cap=20_000, d=8),
@@ -70,19 +71,16 @@ TOY_CONFIG = {
         n_test=20_000, seeds=5, n_sizes=12,
         data_density=dict(quanta=(1 / 10000, 1 / 10), dominant=(2e-5, 1 / 50)),
         model_count=(30, 10_000),
-        fit=dict(quanta_data=(None, None), dominant_data=(None, 1 / 200), quanta_model=(None, None)),
+        fit=dict(dominant_data=(None, 1 / 200)),
     ),
 }
 
 
-def _quanta_fit_window(cfg, kind):
-    """Fit windows of the quanta sweeps from the cutoff: s* = 1/density in [30, s_xi/4]."""
+def _quanta_fit_window(cfg):
+    """Density window of the quanta data sweeps: unlearned sizes s* = 1/density in [30, s_xi/4]."""
     qc = cfg["quanta"]
     sxi = min(cutoff_size(qc["p"], qc["z"]), qc["cap"])
-    if kind == "data":
-        return (4.0 / sxi, 1.0 / 30)
-    # model: the number of clusters of size in [30, s_xi/4] sets the K range (counted on the data)
-    return None
+    return (4.0 / sxi, 1.0 / 30)
 
 
 @functools.lru_cache(maxsize=2)
@@ -114,12 +112,16 @@ def toy_cell(experiment, mode, size, seed):
     ds = _dataset(ex["dataset"], mode, int(seed), float(ex["lam"]))
     rng = np.random.default_rng([int(seed), 7])
     test = rng.integers(0, ds.n_sites, size=TOY_CONFIG[mode]["n_test"])
+    # clusters inside the Zipf range s in [30, s_xi/4] (rank window of the model sweeps)
+    cfg = TOY_CONFIG[mode]
+    sxi = min(cutoff_size(cfg["quanta"]["p"], cfg["quanta"]["z"]), cfg["quanta"]["cap"])
+    extra = {"n_sites": ds.n_sites, "k_lo": int(np.sum(ds.sizes >= sxi / 4)), "k_hi": int(np.sum(ds.sizes >= 30))}
     if ex["sweep"] == "data":
         n = max(1, int(round(size * ds.n_sites)))
         loss = data_scaling_loss(ds, n, test, q=ex["q"], rng=rng)
-        return {"loss": loss, "rho": float("nan"), "n_sites": ds.n_sites, "n_model": n}
-    loss, rho = model_scaling_loss(ds, int(size), test, q=ex["q"], rhos=np.geomspace(1e-3, 1.0, 10), rng=rng)
-    return {"loss": loss, "rho": rho, "n_sites": ds.n_sites, "n_model": int(size)}
+        return {"loss": loss, "rho": float("nan"), "n_model": n, **extra}
+    loss, rho = model_scaling_loss(ds, int(size), test, q=ex["q"], rhos=np.geomspace(1e-5, 1.0, 11), rng=rng)
+    return {"loss": loss, "rho": rho, "n_model": int(size), **extra}
 
 
 def _groups(rows, experiment):
@@ -145,13 +147,13 @@ def fit_toy(rows, mode, n_boot=400):
         ys = [[r["loss"] for r in sel if r["size"] == s] for s in sizes]
         S = np.mean([r["n_sites"] for r in sel])
         if ex["sweep"] == "data" and ex["dataset"] == "quanta":
-            lo, hi = _quanta_fit_window(cfg, "data")
+            lo, hi = _quanta_fit_window(cfg)
             window = (lo * S, hi * S)
         elif ex["sweep"] == "data":
             lo, hi = cfg["fit"]["dominant_data"]
             window = (None if lo is None else lo * S, None if hi is None else hi * S)
-        else:
-            window = (None, None)
+        else:  # model sweeps: ranks of the clusters inside the Zipf range
+            window = (float(np.mean([r["k_lo"] for r in sel])), float(np.mean([r["k_hi"] for r in sel])))
         pred = brill_prediction(ex["regime"], c=ex["q"], D=4.0, tau=2.5)
         pexp = pred.data_exponent if ex["sweep"] == "data" else pred.model_exponent
         try:
@@ -159,10 +161,29 @@ def fit_toy(rows, mode, n_boot=400):
             fit = bf.to_dict()
         except ValueError as exc:  # too few points in the window
             fit = {"exponent": float("nan"), "ci_lo": float("nan"), "ci_hi": float("nan"), "error": str(exc)}
-        out[name] = {**fit, "predicted": pexp, "limited_by": (pred.data_limited_by if ex["sweep"] == "data"
+        # finite-size quanta term from the exact n_s of this very setting (no free parameter)
+        fs_curve, fs_exp = _finite_size_quanta(cfg, ex, x, S, np.mean([r.get("n_clusters", 0) for r in sel]))
+        if fs_curve is not None:
+            try:
+                fs_exp = powerlaw_fit(x, fs_curve, window=window).exponent
+            except ValueError:
+                fs_exp = float("nan")
+        out[name] = {**fit, "predicted": pexp, "finite_size_quanta_exponent": fs_exp,
+                     "finite_size_quanta_curve": None if fs_curve is None else [float(v) for v in fs_curve],
+                     "x": [float(v) for v in x], "limited_by": (pred.data_limited_by if ex["sweep"] == "data"
                                                                else pred.model_limited_by),
                      "sweep": ex["sweep"], "q": ex["q"], "regime": ex["regime"], "window": window}
     return out
+
+
+def _finite_size_quanta(cfg, ex, x, S, n_clusters):
+    """Unlearned-quanta fraction of the experiment's own setting at the swept sizes ``x``."""
+    if ex["dataset"] != "quanta":
+        return None, float("nan")
+    qc = cfg["quanta"]
+    if ex["sweep"] == "data":
+        return unlearned_fraction_data(np.asarray(x) / S, qc["p"], qc["z"], qc["cap"]), float("nan")
+    return unlearned_fraction_model(np.asarray(x), qc["n_clusters"], qc["p"], qc["z"], qc["cap"]), float("nan")
 
 
 def plot_toy(out):
@@ -189,8 +210,14 @@ def plot_toy(out):
             lab = (f"q={ex['q']:g}: fit {f.get('exponent', float('nan')):.2f} "
                    f"[{f.get('ci_lo', float('nan')):.2f},{f.get('ci_hi', float('nan')):.2f}], "
                    f"pred {f.get('predicted', float('nan')):.2f}")
+            if np.isfinite(f.get("finite_size_quanta_exponent", float("nan"))):
+                lab += f", finite-size {f['finite_size_quanta_exponent']:.2f}"
             (line,) = ax.loglog(x, y0, "o-", ms=3, label=lab)
             ax.loglog(x, (x / x[0]) ** -f.get("predicted", 0.0), "--", color=line.get_color(), lw=0.8)
+            fs = f.get("finite_size_quanta_curve")
+            if fs:
+                fs = np.asarray(fs)
+                ax.loglog(f["x"], fs / fs[0], ":", color=line.get_color(), lw=1.2)
             w = f.get("window")
             if w and w[0]:
                 ax.axvline(w[0], color=line.get_color(), lw=0.5, ls=":")
@@ -200,7 +227,8 @@ def plot_toy(out):
         ax.set_xlabel(xlabel)
         ax.set_ylabel("test loss / first point")
         ax.legend(fontsize=6.5)
-    fig.suptitle("Brill toy experiment: 1-NN regression on Bethe-lattice clusters (dashed: predicted slope)",
+    fig.suptitle("Brill toy experiment: 1-NN regression on Bethe-lattice clusters (dashed: asymptotic predicted "
+                 "slope; dotted: exact finite-size unlearned-quanta fraction)",
                  fontsize=9)
     path = out / "toy_scaling.png"
     fig.savefig(path, dpi=130, bbox_inches="tight")
@@ -242,7 +270,9 @@ def reproduce_toy(out, *, quick=False, device="auto", replot=False, seeds=None):
         fits = json.loads((Path(out) / "fits.json").read_text())
     else:
         fits = run_toy(out, quick=quick, seeds=seeds)
-    return {name: f"{f['exponent']:.3f} [{f['ci_lo']:.3f}, {f['ci_hi']:.3f}] vs predicted {f['predicted']:.3f}"
+    return {name: (f"{f['exponent']:.3f} [{f['ci_lo']:.3f}, {f['ci_hi']:.3f}] vs predicted {f['predicted']:.3f}"
+                   + ("" if not np.isfinite(f.get("finite_size_quanta_exponent", float("nan")))
+                      else f" (finite-size quanta term {f['finite_size_quanta_exponent']:.3f})"))
             for name, f in fits.items()}
 
 

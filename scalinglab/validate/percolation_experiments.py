@@ -226,7 +226,8 @@ def plot_toy(out):
         ax.set_title(title, fontsize=9)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("test loss / first point")
-        ax.legend(fontsize=6.5)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6.5)
     fig.suptitle("Brill toy experiment: 1-NN regression on Bethe-lattice clusters (dashed: asymptotic predicted "
                  "slope; dotted: exact finite-size unlearned-quanta fraction)",
                  fontsize=9)

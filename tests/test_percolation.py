@@ -198,3 +198,37 @@ def test_stirling_branch_agrees_with_gammaln():
     s = np.array([200.0, 1000.0, 5000.0])
     for z in (3, 5):
         np.testing.assert_allclose(P._log_ns_stirling(s, 0.3, z), P._log_ns_gammaln(s, 0.3, z), rtol=0, atol=1e-10)
+
+
+def test_kernel_and_naive_leath_same_law():
+    """Two-sample chi-square: the Numba and plain-Python growth give the same size law."""
+    a = K.bethe_cluster_sizes(20_000, 0.4, 4, 200, 1)
+    b = naive.leath_sizes(4000, 0.4, 4, 200, np.random.default_rng(2))
+    edges = [1, 2, 3, 5, 9, 20, 201]
+    ca, _ = np.histogram(a, edges)
+    cb, _ = np.histogram(b, edges)
+    assert stats.chi2_contingency(np.array([ca, cb]))[1] > 1e-4
+
+
+def test_lattice_1d_histogram_matches_exact_chain():
+    """On a chain n_s = p^s (1-p)^2 per site: histogram of union-find clusters by chi-square."""
+    L, p = 2_000_000, 0.6
+    labels, sizes = P.lattice_clusters((L,), p, seed=3)
+    sizes = sizes[(sizes > 0)]
+    # drop the clusters touching the two free ends (their law differs)
+    first, last = labels[0], labels[-1]
+    keep = np.ones(sizes.size, dtype=bool)
+    for lab in (first, last):
+        if lab:
+            keep[lab - 1] = False
+    sizes = sizes[keep]
+    edges = [1, 2, 3, 4, 6, 9, 14, 30, 10**9]
+    obs, _ = np.histogram(sizes, edges)
+    s = np.arange(1, 200)
+    ns = p**s * (1 - p) ** 2
+    exp = np.array([ns[(s >= a) & (s < b)].sum() for a, b in zip(edges[:-1], edges[1:])])
+    exp = exp / exp.sum() * obs.sum()
+    chi2 = float(np.sum((obs - exp) ** 2 / exp))
+    assert stats.chi2.sf(chi2, len(obs) - 1) > 1e-4
+    # and the number of clusters per site
+    assert sizes.size / L == pytest.approx(p * (1 - p), rel=0.01)

@@ -28,7 +28,7 @@ from scalinglab.theory.percolation import cutoff_size
 from scalinglab.theory.percolation_scaling import (LATTICE_EXPONENTS, brill_prediction, lattice_prediction,
                                                    theory_loss_vs_data_size, theory_loss_vs_model_size,
                                                    unlearned_fraction_data, unlearned_fraction_model)
-from scalinglab.validate.plots import new_figure, plt, slope_triangle
+from scalinglab.validate.plots import new_figure, plt
 from scalinglab.validate.reproduce import reproducer
 from scalinglab.validate.results import read_rows, write_manifest
 from scalinglab.validate.sweep import run_sweep
@@ -122,12 +122,6 @@ def toy_cell(experiment, mode, size, seed):
         return {"loss": loss, "rho": float("nan"), "n_model": n, **extra}
     loss, rho = model_scaling_loss(ds, int(size), test, q=ex["q"], rhos=np.geomspace(1e-5, 1.0, 11), rng=rng)
     return {"loss": loss, "rho": rho, "n_model": int(size), **extra}
-
-
-def _groups(rows, experiment):
-    sel = [r for r in rows if r["experiment"] == experiment]
-    xs = sorted({r["n_model"] if TOY_EXPERIMENTS[experiment]["sweep"] == "model" else r["size"] for r in sel})
-    return sel, xs
 
 
 def fit_toy(rows, mode, n_boot=400):

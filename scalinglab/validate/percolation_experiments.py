@@ -39,15 +39,17 @@ __all__ = ["TOY_CONFIG", "TOY_EXPERIMENTS", "toy_cell", "fit_toy", "plot_toy", "
 # --------------------------------------------------------------------------- toy experiment
 # Each experiment: the dataset (subcritical clusters or one dominant cluster),
 # what is swept (data or model size), the loss power q, the target slope lam,
-# the Brill regime and c = q.  Sizes are given as fractions of the number of
+# the Brill regime and c = q.  In the quanta experiments lam is chosen so that
+# one prototype on the largest cluster leaves a loss (lam |w.dx|)^q well below
+# the unlearned loss 2^(q-1): the clusters then behave as quanta.  Sizes are given as fractions of the number of
 # sites S ("density"), fit windows in the same units.
 TOY_EXPERIMENTS = {
     # subcritical quanta, 1-NN on D i.i.d. samples
     "quanta-data-q1": dict(dataset="quanta", sweep="data", q=1.0, lam=0.1, regime="subcritical"),
-    "quanta-data-q4": dict(dataset="quanta", sweep="data", q=4.0, lam=0.1, regime="subcritical"),
+    "quanta-data-q4": dict(dataset="quanta", sweep="data", q=4.0, lam=0.05, regime="subcritical"),
     # subcritical quanta, N prototypes with the best parameterized allocation
     "quanta-model-q1": dict(dataset="quanta", sweep="model", q=1.0, lam=0.1, regime="subcritical"),
-    "quanta-model-q8": dict(dataset="quanta", sweep="model", q=8.0, lam=0.1, regime="subcritical"),
+    "quanta-model-q8": dict(dataset="quanta", sweep="model", q=8.0, lam=0.02, regime="subcritical"),
     # supercritical dominant manifold, 1-NN on D i.i.d. samples
     "manifold-data-q1": dict(dataset="dominant", sweep="data", q=1.0, lam=1.0, regime="supercritical"),
     "manifold-data-q2": dict(dataset="dominant", sweep="data", q=2.0, lam=1.0, regime="supercritical"),
@@ -100,7 +102,7 @@ def _sizes(mode, sweep, kind, n_sites=None):
     return np.unique(np.geomspace(lo, hi, cfg["n_sizes"]).astype(int)).astype(float)
 
 
-def toy_cell(experiment, mode, size, seed):
+def toy_cell(experiment, mode, size, seed, q=None, lam=None):
     """Run one cell: returns ``{"loss", "rho", "n_sites", "n_model"}``.
 
     ``size`` is the sample density (data sweeps; ``D = density * S``) or the
@@ -109,6 +111,8 @@ def toy_cell(experiment, mode, size, seed):
     from scalinglab.validate.percolation_data import data_scaling_loss, model_scaling_loss
 
     ex = TOY_EXPERIMENTS[experiment]
+    if (q is not None and q != ex["q"]) or (lam is not None and lam != ex["lam"]):
+        raise ValueError(f"cell (q={q}, lam={lam}) does not match experiment {experiment!r}")
     ds = _dataset(ex["dataset"], mode, int(seed), float(ex["lam"]))
     rng = np.random.default_rng([int(seed), 7])
     test = rng.integers(0, ds.n_sites, size=TOY_CONFIG[mode]["n_test"])
@@ -124,6 +128,12 @@ def toy_cell(experiment, mode, size, seed):
     return {"loss": loss, "rho": rho, "n_model": int(size), **extra}
 
 
+def _rows_for(rows, name):
+    """Rows of one experiment under its current definition (q, lam): stale rows are ignored."""
+    ex = TOY_EXPERIMENTS[name]
+    return [r for r in rows if r["experiment"] == name and r.get("q") == ex["q"] and r.get("lam") == ex["lam"]]
+
+
 def fit_toy(rows, mode, n_boot=400):
     """Bootstrap exponent per experiment, in the stated windows, against Brill's prediction.
 
@@ -133,7 +143,7 @@ def fit_toy(rows, mode, n_boot=400):
     cfg = TOY_CONFIG[mode]
     out = {}
     for name, ex in TOY_EXPERIMENTS.items():
-        sel = [r for r in rows if r["experiment"] == name]
+        sel = _rows_for(rows, name)
         if not sel:
             continue
         sizes = sorted({r["size"] for r in sel})
@@ -193,7 +203,7 @@ def plot_toy(out):
         for i, (name, ex) in enumerate(TOY_EXPERIMENTS.items()):
             if ex["dataset"] != kind or ex["sweep"] != sweep:
                 continue
-            sel = [r for r in rows if r["experiment"] == name]
+            sel = _rows_for(rows, name)
             if not sel:
                 continue
             sizes = sorted({r["size"] for r in sel})
@@ -246,9 +256,10 @@ def run_toy(out, quick=True, seeds=None, experiments=None):
                 if ex["dataset"] != kind:
                     continue
                 for size in _sizes(mode, ex["sweep"], kind):
-                    cells.append(dict(experiment=name, mode=mode, size=float(size), seed=seed))
+                    cells.append(dict(experiment=name, mode=mode, size=float(size), seed=seed, q=ex["q"],
+                                      lam=ex["lam"]))
     params = {"mode": mode, "config": cfg, "experiments": {n: TOY_EXPERIMENTS[n] for n in names}}
-    store = run_sweep(cells, toy_cell, out, key_fields=("experiment", "mode", "size", "seed"), params=params,
+    store = run_sweep(cells, toy_cell, out, key_fields=("experiment", "mode", "size", "seed", "q", "lam"), params=params,
                       device="cpu", desc="percolation toy", seeds=list(range(n_seeds)))
     rows = [r for r in store.rows if r["mode"] == mode]
     fits = fit_toy(rows, mode)
@@ -368,7 +379,7 @@ def reproduce_theory(out, *, quick=False, device="auto", replot=False, seeds=Non
 # --------------------------------------------------------------------------- demo
 def demo_section(report, quick=False):
     """Percolation headline numbers for ``scalinglab demo``."""
-    from scalinglab.theory.percolation import bethe_exponents, bethe_stats, cluster_moment, p_infinity
+    from scalinglab.theory.percolation import bethe_exponents, bethe_stats
 
     lines = ["", "== Percolation (Bethe lattice, Brill 2024) =="]
     report.section("Percolation: Bethe lattice and Brill's scaling laws")

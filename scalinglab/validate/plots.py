@@ -25,5 +25,5 @@ def slope_triangle(ax, x0, y0, slope, width_decades=0.5, label=None, color="k"):
     x1 = x0 * 10**width_decades
     y1 = y0 * (x1 / x0) ** slope
     ax.plot([x0, x1, x1, x0], [y0, y0, y1, y0], color=color, lw=1)
-    ax.text(x1 * 1.05, np.sqrt(y0 * y1), label if label is not None else f"{slope:.2f}", color=color, fontsize=8,
+    ax.text(x1 * 1.15, np.sqrt(y0 * y1), label if label is not None else f"{slope:.2f}", color=color, fontsize=8,
             va="center")

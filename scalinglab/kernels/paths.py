@@ -1,0 +1,152 @@
+"""Numba kernels that enumerate path-frequency groups of the Zipf RHM.
+
+A path is a tuple of rule ranks ``(i_1, ..., i_g)``, one per level of a group
+of g levels. These kernels never materialise the ``m**g`` tuples: they walk
+the multisets (non-decreasing tuples) and attach to each its number of
+orderings, or they convolve per-level histograms on a grid of log-frequency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["multiset_groups", "group_sorted_keys", "merge_sorted_values", "binned_convolve"]
+
+
+@njit(cache=True)
+def multiset_groups(logp, g, n_multisets):
+    """Enumerate the multisets of g ranks out of ``len(logp)``.
+
+    Parameters
+    ----------
+    logp : float64[m]
+        Log probabilities of the m ranks (shared by the g levels).
+    g : int
+        Number of levels in the group (``1 <= g <= 20``).
+    n_multisets : int
+        ``C(m+g-1, g)``, the number of multisets (the output length).
+
+    Returns
+    -------
+    logf : float64[n_multisets]
+        ``sum_k logp[i_k]`` of each multiset.
+    prod : int64[n_multisets]
+        Product of the 1-based ranks ``i_1 * ... * i_g`` (-1 where it would
+        overflow int64).
+    count : int64[n_multisets]
+        Number of ordered g-tuples with that multiset, ``g! / prod_j c_j!``.
+    """
+    m = logp.shape[0]
+    fact = np.ones(g + 1, dtype=np.int64)
+    for k in range(2, g + 1):
+        fact[k] = fact[k - 1] * k
+    logf = np.empty(n_multisets, dtype=np.float64)
+    prod = np.empty(n_multisets, dtype=np.int64)
+    count = np.empty(n_multisets, dtype=np.int64)
+    a = np.zeros(g, dtype=np.int64)
+    lim = np.iinfo(np.int64).max
+    for t in range(n_multisets):
+        s = 0.0
+        p = np.int64(1)
+        denom = np.int64(1)
+        run = 1
+        for k in range(g):
+            s += logp[a[k]]
+            r = a[k] + 1
+            if p >= 0:
+                if p > lim // r:
+                    p = -1
+                else:
+                    p *= r
+            if k > 0 and a[k] == a[k - 1]:
+                run += 1
+            else:
+                denom *= fact[run]
+                run = 1
+        denom *= fact[run]
+        logf[t] = s
+        prod[t] = p
+        count[t] = fact[g] // denom
+        # next non-decreasing tuple
+        k = g - 1
+        while k >= 0 and a[k] == m - 1:
+            k -= 1
+        if k < 0:
+            break
+        a[k] += 1
+        for j in range(k + 1, g):
+            a[j] = a[k]
+    return logf, prod, count
+
+
+@njit(cache=True)
+def group_sorted_keys(keys, counts):
+    """Sum ``counts`` over runs of equal ``keys`` (keys sorted ascending).
+
+    Returns ``(unique_keys, summed_counts)``.
+    """
+    n = keys.shape[0]
+    uk = np.empty(n, dtype=keys.dtype)
+    uc = np.empty(n, dtype=counts.dtype)
+    j = -1
+    for i in range(n):
+        if j >= 0 and keys[i] == uk[j]:
+            uc[j] += counts[i]
+        else:
+            j += 1
+            uk[j] = keys[i]
+            uc[j] = counts[i]
+    return uk[: j + 1].copy(), uc[: j + 1].copy()
+
+
+@njit(cache=True)
+def merge_sorted_values(values, counts, rtol):
+    """Merge runs of values equal within ``rtol`` (values sorted descending).
+
+    Two neighbours ``a >= b`` merge when ``a - b <= rtol * max(1, |a|)``; a
+    merged group keeps the first value of its run and the summed count.
+    Returns ``(values, counts)``.
+    """
+    n = values.shape[0]
+    uv = np.empty(n, dtype=np.float64)
+    uc = np.empty(n, dtype=counts.dtype)
+    j = -1
+    for i in range(n):
+        if j >= 0 and uv[j] - values[i] <= rtol * max(1.0, abs(uv[j])):
+            uc[j] += counts[i]
+        else:
+            j += 1
+            uv[j] = values[i]
+            uc[j] = counts[i]
+    return uv[: j + 1].copy(), uc[: j + 1].copy()
+
+
+@njit(cache=True)
+def binned_convolve(acc_count, acc_w, bins, cnt, w):
+    """Convolve a dense histogram with a sparse one (one more level).
+
+    The accumulated histogram holds, per bin k of width delta in log-frequency,
+    the number of paths ``acc_count[k]`` and ``acc_w[k] = sum over those paths
+    of f / exp(delta * k)`` (the mass relative to the bin's grid value, which is
+    of order one and never underflows). The new level has entries at integer
+    offsets ``bins[j] >= 0`` with counts ``cnt[j]`` and relative masses ``w[j]``.
+
+    Returns the new ``(count, w)`` of length ``len(acc) + max(bins)``.
+    Counts and masses both add exactly under the convolution because a path's
+    bin is the sum of its levels' bins and its frequency the product of theirs.
+    """
+    nb = bins.max() + 1
+    n = acc_count.shape[0]
+    out_c = np.zeros(n + nb - 1, dtype=np.float64)
+    out_w = np.zeros(n + nb - 1, dtype=np.float64)
+    for j in range(bins.shape[0]):
+        b = bins[j]
+        c = cnt[j]
+        ww = w[j]
+        for k in range(n):
+            ac = acc_count[k]
+            if ac != 0.0:
+                out_c[k + b] += ac * c
+                out_w[k + b] += acc_w[k] * ww
+    return out_c, out_w

@@ -1,0 +1,151 @@
+"""Numba kernels for learning-curve sums over a grouped spectrum.
+
+Hutter's seen-feature error ``eps(P) = sum_i f_i (1 - f_i)**P`` and the exact
+distribution of the number of seen paths of one RHM datum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["eps_sum", "seen_paths_pmf"]
+
+
+@njit(cache=True, parallel=True)
+def eps_sum(log_f, log_mult, P):
+    """``eps(P) = sum_g mult_g f_g (1 - f_g)**P`` for every P of a grid.
+
+    Parameters
+    ----------
+    log_f : float64[n]
+        Log frequencies of the groups (each ``f_g`` in (0, 1]).
+    log_mult : float64[n]
+        Log multiplicities of the groups.
+    P : float64[k]
+        Non-negative sample sizes.
+
+    Returns
+    -------
+    float64[k]
+        The sums, each term evaluated as ``exp(log_mult + log_f + P*log1p(-f))``
+        (no underflow of ``(1-f)**P`` into wrong digits) and added with
+        Neumaier compensation. Parallel over P: each P has its own accumulator.
+    """
+    n = log_f.shape[0]
+    k = P.shape[0]
+    out = np.empty(k, dtype=np.float64)
+    l1p = np.empty(n, dtype=np.float64)
+    base = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        l1p[i] = np.log1p(-np.exp(log_f[i]))
+        base[i] = log_mult[i] + log_f[i]
+    for j in prange(k):
+        p = P[j]
+        s = 0.0
+        c = 0.0
+        for i in range(n):
+            if p == 0.0:
+                t = np.exp(base[i])
+            else:
+                t = np.exp(base[i] + p * l1p[i])
+            u = s + t
+            if abs(s) >= abs(t):
+                c += (s - u) + t
+            else:
+                c += (t - u) + s
+            s = u
+        out[j] = s + c
+    return out
+
+
+@njit(cache=True)
+def _match_probs(ranks, level_p, inv_nc, K, s, L, out):
+    """Probability that one random datum matches, at the same positions, at
+    least one path of every subset T of the K patches of the test derivation.
+
+    ``ranks`` holds the test derivation flattened level by level (level l has
+    ``s**(l-1)`` nodes, rank indices 0-based). Fills ``out[T]`` (T a bitmask).
+    """
+    n_nodes = 0
+    for l in range(L):
+        n_nodes += s**l
+    M = np.empty(n_nodes, dtype=np.float64)
+    for T in range(1 << K):
+        # leaves: level L nodes occupy the last K slots
+        off = n_nodes - K
+        for j in range(K):
+            if (T >> j) & 1:
+                M[off + j] = level_p[L - 1, ranks[off + j]]
+            else:
+                M[off + j] = 0.0
+        # internal levels, bottom-up: M = f * (1 - prod_children (1 - M_child))
+        child_off = off
+        for l in range(L - 2, -1, -1):
+            width = s**l
+            lo = child_off - width
+            for q in range(width):
+                pr = 1.0
+                for c in range(s):
+                    pr *= 1.0 - M[child_off + q * s + c]
+                M[lo + q] = level_p[l, ranks[lo + q]] * (1.0 - pr)
+            child_off = lo
+        out[T] = inv_nc * M[0]
+
+
+@njit(cache=True, parallel=True)
+def seen_paths_pmf(ranks, level_p, n_c, s, P):
+    """Exact distribution of the number of seen paths for each test derivation.
+
+    Parameters
+    ----------
+    ranks : int64[n_test, n_nodes]
+        Test derivations: 0-based rule rank at every node, level by level
+        (level l, 1-based, contributes ``s**(l-1)`` nodes).
+    level_p : float64[L, m]
+        Rule probabilities per level.
+    n_c : int
+        Number of classes (a training datum shares the test class w.p. 1/n_c).
+    s : int
+        Tuple size; ``K = s**(L-1)`` patches, at most 20.
+    P : float
+        Training-set size (i.i.d. data).
+
+    Returns
+    -------
+    float64[n_test, K+1]
+        Row t: probability, over training sets of P i.i.d. data, that exactly k
+        of the K paths of test derivation t were seen at their positions.
+        For every subset T, ``Pr(all of T unseen) = (1 - M_T)**P`` with M_T the
+        probability one datum matches a path of T (a recursion over the tree,
+        since paths of one datum share their upper choices); the exact-set
+        probabilities follow by Moebius inversion over supersets.
+    """
+    L = level_p.shape[0]
+    K = s ** (L - 1)
+    n_test = ranks.shape[0]
+    out = np.zeros((n_test, K + 1), dtype=np.float64)
+    inv_nc = 1.0 / n_c
+    for t in prange(n_test):
+        M = np.empty(1 << K, dtype=np.float64)
+        _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
+        g = np.empty(1 << K, dtype=np.float64)
+        for T in range(1 << K):
+            g[T] = np.exp(P * np.log1p(-M[T]))
+        # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
+        for j in range(K):
+            bit = 1 << j
+            for S in range(1 << K):
+                if not (S & bit):
+                    g[S] -= g[S | bit]
+        for S in range(1 << K):
+            unseen = 0
+            x = S
+            while x:
+                unseen += x & 1
+                x >>= 1
+            out[t, K - unseen] += g[S]
+        for k in range(K + 1):
+            if out[t, k] < 0.0:  # round-off of the alternating sum
+                out[t, k] = 0.0
+    return out

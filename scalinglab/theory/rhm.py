@@ -1,0 +1,819 @@
+"""Path theory of the Zipf Random Hierarchy Model (shared/spec/rhm.md, sections 2-4).
+
+Definitions
+-----------
+A *path* of one input position is ``(class, i_1, ..., i_L)``, the rule ranks
+chosen along the branch from the root to that patch. Its frequency is
+``(1/n_c) * prod_l f^(l)_{i_l}``. The *per-class spectrum* is the list of the
+``m**L`` products ``prod_l f^(l)_{i_l}`` sorted descending; its ranks run from
+1 to ``m**L``. It is stored grouped: distinct values with multiplicities.
+
+``alpha'`` is ``-slope - 1`` of a least-squares fit of ``ln f`` against
+``ln rank`` with ranks sampled log-uniformly over a stated window;
+``alpha_c`` is the common level exponent alpha where ``alpha' = 0``.
+
+The learning-curve prediction is Hutter's seen-path error
+``eps(P) = sum over paths f (1 - f)**P`` (the probability that the path of a
+random test position was not seen, at that position, among P training data),
+with asymptotic exponent ``alpha'/(1+alpha')``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import gammaln, xlog1py, xlogy
+
+from scalinglab._util import check_int, check_positive
+from scalinglab.kernels.paths import binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups
+from scalinglab.kernels.sums import eps_sum, seen_paths_pmf
+from scalinglab.theory.fitting import powerlaw_fit
+from scalinglab.theory.rhm_spec import RHMSpec, zipf_log_probs, zipf_probs
+
+__all__ = [
+    "RHMSpec", "zipf_probs", "PathSpectrum", "path_spectrum", "spectrum_size",
+    "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at",
+    "AlphaCritical", "alpha_c", "alpha_c_table", "parse_window",
+    "LearningCurve", "learning_curve", "predicted_exponent",
+    "SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution",
+]
+
+#: Default largest number of groups an exact spectrum may have (memory ~ 16 B each).
+MAX_GROUPS = 20_000_000
+#: Relative tolerance under which two path log-frequencies count as one value.
+MERGE_RTOL = 1e-12
+#: Default bin width in ln f of the binned mode.
+BIN_WIDTH = 1e-3
+
+
+# ----------------------------------------------------------------------------- spectrum
+@dataclass(frozen=True)
+class PathSpectrum:
+    """Grouped per-class path spectrum of an RHM.
+
+    Attributes
+    ----------
+    log_f : numpy.ndarray
+        ``ln prod_l f^(l)_{i_l}`` of each group, strictly decreasing.
+    counts : numpy.ndarray
+        Number of per-class paths (ordered rank tuples) in each group; sums to
+        ``m**L``. int64 in exact mode, float64 in binned mode.
+    n_c : int
+        Number of classes; a path's frequency is ``exp(log_f) / n_c`` and each
+        group holds ``n_c * counts`` paths per position.
+    mode : str
+        ``"exact"`` (every group one exact value) or ``"binned"`` (groups are
+        bins of width ``bin_width`` in ln f; ``log_f`` is the exact mean
+        frequency of the bin's paths; every path lies within ``log_tol = L*bin_width`` of it, and so does the
+        rank-r value of the exact spectrum, since order statistics are 1-Lipschitz).
+    log_tol : float
+        Largest possible ``|ln f_path - log_f[group]|`` (0 in exact mode).
+    bin_width : float or None
+        Bin width in ln f (binned mode only).
+    describe : str
+        The model the spectrum belongs to.
+    m : int
+        Rules per symbol (for ``head:k`` windows).
+    """
+
+    log_f: np.ndarray = field(repr=False)
+    counts: np.ndarray = field(repr=False)
+    n_c: int
+    mode: str
+    log_tol: float
+    bin_width: float | None
+    describe: str
+    m: int | None = None
+
+    @property
+    def n_groups(self):
+        return int(self.log_f.size)
+
+    @property
+    def f(self):
+        """Per-class path frequencies of the groups (sum of ``f * counts`` is 1)."""
+        return np.exp(self.log_f)
+
+    @property
+    def freq(self):
+        """Frequency of one path at one position, ``f / n_c``."""
+        return np.exp(self.log_f - math.log(self.n_c))
+
+    @property
+    def mult(self):
+        """Paths per position in each group, ``n_c * counts``."""
+        return self.n_c * self.counts
+
+    @property
+    def n_per_class(self):
+        """``m**L`` (as float in binned mode)."""
+        return self.counts.sum()
+
+    @property
+    def rank_hi(self):
+        """Last (1-based) per-class rank of each group."""
+        return np.cumsum(self.counts)
+
+    def log_f_at_rank(self, r):
+        """``ln f`` of the path of per-class rank ``r`` (1 <= r <= m**L; a
+        non-integer r means the ceil(r)-th path)."""
+        r = np.asarray(r, dtype=np.float64)
+        if np.any(r < 1) or np.any(r > self.n_per_class * (1 + 1e-12)):
+            raise ValueError(f"ranks must lie in [1, {self.n_per_class}]")
+        idx = np.searchsorted(self.rank_hi, np.ceil(r - 1e-9), side="left")
+        return self.log_f[np.minimum(idx, self.n_groups - 1)]
+
+    def rank_of_frequency(self, f):
+        """Number of per-class paths with frequency ``>= f`` (per class)."""
+        f = np.asarray(f, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            lf = np.log(f)
+        # log_f decreasing: count groups with log_f >= lf (ties within MERGE_RTOL count)
+        k = np.searchsorted(-self.log_f, -lf + MERGE_RTOL * np.maximum(1, np.abs(lf)), side="right")
+        cum = np.concatenate([[0], self.rank_hi])
+        return cum[k]
+
+    def mass_above(self, f):
+        """Total per-class mass ``sum f * count`` of the groups with ``f >= f``."""
+        f = np.asarray(f, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            lf = np.log(f)
+        k = np.searchsorted(-self.log_f, -lf + MERGE_RTOL * np.maximum(1, np.abs(lf)), side="right")
+        cum = np.concatenate([[0.0], np.cumsum(self.f * self.counts)])
+        return cum[k]
+
+    def to_dict(self, max_groups=50):
+        n = min(self.n_groups, max_groups)
+        return {"describe": self.describe, "mode": self.mode, "n_groups": self.n_groups, "log_tol": self.log_tol,
+                "n_per_class": float(self.n_per_class), "n_c": self.n_c,
+                "head": {"f": self.f[:n].tolist(), "counts": self.counts[:n].tolist()}}
+
+
+def _comb(n, k):
+    return math.comb(int(n), int(k))
+
+
+def _level_groups(spec):
+    """Consecutive bookkeeping: levels grouped by identical law -> [(key, [levels])]."""
+    groups = {}
+    for l in range(1, spec.L + 1):
+        groups.setdefault(spec.level_key(l), []).append(l)
+    return list(groups.items())
+
+
+def spectrum_size(spec):
+    """Work and size estimate of the exact grouped spectrum.
+
+    Returns
+    -------
+    dict
+        ``enumerate``: multisets walked (the largest level group);
+        ``groups_bound``: upper bound on the number of groups of the merged
+        spectrum; ``bytes``: memory of that bound at 16 bytes a group.
+    """
+    enum, bound = 0, 1
+    for key, levels in _level_groups(spec):
+        g = len(levels)
+        if key[0] == "uniform":
+            size = 1
+        else:
+            size = _comb(spec.m + g - 1, g)
+            enum = max(enum, size)
+        bound *= size
+    bound = min(bound, spec.m**spec.L)
+    return {"enumerate": enum, "groups_bound": bound, "bytes": 16 * max(bound, enum)}
+
+
+@lru_cache(maxsize=64)
+def _product_groups(m, g):
+    """Distinct rank products of g ranks in [1..m] with their ordered counts
+    (the restricted Piltz divisor function), cached: alpha-independent."""
+    n = _comb(m + g - 1, g)
+    _, prod, count = multiset_groups(np.zeros(m), g, n)
+    if np.any(prod < 0):
+        raise ValueError(f"rank products overflow int64 for m={m}, g={g}")
+    order = np.argsort(prod, kind="stable")
+    keys, cnt = group_sorted_keys(prod[order], count[order])
+    keys.setflags(write=False)
+    cnt.setflags(write=False)
+    return keys, cnt
+
+
+def _group_spectrum(spec, key, g):
+    """(log_f descending, counts int64) of one group of g levels sharing a law."""
+    m = spec.m
+    if key[0] == "uniform":
+        return np.array([-g * math.log(m)]), np.array([m**g], dtype=np.int64)
+    if key[0] == "zipf":
+        alpha = key[1]
+        keys, cnt = _product_groups(m, g)
+        logz = -zipf_log_probs(m, alpha)[0]  # f_1 = 1/Z
+        lf = -(1 + alpha) * np.log(keys.astype(np.float64)) - g * logz
+        return lf, cnt.copy()  # keys ascending -> lf descending (alpha > -1)
+    logp = np.log(np.asarray(key[1], dtype=np.float64))
+    n = _comb(m + g - 1, g)
+    lf, _, cnt = multiset_groups(logp, g, n)
+    order = np.argsort(-lf, kind="stable")
+    return merge_sorted_values(lf[order], cnt[order], MERGE_RTOL)
+
+
+def _combine(a, b):
+    lf = np.add.outer(a[0], b[0]).ravel()
+    cnt = np.multiply.outer(a[1], b[1]).ravel()
+    order = np.argsort(-lf, kind="stable")
+    return merge_sorted_values(lf[order], cnt[order], MERGE_RTOL)
+
+
+def _binned_spectrum(spec, bin_width):
+    """Histogram of ln f on a grid of width ``bin_width`` by level-by-level
+    sparse convolution. Counts and masses are exact; a path's ln f lies within
+    L*bin_width/2 of its bin's grid value, hence within L*bin_width of the
+    bin's representative (the log of its mean frequency)."""
+    acc_c = np.ones(1)
+    acc_w = np.ones(1)
+    top = 0  # grid index of acc[0] is top - k ... stored as offset of highest bin
+    for l in range(1, spec.L + 1):
+        lp = spec.level_log_probs(l)
+        b = np.rint(lp / bin_width).astype(np.int64)
+        bmax = b.max()
+        off = bmax - b  # >= 0: distance below the level's top bin
+        rel = np.exp(lp - b * bin_width)
+        ub, inv = np.unique(off, return_inverse=True)
+        cnt = np.bincount(inv).astype(np.float64)
+        w = np.bincount(inv, weights=rel)
+        acc_c, acc_w = binned_convolve(acc_c, acc_w, ub.astype(np.int64), cnt, w)
+        top += bmax
+    keep = acc_c > 0
+    k = np.flatnonzero(keep)
+    grid = (top - k) * bin_width  # ln f of the grid point of bin k
+    log_f = grid + np.log(acc_w[keep] / acc_c[keep])
+    return log_f, acc_c[keep]
+
+
+def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH):
+    """Grouped per-class path spectrum, never materialising ``m**L`` tuples.
+
+    Levels with the same law are grouped: a uniform group contributes one value;
+    a group sharing one Zipf exponent is enumerated by the *product of ranks*
+    (the frequency depends only on ``i_1*...*i_g``; multiplicities are restricted
+    Piltz divisor counts); a group sharing one explicit vector by *multisets*
+    (multinomial counts). Groups are then combined by outer product and
+    merge-by-value (relative tolerance ``MERGE_RTOL`` in ln f).
+
+    Parameters
+    ----------
+    spec : RHMSpec
+    mode : {"auto", "exact", "binned"}
+        ``"exact"`` refuses (ValueError stating the size it would need) when
+        the work or the result exceeds ``max_groups``; ``"binned"`` always
+        histograms ln f in bins of ``bin_width`` (exact counts and masses);
+        ``"auto"`` is exact when it fits and binned otherwise.
+    max_groups : int
+        Size limit of the exact mode.
+    bin_width : float
+        Bin width in ln f for the binned mode.
+
+    Returns
+    -------
+    PathSpectrum
+    """
+    if not isinstance(spec, RHMSpec):
+        raise TypeError("spec must be an RHMSpec (see RHMSpec.make)")
+    if mode not in ("auto", "exact", "binned"):
+        raise ValueError(f"mode must be 'auto', 'exact' or 'binned', got {mode!r}")
+    max_groups = check_int("max_groups", max_groups, lo=1)
+    size = spectrum_size(spec)
+    fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups and \
+        max(len(lv) for _, lv in _level_groups(spec)) <= 20
+    if mode == "exact" and not fits:
+        raise ValueError(
+            f"exact spectrum of {spec.describe()} needs {size['enumerate']:.3g} multisets and up to "
+            f"{size['groups_bound']:.3g} groups (~{size['bytes'] / 2**30:.3g} GiB), over max_groups={max_groups}; "
+            "use mode='binned' (exact counts and masses, values to within L*bin_width in ln f)")
+    if mode == "binned" or not fits:
+        bw = check_positive("bin_width", bin_width)
+        span = sum(float(np.ptp(spec.level_log_probs(l))) for l in range(1, spec.L + 1)) / bw
+        if span > 50 * max_groups:
+            raise ValueError(f"binned spectrum would need {span:.3g} bins; increase bin_width")
+        log_f, counts = _binned_spectrum(spec, bw)
+        return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)
+    parts = [_group_spectrum(spec, key, len(levels)) for key, levels in _level_groups(spec)]
+    acc = parts[0]
+    for p in parts[1:]:
+        acc = _combine(acc, p)
+    log_f, counts = acc
+    return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.int64), spec.n_c, "exact", 0.0, None,
+                        spec.describe(), spec.m)
+
+
+def _as_spectrum(obj, **kw):
+    return obj if isinstance(obj, PathSpectrum) else path_spectrum(obj, **kw)
+
+
+# ----------------------------------------------------------------------------- alpha'
+@dataclass(frozen=True)
+class AlphaPrimeFit:
+    """Fitted spectrum exponent ``alpha'`` (``f ~ rank**-(1+alpha')``).
+
+    Attributes
+    ----------
+    alpha_prime : float
+        ``-slope - 1``.
+    slope : float
+        OLS slope of ln f against ln rank over the sampled ranks.
+    window : tuple of float
+        Per-class rank window ``(r_lo, r_hi)``.
+    n_points : int
+        Integer ranks sampled log-uniformly in the window (see
+        :func:`log_uniform_ranks`).
+    method : str
+        ``"ols-loglog, log-uniform ranks"``.
+    stderr : float
+        OLS standard error of the slope (the step-like spectrum makes this a
+        measure of curvature, not of noise).
+    """
+
+    alpha_prime: float
+    slope: float
+    window: tuple
+    n_points: int
+    method: str
+    stderr: float
+
+    @property
+    def predicted_exponent(self):
+        """``alpha'/(1+alpha')``: the learning-curve exponent (nan if alpha' <= 0)."""
+        a = self.alpha_prime
+        return a / (1 + a) if a > 0 else float("nan")
+
+    def to_dict(self):
+        return {"alpha_prime": self.alpha_prime, "slope": self.slope, "window": list(self.window),
+                "n_points": self.n_points, "method": self.method, "stderr": self.stderr,
+                "predicted_exponent": self.predicted_exponent}
+
+
+def parse_window(window, n_total, m=None):
+    """Resolve a rank window.
+
+    ``None`` or ``"full"``: ``[1, n_total]``; ``"head:k"``: ``[1, m**k]``;
+    ``(lo, hi)``: as given (``None`` ends open). Raises ValueError on a window
+    outside ``[1, n_total]`` or with ``lo >= hi``.
+    """
+    if window is None or window == "full":
+        lo, hi = 1.0, float(n_total)
+    elif isinstance(window, str) and window.startswith("head:"):
+        if m is None:
+            raise ValueError("a 'head:k' window needs m")
+        lo, hi = 1.0, float(m) ** float(window.split(":", 1)[1])
+    elif isinstance(window, str) and ":" in window:
+        lo, hi = (float(x) for x in window.split(":"))
+    else:
+        try:
+            lo, hi = window
+        except (TypeError, ValueError):
+            raise ValueError(f"window must be None, 'full', 'head:k', 'lo:hi' or (lo, hi); got {window!r}") from None
+        lo = 1.0 if lo is None else float(lo)
+        hi = float(n_total) if hi is None else float(hi)
+    if not (1 <= lo < hi <= n_total * (1 + 1e-12)):
+        raise ValueError(f"rank window ({lo:g}, {hi:g}) must satisfy 1 <= lo < hi <= {float(n_total):g}")
+    return lo, hi
+
+
+def log_uniform_ranks(lo, hi, n_points):
+    """``n_points`` integer ranks spaced log-uniformly in ``[lo, hi]``:
+    ``rint(geomspace(lo, hi))`` clipped to the integers of the window. Repeats
+    are kept (they carry the log-uniform weight of the small ranks), and the
+    fit uses the log of the integer rank, so an exact power law is fitted
+    exactly whatever the window."""
+    a, b = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
+    if b <= a:
+        raise ValueError(f"rank window ({lo:g}, {hi:g}) holds fewer than 2 integer ranks")
+    return np.clip(np.rint(np.geomspace(lo, hi, n_points)), a, b)
+
+
+def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
+    """Zipf exponent ``alpha'`` of the path spectrum over a rank window.
+
+    Parameters
+    ----------
+    spec_or_spectrum : RHMSpec or PathSpectrum
+    window : see :func:`parse_window`
+        Default: the whole per-class spectrum ``[1, m**L]``.
+    n_points : int
+        Number of log-uniformly spaced ranks (uniform spacing would let the
+        tail dominate).
+
+    Returns
+    -------
+    AlphaPrimeFit
+    """
+    sp = _as_spectrum(spec_or_spectrum, **kw)
+    n_points = check_int("n_points", n_points, lo=2)
+    lo, hi = parse_window(window, sp.n_per_class, sp.m)
+    r = log_uniform_ranks(lo, hi, n_points)
+    lf = sp.log_f_at_rank(r)
+    fit = powerlaw_fit(r, np.exp(lf - lf.max()))
+    slope = -fit.exponent
+    return AlphaPrimeFit(alpha_prime=float(-slope - 1), slope=float(slope), window=(lo, hi), n_points=n_points,
+                         method="ols-loglog, log-uniform ranks", stderr=fit.stderr)
+
+
+@dataclass(frozen=True)
+class LocalExponent:
+    """Local ``alpha'(r)``: OLS over log-uniform ranks in ``[r/rho, r*rho]``.
+
+    Attributes
+    ----------
+    ranks : numpy.ndarray
+        Centre ranks.
+    alpha_prime : numpy.ndarray
+        Local exponent at each centre.
+    half_width_decades : float
+        ``log10 rho``; windows are clipped to ``[1, m**L]``.
+    """
+
+    ranks: np.ndarray
+    alpha_prime: np.ndarray
+    half_width_decades: float
+
+    def to_dict(self):
+        return {"ranks": self.ranks.tolist(), "alpha_prime": self.alpha_prime.tolist(),
+                "half_width_decades": self.half_width_decades}
+
+
+def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_points=41, **kw):
+    """Local spectrum exponent as a curve of per-class rank.
+
+    Parameters
+    ----------
+    ranks : array_like, optional
+        Centres; default 60 log-spaced ranks over ``[1, m**L]``.
+    half_width_decades : float
+        Half-width of each local fit window in decades of rank.
+    n_points : int
+        Log-uniform ranks per local fit.
+    """
+    sp = _as_spectrum(spec_or_spectrum, **kw)
+    N = float(sp.n_per_class)
+    ranks = np.geomspace(1, N, 60) if ranks is None else np.asarray(ranks, dtype=float)
+    rho = 10.0 ** check_positive("half_width_decades", half_width_decades)
+    out = np.empty(ranks.size)
+    for i, r in enumerate(ranks):
+        lo, hi = max(1.0, r / rho), min(N, r * rho)
+        if hi <= lo:
+            out[i] = np.nan
+            continue
+        rr = log_uniform_ranks(lo, hi, n_points)
+        if np.unique(rr).size < 2:
+            out[i] = np.nan
+            continue
+        lf = sp.log_f_at_rank(rr)
+        slope = np.polyfit(np.log(rr), lf, 1)[0]
+        out[i] = -slope - 1
+    return LocalExponent(ranks=ranks, alpha_prime=out, half_width_decades=float(half_width_decades))
+
+
+def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
+    """Local ``alpha'`` at the rank probed by P training data.
+
+    The probed per-class rank ``r(P)`` is the number of per-class paths whose
+    path frequency ``f / n_c`` is at least ``1/P`` (clipped to ``[1, m**L]``):
+    the paths a training set of size P has typically seen.
+
+    Returns
+    -------
+    (ranks, alpha_prime) : tuple of numpy.ndarray
+    """
+    sp = _as_spectrum(spec_or_spectrum, **kw)
+    P = np.atleast_1d(np.asarray(P, dtype=float))
+    if np.any(P <= 0):
+        raise ValueError("P must be positive")
+    r = np.clip(sp.rank_of_frequency(sp.n_c / P).astype(float), 1.0, float(sp.n_per_class))
+    loc = local_alpha_prime(sp, ranks=r, half_width_decades=half_width_decades)
+    return r, loc.alpha_prime
+
+
+# ----------------------------------------------------------------------------- alpha_c
+@dataclass(frozen=True)
+class AlphaCritical:
+    """``alpha_c``: common level exponent where ``alpha' = 0``.
+
+    Attributes
+    ----------
+    alpha_c : float
+    m, L : int
+    window : tuple
+        Per-class rank window of the alpha' fit.
+    n_points : int
+        Log-uniform ranks of the fit.
+    method : str
+        Root finder and fit.
+    """
+
+    alpha_c: float
+    m: int
+    L: int
+    window: tuple
+    n_points: int
+    method: str
+
+    def to_dict(self):
+        return {"alpha_c": self.alpha_c, "m": self.m, "L": self.L, "window": list(self.window),
+                "n_points": self.n_points, "method": self.method}
+
+
+def alpha_c(m, L, window=None, n_points=200, n_c=1, bracket=(-0.999, 4.0), xtol=1e-10):
+    """Critical Zipf exponent ``alpha_c(m, L, window)`` where ``alpha' = 0``.
+
+    All L levels share ``f_i ∝ i**-(1+alpha)``; ``alpha'`` is fitted as in
+    :func:`alpha_prime` over ``window``; the root is bracketed (the upper end
+    doubles until ``alpha' > 0``) and refined by Brent's method to ``xtol``.
+    ``v`` and ``s`` do not enter (the spectrum depends on m, L and the laws).
+
+    Raises
+    ------
+    ValueError
+        No sign change (e.g. a window of a single plateau).
+    """
+    m = check_int("m", m, lo=2)
+    L = check_int("L", L, lo=1)
+    lo_w, hi_w = parse_window(window, float(m) ** L, m)
+
+    def ap(a):
+        return alpha_prime(_spectrum_shared(m, L, a), window=(lo_w, hi_w), n_points=n_points).alpha_prime
+
+    a_lo, a_hi = bracket
+    f_lo = ap(a_lo)
+    f_hi = ap(a_hi)
+    tries = 0
+    while f_hi <= 0 and tries < 8:
+        a_hi *= 2
+        f_hi = ap(a_hi)
+        tries += 1
+    if not (f_lo < 0 < f_hi):
+        raise ValueError(f"no sign change of alpha' in alpha in [{a_lo}, {a_hi}] for m={m}, L={L}, "
+                         f"window=({lo_w:g}, {hi_w:g}): alpha'={f_lo:.3g}, {f_hi:.3g}")
+    root = brentq(ap, a_lo, a_hi, xtol=xtol)
+    return AlphaCritical(alpha_c=float(root), m=m, L=L, window=(lo_w, hi_w), n_points=n_points,
+                         method="brentq on alpha'(alpha); alpha' by ols-loglog over log-uniform ranks")
+
+
+def _spectrum_shared(m, L, alpha):
+    """Spectrum of L levels sharing Zipf(alpha) without building a full spec
+    (no rule-ambiguity constraint applies to the spectrum itself)."""
+    if alpha == -1.0:
+        lf, cnt = np.array([-L * math.log(m)]), np.array([m**L], dtype=np.int64)
+    else:
+        keys, cnt = _product_groups(m, L)
+        logz = -zipf_log_probs(m, alpha)[0]
+        lf = -(1 + alpha) * np.log(keys.astype(np.float64)) - L * logz
+        cnt = cnt.copy()
+    return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m)
+
+
+def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
+    """``alpha_c`` for each L over the full window ``[1, m**L]`` and the head
+    windows ``[1, m**k]``, k = 1..L-1.
+
+    Returns
+    -------
+    list of dict
+        One row per (L, window): ``L``, ``window`` (label), ``r_hi``, ``alpha_c``.
+    """
+    rows = []
+    for L in Ls:
+        for k in range(L, 0, -1):
+            label = "full" if k == L else f"head:{k}"
+            try:
+                a = alpha_c(m, L, window=label, n_points=n_points).alpha_c
+            except ValueError:
+                a = float("nan")
+            rows.append({"L": L, "window": label, "r_hi": float(m) ** k, "alpha_c": a})
+    return rows
+
+
+# ----------------------------------------------------------------------------- learning curves
+@dataclass(frozen=True)
+class LearningCurve:
+    """Predicted seen-path learning curve.
+
+    Attributes
+    ----------
+    P : numpy.ndarray
+        Training-set sizes.
+    eps : numpy.ndarray
+        ``sum over paths f (1-f)**P``: probability that the path at a random
+        test position is unseen at that position (Hutter's error).
+    path_mass : numpy.ndarray
+        ``path(P)``: probability mass of paths with scale ``1/f <= P`` (seed
+        eq. 7), the threshold approximation of ``1 - eps``.
+    local_exponent : numpy.ndarray
+        ``-d ln eps / d ln P`` along the grid.
+    alpha_prime : AlphaPrimeFit
+        Spectrum exponent over the full window.
+    predicted_exponent : float
+        ``alpha'/(1+alpha')`` (nan when alpha' <= 0: no power law).
+    """
+
+    P: np.ndarray
+    eps: np.ndarray
+    path_mass: np.ndarray
+    local_exponent: np.ndarray
+    alpha_prime: AlphaPrimeFit
+    predicted_exponent: float
+
+    def to_dict(self):
+        return {"P": self.P.tolist(), "eps": self.eps.tolist(), "path_mass": self.path_mass.tolist(),
+                "local_exponent": self.local_exponent.tolist(), "alpha_prime": self.alpha_prime.to_dict(),
+                "predicted_exponent": self.predicted_exponent}
+
+
+def _check_P(P):
+    P = np.atleast_1d(np.asarray(P, dtype=np.float64))
+    if P.ndim != 1 or np.any(~np.isfinite(P)) or np.any(P < 0):
+        raise ValueError("P must be a 1-d array of finite non-negative numbers")
+    return P
+
+
+def eps_of_spectrum(sp, P):
+    """``eps(P) = sum over paths f (1-f)**P`` for a PathSpectrum (kernel call)."""
+    P = _check_P(P)
+    log_mult = np.log(np.asarray(sp.counts, dtype=np.float64)) + math.log(sp.n_c)
+    return eps_sum(sp.log_f - math.log(sp.n_c), log_mult, P)
+
+
+def learning_curve(spec_or_spectrum, P, window=None, **kw):
+    """Seen-path error ``eps(P)``, ``path(P)`` and the predicted exponent.
+
+    Parameters
+    ----------
+    spec_or_spectrum : RHMSpec or PathSpectrum
+    P : array_like
+        Training-set sizes (>= 0).
+    window : optional
+        Rank window of the alpha' fit (default full).
+
+    Returns
+    -------
+    LearningCurve
+    """
+    sp = _as_spectrum(spec_or_spectrum, **kw)
+    P = _check_P(P)
+    eps = eps_of_spectrum(sp, P)
+    mass = sp.mass_above(sp.n_c / np.where(P > 0, P, np.inf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loc = -np.gradient(np.log(eps), np.log(P)) if P.size > 1 and np.all(P > 0) else np.full(P.size, np.nan)
+    ap = alpha_prime(sp, window=window)
+    return LearningCurve(P=P, eps=eps, path_mass=mass, local_exponent=loc, alpha_prime=ap,
+                         predicted_exponent=ap.predicted_exponent)
+
+
+def predicted_exponent(spec_or_spectrum, window=None, **kw):
+    """``alpha'/(1+alpha')`` over ``window`` (nan when alpha' <= 0)."""
+    return alpha_prime(spec_or_spectrum, window=window, **kw).predicted_exponent
+
+
+# ----------------------------------------------------------------------------- split accuracy
+@dataclass(frozen=True)
+class SplitModel:
+    """Binomial (independent-path) split-accuracy model.
+
+    Attributes
+    ----------
+    q : numpy.ndarray
+        Probability that one path is seen.
+    pk : numpy.ndarray, shape (len(q), K+1)
+        ``C(K,k) q**k (1-q)**(K-k)``.
+    accuracy : numpy.ndarray
+        ``sum_k c_k pk``.
+    error : numpy.ndarray
+        ``1 - accuracy``.
+    seed_eq9_error : numpy.ndarray
+        The seed's eq. 9, which drops the ``(1-q)**(K-k)`` factors (for
+        comparison only: its weights do not sum to one).
+    """
+
+    q: np.ndarray
+    pk: np.ndarray
+    accuracy: np.ndarray
+    error: np.ndarray
+    seed_eq9_error: np.ndarray
+
+    def to_dict(self):
+        return {k: getattr(self, k).tolist() for k in ("q", "pk", "accuracy", "error", "seed_eq9_error")}
+
+
+def split_accuracy_model(c_k, q):
+    """Accuracy of the independent-path model ``sum_k c_k C(K,k) q^k (1-q)^(K-k)``.
+
+    Parameters
+    ----------
+    c_k : array_like, shape (K+1,)
+        Accuracy of a test datum with k of its K paths seen, k = 0..K, in [0, 1].
+    q : float or array_like
+        Probability that a path is seen, in [0, 1]; ``1 - eps(P)`` is exact for
+        one path, ``path(P)`` is the seed's threshold version.
+    """
+    c = np.asarray(c_k, dtype=float)
+    if c.ndim != 1 or c.size < 2 or np.any((c < 0) | (c > 1)):
+        raise ValueError("c_k must be K+1 accuracies in [0, 1]")
+    q = np.atleast_1d(np.asarray(q, dtype=float))
+    if np.any((q < 0) | (q > 1)):
+        raise ValueError("q must lie in [0, 1]")
+    K = c.size - 1
+    k = np.arange(K + 1)
+    logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
+    kq = xlogy(k[None, :], q[:, None])  # k log q, 0 at k = 0 even for q = 0
+    pk = np.exp(logC + kq + xlog1py((K - k)[None, :], -q[:, None]))
+    acc = pk @ c
+    eq9 = 1 - np.exp(logC + kq) @ c
+    return SplitModel(q=q, pk=pk, accuracy=acc, error=1 - acc, seed_eq9_error=eq9)
+
+
+@dataclass(frozen=True)
+class SeenPathsDistribution:
+    """Distribution of the number k of seen paths (out of K) of a test datum.
+
+    Attributes
+    ----------
+    P : numpy.ndarray
+        Training-set sizes.
+    pk : numpy.ndarray, shape (len(P), K+1)
+        Monte Carlo average over ``n_test`` random test derivations of the
+        exact probability (over i.i.d. training sets of size P) that exactly k
+        of its K paths were seen at their positions.
+    stderr : numpy.ndarray
+        Monte Carlo standard error of ``pk``.
+    binomial : numpy.ndarray
+        Independent-path binomial with ``q = 1 - eps(P)``, for comparison.
+    n_test : int
+    seed : int
+    """
+
+    P: np.ndarray
+    pk: np.ndarray
+    stderr: np.ndarray
+    binomial: np.ndarray
+    n_test: int
+    seed: int
+
+    @property
+    def mean_seen(self):
+        return self.pk @ np.arange(self.pk.shape[1])
+
+    def to_dict(self):
+        return {"P": self.P.tolist(), "pk": self.pk.tolist(), "stderr": self.stderr.tolist(),
+                "binomial": self.binomial.tolist(), "n_test": self.n_test, "seed": self.seed}
+
+
+MAX_K_EXACT = 12
+
+
+def sample_derivations(spec, n, seed=0):
+    """Random derivations (0-based rule ranks at every node, level by level).
+
+    Level l (1-based) has ``s**(l-1)`` nodes; returns int64 ``(n, n_nodes)``.
+    Only ranks are drawn (which tuple a rank maps to is irrelevant to paths).
+    """
+    rng = np.random.default_rng(seed)
+    cols = []
+    for l in range(1, spec.L + 1):
+        cols.append(rng.choice(spec.m, size=(n, spec.s ** (l - 1)), p=spec.level_probs(l)))
+    return np.concatenate(cols, axis=1).astype(np.int64)
+
+
+def seen_paths_distribution(spec, P, n_test=2000, seed=0):
+    """Distribution of the number of seen paths of a datum: exact over training
+    sets, Monte Carlo over test derivations.
+
+    Paths of one datum share their upper choices, so they are not independent;
+    for each sampled test derivation the probability that a set T of its paths
+    is entirely unseen is ``(1 - M_T)**P``, where ``M_T`` (one training datum
+    matching some path of T at its position) follows from a recursion over the
+    tree; Moebius inversion gives the exact count distribution (kernel
+    :func:`scalinglab.kernels.sums.seen_paths_pmf`). Requires ``K <= 12``.
+
+    Returns
+    -------
+    SeenPathsDistribution
+    """
+    if spec.K > MAX_K_EXACT:
+        raise ValueError(f"K = s**(L-1) = {spec.K} > {MAX_K_EXACT}: 2**K subsets per datum is too many; "
+                         "estimate the distribution by sampling training sets instead")
+    P = _check_P(P)
+    n_test = check_int("n_test", n_test, lo=2)
+    ranks = sample_derivations(spec, n_test, seed)
+    lp = spec.probs_matrix()
+    pk = np.empty((P.size, spec.K + 1))
+    se = np.empty_like(pk)
+    for i, p in enumerate(P):
+        rows = seen_paths_pmf(ranks, lp, spec.n_c, spec.s, float(p))
+        pk[i] = rows.mean(0)
+        se[i] = rows.std(0, ddof=1) / math.sqrt(n_test)
+    q = 1 - eps_of_spectrum(path_spectrum(spec), P)
+    binom = split_accuracy_model(np.zeros(spec.K + 1), np.clip(q, 0, 1)).pk
+    return SeenPathsDistribution(P=P, pk=pk, stderr=se, binomial=binom, n_test=n_test, seed=seed)

@@ -183,3 +183,17 @@ def test_cli_percolation(capsys):
     assert main(["percolation", "stats", "--p", "1.5"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
     assert main(["percolation", "predict", "--tau", "3.5"]) == 2
+
+
+def test_embedded_cluster_mass_radius_dimension():
+    """Mass within Euclidean radius r of the random-walk-embedded cluster grows as r^D, D -> 4."""
+    from scipy.spatial import cKDTree
+
+    from scalinglab.validate.percolation_data import make_cluster_dataset
+
+    ds = make_cluster_dataset(1, 0.502, cap=60_000, seed=1, dominant=True)
+    tree = cKDTree(ds.X)
+    centres = ds.X[np.random.default_rng(0).integers(0, ds.n_sites, 200)]
+    r = np.array([4.0, 8.0])
+    m = np.array([np.mean(tree.query_ball_point(centres, ri, return_length=True)) for ri in r])
+    assert np.log(m[1] / m[0]) / np.log(2.0) == pytest.approx(4.0, abs=0.6)

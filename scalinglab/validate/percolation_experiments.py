@@ -288,8 +288,10 @@ def theory_curves(quick=True, c_over_D=(0.25, 0.5, 1.0, 2.0), alpha=1.0):
     nq = 10**5 if quick else 10**6
     N = np.geomspace(10, 1e3 if quick else 1e5, 9 if quick else 17)
     Dd = np.geomspace(10, 1e5 if quick else 1e7, 9 if quick else 19)
+    from scalinglab._util import progress
+
     rows = []
-    for cd in c_over_D:
+    for cd in progress(c_over_D, desc="percolation theory curves"):
         LN = theory_loss_vs_model_size(N, alpha, cd, n_quanta=nq, n_rho=60 if quick else 150)
         LD = theory_loss_vs_data_size(Dd, alpha, cd, n_quanta=nq)
         rows += [dict(axis="model", c_over_D=cd, alpha=alpha, x=float(x), loss=float(v)) for x, v in zip(N, LN)]

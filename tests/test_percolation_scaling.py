@@ -197,3 +197,15 @@ def test_embedded_cluster_mass_radius_dimension():
     r = np.array([4.0, 8.0])
     m = np.array([np.mean(tree.query_ball_point(centres, ri, return_length=True)) for ri in r])
     assert np.log(m[1] / m[0]) / np.log(2.0) == pytest.approx(4.0, abs=0.6)
+
+
+def test_theory_curves_resume(tmp_path):
+    from scalinglab.validate.percolation_experiments import theory_curves
+    from scalinglab.validate.results import ResultStore
+
+    store = ResultStore(tmp_path, key_fields=("mode", "axis", "c_over_D", "alpha", "x"), filename="theory.csv")
+    rows = theory_curves(quick=True, c_over_D=(2.0,), store=store)
+    assert len(rows) == 18 and len(store.rows) == 18
+    again = theory_curves(quick=True, c_over_D=(2.0,), store=ResultStore(tmp_path, store.key_fields,
+                                                                          filename="theory.csv"))
+    assert [r["loss"] for r in again] == pytest.approx([r["loss"] for r in rows])

@@ -283,19 +283,31 @@ def reproduce_toy(out, *, quick=False, device="auto", replot=False, seeds=None):
 
 
 # --------------------------------------------------------------------------- theory figures
-def theory_curves(quick=True, c_over_D=(0.25, 0.5, 1.0, 2.0), alpha=1.0):
-    """Rows of the theoretical loss vs N and vs dataset size (Brill's Figs. 2 and 3)."""
+def theory_curves(quick=True, c_over_D=(0.25, 0.5, 1.0, 2.0), alpha=1.0, store=None):
+    """Rows of the theoretical loss vs N and vs dataset size (Brill's Figs. 2 and 3).
+
+    With a ``ResultStore``, each ``c/D`` is appended as soon as it is computed
+    and values already stored for this mode are skipped (resumable).
+    """
+    from scalinglab._util import progress
+
+    mode = "quick" if quick else "full"
     nq = 10**5 if quick else 10**6
     N = np.geomspace(10, 1e3 if quick else 1e5, 9 if quick else 17)
     Dd = np.geomspace(10, 1e5 if quick else 1e7, 9 if quick else 19)
-    from scalinglab._util import progress
-
-    rows = []
-    for cd in progress(c_over_D, desc="percolation theory curves"):
+    done = set() if store is None else {r["c_over_D"] for r in store.rows if r.get("mode") == mode}
+    rows = [] if store is None else [r for r in store.rows if r.get("mode") == mode]
+    for cd in progress([c for c in c_over_D if c not in done], desc="percolation theory curves"):
         LN = theory_loss_vs_model_size(N, alpha, cd, n_quanta=nq, n_rho=60 if quick else 150)
         LD = theory_loss_vs_data_size(Dd, alpha, cd, n_quanta=nq)
-        rows += [dict(axis="model", c_over_D=cd, alpha=alpha, x=float(x), loss=float(v)) for x, v in zip(N, LN)]
-        rows += [dict(axis="data", c_over_D=cd, alpha=alpha, x=float(x), loss=float(v)) for x, v in zip(Dd, LD)]
+        new = [dict(mode=mode, axis="model", c_over_D=cd, alpha=alpha, x=float(x), loss=float(v))
+               for x, v in zip(N, LN)]
+        new += [dict(mode=mode, axis="data", c_over_D=cd, alpha=alpha, x=float(x), loss=float(v))
+                for x, v in zip(Dd, LD)]
+        for r in new:
+            if store is not None:
+                store.append(r)
+        rows += new
     return rows
 
 
@@ -320,6 +332,9 @@ def plot_theory(out):
     """Figures 2-4 analogues from ``out/theory.csv``."""
     out = Path(out)
     rows = read_rows(out / "theory.csv")
+    modes = {r.get("mode") for r in rows}
+    if "full" in modes:  # draw the full curves when both are stored
+        rows = [r for r in rows if r.get("mode") == "full"]
     fig, axes = new_figure(ncols=3, width=4.4, height=3.6)
     axes = list(axes.flat)
     for ax, axis, xlabel in ((axes[0], "model", "model DOF N"), (axes[1], "data", "dataset size")):
@@ -353,14 +368,9 @@ def run_theory(out, quick=True):
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = theory_curves(quick=quick)
-    path = out / "theory.csv"
-    if path.exists():
-        path.unlink()
-    store = ResultStore(out, key_fields=("axis", "c_over_D", "alpha", "x"), filename="theory.csv")
-    for r in rows:
-        store.append(r)
     write_manifest(out, {"quick": quick, "alpha": 1.0}, device="cpu", seeds=[])
+    store = ResultStore(out, key_fields=("mode", "axis", "c_over_D", "alpha", "x"), filename="theory.csv")
+    rows = theory_curves(quick=quick, store=store)
     fits = _theory_fits(rows)
     (out / "fits.json").write_text(json.dumps(fits, indent=2, default=float))
     plot_theory(out)

@@ -94,6 +94,100 @@ def _core_commands(sub, common):
     p.set_defaults(handler=_cmd_reproduce)
 
 
+# --------------------------------------------------------------------------- percolation
+def _cmd_perc_stats(args):
+    from scalinglab.theory.percolation import bethe_stats, log_cluster_numbers
+
+    st = bethe_stats(args.p, args.z, s_max=args.s_max)
+    sizes = np.array(args.sizes, dtype=float)
+    if np.any(sizes < 1):
+        raise CLIError("--sizes must be >= 1")
+    log_ns = log_cluster_numbers(sizes, args.p, args.z)
+    payload = {**st.to_dict(), "sizes": sizes.tolist(), "log_n_s": log_ns.tolist(),
+               "identity_residual": st.finite_site_fraction + st.p_inf - st.p}
+    lines = [f"Bethe lattice z={st.z}, p={st.p:g} (p_c={st.p_c:.6g}, {st.regime})",
+             f"  P_inf                     {st.p_inf:.10g}",
+             f"  sum_s s n_s (to s={args.s_max:.0e} + tail) {st.finite_site_fraction:.12g}",
+             f"  sum + P_inf - p           {payload['identity_residual']:.2e}",
+             f"  mean finite cluster size  {st.mean_cluster_size:.8g}",
+             f"  cutoff size s_xi          {st.cutoff_size:.8g}",
+             f"  clusters per site         {st.clusters_per_site:.8g}",
+             "  s            log n_s        n_s"]
+    lines += [f"  {s:<12.4g} {ln:<14.8g} {np.exp(ln):.6e}" for s, ln in zip(sizes, log_ns)]
+    return payload, "\n".join(lines)
+
+
+def _cmd_perc_exponents(args):
+    from scalinglab.theory.percolation import bethe_exponents
+
+    if args.derive:
+        from scalinglab.theory.percolation_symbolic import derive_exponents
+
+        d = {k: str(v) for k, v in derive_exponents(args.z).items()}
+        src = f"derived with sympy for z={args.z}"
+    else:
+        d = bethe_exponents().to_dict()
+        src = "mean-field (Bethe lattice) values; --derive re-derives them with sympy"
+    text = "\n".join([f"Bethe-lattice percolation exponents ({src}):"] + [f"  {k:13s} {v}" for k, v in d.items()])
+    return d, text
+
+
+def _cmd_perc_predict(args):
+    from scalinglab.theory.percolation_scaling import brill_prediction, lattice_prediction
+
+    if args.lattice_dim is not None:
+        pr = lattice_prediction(args.lattice_dim, c=args.c, regime=args.regime)
+    else:
+        pr = brill_prediction(args.regime, c=args.c, D=args.D, tau=args.tau, alpha=args.alpha)
+    lines = [f"Brill percolation model, {pr.regime} regime: alpha={pr.alpha:.4g}, c={pr.c:g}, D={pr.D:.4g}, "
+             f"c/D={pr.c_over_D:.4g}",
+             f"  model scaling  L ~ N^-{pr.model_exponent:.4g}   (limited by {pr.model_limited_by}; "
+             f"(c/D)/alpha = {pr.model_ratio:.4g})",
+             f"  data scaling   L ~ D^-{pr.data_exponent:.4g}   (limited by {pr.data_limited_by}; "
+             f"(c/D)/(alpha/(1+alpha)) = {pr.data_ratio:.4g})"]
+    return pr.to_dict(), "\n".join(lines)
+
+
+def _percolation_commands(sub, common):
+    p = sub.add_parser("percolation", parents=[common], help="Bethe-lattice percolation and Brill's scaling laws",
+                       description="Exact Bethe-lattice percolation statistics and exponents, and the scaling "
+                                   "exponents of Brill's percolation model of neural scaling laws.")
+    ps = p.add_subparsers(dest="perc_command", metavar="SUBCOMMAND")
+    ps.required = True
+    q = ps.add_parser("stats", parents=[common], help="exact cluster statistics at (p, z)",
+                      description="P_inf, sum_s s n_s (numerically summed to --s-max plus an asymptotic tail; "
+                                  "equals p - P_inf), mean finite cluster size, cutoff size s_xi and n_s at "
+                                  "chosen sizes (sites), for site percolation on the Bethe lattice.")
+    q.add_argument("--p", type=float, required=True, help="site occupation probability, 0 < p < 1")
+    q.add_argument("--z", type=int, default=3, help="coordination number >= 3 (default: %(default)s; p_c = 1/(z-1))")
+    q.add_argument("--sizes", type=float, nargs="+", default=[1, 10, 100, 1e4, 1e9],
+                   help="cluster sizes s (sites) at which to print n_s (default: 1 10 100 1e4 1e9)")
+    q.add_argument("--s-max", type=float, default=1e9, help="sizes summed numerically (default: 1e9)")
+    q.set_defaults(handler=_cmd_perc_stats)
+    q = ps.add_parser("exponents", parents=[common], help="critical exponents tau, sigma, beta, gamma, nu, D",
+                      description="Mean-field percolation exponents of the Bethe lattice; --derive obtains each "
+                                  "from the exact closed forms with sympy (a few seconds).")
+    q.add_argument("--derive", action="store_true", help="derive them with sympy")
+    q.add_argument("--z", type=int, default=3, help="coordination number for --derive (default: %(default)s)")
+    q.set_defaults(handler=_cmd_perc_exponents)
+    q = ps.add_parser("predict", parents=[common], help="Brill's model- and data-scaling exponents",
+                      description="Scaling exponents of Brill's percolation model: subcritical (Zipf quanta, "
+                                  "alpha = (3-tau)/(tau-2)) L ~ N^-min(alpha, c/D), L ~ D^-min(alpha/(1+alpha), "
+                                  "c/D); supercritical (dominant manifold) L ~ N^-(c/D), D^-(c/D).")
+    q.add_argument("--regime", choices=["subcritical", "critical", "supercritical"], default="subcritical",
+                   help="percolation regime (default: %(default)s)")
+    q.add_argument("--c", type=float, default=2.0,
+                   help="loss-resolution exponent of the model: loss ~ distance^c (2 = squared error, "
+                        "default: %(default)s)")
+    q.add_argument("--D", type=float, default=4.0, help="cluster fractal dimension (default: %(default)s)")
+    q.add_argument("--tau", type=float, default=2.5, help="Fisher exponent, 2 < tau < 3 (default: %(default)s)")
+    q.add_argument("--alpha", type=float, default=None, help="Zipf exponent of the quanta (default: from tau)")
+    q.add_argument("--lattice-dim", type=int, default=None,
+                   help="take tau and D of the d-dimensional hypercubic lattice (2..6; >= 6 = mean field)")
+    q.set_defaults(handler=_cmd_perc_predict)
+
+
+
 # --------------------------------------------------------------------------- rhm
 def _spec_from_args(args):
     from scalinglab.theory.rhm import RHMSpec
@@ -253,6 +347,33 @@ def _cmd_rhm_sample(args):
     return payload, "\n".join(lines)
 
 
+def _cmd_rhm_symbolic(args):
+    import sympy as sp
+
+    from scalinglab.theory.symbolic import hutter_learning_curve, product_zipf_effective_exponent
+
+    h = hutter_learning_curve()
+    pz = product_zipf_effective_exponent(args.L)
+    x = np.geomspace(10, 1e6, 6)
+    payload = {"hutter": {"exact": str(h.exact), "exponent": str(h.exponent), "prefactor": str(h.prefactor)},
+               "piltz_main_term": str(pz.piltz.main_term),
+               "alpha_eff_leading": str(pz.alpha_eff_leading), "alpha_c_leading": str(pz.alpha_c_leading),
+               "alpha_c_refined": str(pz.alpha_c_refined),
+               "alpha_c_table": {"x": x.tolist(), "leading": [float(pz.alpha_c(v, refined=False)) for v in x],
+                                 "refined": [float(pz.alpha_c(v)) for v in x]}}
+    lines = ["Hutter (one Zipf level, continuum of features):",
+             f"  eps(P) = {sp.sstr(h.exact)}", f"  exponent = {sp.sstr(h.exponent)}",
+             f"  prefactor = {sp.sstr(h.prefactor)}",
+             f"Product-Zipf, L = {args.L} levels sharing alpha, m -> oo (x = product of ranks):",
+             f"  D_L(x) main term = {sp.sstr(pz.piltz.main_term)}",
+             f"  alpha'_eff(x) (leading) = {sp.sstr(pz.alpha_eff_leading)}",
+             f"  alpha_c(x) (leading) = {sp.sstr(pz.alpha_c_leading)}",
+             f"  {'x':>10s}  alpha_c leading  alpha_c refined"]
+    lines += [f"  {v:10.3g}  {a:15.4f}  {b:15.4f}" for v, a, b in
+              zip(x, payload["alpha_c_table"]["leading"], payload["alpha_c_table"]["refined"])]
+    return payload, "\n".join(lines)
+
+
 def _rhm_commands(sub, common):
     model = _rhm_model_parent()
     p = sub.add_parser("rhm", help="Zipf Random Hierarchy Model: path spectrum, alpha', alpha_c, eps(P)",
@@ -303,6 +424,13 @@ def _rhm_commands(sub, common):
     q.add_argument("--window", type=_window_arg, default=None, help="rank window of the alpha' fit")
     q.set_defaults(handler=_cmd_rhm_eps)
 
+    q = rsub.add_parser("symbolic", parents=[common], help="sympy derivations: Hutter exponent, large-m alpha_c",
+                        description="Print the sympy derivations: Hutter's learning curve and exponent "
+                                    "alpha/(1+alpha), the Piltz main term and the large-m effective exponent "
+                                    "alpha'_eff(x) and alpha_c(x) ~ (L-1)/ln x.")
+    q.add_argument("--L", type=int, default=3, help="levels sharing one Zipf law (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_symbolic)
+
     q = rsub.add_parser("seen", parents=[common, model], help="distribution of the number of seen paths",
                         description="Exact (over training sets) distribution of how many of the K paths of a "
                                     "test datum were seen, Monte Carlo over test derivations; vs the binomial.")
@@ -324,7 +452,7 @@ def _rhm_commands(sub, common):
     q.set_defaults(handler=_cmd_rhm_sample)
 
 
-_AREAS = [_core_commands, _rhm_commands]
+_AREAS = [_core_commands, _rhm_commands, _percolation_commands]
 
 
 def build_parser():

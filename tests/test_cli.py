@@ -64,3 +64,11 @@ def test_clean_errors(capsys, argv, msg):
 def test_reproduce_list(capsys):
     rc, out, _ = run(capsys, "reproduce", "--list")
     assert rc == 0 and "reproductions" in out
+
+
+def test_rhm_symbolic_command(capsys):
+    rc, out, _ = run(capsys, "rhm", "symbolic", "--L", "2", "--json")
+    got = json.loads(out)
+    assert got["hutter"]["exponent"] == "alpha/(alpha + 1)"
+    x = got["alpha_c_table"]["x"]
+    assert got["alpha_c_table"]["leading"] == pytest.approx([1 / __import__("math").log(v) for v in x])

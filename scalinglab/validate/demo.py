@@ -18,6 +18,7 @@ __all__ = ["SECTIONS", "run_demo"]
 SECTIONS = [
     "scalinglab.validate.rhm_report:demo_section",
     "scalinglab.validate.rhm_experiments:demo_section",
+    "scalinglab.validate.percolation_experiments:demo_section",
 ]
 
 

@@ -18,6 +18,7 @@ REPRODUCERS = {}
 # Modules that register reproductions; imported lazily (they may need torch).
 _MODULES = [
     "scalinglab.validate.rhm_experiments",
+    "scalinglab.validate.percolation_experiments",
 ]
 
 

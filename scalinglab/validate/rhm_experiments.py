@@ -451,7 +451,7 @@ def demo_section(report, quick=False):
     a = 2.0
     c = _all_levels(a)
     spec = c.spec()
-    P_grid = [32, 128] if quick else [32, 128, 512, 2048]
+    P_grid = [32, 128] if quick else [32, 128, 512, 2048, 8192]
     seeds = [0] if quick else [0, 1]
     st = RunSettings(h=32, n_test=1024 if quick else 2048)
     rows = []

@@ -170,7 +170,6 @@ def test_reproductions_registered_and_run_tiny(tmp_path, monkeypatch):
     monkeypatch.setattr(E, "QUICK_P", [16, 64, 256])
     monkeypatch.setattr(E, "FIG6_ALPHAS", (2.0,))
     monkeypatch.setattr(E, "FIG4_ALPHAS_QUICK", (2.0,))
-    monkeypatch.setattr(rhm_runs, "RunSettings", RunSettings)
     out = tmp_path / "fig6"
     s = reproduce.get("rhm-fig6")(out, quick=True, device="cpu", replot=False, seeds=1)
     assert (out / "results.csv").exists() and (out / "figures" / "rhm_fig6.png").exists()

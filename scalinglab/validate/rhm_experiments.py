@@ -190,7 +190,7 @@ def reproduce_fig2(out, *, quick=False, device="auto", replot=False, seeds=None)
 
 
 # --------------------------------------------------------------------------- Fig. 4 / 7 (split accuracy)
-FIG4_ALPHAS_QUICK = (-1.0, 0.5, 1.0, 2.0)
+FIG4_ALPHAS_QUICK = (-1.0, 0.5, 1.0, 2.0, 4.0)
 FIG4_ALPHAS_FULL = (-1.0, 0.0, 0.2, 0.5, 1.0, 2.0, 4.0)
 
 

@@ -166,7 +166,7 @@ def test_onset_and_split_table():
 def test_reproductions_registered_and_run_tiny(tmp_path, monkeypatch):
     from scalinglab.validate import reproduce
 
-    assert {"rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7"} <= set(reproduce.available())
+    assert {"rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn"} <= set(reproduce.available())
     monkeypatch.setattr(E, "QUICK_P", [16, 64, 256])
     monkeypatch.setattr(E, "FIG6_ALPHAS", (2.0,))
     monkeypatch.setattr(E, "FIG4_ALPHAS_QUICK", (2.0,))

@@ -454,8 +454,7 @@ def reproduce_fcn(out, *, quick=False, device="auto", replot=False, seeds=None):
         if P.size == 0:
             continue
         mean = np.array([e.mean() for e in errs])
-        ax.plot(P, mean, "o-", ms=3, label=f"{c.model.upper()} (FCN: {spec_depth(c)} hidden layers)"
-                if c.model == "fcn" else "CNN")
+        ax.plot(P, mean, "o-", ms=3, label=f"FCN ({spec_depth(c)} hidden layers)" if c.model == "fcn" else "CNN")
         half = onset(P, mean, 0.5)
         summary[f"half_P[{c.model}]"] = round(half, 1) if math.isfinite(half) else None
         conv = [r for r in select(rows, c) if not r["converged"]]

@@ -531,9 +531,11 @@ def demo_section(report, quick=False):
         ax.legend(fontsize=7)
         report.figure(fig, "rhm_demo_validation", "CNN test error and eps(P)")
     if P.size >= 3 and np.all(mean > 0):
-        fit = powerlaw_fit(P, mean)
-        lines.append(f"measured exponent {fit.exponent:.3f} (OLS, P = {int(P[0])}..{int(P[-1])}); eps(P) exponent on the same "
-                     f"P: {powerlaw_fit(P, eps).exponent:.3f}")
+        b = bootstrap_powerlaw(P, errs, n_boot=500)
+        lines.append(f"measured exponent {b.exponent:.3f} [95% bootstrap over seeds {b.ci[0]:.3f}, {b.ci[1]:.3f}] "
+                     f"(OLS of log error on log P, P = {int(P[0])}..{int(P[-1])}); eps(P) exponent on the same P: "
+                     f"{powerlaw_fit(P, eps).exponent:.3f}")
+        report.add_headline("rhm_validation", {"exponent": b.exponent, "ci": b.ci})
     report.add_headline("rhm_validation", {"P": P, "test_err": mean, "eps": eps, "alpha": a,
                                            "wall_s": round(time.perf_counter() - t0, 1)})
     return lines

@@ -94,6 +94,100 @@ def _core_commands(sub, common):
     p.set_defaults(handler=_cmd_reproduce)
 
 
+# --------------------------------------------------------------------------- percolation
+def _cmd_perc_stats(args):
+    from scalinglab.theory.percolation import bethe_stats, log_cluster_numbers
+
+    st = bethe_stats(args.p, args.z, s_max=args.s_max)
+    sizes = np.array(args.sizes, dtype=float)
+    if np.any(sizes < 1):
+        raise CLIError("--sizes must be >= 1")
+    log_ns = log_cluster_numbers(sizes, args.p, args.z)
+    payload = {**st.to_dict(), "sizes": sizes.tolist(), "log_n_s": log_ns.tolist(),
+               "identity_residual": st.finite_site_fraction + st.p_inf - st.p}
+    lines = [f"Bethe lattice z={st.z}, p={st.p:g} (p_c={st.p_c:.6g}, {st.regime})",
+             f"  P_inf                     {st.p_inf:.10g}",
+             f"  sum_s s n_s (to s={args.s_max:.0e} + tail) {st.finite_site_fraction:.12g}",
+             f"  sum + P_inf - p           {payload['identity_residual']:.2e}",
+             f"  mean finite cluster size  {st.mean_cluster_size:.8g}",
+             f"  cutoff size s_xi          {st.cutoff_size:.8g}",
+             f"  clusters per site         {st.clusters_per_site:.8g}",
+             "  s            log n_s        n_s"]
+    lines += [f"  {s:<12.4g} {ln:<14.8g} {np.exp(ln):.6e}" for s, ln in zip(sizes, log_ns)]
+    return payload, "\n".join(lines)
+
+
+def _cmd_perc_exponents(args):
+    from scalinglab.theory.percolation import bethe_exponents
+
+    if args.derive:
+        from scalinglab.theory.percolation_symbolic import derive_exponents
+
+        d = {k: str(v) for k, v in derive_exponents(args.z).items()}
+        src = f"derived with sympy for z={args.z}"
+    else:
+        d = bethe_exponents().to_dict()
+        src = "mean-field (Bethe lattice) values; --derive re-derives them with sympy"
+    text = "\n".join([f"Bethe-lattice percolation exponents ({src}):"] + [f"  {k:13s} {v}" for k, v in d.items()])
+    return d, text
+
+
+def _cmd_perc_predict(args):
+    from scalinglab.theory.percolation_scaling import brill_prediction, lattice_prediction
+
+    if args.lattice_dim is not None:
+        pr = lattice_prediction(args.lattice_dim, c=args.c, regime=args.regime)
+    else:
+        pr = brill_prediction(args.regime, c=args.c, D=args.D, tau=args.tau, alpha=args.alpha)
+    lines = [f"Brill percolation model, {pr.regime} regime: alpha={pr.alpha:.4g}, c={pr.c:g}, D={pr.D:.4g}, "
+             f"c/D={pr.c_over_D:.4g}",
+             f"  model scaling  L ~ N^-{pr.model_exponent:.4g}   (limited by {pr.model_limited_by}; "
+             f"(c/D)/alpha = {pr.model_ratio:.4g})",
+             f"  data scaling   L ~ D^-{pr.data_exponent:.4g}   (limited by {pr.data_limited_by}; "
+             f"(c/D)/(alpha/(1+alpha)) = {pr.data_ratio:.4g})"]
+    return pr.to_dict(), "\n".join(lines)
+
+
+def _percolation_commands(sub, common):
+    p = sub.add_parser("percolation", parents=[common], help="Bethe-lattice percolation and Brill's scaling laws",
+                       description="Exact Bethe-lattice percolation statistics and exponents, and the scaling "
+                                   "exponents of Brill's percolation model of neural scaling laws.")
+    ps = p.add_subparsers(dest="perc_command", metavar="SUBCOMMAND")
+    ps.required = True
+    q = ps.add_parser("stats", parents=[common], help="exact cluster statistics at (p, z)",
+                      description="P_inf, sum_s s n_s (numerically summed to --s-max plus an asymptotic tail; "
+                                  "equals p - P_inf), mean finite cluster size, cutoff size s_xi and n_s at "
+                                  "chosen sizes (sites), for site percolation on the Bethe lattice.")
+    q.add_argument("--p", type=float, required=True, help="site occupation probability, 0 < p < 1")
+    q.add_argument("--z", type=int, default=3, help="coordination number >= 3 (default: %(default)s; p_c = 1/(z-1))")
+    q.add_argument("--sizes", type=float, nargs="+", default=[1, 10, 100, 1e4, 1e9],
+                   help="cluster sizes s (sites) at which to print n_s (default: 1 10 100 1e4 1e9)")
+    q.add_argument("--s-max", type=float, default=1e9, help="sizes summed numerically (default: 1e9)")
+    q.set_defaults(handler=_cmd_perc_stats)
+    q = ps.add_parser("exponents", parents=[common], help="critical exponents tau, sigma, beta, gamma, nu, D",
+                      description="Mean-field percolation exponents of the Bethe lattice; --derive obtains each "
+                                  "from the exact closed forms with sympy (a few seconds).")
+    q.add_argument("--derive", action="store_true", help="derive them with sympy")
+    q.add_argument("--z", type=int, default=3, help="coordination number for --derive (default: %(default)s)")
+    q.set_defaults(handler=_cmd_perc_exponents)
+    q = ps.add_parser("predict", parents=[common], help="Brill's model- and data-scaling exponents",
+                      description="Scaling exponents of Brill's percolation model: subcritical (Zipf quanta, "
+                                  "alpha = (3-tau)/(tau-2)) L ~ N^-min(alpha, c/D), L ~ D^-min(alpha/(1+alpha), "
+                                  "c/D); supercritical (dominant manifold) L ~ N^-(c/D), D^-(c/D).")
+    q.add_argument("--regime", choices=["subcritical", "critical", "supercritical"], default="subcritical",
+                   help="percolation regime (default: %(default)s)")
+    q.add_argument("--c", type=float, default=2.0,
+                   help="loss-resolution exponent of the model: loss ~ distance^c (2 = squared error, "
+                        "default: %(default)s)")
+    q.add_argument("--D", type=float, default=4.0, help="cluster fractal dimension (default: %(default)s)")
+    q.add_argument("--tau", type=float, default=2.5, help="Fisher exponent, 2 < tau < 3 (default: %(default)s)")
+    q.add_argument("--alpha", type=float, default=None, help="Zipf exponent of the quanta (default: from tau)")
+    q.add_argument("--lattice-dim", type=int, default=None,
+                   help="take tau and D of the d-dimensional hypercubic lattice (2..6; >= 6 = mean field)")
+    q.set_defaults(handler=_cmd_perc_predict)
+
+
+
 # --------------------------------------------------------------------------- rhm
 def _spec_from_args(args):
     from scalinglab.theory.rhm import RHMSpec
@@ -219,6 +313,40 @@ def _cmd_rhm_seen(args):
     return {"spec": spec.describe(), **d.to_dict()}, "\n".join(lines)
 
 
+def _cmd_rhm_sample(args):
+    import time
+
+    from scalinglab.kernels.rhm_sample import level_offsets
+    from scalinglab.validate.rhm_data import RHMData
+
+    spec = _spec_from_args(args)
+    if args.n < 1:
+        raise CLIError("--n must be >= 1")
+    data = RHMData(spec, rules_seed=args.rules_seed, sample_seed=args.seed)
+    t0 = time.perf_counter()
+    b = data.draw(args.n, start=args.start)
+    wall = time.perf_counter() - t0
+    off = level_offsets(spec.s, spec.L)
+    dev = [float(np.abs(np.bincount(b.ranks[:, off[l]:off[l + 1]].ravel(), minlength=spec.m)
+                        / ((off[l + 1] - off[l]) * args.n) - spec.level_probs(l + 1)).max()) for l in range(spec.L)]
+    payload = {"spec": spec.describe(), "n": args.n, "rules_seed": args.rules_seed, "seed": args.seed,
+               "start": args.start, "wall_s": wall, "class_counts": np.bincount(b.y, minlength=spec.n_c),
+               "max_rank_freq_deviation_per_level": dev}
+    lines = [spec.describe(), f"{args.n} data (rules seed {args.rules_seed}, data seed {args.seed}, from index "
+             f"{args.start}) in {wall:.3g} s (first call includes Numba compilation)",
+             "class counts: " + " ".join(map(str, payload["class_counts"])),
+             "max |empirical - f| of rule-rank frequencies per level: " + " ".join(f"{d:.2e}" for d in dev)]
+    if args.out:
+        np.savez_compressed(args.out, x=b.x, y=b.y, ranks=b.ranks, path_keys=b.keys,
+                            **{f"rules_level{l + 1}": r for l, r in enumerate(data.rules)})
+        payload["out"] = args.out
+        lines.append(f"wrote {args.out} (x: symbols (n, s**L); y: labels; ranks: derivations (n, n_nodes), "
+                     "level by level; path_keys: (n, K); rules_levelL: (n_parent, m, s))")
+    for i in range(min(args.head, args.n)):
+        lines.append(f"  y={b.y[i]}  x={' '.join(map(str, b.x[i]))}  path keys={' '.join(map(str, b.keys[i]))}")
+    return payload, "\n".join(lines)
+
+
 def _cmd_rhm_symbolic(args):
     import sympy as sp
 
@@ -310,6 +438,18 @@ def _rhm_commands(sub, common):
     q.add_argument("--n-test", type=int, default=2000, help="test derivations (default: %(default)s)")
     q.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     q.set_defaults(handler=_cmd_rhm_seen)
+
+    q = rsub.add_parser("sample", parents=[common, model], help="draw RHM data (Numba sampler), optionally to .npz",
+                        description="Draw data of the RHM with random unambiguous rules: inputs, labels, derivations "
+                                    "(rule rank at every node) and the path key of every patch; reproducible from "
+                                    "the two seeds.")
+    q.add_argument("--n", type=int, default=1000, help="number of data (default: %(default)s)")
+    q.add_argument("--rules-seed", type=int, default=0, help="seed of the rules (default: %(default)s)")
+    q.add_argument("--seed", type=int, default=0, help="seed of the data stream (default: %(default)s)")
+    q.add_argument("--start", type=int, default=0, help="index of the first datum in the stream (default: 0)")
+    q.add_argument("--out", default=None, help="write the arrays to this .npz file")
+    q.add_argument("--head", type=int, default=3, help="data to print (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_sample)
 
 
 # --------------------------------------------------------------------------- spectral (Bahri et al.)
@@ -542,7 +682,7 @@ def _spectral_commands(sub, common):
     p.set_defaults(handler=_cmd_spectral_sweep)
 
 
-_AREAS = [_core_commands, _rhm_commands, _spectral_commands]
+_AREAS = [_core_commands, _rhm_commands, _percolation_commands, _spectral_commands]
 
 
 def build_parser():

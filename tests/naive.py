@@ -11,6 +11,196 @@ import math
 import numpy as np
 
 
+# --------------------------------------------------------------------------- RHM sampler (issue 3)
+_M64 = (1 << 64) - 1
+
+
+def splitmix64(x):
+    """One splitmix64 step on a Python int (mod 2**64)."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def rhm_uniform(seed, i, k):
+    """Uniform k of datum i of the counter-based stream ``seed`` (see kernels/rhm_sample.py)."""
+    inner = splitmix64((i * 0x100000001B3 + k) & _M64)
+    h = splitmix64((seed & _M64) ^ inner)
+    return (h >> 11) / 9007199254740992.0
+
+
+def rhm_sample(rules, n_c, probs, n, seed, start=0):
+    """Pure-Python RHM sampler, recursive (depth first), same random stream.
+
+    Returns (x, y, ranks, keys): inputs, labels, derivations (level by level,
+    breadth-first order) and the path key of every patch, the key built along
+    the recursion: ``key = ((c*m + i_1)*m + i_2)...``.
+    """
+    L = len(rules)
+    m, s = rules[0].shape[1], rules[0].shape[2]
+    xs, ys, rks, kss = [], [], [], []
+    for i in range(start, start + n):
+        c = min(int(rhm_uniform(seed, i, 0) * n_c), n_c - 1)
+        # breadth-first index of node (level l, position q) is s**0+...+s**(l-2) + q
+        ranks = {}
+
+        def draw(level, q):
+            col = sum(s**t for t in range(level - 1)) + q
+            u = rhm_uniform(seed, i, 1 + col)
+            acc = 0.0
+            for r in range(m):
+                acc += probs[level - 1][r]
+                if u < acc or r == m - 1:
+                    ranks[col] = r
+                    return r
+
+        leaves, keys = [], []
+
+        def grow(level, q, symbol, key):
+            r = draw(level, q)
+            tup = [int(t) for t in rules[level - 1][symbol][r]]
+            key = key * m + r
+            if level == L:
+                leaves.extend(tup)
+                keys.append(key)
+                return
+            for t, sym in enumerate(tup):
+                grow(level + 1, q * s + t, sym, key)
+
+        grow(1, 0, c, c)
+        xs.append(leaves)
+        ys.append(c)
+        rks.append([ranks[col] for col in range(len(ranks))])
+        kss.append(keys)
+    return (np.array(xs, dtype=np.int64), np.array(ys, dtype=np.int64), np.array(rks, dtype=np.int64),
+            np.array(kss, dtype=np.int64))
+
+
+def rhm_all_path_freqs(probs, n_c):
+    """Frequencies of all n_c * m**L paths of one position, by explicit enumeration."""
+    L, m = len(probs), len(probs[0])
+    out = []
+    for c in range(n_c):
+        for ranks in itertools.product(range(m), repeat=L):
+            f = 1.0 / n_c
+            for l, r in enumerate(ranks):
+                f *= probs[l][r]
+            out.append(f)
+    return np.array(out)
+
+
+def rhm_seen_error(probs, n_c, P):
+    """Hutter's sum eps(P) = sum over paths f (1-f)**P, term by term."""
+    return float(sum(f * (1.0 - f) ** P for f in rhm_all_path_freqs(probs, n_c)))
+# --------------------------------------------------------------------------- percolation
+def bethe_animals(s_max, z):
+    """Enumerate the connected site sets ("animals") containing the origin of a
+    Bethe lattice of coordination ``z``, by Redelmeier-style extension on an
+    explicit tree of depth ``s_max``.
+
+    Returns ``{s: {t: count}}``: the number of animals of ``s`` sites with
+    perimeter (empty neighbours) ``t``. Then ``s n_s = sum_t count p^s (1-p)^t``.
+    """
+    # explicit tree: node 0 the origin; children lists; depth <= s_max
+    children = [[]]
+    depth = [0]
+    frontier = [0]
+    for dep in range(1, s_max + 1):
+        new = []
+        for v in frontier:
+            k = z if v == 0 else z - 1
+            for _ in range(k):
+                children.append([])
+                depth.append(dep)
+                children[v].append(len(children) - 1)
+                new.append(len(children) - 1)
+        frontier = new
+    nbrs = [list(c) for c in children]
+    for v, cs in enumerate(children):
+        for c in cs:
+            nbrs[c].append(v)
+    counts = {}
+
+    def perimeter(animal):
+        per = set()
+        for v in animal:
+            for w in nbrs[v]:
+                if w not in animal:
+                    per.add(w)
+        # nodes at the depth limit have unseen neighbours too: add their missing degree
+        missing = sum(z - len(nbrs[v]) for v in animal)
+        return len(per) + missing
+
+    def extend(animal, untried, excluded):
+        s = len(animal)
+        t = perimeter(animal)
+        counts.setdefault(s, {}).setdefault(t, 0)
+        counts[s][t] += 1
+        if s == s_max:
+            return
+        untried = list(untried)
+        excluded = set(excluded)
+        while untried:
+            v = untried.pop()
+            excluded.add(v)
+            new_animal = animal | {v}
+            new_untried = untried + [w for w in nbrs[v] if w not in new_animal and w not in excluded
+                                     and all(w not in nbrs[u] for u in animal)]
+            extend(new_animal, new_untried, excluded)
+
+    extend({0}, list(nbrs[0]), {0})
+    return counts
+
+
+def bfs_label(occ):
+    """Label nearest-neighbour clusters of a boolean d-dim array by breadth-first search.
+
+    Labels ``1..K`` in C (raster) order of each cluster's first site; 0 = empty.
+    """
+    occ = np.asarray(occ, dtype=bool)
+    labels = np.zeros(occ.shape, dtype=np.int64)
+    nlab = 0
+    for idx in itertools.product(*(range(n) for n in occ.shape)):
+        if occ[idx] and labels[idx] == 0:
+            nlab += 1
+            labels[idx] = nlab
+            queue = [idx]
+            while queue:
+                cur = queue.pop()
+                for k in range(occ.ndim):
+                    for dlt in (-1, 1):
+                        nb = list(cur)
+                        nb[k] += dlt
+                        nb = tuple(nb)
+                        if 0 <= nb[k] < occ.shape[k] and occ[nb] and labels[nb] == 0:
+                            labels[nb] = nlab
+                            queue.append(nb)
+    return labels, nlab
+
+
+def leath_sizes(n, p, z, cap, rng):
+    """Plain-Python Leath growth: examine every empty neighbour slot one by one."""
+    out = []
+    for _ in range(n):
+        size, slots = 1, z
+        while slots > 0 and size < cap:
+            slots -= 1
+            if rng.random() < p:
+                size += 1
+                slots += z - 1
+        out.append(min(size, cap))
+    return np.array(out)
+
+
+def embed_tree(parent, steps):
+    """x[i] = x[parent[i]] + steps[i], roots at their own step."""
+    x = np.zeros_like(steps, dtype=float)
+    for i, q in enumerate(parent):
+        x[i] = steps[i] if q < 0 else x[q] + steps[i]
+    return x
+
 # ----------------------------------------------------------------------------- RHM paths
 def rhm_all_path_logf(spec):
     """ln prod_l f^(l)_{i_l} of every one of the m**L rank tuples, explicitly."""

@@ -17,6 +17,8 @@ __all__ = ["SECTIONS", "run_demo"]
 # "module:function" of each section; each returns a list of printable lines.
 SECTIONS = [
     "scalinglab.validate.rhm_report:demo_section",
+    "scalinglab.validate.rhm_experiments:demo_section",
+    "scalinglab.validate.percolation_experiments:demo_section",
     "scalinglab.validate.spectral_experiments:demo_section",
 ]
 

@@ -17,6 +17,8 @@ REPRODUCERS = {}
 
 # Modules that register reproductions; imported lazily (they may need torch).
 _MODULES = [
+    "scalinglab.validate.rhm_experiments",
+    "scalinglab.validate.percolation_experiments",
     "scalinglab.validate.spectral_experiments",
     "scalinglab.validate.spectral_nets",
 ]

@@ -1,0 +1,346 @@
+"""Sampling the Zipf Random Hierarchy Model (shared/spec/rhm.md, section 1).
+
+Plain arrays in, arrays out. The model's *rules* are an ``(L,)`` list of
+integer arrays, level ``l`` (1-based) of shape ``(n_parent, m, s)``:
+``rules[l-1][a, i]`` is the s-tuple of level-l symbols that parent symbol
+``a`` (a class when ``l = 1``, a level-(l-1) symbol otherwise) produces with
+its rule of rank ``i`` (0-based; rank 0 is the most probable). Packed for the
+kernel as one ``(L, n_par_max, m, s)`` int array (:func:`pack_rules`).
+
+Derivation layout
+-----------------
+A datum's derivation is the rank chosen at every node of its tree, stored
+level by level in one row of ``n_nodes = 1 + s + ... + s**(L-1)`` entries:
+level ``l`` (1-based) has ``s**(l-1)`` nodes, starting at column
+``(s**(l-1) - 1) / (s - 1)`` (``l - 1`` when ``s = 1``), in left-to-right
+order. Node ``k`` of level ``l`` expands into nodes ``s*k .. s*k + s - 1`` of
+level ``l + 1``; the nodes of level ``L`` produce the input patches, so
+patch ``j`` (input positions ``s*j .. s*j + s - 1``) descends from node
+``j // s**(L-l)`` of level ``l``.
+
+Random numbers
+--------------
+The Numba sampler uses a counter-based generator: the ``k``-th uniform of
+datum ``i`` is ``splitmix64(seed, i, k)``. Datum ``i`` is therefore the same
+whatever the number of threads, the chunking, or how many data are drawn
+(``sample(..., start=i0)`` continues a stream), so nested training sets of
+growing size and disjoint test sets come from one seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["make_rules", "pack_rules", "check_unambiguous", "n_nodes", "level_offsets", "sample",
+           "sample_numpy", "expand", "path_ranks", "path_keys", "path_log_freq", "uniform01"]
+
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+# --------------------------------------------------------------------------- rules
+def make_rules(n_c, v, m, s, L, seed):
+    """Draw random unambiguous rules.
+
+    For each level, ``n_parent * m`` distinct s-tuples are drawn uniformly
+    without replacement from the ``v**s`` possible ones and dealt out to the
+    parents, ``m`` each; which tuple gets which rank is therefore random too.
+    No tuple belongs to two parents of the same level (unambiguous rules).
+
+    Parameters
+    ----------
+    n_c, v, m, s, L : int
+        Classes, vocabulary, rules per symbol, tuple size, depth.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``rules[l-1]`` of shape ``(n_parent, m, s)``, dtype int16,
+        ``n_parent = n_c`` for level 1 and ``v`` below.
+
+    Raises
+    ------
+    ValueError
+        If ``m * n_parent > v**s`` (no unambiguous rules exist).
+    """
+    rng = np.random.default_rng(seed)
+    n_tuples = v**s
+    if v > np.iinfo(np.int16).max:
+        raise ValueError(f"vocabulary v={v} too large for int16 symbols")
+    rules = []
+    for level in range(1, L + 1):
+        n_par = n_c if level == 1 else v
+        if n_par * m > n_tuples:
+            raise ValueError(f"level {level}: {n_par} parents x m={m} rules > v**s={n_tuples} tuples (ambiguous)")
+        idx = rng.choice(n_tuples, size=n_par * m, replace=False)
+        digits = np.empty((n_par * m, s), dtype=np.int16)
+        rest = idx.copy()
+        for p in range(s - 1, -1, -1):  # base-v digits, most significant first
+            digits[:, p] = rest % v
+            rest //= v
+        rules.append(digits.reshape(n_par, m, s))
+    return rules
+
+
+def check_unambiguous(rules):
+    """True if no s-tuple is produced by two parents (or twice) within a level."""
+    for r in rules:
+        flat = [tuple(t) for t in r.reshape(-1, r.shape[-1])]
+        if len(set(flat)) != len(flat):
+            return False
+    return True
+
+
+def pack_rules(rules):
+    """Stack per-level rules into one ``(L, n_par_max, m, s)`` int16 array."""
+    L = len(rules)
+    n_par = max(r.shape[0] for r in rules)
+    _, m, s = rules[0].shape
+    out = np.zeros((L, n_par, m, s), dtype=np.int16)
+    for l, r in enumerate(rules):
+        out[l, : r.shape[0]] = r
+    return out
+
+
+def n_nodes(s, L):
+    """Nodes of a derivation tree, ``1 + s + ... + s**(L-1)``."""
+    return sum(s**l for l in range(L))
+
+
+def level_offsets(s, L):
+    """Column of the first node of each level 1..L in a derivation row (length L+1, last = n_nodes)."""
+    return np.cumsum([0] + [s**l for l in range(L)]).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- random numbers
+@njit(cache=True, inline="always")
+def _splitmix(x):
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    z = x
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _u01(seed, i, k):
+    """k-th uniform in [0, 1) of datum i (53 random bits)."""
+    h = _splitmix(np.uint64(seed) ^ _splitmix(np.uint64(i) * np.uint64(0x100000001B3) + np.uint64(k)))
+    return (h >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def _u01_array(seed, i0, n, k_count):
+    out = np.empty((n, k_count))
+    for a in range(n):
+        for k in range(k_count):
+            out[a, k] = _u01(seed, i0 + np.uint64(a), k)
+    return out
+
+
+def uniform01(seed, i0, n, k_count):
+    """The uniforms the sampler uses: ``out[a, k]`` is uniform ``k`` of datum ``i0 + a``.
+
+    Uniform 0 draws the class, uniform ``1 + c`` the rank of derivation node ``c``.
+    """
+    return _u01_array(np.uint64(seed & _MASK), np.uint64(i0), int(n), int(k_count))
+
+
+# --------------------------------------------------------------------------- Numba sampler
+@njit(cache=True, inline="always")
+def _draw(cdf, u):
+    """Smallest index i with u < cdf[i] (cdf[-1] == 1 exactly)."""
+    m = cdf.shape[0]
+    for i in range(m - 1):
+        if u < cdf[i]:
+            return i
+    return m - 1
+
+
+@njit(cache=True, parallel=True)
+def _sample_kernel(rules, n_c, cdfs, s, L, seed, i0, n, x, y, ranks):
+    d = s**L
+    for a in prange(n):
+        i = i0 + np.uint64(a)
+        cur = np.empty(d, dtype=np.int16)  # symbols of the current level (first s**l used)
+        nxt = np.empty(d, dtype=np.int16)
+        c = int(_u01(seed, i, 0) * n_c)
+        if c >= n_c:
+            c = n_c - 1
+        y[a] = c
+        cur[0] = c
+        width = 1
+        col = 0
+        for l in range(L):
+            for node in range(width):
+                r = _draw(cdfs[l], _u01(seed, i, 1 + col))
+                ranks[a, col] = r
+                col += 1
+                par = cur[node]
+                for t in range(s):
+                    nxt[node * s + t] = rules[l, par, r, t]
+            width *= s
+            for q in range(width):
+                cur[q] = nxt[q]
+        for q in range(d):
+            x[a, q] = cur[q]
+
+
+def _cdfs(probs):
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or np.any(probs <= 0) or not np.allclose(probs.sum(1), 1.0, atol=1e-9):
+        raise ValueError("probs must be an (L, m) array of positive rows summing to 1")
+    cdf = np.cumsum(probs / probs.sum(1, keepdims=True), axis=1)
+    cdf[:, -1] = 1.0
+    return cdf
+
+
+def _check_sample_args(rules, n_c, probs, n):
+    L = len(rules)
+    if np.asarray(probs).shape != (L, rules[0].shape[1]):
+        raise ValueError(f"probs must have shape (L, m) = ({L}, {rules[0].shape[1]}), got {np.asarray(probs).shape}")
+    if rules[0].shape[0] != n_c:
+        raise ValueError(f"level-1 rules have {rules[0].shape[0]} parents, expected n_c={n_c}")
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+
+
+def sample(rules, n_c, probs, n, seed, start=0):
+    """Draw ``n`` data of the RHM (Numba, parallel over data, reproducible).
+
+    Parameters
+    ----------
+    rules : list of arrays
+        From :func:`make_rules`.
+    n_c : int
+        Number of classes.
+    probs : array_like, shape (L, m)
+        Rule probabilities of each level (row l-1 for level l), rank order.
+    n : int
+        Number of data.
+    seed : int
+        Sampling seed (independent of the rules' seed).
+    start : int
+        Index of the first datum in the seed's stream: data ``start ..
+        start + n - 1`` are returned, the same whatever ``n``.
+
+    Returns
+    -------
+    x : numpy.ndarray, shape (n, s**L), int16
+        Input symbols.
+    y : numpy.ndarray, shape (n,), int64
+        Class labels.
+    ranks : numpy.ndarray, shape (n, n_nodes), int16
+        The derivation (0-based rule rank at every node; layout in the
+        module docstring).
+    """
+    n = int(n)
+    _check_sample_args(rules, n_c, probs, n)
+    L = len(rules)
+    s = rules[0].shape[2]
+    packed = pack_rules(rules)
+    cdfs = _cdfs(probs)
+    x = np.empty((n, s**L), dtype=np.int16)
+    y = np.empty(n, dtype=np.int64)
+    ranks = np.empty((n, n_nodes(s, L)), dtype=np.int16)
+    _sample_kernel(packed, int(n_c), cdfs, int(s), int(L), np.uint64(int(seed) & _MASK), np.uint64(int(start)),
+                   n, x, y, ranks)
+    return x, y, ranks
+
+
+# --------------------------------------------------------------------------- numpy baseline
+def expand(rules, y, ranks):
+    """Inputs of given classes and derivations (vectorised numpy).
+
+    Parameters
+    ----------
+    rules : list of arrays
+    y : array, shape (n,)
+    ranks : array, shape (n, n_nodes)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, s**L), int16
+    """
+    L = len(rules)
+    s = rules[0].shape[2]
+    off = level_offsets(s, L)
+    cur = np.asarray(y, dtype=np.int64)[:, None]
+    for l in range(L):
+        r = np.asarray(ranks[:, off[l]:off[l + 1]], dtype=np.int64)
+        cur = rules[l][cur, r].reshape(len(cur), -1).astype(np.int64)  # (n, width, s) -> (n, width*s)
+    return cur.astype(np.int16)
+
+
+def sample_numpy(rules, n_c, probs, n, seed):
+    """Vectorised numpy sampler (the benchmark baseline; a different random stream).
+
+    Same outputs and layout as :func:`sample`; draws with
+    ``numpy.random.default_rng(seed)``.
+    """
+    n = int(n)
+    _check_sample_args(rules, n_c, probs, n)
+    rng = np.random.default_rng(seed)
+    L = len(rules)
+    s = rules[0].shape[2]
+    cdfs = _cdfs(probs)
+    off = level_offsets(s, L)
+    y = rng.integers(0, n_c, size=n)
+    ranks = np.empty((n, off[-1]), dtype=np.int16)
+    for l in range(L):
+        u = rng.random((n, off[l + 1] - off[l]))
+        ranks[:, off[l]:off[l + 1]] = np.minimum(np.searchsorted(cdfs[l], u, side="right"), cdfs.shape[1] - 1)
+    return expand(rules, y, ranks), y, ranks
+
+
+# --------------------------------------------------------------------------- paths
+def path_ranks(ranks, s, L):
+    """Rule ranks along the branch to every patch.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, K, L)
+        ``out[a, j, l-1]`` is the rank chosen at level l on the branch from the
+        root to patch j of datum a (``K = s**(L-1)``).
+    """
+    off = level_offsets(s, L)
+    K = s ** (L - 1)
+    j = np.arange(K)
+    cols = np.stack([off[l] + j // s ** (L - 1 - l) for l in range(L)], axis=1)  # (K, L)
+    return np.asarray(ranks)[:, cols]
+
+
+def path_keys(y, ranks, m, s, L):
+    """Integer key of the path ``(class, i_1, ..., i_L)`` of every patch.
+
+    ``key = ((c * m + i_1) * m + i_2) * m ... + i_L`` with 0-based ranks, in
+    ``[0, n_c * m**L)``; position is *not* encoded (see
+    :func:`scalinglab.validate.rhm_data.seen_paths`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, K), int64
+    """
+    pr = path_ranks(ranks, s, L).astype(np.int64)
+    key = np.repeat(np.asarray(y, dtype=np.int64)[:, None], pr.shape[1], axis=1)
+    for l in range(L):
+        key = key * m + pr[:, :, l]
+    return key
+
+
+def path_log_freq(keys, log_probs, n_c):
+    """Natural log of the path frequency ``(1/n_c) prod_l f^(l)_{i_l}`` of path keys.
+
+    ``log_probs`` is the ``(L, m)`` array of log rule probabilities.
+    """
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    L, m = log_probs.shape
+    keys = np.asarray(keys, dtype=np.int64)
+    out = np.full(keys.shape, -np.log(n_c))
+    rest = keys.copy()
+    for l in range(L - 1, -1, -1):
+        out += log_probs[l][rest % m]
+        rest //= m
+    return out

@@ -1,0 +1,402 @@
+"""Exact site percolation on the Bethe lattice (Cayley tree without boundary).
+
+Definitions (site percolation, coordination number ``z >= 3``, every site
+occupied independently with probability ``p``):
+
+* threshold ``p_c = 1/(z-1)``;
+* cluster numbers per site (Fisher & Essam 1961)
+
+  ``n_s(p) = z ((z-1)s)! / (s! ((z-2)s+2)!) p^s (1-p)^((z-2)s+2)``,
+
+  the mean number of clusters of exactly ``s`` sites per lattice site; the
+  perimeter of an ``s``-cluster is always ``t = (z-2)s + 2``. Evaluated in log
+  space with ``gammaln`` so that ``s`` may reach 10^9 and beyond;
+* ``P_inf(p) = p (1 - Q^z)``: probability that a site belongs to the infinite
+  cluster, with ``Q`` the smallest root of ``Q = 1 - p + p Q^(z-1)`` (the
+  probability that one branch hanging off an occupied site is finite);
+* mean (finite) cluster size ``S(p) = sum_s s^2 n_s / sum_s s n_s``, the mean
+  size of the finite cluster containing an occupied site; below ``p_c``
+  ``S = (1+p)/(1-(z-1)p)``;
+* cutoff size ``s_xi(p) = -1/log(c(p))`` with
+  ``c(p) = p (1-p)^(z-2) (z-1)^(z-1) / (z-2)^(z-2)``, so that
+  ``n_s ~ A s^-tau exp(-s/s_xi)`` for large ``s``;
+* exponents (mean field): ``tau = 5/2``, ``sigma = 1/2`` (``s_xi ~
+  |p-p_c|^(-1/sigma)``), ``beta = 1``, ``gamma = 1``, ``nu = 1/2`` (for
+  the random-walk embedding of the tree), fractal dimension ``D = 1/(sigma nu)
+  = 4`` (chemical dimension 2). :mod:`scalinglab.theory.percolation_symbolic`
+  derives each of them with sympy.
+
+Sums over ``s`` (:func:`cluster_moment`) add the exact terms up to ``s_max``
+and the rest by quadrature of the same summand with the Euler-Maclaurin end
+correction, plus an analytic asymptotic tail beyond ``s_max``; this reproduces
+the identities ``sum_s s n_s = p`` (``p <= p_c``) and ``p - P_inf`` (``p > p_c``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.special import gammaincc, gammaln, gamma as gamma_fn
+
+from scalinglab._util import check_int
+
+__all__ = [
+    "TAU", "SIGMA", "BETA", "GAMMA", "NU", "FRACTAL_DIM", "CHEMICAL_DIM",
+    "critical_p", "log_cluster_numbers", "cluster_numbers", "asymptotic_prefactor",
+    "cutoff_size", "branch_finite_prob", "p_infinity", "mean_cluster_size",
+    "cluster_moment", "size_biased_pmf", "BetheStats", "bethe_stats", "BetheExponents",
+    "bethe_exponents", "lattice_clusters",
+]
+
+TAU = 2.5
+SIGMA = 0.5
+BETA = 1.0
+GAMMA = 1.0
+NU = 0.5
+FRACTAL_DIM = 4.0
+CHEMICAL_DIM = 2.0
+
+
+def _check_zp(z, p):
+    z = check_int("z", z, lo=3)
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must lie strictly between 0 and 1, got {p!r}")
+    return z, p
+
+
+def critical_p(z):
+    """Percolation threshold ``p_c = 1/(z-1)`` of the Bethe lattice of coordination ``z``."""
+    z = check_int("z", z, lo=3)
+    return 1.0 / (z - 1)
+
+
+def log_cluster_numbers(s, p, z=3):
+    """``log n_s(p)`` for cluster sizes ``s >= 1`` (any array shape), in float64.
+
+    Parameters
+    ----------
+    s : array_like of int or float
+        Cluster sizes (number of sites), ``>= 1``; floats are allowed for the
+        analytic continuation used in quadrature.
+    p : float
+        Site occupation probability, ``0 < p < 1``.
+    z : int
+        Coordination number, ``>= 3``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``log z + lnG((z-1)s+1) - lnG(s+1) - lnG((z-2)s+3) + s log p +
+        ((z-2)s+2) log(1-p)``.
+    """
+    z, p = _check_zp(z, p)
+    s = np.asarray(s, dtype=np.float64)
+    if np.any(s < 1):
+        raise ValueError("cluster sizes must be >= 1")
+    big = s >= _STIRLING_FROM
+    if not np.any(big):
+        return _log_ns_gammaln(s, p, z)
+    out = np.empty_like(s)
+    out[~big] = _log_ns_gammaln(s[~big], p, z)
+    out[big] = _log_ns_stirling(s[big], p, z)
+    return out
+
+
+# From this size on the gammaln differences lose digits (gammaln(2e12) ~ 5e13 has an
+# absolute rounding error ~1e-2); the Stirling series with the 1/s terms is exact to
+# O(s^-5) there (agreeing with gammaln to 1e-12 at s ~ 1e3), and cancels the
+# factorial growth analytically.
+_STIRLING_FROM = 1e4
+
+
+def _log_ns_gammaln(s, p, z):
+    t = (z - 2) * s + 2.0
+    return (math.log(z) + gammaln((z - 1) * s + 1.0) - gammaln(s + 1.0) - gammaln(t + 1.0)
+            + s * math.log(p) + t * math.log1p(-p))
+
+
+def _log_ns_stirling(s, p, z):
+    """``log A + s log c(p) - 5/2 log s`` + the O(1/s) Stirling and perimeter corrections."""
+    m = (z - 2) * s
+    corr = (1 / (12 * (z - 1) * s) - 1 / (12 * s) - 1 / (12 * m)
+            - (1 / (360 * ((z - 1) * s) ** 3) - 1 / (360 * s**3) - 1 / (360 * m**3))
+            - np.log1p(1 / m) - np.log1p(2 / m))
+    return math.log(asymptotic_prefactor(p, z)) + s * _log_c(p, z) - 2.5 * np.log(s) + corr
+
+
+def cluster_numbers(s, p, z=3):
+    """``n_s(p)``: clusters of size ``s`` per lattice site (see module docstring)."""
+    return np.exp(log_cluster_numbers(s, p, z))
+
+
+def asymptotic_prefactor(p, z=3):
+    """``A`` in ``n_s ~ A s^(-5/2) c(p)^s`` (Stirling), ``c(p) = exp(-1/s_xi)``.
+
+    ``A = z (1-p)^2 sqrt((z-1)/(2 pi (z-2))) / (z-2)^2``.
+    """
+    z, p = _check_zp(z, p)
+    return z * (1 - p) ** 2 * math.sqrt((z - 1) / (2 * math.pi * (z - 2))) / (z - 2) ** 2
+
+
+def _log_c(p, z):
+    return (math.log(p) + (z - 2) * math.log1p(-p) + (z - 1) * math.log(z - 1)
+            - (z - 2) * math.log(z - 2))
+
+
+def cutoff_size(p, z=3):
+    """Correlation (cutoff) cluster size ``s_xi = -1/log c(p)`` (``inf`` at ``p_c``).
+
+    ``c(p) = p(1-p)^(z-2) (z-1)^(z-1)/(z-2)^(z-2) <= 1`` with equality only at
+    ``p_c``; near ``p_c``, ``s_xi ~ |p - p_c|^(-1/sigma)`` with ``sigma = 1/2``.
+    """
+    z, p = _check_zp(z, p)
+    lc = _log_c(p, z)
+    if lc >= -1e-300:  # c(p) = 1 up to rounding: p = p_c
+        return math.inf
+    return -1.0 / lc
+
+
+def branch_finite_prob(p, z=3):
+    """``Q``: probability that a branch below an occupied site is finite.
+
+    Smallest root in ``[0, 1]`` of ``Q = 1 - p + p Q^(z-1)``; ``Q = 1`` for
+    ``p <= p_c``. Solved by bisection on ``[0, 1)`` (the other root is 1).
+    """
+    z, p = _check_zp(z, p)
+    if p <= 1.0 / (z - 1):
+        return 1.0
+    f = lambda q: 1 - p + p * q ** (z - 1) - q  # noqa: E731  f(0)>0, f<0 just below 1
+    lo, hi = 0.0, 1.0 - 1e-15
+    # find a point where f < 0 (exists since f'(1) = p(z-1) - 1 > 0)
+    while f(hi) >= 0:
+        hi = 1.0 - (1.0 - hi) * 10
+        if hi <= 0:  # pragma: no cover - cannot happen for p > p_c
+            raise RuntimeError("no sign change for Q")
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if f(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def p_infinity(p, z=3):
+    """``P_inf(p) = p (1 - Q^z)``: fraction of sites in the infinite cluster."""
+    z, p = _check_zp(z, p)
+    q = branch_finite_prob(p, z)
+    return p * (1.0 - q**z)
+
+
+def mean_cluster_size(p, z=3):
+    """Mean size of the finite cluster containing an occupied site, ``sum s^2 n_s / sum s n_s``.
+
+    Closed forms: below ``p_c``, ``(1+p)/(1-(z-1)p)``; above ``p_c``, with
+    ``Q`` from :func:`branch_finite_prob`, the finite cluster of an occupied
+    site is a root with ``z`` branches each finite (prob. ``Q``); a finite
+    branch is distributed as a subcritical branch of the dual occupation
+    ``p* = p Q^(z-2)`` (offspring prob. of a conditioned-finite branch), giving
+    ``S = 1 + z p*/(1 - (z-1) p*)``. Diverges (``inf``) at ``p_c``.
+    """
+    z, p = _check_zp(z, p)
+    pc = 1.0 / (z - 1)
+    if p == pc:
+        return math.inf
+    if p < pc:
+        return (1.0 + p) / (1.0 - (z - 1) * p)
+    q = branch_finite_prob(p, z)
+    ps = p * q ** (z - 2)
+    return 1.0 + z * ps / (1.0 - (z - 1) * ps)
+
+
+def cluster_moment(k, p, z=3, s_max=10**9, s_exact=200_000):
+    """``sum_{s>=1} s^k n_s(p)`` over finite clusters, to ``s_max`` plus an asymptotic tail.
+
+    Parameters
+    ----------
+    k : int
+        Moment order (``k = 1`` gives the fraction of sites in finite clusters).
+    p, z : float, int
+        Occupation probability and coordination number.
+    s_max : int
+        Sizes ``s_exact < s <= s_max`` are summed by Gauss-Legendre quadrature
+        in ``log s`` of the exact (gammaln) summand with the Euler-Maclaurin
+        end correction ``-f(s_exact)/2 ...``; sizes ``> s_max`` are added
+        analytically from the Stirling form ``A s^(k-5/2) c^s`` (an upper
+        incomplete gamma function). ``s_max`` is capped at 10^15.
+    s_exact : int
+        Sizes summed term by term.
+
+    Returns
+    -------
+    float
+        The moment (``inf`` when it diverges: ``k >= 3/2`` at ``p = p_c``).
+    """
+    z, p = _check_zp(z, p)
+    k = float(k)
+    s_exact = check_int("s_exact", s_exact, lo=10)
+    s_max = min(float(s_max), 1e15)
+    if s_max < s_exact:
+        raise ValueError("s_max must be >= s_exact")
+    s = np.arange(1, s_exact + 1, dtype=np.float64)
+    head = float(np.sum(np.exp(k * np.log(s) + log_cluster_numbers(s, p, z))))
+
+    def f(x):
+        return np.exp(k * np.log(x) + log_cluster_numbers(x, p, z))
+
+    # sum_{s = s_exact+1}^{s_max} f(s) = int_{s_exact}^{s_max} f - f(s_exact)/2 + f(s_max)/2 - f'(s_exact)/12 ...
+    a, b = float(s_exact), s_max
+    mid = 0.0
+    if b > a:
+        nodes, weights = np.polynomial.legendre.leggauss(64)
+        edges = np.linspace(math.log(a), math.log(b), 41)
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            u = 0.5 * (hi - lo) * nodes + 0.5 * (hi + lo)
+            x = np.exp(u)
+            mid += 0.5 * (hi - lo) * float(np.sum(weights * f(x) * x))
+        h = 1e-3 * a
+        fprime = (f(np.array([a + h]))[0] - f(np.array([a - h]))[0]) / (2 * h)
+        mid += -0.5 * f(np.array([a]))[0] + 0.5 * f(np.array([b]))[0] - fprime / 12.0
+    # tail beyond s_max: A * int_{s_max}^inf s^(k-5/2) exp(-s/s_xi) ds
+    amp = asymptotic_prefactor(p, z)
+    lc = _log_c(p, z)
+    e = k - 2.5
+    if lc >= -1e-300:
+        if e >= -1:
+            return math.inf
+        tail = amp * b ** (e + 1) / (-(e + 1))
+    else:
+        lam = -lc
+        if e + 1 > 0:
+            tail = amp * lam ** (-(e + 1)) * gamma_fn(e + 1) * gammaincc(e + 1, lam * b)
+        else:  # int_b^inf x^e e^{-lam x} dx for e+1 <= 0: integrate numerically in log space
+            u = np.linspace(math.log(b), math.log(b) + math.log(1 + 60 / (lam * b)) + 5, 4001)
+            x = np.exp(u)
+            tail = amp * float(np.trapezoid(x ** (e + 1) * np.exp(-lam * x), u))
+    return head + mid + tail
+
+
+def size_biased_pmf(s, p, z=3):
+    """``P(|C(0)| = s | 0 occupied) = s n_s / p``: size of the cluster grown from a seed.
+
+    This is the law of the Leath-growth sampler
+    (:func:`scalinglab.kernels.percolation.bethe_cluster_sizes`).
+    """
+    z, p = _check_zp(z, p)
+    s = np.asarray(s, dtype=np.float64)
+    return np.exp(np.log(s) + log_cluster_numbers(s, p, z) - math.log(p))
+
+
+@dataclass(frozen=True)
+class BetheStats:
+    """Exact Bethe-lattice statistics at one ``(p, z)``.
+
+    Attributes
+    ----------
+    z, p, p_c : float
+        Coordination number, occupation probability, threshold ``1/(z-1)``.
+    regime : str
+        ``"subcritical"``, ``"critical"`` or ``"supercritical"``.
+    p_inf : float
+        Fraction of sites in the infinite cluster.
+    finite_site_fraction : float
+        ``sum_s s n_s`` (numerical sum to 10^9 + tail); equals ``p - p_inf``.
+    mean_cluster_size : float
+        Mean size of the finite cluster containing an occupied site.
+    cutoff_size : float
+        ``s_xi`` (sites).
+    clusters_per_site : float
+        ``sum_s n_s``.
+    """
+
+    z: int
+    p: float
+    p_c: float
+    regime: str
+    p_inf: float
+    finite_site_fraction: float
+    mean_cluster_size: float
+    cutoff_size: float
+    clusters_per_site: float
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def bethe_stats(p, z=3, s_max=10**9):
+    """All exact statistics of :class:`BetheStats` at ``(p, z)``."""
+    z, p = _check_zp(z, p)
+    pc = 1.0 / (z - 1)
+    regime = "critical" if abs(p - pc) < 1e-12 else ("subcritical" if p < pc else "supercritical")
+    return BetheStats(z=z, p=p, p_c=pc, regime=regime, p_inf=p_infinity(p, z),
+                      finite_site_fraction=cluster_moment(1, p, z, s_max=s_max),
+                      mean_cluster_size=mean_cluster_size(p, z), cutoff_size=cutoff_size(p, z),
+                      clusters_per_site=cluster_moment(0, p, z, s_max=s_max))
+
+
+@dataclass(frozen=True)
+class BetheExponents:
+    """Critical exponents of Bethe-lattice (mean-field) percolation.
+
+    ``tau``: ``n_s ~ s^-tau`` at ``p_c``; ``sigma``: ``s_xi ~ |p-p_c|^(-1/sigma)``;
+    ``beta``: ``P_inf ~ (p-p_c)^beta``; ``gamma``: ``S ~ |p-p_c|^-gamma``;
+    ``nu``: correlation length of the random-walk embedding; ``fractal_dim``
+    ``D = 1/(sigma nu)``; ``chemical_dim`` (mass vs chemical distance).
+    Scaling relations: ``beta = (tau-2)/sigma``, ``gamma = (3-tau)/sigma``.
+    """
+
+    tau: float = TAU
+    sigma: float = SIGMA
+    beta: float = BETA
+    gamma: float = GAMMA
+    nu: float = NU
+    fractal_dim: float = FRACTAL_DIM
+    chemical_dim: float = CHEMICAL_DIM
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def bethe_exponents(derive=False):
+    """The exponents; with ``derive=True`` they are re-derived with sympy
+    (:func:`scalinglab.theory.percolation_symbolic.derive_exponents`, z = 3)."""
+    if derive:
+        from scalinglab.theory.percolation_symbolic import derive_exponents
+
+        d = derive_exponents(3)
+        return BetheExponents(**{k: float(v) for k, v in d.items()})
+    return BetheExponents()
+
+
+def lattice_clusters(shape, p, seed=0):
+    """Site percolation on a hypercubic array with free boundaries, labelled by union-find.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape (any dimension ``d >= 1``).
+    p : float
+        Occupation probability.
+    seed : int
+        Seed of the occupation draw (numpy ``default_rng``).
+
+    Returns
+    -------
+    labels : numpy.ndarray of int64, shape ``shape``
+        ``0`` on empty sites, ``1..K`` in raster order of first appearance
+        (identical to ``scipy.ndimage.label`` with nearest-neighbour connectivity).
+    sizes : numpy.ndarray of int64, shape (K,)
+        Size of cluster ``k + 1``.
+    """
+    from scalinglab.kernels.percolation import label_clusters
+
+    shape = tuple(check_int("shape entry", n, lo=1) for n in shape)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+    occ = np.random.default_rng(seed).random(shape) < p
+    labels, n = label_clusters(occ.ravel(), np.array(shape, dtype=np.int64))
+    sizes = np.bincount(labels, minlength=n + 1)[1:]
+    return labels.reshape(shape), sizes

@@ -1,0 +1,176 @@
+"""Torch networks for the RHM, *stacked*: one module trains R independent runs.
+
+Every weight carries a leading run axis of size R and the input is
+``(R, B, v, d)`` (run r sees its own batch), so R networks with different
+initialisations and different training sets train in one set of batched
+matrix products (``torch.bmm``) — the stacked-weight alternative to
+``torch.func.vmap`` over copies of a model. Runs do not interact: the loss
+is a sum over runs, so each run's gradient is its own, and Adam is
+element-wise, so one Adam over the stack equals R separate Adams.
+
+Architectures (after Cagnetta et al., PRX 14, 031001 (2024)):
+
+* :class:`CNN` — L convolutional layers with filter size = stride = s (each
+  layer maps non-overlapping s-tuples to a width-h vector, ReLU), so after L
+  layers one position of width h remains, then a linear read-out to n_c
+  logits. Initialisation: weights N(0, 1/fan_in), zero biases; read-out
+  N(0, 1)/h (mean-field scaling, as in their code).
+* :class:`FCN` — fully connected, ``depth`` hidden ReLU layers of width h.
+* :class:`PatchPerceptron` — the seed's patchwise perceptron: one linear map
+  per input patch (s symbols, one-hot) to n_c logits, logits summed over the
+  K patches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["CNN", "FCN", "PatchPerceptron", "build_model", "build_stacked", "MODELS"]
+
+
+def _param(R, *shape, scale=1.0, zero=False, generator=None):
+    if zero:
+        return nn.Parameter(torch.zeros(R, *shape))
+    return nn.Parameter(torch.randn(R, *shape, generator=generator) * scale)
+
+
+class _Stacked(nn.Module):
+    """Base class: ``forward(x)`` maps ``(R, B, v, d)`` to logits ``(R, B, n_c)``."""
+
+    def __init__(self, R):
+        super().__init__()
+        if R < 1:
+            raise ValueError(f"number of stacked runs R must be >= 1, got {R}")
+        self.R = int(R)
+
+    def _check(self, x):
+        if x.dim() != 4 or x.shape[0] != self.R or x.shape[2] != self.v or x.shape[3] != self.d:
+            raise ValueError(f"input must have shape (R={self.R}, B, v={self.v}, d={self.d}), got {tuple(x.shape)}")
+
+
+class CNN(_Stacked):
+    """L-layer CNN with filter size = stride = s (see module docstring).
+
+    Parameters
+    ----------
+    v, d, s, n_c : int
+        Vocabulary, input length ``s**L``, tuple size, classes.
+    h : int
+        Width (channels) of every hidden layer.
+    R : int
+        Number of stacked runs.
+    generator : torch.Generator, optional
+        For reproducible initialisation.
+    """
+
+    def __init__(self, v, d, s, n_c, h=64, R=1, generator=None):
+        super().__init__(R)
+        L = round(math.log(d, s)) if s > 1 else d
+        if s < 2 or s**L != d:
+            raise ValueError(f"CNN needs d = s**L with s >= 2, got d={d}, s={s}")
+        self.v, self.d, self.s, self.L, self.h, self.n_c = v, d, s, L, h, n_c
+        self.w = nn.ParameterList()
+        self.b = nn.ParameterList()
+        fan = v * s
+        for _ in range(L):
+            self.w.append(_param(R, fan, h, scale=fan**-0.5, generator=generator))
+            self.b.append(_param(R, 1, h, zero=True))
+            fan = h * s
+        self.readout = _param(R, h, n_c, scale=1.0 / h, generator=generator)
+
+    def forward(self, x):
+        self._check(x)
+        R, B, v, d = x.shape
+        # (R, B, v, d) -> (R, B, d/s, s*v): patch j holds positions s*j..s*j+s-1
+        z = x.transpose(2, 3).reshape(R, B, d // self.s, self.s * v)
+        for w, b in zip(self.w, self.b):
+            n_pos = z.shape[2]
+            z = torch.baddbmm(b, z.reshape(R, B * n_pos, -1), w).relu()
+            z = z.reshape(R, B, n_pos // self.s, self.s * self.h) if n_pos > 1 else z.reshape(R, B, self.h)
+        return torch.bmm(z, self.readout)
+
+
+class FCN(_Stacked):
+    """Fully connected net: ``depth`` hidden ReLU layers of width h, linear read-out."""
+
+    def __init__(self, v, d, n_c, h=128, depth=2, R=1, generator=None):
+        super().__init__(R)
+        if depth < 1:
+            raise ValueError("FCN depth must be >= 1")
+        self.v, self.d, self.h, self.n_c = v, d, h, n_c
+        self.w = nn.ParameterList()
+        self.b = nn.ParameterList()
+        fan = v * d
+        for _ in range(depth):
+            self.w.append(_param(R, fan, h, scale=fan**-0.5, generator=generator))
+            self.b.append(_param(R, 1, h, zero=True))
+            fan = h
+        self.readout = _param(R, h, n_c, scale=1.0 / h, generator=generator)
+
+    def forward(self, x):
+        self._check(x)
+        R, B = x.shape[:2]
+        z = x.reshape(R, B, -1)
+        for w, b in zip(self.w, self.b):
+            z = torch.baddbmm(b, z, w).relu()
+        return torch.bmm(z, self.readout)
+
+
+class PatchPerceptron(_Stacked):
+    """One linear map per patch (s one-hot symbols -> n_c logits), logits summed.
+
+    Patch j covers input positions ``s*j .. s*j + s - 1``; there are
+    ``K = d / s`` patches, each with its own ``(s*v, n_c)`` weights and bias.
+    """
+
+    def __init__(self, v, d, s, n_c, R=1, generator=None):
+        super().__init__(R)
+        if d % s:
+            raise ValueError(f"input length d={d} is not a multiple of s={s}")
+        self.v, self.d, self.s, self.n_c, self.K = v, d, s, n_c, d // s
+        fan = s * v
+        self.w = _param(R, self.K, fan, n_c, scale=fan**-0.5, generator=generator)
+        self.bias = _param(R, 1, n_c, zero=True)
+
+    def forward(self, x):
+        self._check(x)
+        R, B, v, d = x.shape
+        z = x.transpose(2, 3).reshape(R, B, self.K, self.s * v)
+        return torch.einsum("rbkf,rkfc->rbc", z, self.w) + self.bias
+
+
+MODELS = {"cnn": CNN, "fcn": FCN, "perceptron": PatchPerceptron}
+
+
+def build_model(kind, spec, R=1, h=64, depth=None, seed=0):
+    """Build a stacked model of ``kind`` ('cnn', 'fcn', 'perceptron') for an RHMSpec.
+
+    ``depth`` is the FCN's number of hidden layers (default: ``spec.L``).
+    """
+    g = torch.Generator().manual_seed(int(seed))
+    d = spec.input_size
+    if kind == "cnn":
+        return CNN(spec.v, d, spec.s, spec.n_c, h=h, R=R, generator=g)
+    if kind == "fcn":
+        return FCN(spec.v, d, spec.n_c, h=h, depth=depth or spec.L, R=R, generator=g)
+    if kind == "perceptron":
+        return PatchPerceptron(spec.v, d, spec.s, spec.n_c, R=R, generator=g)
+    raise ValueError(f"unknown model {kind!r}; choose from {sorted(MODELS)}")
+
+
+def build_stacked(kind, spec, seeds, h=64, depth=None):
+    """A stack of ``len(seeds)`` runs, run r initialised exactly as
+    ``build_model(kind, spec, R=1, seed=seeds[r])`` (independent of the stack)."""
+    seeds = [int(x) for x in seeds]
+    if not seeds:
+        raise ValueError("need at least one seed")
+    stack = build_model(kind, spec, R=len(seeds), h=h, depth=depth, seed=seeds[0])
+    with torch.no_grad():
+        for r, sd in enumerate(seeds):
+            single = build_model(kind, spec, R=1, h=h, depth=depth, seed=sd)
+            for p, q in zip(stack.parameters(), single.parameters()):
+                p[r] = q[0]
+    return stack

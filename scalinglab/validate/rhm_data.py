@@ -1,0 +1,132 @@
+"""RHM data sets for training networks, with the path bookkeeping of the seed.
+
+An :class:`RHMData` holds one random set of rules for an :class:`RHMSpec` and
+draws data from it: inputs as symbols or one-hot ``(v, s**L)`` arrays,
+labels, derivations and the path key of every patch. :func:`seen_paths` says
+which paths of test data some training datum shares (seed sections 4 and 6).
+
+Seeding: the rules come from ``rules_seed``; data ``i`` of the stream
+``sample_seed`` is the same however many data are drawn, so the training set
+of size P is the first P data of the stream (training sets of growing P are
+nested) and the test set is drawn from indices ``>= TEST_START`` (disjoint,
+fresh data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalinglab._util import check_int
+from scalinglab.kernels import rhm_sample as K
+from scalinglab.theory.rhm_spec import RHMSpec
+
+__all__ = ["RHMData", "Batch", "seen_paths", "TEST_START", "onehot"]
+
+#: First stream index of test data (training sets never reach it).
+TEST_START = 2**40
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A set of RHM data.
+
+    Attributes
+    ----------
+    x : numpy.ndarray, (n, s**L) int16
+        Input symbols.
+    y : numpy.ndarray, (n,) int64
+        Labels.
+    ranks : numpy.ndarray, (n, n_nodes) int16
+        Derivations (0-based rank at every node, level by level).
+    keys : numpy.ndarray, (n, K) int64
+        Path key of every patch (:func:`scalinglab.kernels.rhm_sample.path_keys`).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    ranks: np.ndarray
+    keys: np.ndarray
+
+    def __len__(self):
+        return len(self.y)
+
+
+def onehot(x, v):
+    """One-hot float32 array of shape ``(n, v, d)`` from symbols ``(n, d)``."""
+    x = np.asarray(x)
+    out = np.zeros((x.shape[0], v, x.shape[1]), dtype=np.float32)
+    np.put_along_axis(out, x[:, None, :].astype(np.int64), 1.0, axis=1)
+    return out
+
+
+class RHMData:
+    """Random rules of an RHM and data drawn from them.
+
+    Parameters
+    ----------
+    spec : RHMSpec
+        The model.
+    rules_seed : int
+        Seed of the rules.
+    sample_seed : int, optional
+        Seed of the data stream (default: ``rules_seed``).
+    """
+
+    def __init__(self, spec: RHMSpec, rules_seed=0, sample_seed=None):
+        if not isinstance(spec, RHMSpec):
+            raise TypeError("spec must be an RHMSpec (use RHMSpec.make(...))")
+        self.spec = spec
+        self.rules_seed = int(rules_seed)
+        self.sample_seed = int(rules_seed if sample_seed is None else sample_seed)
+        self.rules = K.make_rules(spec.n_c, spec.v, spec.m, spec.s, spec.L, self.rules_seed)
+        self.probs = spec.probs_matrix()
+        self.log_probs = np.stack([spec.level_log_probs(l) for l in range(1, spec.L + 1)])
+
+    def draw(self, n, start=0):
+        """Data ``start .. start+n-1`` of the stream, as a :class:`Batch`."""
+        n = check_int("n", n, lo=0)
+        x, y, ranks = K.sample(self.rules, self.spec.n_c, self.probs, n, self.sample_seed, start=start)
+        keys = K.path_keys(y, ranks, self.spec.m, self.spec.s, self.spec.L)
+        return Batch(x, y, ranks, keys)
+
+    def train(self, P):
+        """The training set of size P (the first P data of the stream)."""
+        return self.draw(P, 0)
+
+    def test(self, n):
+        """``n`` fresh test data (disjoint from every training set)."""
+        return self.draw(n, TEST_START)
+
+    def path_log_freq(self, keys):
+        """Log path frequency ``log[(1/n_c) prod_l f^(l)_{i_l}]`` of path keys."""
+        return K.path_log_freq(keys, self.log_probs, self.spec.n_c)
+
+
+def seen_paths(train_keys, test_keys, position_specific=True):
+    """Which paths of each test datum appear in the training set.
+
+    Parameters
+    ----------
+    train_keys, test_keys : numpy.ndarray, (n, K) int64
+        Path keys per patch.
+    position_specific : bool
+        True: the path of test patch j is seen if some training datum has the
+        same path at the same patch j (the seed's definition). False: at any
+        patch.
+
+    Returns
+    -------
+    numpy.ndarray, (n_test, K) bool
+    """
+    train_keys = np.asarray(train_keys, dtype=np.int64)
+    test_keys = np.asarray(test_keys, dtype=np.int64)
+    if train_keys.ndim != 2 or test_keys.ndim != 2 or train_keys.shape[1] != test_keys.shape[1]:
+        raise ValueError("train_keys and test_keys must be (n, K) arrays with the same K")
+    if not position_specific:
+        return np.isin(test_keys, train_keys)
+    Kp = test_keys.shape[1]
+    span = int(max(train_keys.max(initial=0), test_keys.max(initial=0))) + 1
+    pos = np.arange(Kp, dtype=np.int64) * span
+    return np.isin(test_keys + pos, train_keys + pos)

@@ -1,0 +1,214 @@
+"""Torch models, training, sweeps and reproductions of the RHM validation."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from scalinglab.theory.rhm_spec import RHMSpec  # noqa: E402
+from scalinglab.validate import rhm_experiments as E  # noqa: E402
+from scalinglab.validate import rhm_runs  # noqa: E402
+from scalinglab.validate.models import build_model, build_stacked  # noqa: E402
+from scalinglab.validate.rhm_data import RHMData, onehot, seen_paths  # noqa: E402
+from scalinglab.validate.rhm_runs import Config, RunSettings, run_block, sweep  # noqa: E402
+from scalinglab.validate.train import TrainConfig, train_stacked  # noqa: E402
+
+SPEC = RHMSpec.make(alpha=1.0)
+
+
+def _x(spec, n, seed=0):
+    b = RHMData(spec, seed).train(n)
+    return torch.as_tensor(onehot(b.x, spec.v)), torch.as_tensor(b.y)
+
+
+def test_cnn_matches_conv1d_reference():
+    spec = RHMSpec.make(n_c=4, v=5, m=3, s=2, L=3, alpha=0.5)
+    model = build_model("cnn", spec, R=2, h=7, seed=3)
+    with torch.no_grad():
+        for b in model.b:  # non-zero biases so that they are checked too
+            b.normal_()
+    x, _ = _x(spec, 9)
+    out = model(torch.stack([x, x.flip(0)]))
+    for r, xr in enumerate([x, x.flip(0)]):
+        z = xr
+        for w, b in zip(model.w, model.b):
+            c_in = z.shape[1]
+            weight = w[r].reshape(spec.s, c_in, -1).permute(2, 1, 0)  # (h, c_in, s): w[t*c_in + c, o]
+            z = torch.nn.functional.conv1d(z, weight, b[r, 0], stride=spec.s).relu()
+        ref = z.flatten(1) @ model.readout[r]
+        assert torch.allclose(out[r], ref, atol=1e-5)
+
+
+def test_patch_perceptron_and_fcn_match_loops():
+    spec = RHMSpec.make(n_c=3, v=4, m=2, s=2, L=2, alpha=0.5)
+    x, _ = _x(spec, 6)
+    pp = build_model("perceptron", spec, R=1, seed=1)
+    with torch.no_grad():
+        pp.bias.normal_()
+    ref = pp.bias[0, 0].expand(6, -1).clone()
+    for j in range(spec.K):
+        patch = x[:, :, 2 * j:2 * j + 2].transpose(1, 2).reshape(6, -1)  # (t, c) order
+        ref = ref + patch @ pp.w[0, j]
+    assert torch.allclose(pp(x[None])[0], ref, atol=1e-5)
+    fcn = build_model("fcn", spec, R=1, h=5, seed=2)
+    z = x.reshape(6, -1)
+    for w, b in zip(fcn.w, fcn.b):
+        z = (z @ w[0] + b[0]).relu()
+    assert torch.allclose(fcn(x[None])[0], z @ fcn.readout[0], atol=1e-5)
+    with pytest.raises(ValueError):
+        build_model("rnn", spec)
+    with pytest.raises(ValueError):
+        fcn(x[None, :, :, :3])
+
+
+def test_stacked_training_equals_separate_runs():
+    spec = RHMSpec.make(alpha=1.0)
+    data = [RHMData(spec, s) for s in (3, 5)]
+    tr = [d.train(64) for d in data]
+    te = [d.test(200) for d in data]
+    X = torch.as_tensor(np.stack([onehot(t.x, 10) for t in tr]))
+    Y = torch.as_tensor(np.stack([t.y for t in tr]))
+    Xt = torch.as_tensor(np.stack([onehot(t.x, 10) for t in te]))
+    Yt = torch.as_tensor(np.stack([t.y for t in te]))
+    cfg = TrainConfig(max_epochs=5, batch_size=16)
+    stack = build_stacked("cnn", spec, [3, 5], h=16)
+    res = train_stacked(stack, X, Y, Xt, Yt, cfg, seeds=[3, 5])
+    for r, sd in enumerate((3, 5)):
+        single = build_stacked("cnn", spec, [sd], h=16)
+        res1 = train_stacked(single, X[r:r + 1], Y[r:r + 1], Xt[r:r + 1], Yt[r:r + 1], cfg, seeds=[sd])
+        for p, q in zip(stack.parameters(), single.parameters()):
+            assert torch.allclose(p[r], q[0], atol=1e-4)
+        assert abs(res["test_err"][r] - res1["test_err"][0]) <= 2 / 200
+
+
+def test_training_learns_nearly_deterministic_rhm_and_stopping_rules():
+    spec = RHMSpec.make(alpha=4.0)
+    c = Config("cnn", 4.0, "1-2-3")
+    rows = run_block(c, 200, [0], RunSettings(h=32, n_test=1000))
+    r = rows[0]
+    assert r["converged"] and r["train_loss"] < 1e-2
+    assert r["test_err"] < 0.1  # chance is 0.9
+    assert sum(r[f"n_{k}"] for k in range(spec.K + 1)) == 1000
+    # early stopping on a fresh validation set
+    d = RHMData(spec, 1)
+    tr, te, va = d.train(100), d.test(300), d.draw(300, start=10**6)
+    T = lambda a: torch.as_tensor(a)[None]  # noqa: E731
+    model = build_stacked("cnn", spec, [1], h=16)
+    res = train_stacked(model, T(onehot(tr.x, 10)), T(tr.y), T(onehot(te.x, 10)), T(te.y),
+                        TrainConfig(stop="val", patience=30, batch_size=20, max_epochs=300), x_val=T(onehot(va.x, 10)), y_val=T(va.y))
+    assert res["epochs"][0] < 300 and res["test_err"][0] < 0.5
+    with pytest.raises(ValueError):
+        train_stacked(model, T(onehot(tr.x, 10)), T(tr.y), T(onehot(te.x, 10)), T(te.y), TrainConfig(stop="val"))
+    with pytest.raises(ValueError):
+        TrainConfig(stop="never")
+
+
+def test_sweep_resumes_after_kill(tmp_path, monkeypatch):
+    cfg = Config("perceptron", 2.0, "1-2-3")
+    st = RunSettings(n_test=100, max_epochs=3)
+    store = sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
+    assert len(store.rows) == 4
+    # simulate a kill after three runs: drop the last row
+    lines = (tmp_path / "results.csv").read_text().splitlines()
+    (tmp_path / "results.csv").write_text("\n".join(lines[:-1]) + "\n")
+    calls = []
+    real = rhm_runs.run_block
+
+    def spy(c, P, seeds, *a, **k):
+        calls.append((P, tuple(seeds)))
+        return real(c, P, seeds, *a, **k)
+
+    monkeypatch.setattr(rhm_runs, "run_block", spy)
+    store = sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
+    assert calls == [(16, (1,))] and len(store.rows) == 4
+    calls.clear()
+    sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
+    assert calls == []
+
+
+def test_empirical_seen_path_counts_match_theory_distribution():
+    """Our seen-path bookkeeping (sampler + path keys + seen_paths) against the exact
+    theory.rhm.seen_paths_distribution: an independent check of both."""
+    from scalinglab.theory.rhm import seen_paths_distribution
+
+    spec = RHMSpec.make(n_c=3, v=6, m=3, s=2, L=3, alpha=0.5)
+    P, n_sets, n_test = 25, 60, 1000
+    counts = []
+    for sd in range(n_sets):
+        d = RHMData(spec, rules_seed=sd)
+        k = seen_paths(d.train(P).keys, d.test(n_test).keys).sum(1)
+        counts.append(np.bincount(k, minlength=spec.K + 1) / n_test)
+    counts = np.array(counts)
+    meas, se_meas = counts.mean(0), counts.std(0, ddof=1) / np.sqrt(n_sets)
+    th = seen_paths_distribution(spec, [P], n_test=20000, seed=3)
+    z = np.abs(meas - th.pk[0]) / np.sqrt(se_meas**2 + th.stderr[0] ** 2 + 1e-10)
+    assert z.max() < 4.5, (meas, th.pk[0], z)
+    # and the two are distinguishable from the binomial (independent paths) approximation
+    assert np.abs(th.pk[0] - th.binomial[0]).max() > 0.01
+
+
+def test_onset_and_split_table():
+    P = [10, 100, 1000]
+    assert E.onset(P, [0.9, 0.5, 0.1], 0.7) == pytest.approx(10 ** 1.5)
+    assert E.onset(P, [0.3, 0.2, 0.1], 0.7) == 10
+    assert np.isnan(E.onset(P, [0.9, 0.9, 0.9], 0.7))
+    c = Config("cnn", 2.0, "1-2-3")
+    rows = [{**c.row(), "P": 10, "seed": s, "n_0": n0, "acc_0": a0, "n_1": n1, "acc_1": a1}
+            for s, (n0, a0, n1, a1) in enumerate([(10, 0.5, 0, None), (30, 0.1, 5, 1.0)])]
+    tab = E.split_table(rows, c, 1)
+    acc, n = tab[10]
+    assert n.tolist() == [40, 5] and acc[0] == pytest.approx((5 + 3) / 40) and acc[1] == 1.0
+    assert E.path_scale(RHMSpec.make()) == pytest.approx(1e4)
+
+
+def test_reproductions_registered_and_run_tiny(tmp_path, monkeypatch):
+    from scalinglab.validate import reproduce
+
+    assert {"rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn"} <= set(reproduce.available())
+    monkeypatch.setattr(E, "QUICK_P", [16, 64, 256])
+    monkeypatch.setattr(E, "FIG6_ALPHAS", (2.0,))
+    monkeypatch.setattr(E, "FIG4_ALPHAS_QUICK", (2.0,))
+    out = tmp_path / "fig6"
+    s = reproduce.get("rhm-fig6")(out, quick=True, device="cpu", replot=False, seeds=1)
+    assert (out / "results.csv").exists() and (out / "figures" / "rhm_fig6.png").exists()
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["seeds"] == [0] and man["params"]["quick"] is True
+    assert "exponent[alpha=2]" in s
+    s2 = reproduce.get("rhm-fig6")(out, quick=True, device="cpu", replot=True, seeds=1)
+    assert s2["exponent[alpha=2]"]["predicted"] == s["exponent[alpha=2]"]["predicted"]
+    # fig4 reuses the shared runs of alpha = 2 (only the uniform ones are missing)
+    s4 = reproduce.get("rhm-fig4")(tmp_path / "fig4", quick=True, device="cpu", replot=False, seeds=1)
+    assert any(k.startswith("acc_by_k") for k in s4)
+
+
+def test_demo_section_quick(tmp_path):
+    from scalinglab.validate.report import Report
+
+    rep = Report(tmp_path)
+    lines = E.demo_section(rep, quick=True)
+    assert any("eps(P)" in ln for ln in lines)
+    assert rep.headline["rhm_validation"]["test_err"]
+
+
+def test_cli_rhm_sample(tmp_path, capsys):
+    from scalinglab.cli import main
+
+    path = tmp_path / "d.npz"
+    assert main(["rhm", "sample", "--n", "500", "--alpha", "2", "--zipf-levels", "3", "--out", str(path),
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert sum(payload["class_counts"]) == 500
+    z = np.load(path)
+    d = RHMData(RHMSpec.make(alpha=2.0, zipf_levels=[3]), 0, 0).train(500)
+    assert np.array_equal(z["x"], d.x) and np.array_equal(z["path_keys"], d.keys)
+    assert main(["rhm", "sample", "--n", "0"]) == 2
+
+
+def test_run_block_with_validation_stopping():
+    c = Config("perceptron", 2.0, "1-2-3")
+    r = run_block(c, 64, [0, 1], RunSettings(stop="val", n_test=300, max_epochs=60))
+    assert [x["stop"] for x in r] == ["val", "val"] and all(x["epochs"] <= 60 for x in r)
+    assert all(x["test_err"] < 0.8 for x in r)
+    assert E.settings_for(c).stop == "val" and E.settings_for(Config("cnn", 2.0, "1-2-3")).stop == "loss"

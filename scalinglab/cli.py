@@ -468,6 +468,10 @@ def _load_points(args):
         if X.ndim == 1:
             X = X[:, None]
         return X.reshape(X.shape[0], -1), f"data {path} ({X.shape[0]} points)"
+    if args.source:
+        from scalinglab.validate.spectral_data import project_points
+
+        return project_points(args.source, args.n, args.seed, alpha=args.alpha, p=args.p)
     return (sample_manifold(args.manifold, args.n, args.d, ambient=args.ambient, seed=args.seed),
             f"{args.n} uniform points on a {args.manifold} of dimension {args.d}")
 
@@ -579,6 +583,11 @@ def _cmd_spectral_sweep(args):
             from scalinglab.validate.spectral_experiments import run_gram_id
 
             summary = run_gram_id(out, quick=args.quick, seeds=args.seeds, executor=ex)
+        elif args.name == "project-data":
+            from scalinglab.validate.spectral_data import run_project_data
+
+            s = run_project_data(out, quick=args.quick, seeds=args.seeds, executor=ex)
+            summary = {k: {a: b for a, b in v.items() if a != "eigs"} for k, v in s.items()}
         elif args.name == "interpolation":
             from scalinglab.validate.spectral_experiments import run_interpolation
 
@@ -641,8 +650,13 @@ def _spectral_commands(sub, common):
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--data", help="points as .npy / .csv / whitespace text (rows = points); default: sample "
                                      "--manifold")
+    data.add_argument("--source", choices=["rhm", "percolation"],
+                      help="the project's data instead: RHM inputs (one-hot; --alpha) or a percolation cluster "
+                           "(--p, embedded in R^8)")
+    data.add_argument("--alpha", type=float, default=1.0, help="RHM Zipf exponent, -1 = uniform (default: 1)")
+    data.add_argument("--p", type=float, default=0.6, help="percolation occupation probability > 1/2 (default: 0.6)")
     data.add_argument("--manifold", default="sphere", choices=["sphere", "torus", "cube", "subspace"],
-                      help="manifold to sample when no --data (default: %(default)s)")
+                      help="manifold to sample when no --data / --source (default: %(default)s)")
     data.add_argument("--d", type=int, default=3, help="its intrinsic dimension (default: %(default)s)")
     data.add_argument("--n", type=int, default=2000, help="number of points (default: %(default)s)")
     data.add_argument("--ambient", type=int, help="embed by a random isometry in this ambient dimension")
@@ -671,7 +685,7 @@ def _spectral_commands(sub, common):
                       description="Run (or resume) a spectral validation sweep and draw its figure. Cells run in "
                                   "this process by default; --scheduler sends them to a Dask cluster (local, "
                                   "local:N, tcp://HOST:PORT) or to Slurm (slurm:PARTITION, needs submitit).")
-    p.add_argument("name", choices=["rf-regimes", "gram-id", "teacher-student", "interpolation"], help="which sweep")
+    p.add_argument("name", choices=["rf-regimes", "gram-id", "teacher-student", "interpolation", "project-data"], help="which sweep")
     p.add_argument("--out", help="results folder (default: results/spectral-NAME)")
     p.add_argument("--quick", action="store_true", help="reduced sweep (minutes on a CPU)")
     p.add_argument("--seeds", type=int, help="draws / seeds per cell (default: the sweep's own)")

@@ -58,7 +58,8 @@ def test_demo_section_quick(tmp_path):
 
 def test_reproductions_registered():
     names = reproduce.available()
-    for n in ("spectral-rf-regimes", "spectral-gram-id", "spectral-teacher-student", "spectral-interpolation"):
+    for n in ("spectral-rf-regimes", "spectral-gram-id", "spectral-teacher-student", "spectral-interpolation",
+              "spectral-project-data"):
         assert n in names
 
 
@@ -134,3 +135,25 @@ def test_interpolants_follow_the_manifold_exponents():
     assert powerlaw_fit(Ds, [r["l1"] for r in nn]).exponent == pytest.approx(1 / 3, abs=0.07)
     with pytest.raises(ValueError):
         interpolation_cell(2, 10, 0, "cubic")
+
+
+def test_project_data_sources():
+    from scalinglab.validate.spectral_data import project_data_cell, project_points
+
+    X, what = project_points("rhm", 50, 0, alpha=1.0)
+    assert X.shape == (50, 80) and np.all(X.sum(axis=1) == 8)  # one symbol per position
+    Y, _ = project_points("percolation", 400, 0, p=0.6)
+    assert Y.shape == (400, 8)
+    r = project_data_cell("percolation", 0.6, 600, 0)
+    assert 2.5 < r["twonn"] < 6 and math.isfinite(r["alpha_K"])  # fractal dimension 4
+    assert math.isfinite(project_data_cell("rhm", 1.0, 300, 0)["alpha_K"])
+    with pytest.raises(ValueError):
+        project_points("mnist", 10)
+
+
+def test_cli_project_sources(capsys):
+    assert main(["spectral", "id", "--source", "percolation", "--n", "500", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["twonn"]["dimension"] > 2
+    assert main(["spectral", "gram", "--source", "rhm", "--n", "300", "--kernel", "linear", "--center",
+                 "--window", "3:30"]) == 0
+    assert "RHM inputs" in capsys.readouterr().out

@@ -135,9 +135,12 @@ def levina_bickel(X, k1=10, k2=20):
     dks, per_point = [], []
     for k in range(k1, k2 + 1):
         inv = (logT[:, k - 1][:, None] - logT[:, : k - 1]).sum(axis=1) / (k - 1)  # 1/m_k(x)
+        if not inv.mean() > 0:
+            raise ValueError("all k nearest neighbours are equidistant: the MLE is undefined (discrete data?)")
         dks.append(1.0 / inv.mean())
-        per_point.append(1.0 / inv)
-    pp = np.mean(per_point, axis=0)
+        per_point.append(inv)
+    inv_pp = np.mean(per_point, axis=0)
+    pp = 1.0 / inv_pp[inv_pp > 0]  # per-point estimates (points with tied neighbours dropped)
     d = float(np.mean(dks))
     return IDEstimate(dimension=d, stderr=float(pp.std(ddof=1) / np.sqrt(pp.size)), method="levina-bickel-mle",
                       n_points=int(T.shape[0]), params={"k1": k1, "k2": k2})

@@ -21,6 +21,7 @@ _MODULES = [
     "scalinglab.validate.percolation_experiments",
     "scalinglab.validate.spectral_experiments",
     "scalinglab.validate.spectral_nets",
+    "scalinglab.validate.spectral_data",
 ]
 
 

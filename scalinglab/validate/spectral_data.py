@@ -1,0 +1,146 @@
+"""The project's own data sets as point clouds for Gram spectra and intrinsic dimension.
+
+* ``rhm``: inputs of the Random Hierarchy Model (one-hot, flattened to
+  ``v * s**L`` coordinates), drawn with :class:`scalinglab.validate.rhm_data.RHMData`.
+* ``percolation``: site positions of one embedded Bethe-lattice percolation
+  cluster (:func:`scalinglab.validate.percolation_data.make_cluster_dataset`,
+  ``dominant=True``: one cluster grown to ``n`` sites, ``p > p_c``). Its
+  fractal dimension is 4 for an embedding dimension ``d >= 8``, the "data
+  manifold" dimension of Brill's supercritical regime.
+
+Registered reproduction: ``spectral-project-data``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from scalinglab.theory.intrinsic_dim import levina_bickel, twonn
+from scalinglab.theory.kernel_spectra import fit_spectrum, gram_spectrum
+from scalinglab.validate.reproduce import reproducer
+from scalinglab.validate.results import read_rows
+from scalinglab.validate.sweep import run_sweep
+
+__all__ = ["SOURCES", "project_points", "project_data_cell"]
+
+SOURCES = ("rhm", "percolation")
+
+
+def project_points(source, n, seed=0, alpha=1.0, p=0.6, embed_dim=8, L=3):
+    """Points of one of the project's data models.
+
+    Parameters
+    ----------
+    source : {"rhm", "percolation"}
+    n : int
+        Number of points.
+    seed : int
+        Rules / data seed (RHM) or dataset seed (percolation).
+    alpha : float
+        RHM Zipf exponent on all levels (``-1`` = uniform rules).
+    p : float
+        Percolation occupation probability (``> p_c = 1/2`` for ``z = 3``).
+    embed_dim : int
+        Percolation embedding dimension.
+    L : int
+        RHM depth (``m = v = n_c = 10``, ``s = 2``).
+
+    Returns
+    -------
+    (numpy.ndarray, str)
+        ``(X, description)``, ``X`` of shape ``(n, coordinates)``.
+    """
+    n = int(n)
+    if source == "rhm":
+        from scalinglab.theory.rhm_spec import RHMSpec
+        from scalinglab.validate.rhm_data import RHMData, onehot
+
+        spec = RHMSpec.make(alpha=float(alpha), L=int(L))
+        batch = RHMData(spec, rules_seed=int(seed)).draw(n)
+        X = onehot(batch.x, spec.v).reshape(n, -1).astype(float)
+        return X, f"{n} RHM inputs (one-hot, alpha={alpha:g}, L={L}, v=m=n_c=10, s=2)"
+    if source == "percolation":
+        from scalinglab.validate.percolation_data import make_cluster_dataset
+
+        ds = make_cluster_dataset(1, float(p), z=3, cap=n, d=int(embed_dim), seed=int(seed), dominant=True)
+        return ds.X, f"{ds.n_sites} sites of a percolation cluster (z=3, p={p:g}, embedded in R^{embed_dim})"
+    raise ValueError(f"unknown source {source!r}; use one of {SOURCES}")
+
+
+def project_data_cell(source, param, n, seed):
+    """Gram-spectrum fits and ID estimates of one data set.
+
+    ``param`` is the RHM ``alpha`` or the percolation ``p``. RHM inputs: the
+    centred linear kernel (input covariance) over ranks 3-60; percolation:
+    the Laplace kernel over ranks 5-200 and ID estimators (the RHM inputs are
+    discrete, so nearest-neighbour distances tie and ID estimates are not made).
+    """
+    kw = {"alpha": param} if source == "rhm" else {"p": param}
+    X, _ = project_points(source, n, seed, **kw)
+    out = {}
+    if source == "rhm":
+        spec = gram_spectrum(X, "linear", center=True)
+        fit = fit_spectrum(spec.eigenvalues, window=(3, 60))
+        out.update(alpha_K=fit.alpha_K, alpha_K_stderr=fit.fit.stderr, kernel="linear-centred", window="3:60",
+                   top_eigs=json.dumps([round(float(v), 5) for v in spec.eigenvalues[:30]]))
+    else:
+        spec = gram_spectrum(X, "laplace")
+        fit = fit_spectrum(spec.eigenvalues, window=(5, 200))
+        out.update(alpha_K=fit.alpha_K, alpha_K_stderr=fit.fit.stderr, kernel="laplace", window="5:200",
+                   twonn=twonn(X).dimension, lb_10_20=levina_bickel(X, 10, 20).dimension,
+                   lb_30_60=levina_bickel(X, 30, 60).dimension,
+                   top_eigs=json.dumps([round(float(v), 6) for v in spec.eigenvalues[:30]]))
+    return out
+
+
+def run_project_data(out, quick=True, seeds=None, replot=False, executor=None):
+    """Sweep over the RHM (alpha) and percolation (p) data; figure from the CSV."""
+    out = Path(out)
+    n = 2000 if quick else 4000
+    nseeds = seeds or (2 if quick else 4)
+    if not replot:
+        cells = [dict(source="rhm", param=a, n=n, seed=s) for a in (-1.0, 0.5, 1.0, 2.0) for s in range(nseeds)]
+        cells += [dict(source="percolation", param=p, n=n, seed=s) for p in (0.55, 0.6, 0.75) for s in range(nseeds)]
+        run_sweep(cells, project_data_cell, out, key_fields=("source", "param", "n", "seed"), executor=executor,
+                  params={"rhm": "one-hot inputs, m=v=n_c=10, s=2, L=3; centred linear Gram, ranks 3-60",
+                          "percolation": "dominant cluster, z=3, R^8; Laplace Gram, ranks 5-200; TwoNN, LB"},
+                  device="cpu", desc="project data")
+    rows = read_rows(out / "results.csv")
+    summ = {}
+    for src in SOURCES:
+        for prm in sorted({float(r["param"]) for r in rows if r["source"] == src}):
+            rr = [r for r in rows if r["source"] == src and float(r["param"]) == prm]
+            keys = ["alpha_K"] + (["twonn", "lb_10_20", "lb_30_60"] if src == "percolation" else [])
+            summ[f"{src} {'alpha' if src == 'rhm' else 'p'}={prm:g}"] = {
+                **{k: float(np.mean([float(r[k]) for r in rr])) for k in keys},
+                "eigs": np.mean([json.loads(r["top_eigs"]) for r in rr], axis=0).tolist()}
+    from scalinglab.validate.plots import new_figure, plt
+
+    fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
+    axes = np.ravel(axes)
+    for name, v in summ.items():
+        ax = axes[0] if name.startswith("rhm") else axes[1]
+        e = np.array(v["eigs"])
+        ax.loglog(np.arange(1, e.size + 1), e, "o-", ms=3, label=f"{name}: alpha_K {v['alpha_K']:.2f}")
+    axes[0].set_title("RHM inputs: centred linear Gram spectrum", fontsize=9)
+    axes[1].set_title("percolation cluster: Laplace Gram spectrum", fontsize=9)
+    for ax in axes:
+        ax.set_xlabel("rank i")
+        ax.set_ylabel("eigenvalue of K/N")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    (out / "figures").mkdir(exist_ok=True)
+    fig.savefig(out / "figures" / "project_data_spectra.png", dpi=120)
+    plt.close(fig)
+    (out / "summary.json").write_text(json.dumps(summ, indent=2))
+    return summ
+
+
+@reproducer("spectral-project-data", "Gram spectra of RHM inputs and percolation clusters; intrinsic dimension "
+                                     "of the clusters (fractal dimension 4)")
+def _reproduce_project_data(out, *, quick, device, replot, seeds):
+    s = run_project_data(out, quick=quick, seeds=seeds, replot=replot)
+    return {k: ", ".join(f"{a} {b:.3f}" for a, b in v.items() if a != "eigs") for k, v in s.items()}

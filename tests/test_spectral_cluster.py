@@ -43,3 +43,33 @@ def test_make_executor_addresses():
         with pytest.raises((ValueError, ImportError)):
             with make_executor(bad):
                 pass
+
+
+def test_slurm_executor_through_a_fake_submitit(tmp_path, monkeypatch):
+    # submitit's interface: AutoExecutor(folder).update_parameters(**kw); submit(fn, *a) -> job.result()
+    import sys
+    import types
+
+    class Job:
+        def __init__(self, fn, args, kwargs):
+            self._out = fn(*args, **kwargs)
+
+        def result(self):
+            return self._out
+
+    class AutoExecutor:
+        def __init__(self, folder):
+            self.params = {}
+
+        def update_parameters(self, **kw):
+            self.params.update(kw)
+
+        def submit(self, fn, *args, **kwargs):
+            return Job(fn, args, kwargs)
+
+    monkeypatch.setitem(sys.modules, "submitit", types.SimpleNamespace(AutoExecutor=AutoExecutor))
+    with make_executor("slurm:debug") as ex:
+        assert ex._ex.params["slurm_partition"] == "debug"
+        store = run_sweep(_cells()[:2], rf_draw_cell, tmp_path, executor=ex,
+                          key_fields=("regime", "alpha_K", "S", "fixed", "x", "draw"))
+    assert len(store.rows) == 2

@@ -10,7 +10,7 @@ from scalinglab.cli import main
 from scalinglab.validate import reproduce
 from scalinglab.validate.report import Report
 from scalinglab.validate.results import read_rows
-from scalinglab.validate.spectral_experiments import analyse_rf, demo_section, rf_draw_cell, run_rf_regimes
+from scalinglab.validate.spectral_experiments import demo_section, rf_draw_cell, run_rf_regimes
 
 
 def test_rf_regimes_small_sweep_resumes_and_replots(tmp_path, monkeypatch):

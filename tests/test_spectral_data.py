@@ -1,6 +1,5 @@
 """Empirical Gram spectra, intrinsic-dimension estimators and the sympy derivations."""
 
-
 import numpy as np
 import pytest
 import sympy

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
+from timing import best_of
 
 _ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(_ROOT), str(_ROOT / "tests")]  # this checkout's package and tests/naive.py
@@ -27,14 +28,6 @@ sys.path[:0] = [str(_ROOT), str(_ROOT / "tests")]  # this checkout's package and
 from scalinglab.kernels.percolation import bethe_cluster_sizes, label_clusters  # noqa: E402
 
 
-def _best(fn, repeat=3):
-    best = np.inf
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def bench_labelling(quick=False):
@@ -48,8 +41,8 @@ def bench_labelling(quick=False):
         occ = rng.random(shape) < p
         flat = occ.ravel()
         sh = np.array(shape, dtype=np.int64)
-        t_ours, (lab, n) = _best(lambda: label_clusters(flat, sh))
-        t_sp, (ref, nref) = _best(lambda: ndimage.label(occ))
+        t_ours, (lab, n) = best_of(lambda: label_clusters(flat, sh))
+        t_sp, (ref, nref) = best_of(lambda: ndimage.label(occ))
         same = n == nref and np.array_equal(lab.reshape(shape), ref)
         sites = int(occ.sum())
         rows.append((f"{len(shape)}-d {shape[0]}^{len(shape)} p={p}", sites / t_ours / 1e6, sites / t_sp / 1e6,
@@ -62,7 +55,7 @@ def bench_bethe(quick=False):
 
     n = 20_000 if quick else 200_000
     bethe_cluster_sizes(10, 0.5, 3, 100, 0)  # compile
-    t, sizes = _best(lambda: bethe_cluster_sizes(n, 0.49, 3, 10**6, 1))
+    t, sizes = best_of(lambda: bethe_cluster_sizes(n, 0.49, 3, 10**6, 1))
     rate = sizes.sum() / t
     m = 500 if quick else 2000
     t0 = time.perf_counter()

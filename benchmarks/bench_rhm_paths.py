@@ -11,18 +11,11 @@ import math
 import time
 
 import numpy as np
+from timing import best_of
 
 from scalinglab.theory.rhm import RHMSpec, _product_groups, eps_of_spectrum, path_spectrum
 
 
-def best_of(fn, repeat=3):
-    best = float("inf")
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def numpy_baseline(spec, P):

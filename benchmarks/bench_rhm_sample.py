@@ -13,18 +13,12 @@ import json
 import time
 
 import numba
+from timing import best_of
 
 from scalinglab.kernels import rhm_sample as K
 from scalinglab.theory.rhm_spec import RHMSpec
 
 
-def best_time(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(argv=None):
@@ -37,8 +31,8 @@ def main(argv=None):
     rules = K.make_rules(spec.n_c, spec.v, spec.m, spec.s, spec.L, seed=0)
     probs = spec.probs_matrix()
     K.sample(rules, spec.n_c, probs, 1000, 0)  # compile (or load the cache) outside the timing
-    t_nb = best_time(lambda: K.sample(rules, spec.n_c, probs, a.n, 1), a.repeat)
-    t_np = best_time(lambda: K.sample_numpy(rules, spec.n_c, probs, a.n, 1), a.repeat)
+    t_nb = best_of(lambda: K.sample(rules, spec.n_c, probs, a.n, 1), a.repeat)[0]
+    t_np = best_of(lambda: K.sample_numpy(rules, spec.n_c, probs, a.n, 1), a.repeat)[0]
     out = {"model": spec.describe(), "n": a.n, "threads": numba.get_num_threads(),
            "numba_samples_per_s": a.n / t_nb, "numpy_samples_per_s": a.n / t_np, "speedup_vs_numpy": t_np / t_nb}
     if a.json:

@@ -46,6 +46,17 @@ def parse_grid(text):
             f"grid {text!r}: use 'lo:hi:n' (log-spaced, 0 < lo < hi, n >= 2) or a comma list") from None
 
 
+def _fmt(v):
+    """Compact text of a summary value: floats to 4 significant digits, recursively."""
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.4g}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    return str(v)
+
+
 # --------------------------------------------------------------------------- demo / reproduce
 def _cmd_demo(args):
     from scalinglab.validate.demo import run_demo
@@ -68,7 +79,7 @@ def _cmd_reproduce(args):
         raise CLIError(str(exc.args[0])) from None
     out = args.out or f"results/{args.name}"
     summary = fn(out, quick=args.quick, device=args.device, replot=args.replot, seeds=args.seeds)
-    lines = [f"{args.name}: results in {out}"] + [f"  {k}: {v}" for k, v in summary.items()]
+    lines = [f"{args.name}: results in {out}"] + [f"  {k}: {_fmt(v)}" for k, v in summary.items()]
     return {"name": args.name, "out": out, **summary}, "\n".join(lines)
 
 

@@ -126,6 +126,9 @@ def test_sweep_resumes_after_kill(tmp_path, monkeypatch):
     calls.clear()
     sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
     assert calls == []
+    # a changed training setting is a different run, never a stored one
+    sweep(tmp_path, [cfg], [8], [0], RunSettings(n_test=100, max_epochs=3, batch_size=64))
+    assert calls == [(8, (0,))]
 
 
 def test_empirical_seen_path_counts_match_theory_distribution():

@@ -21,14 +21,17 @@ import numpy as np
 from scalinglab._util import progress
 from scalinglab.theory.rhm_spec import RHMSpec
 from scalinglab.validate.results import ResultStore, cell_key
+from scalinglab.validate.train import TrainConfig
 
 __all__ = ["BASE", "RunSettings", "Config", "make_spec", "run_block", "sweep", "KEY_FIELDS", "select", "by_P"]
 
 #: The seed's model: m = v = n_c = 10, s = 2, L = 3 (P* = 10^4).
 BASE = dict(n_c=10, v=10, m=10, s=2, L=3)
 
-_SETTING_KEYS = ("h", "n_test", "loss_tol", "lr", "stop")
-KEY_FIELDS = ("model", "alpha", "levels", "L", "P", "seed", "h", "n_test", "loss_tol", "lr", "stop")
+# Every setting that changes a run's result is part of its key, so a changed
+# setting never silently reuses stored runs.
+_SETTING_KEYS = ("h", "n_test", "lr", "batch_size", "max_epochs", "max_steps", "loss_tol", "stop")
+KEY_FIELDS = ("model", "alpha", "levels", "L", "P", "seed") + _SETTING_KEYS
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,18 @@ class RunSettings:
 
     h: int = 64
     n_test: int = 4096
-    lr: float = 3e-3
-    batch_size: int = 128
-    max_epochs: int = 300
-    max_steps: int = 20000
-    loss_tol: float = 1e-2
-    stop: str = "loss"
+    lr: float = TrainConfig.lr
+    batch_size: int = TrainConfig.batch_size
+    max_epochs: int = TrainConfig.max_epochs
+    max_steps: int = TrainConfig.max_steps
+    loss_tol: float = TrainConfig.loss_tol
+    stop: str = TrainConfig.stop
+
+    def key_row(self):
+        """The settings that identify a run (columns of the results CSV)."""
+        return {k: getattr(self, k) for k in _SETTING_KEYS}
 
     def train_config(self):
-        from scalinglab.validate.train import TrainConfig
-
         return TrainConfig(lr=self.lr, batch_size=self.batch_size, max_epochs=self.max_epochs,
                            max_steps=self.max_steps, loss_tol=self.loss_tol, stop=self.stop)
 
@@ -145,8 +150,7 @@ def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
     for r, sd in enumerate(seeds):
         seen, correct = seen_l[r], res["test_correct"][r]
         k_seen = seen.sum(1)
-        row = {**config.row(), "P": int(P), "seed": sd, "h": settings.h, "n_test": settings.n_test,
-               "loss_tol": settings.loss_tol, "lr": settings.lr, "stop": settings.stop,
+        row = {**config.row(), "P": int(P), "seed": sd, **settings.key_row(),
                "test_err": float(res["test_err"][r]), "train_loss": float(res["train_loss"][r]),
                "epochs": int(res["epochs"][r]), "converged": bool(res["converged"][r]),
                "seen_frac": float(seen.mean()), "seen_frac_free": float(free_l[r].mean()),
@@ -168,8 +172,7 @@ def sweep(store_dir, configs, P_grid, seeds, settings=RunSettings(), device="cpu
     todo = []
     for cfg in configs:
         for P in P_grid:
-            base = {**cfg.row(), "P": int(P), "h": settings.h, "n_test": settings.n_test,
-                    "loss_tol": settings.loss_tol, "lr": settings.lr, "stop": settings.stop}
+            base = {**cfg.row(), "P": int(P), **settings.key_row()}
             missing = [s for s in seeds if not store.done({**base, "seed": int(s)})]
             if missing:
                 todo.append((cfg, int(P), missing))
@@ -191,8 +194,7 @@ def select(rows, config, settings=None):
     for r in rows:
         if cell_key({k: r.get(k) for k in config.row()}) != want:
             continue
-        if settings is not None and cell_key({k: r.get(k) for k in _SETTING_KEYS}) != cell_key(
-                {k: getattr(settings, k) for k in _SETTING_KEYS}):
+        if settings is not None and cell_key({k: r.get(k) for k in _SETTING_KEYS}) != cell_key(settings.key_row()):
             continue
         out.append(r)
     return out

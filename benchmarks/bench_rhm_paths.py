@@ -7,8 +7,6 @@ Run: python benchmarks/bench_rhm_paths.py   (prints a table of ratios)
 
 from __future__ import annotations
 
-import math
-import time
 
 import numpy as np
 from timing import best_of

@@ -28,9 +28,9 @@ from scalinglab.theory.percolation import cutoff_size
 from scalinglab.theory.percolation_scaling import (LATTICE_EXPONENTS, brill_prediction, lattice_prediction,
                                                    theory_loss_vs_data_size, theory_loss_vs_model_size,
                                                    unlearned_fraction_data, unlearned_fraction_model)
-from scalinglab.validate.plots import new_figure, plt
+from scalinglab.validate.plots import new_figure, save_figure
 from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import read_rows, write_manifest
+from scalinglab.validate.results import load_results, write_json, write_manifest
 from scalinglab.validate.sweep import run_sweep
 
 __all__ = ["TOY_CONFIG", "TOY_EXPERIMENTS", "toy_cell", "fit_toy", "plot_toy", "run_toy", "theory_curves",
@@ -193,7 +193,7 @@ def _finite_size_quanta(cfg, ex, x, S, n_clusters):
 def plot_toy(out):
     """Draw the toy-experiment figure from ``out/results.csv`` and ``out/fits.json``."""
     out = Path(out)
-    rows = read_rows(out / "results.csv")
+    rows = load_results(out)
     fits = json.loads((out / "fits.json").read_text())
     fig, axes = new_figure(ncols=3, width=4.6, height=3.8)
     panels = [("quanta", "data", "subcritical quanta: data scaling", "dataset size D"),
@@ -235,10 +235,7 @@ def plot_toy(out):
     fig.suptitle("Brill toy experiment: 1-NN regression on Bethe-lattice clusters (dashed: asymptotic predicted "
                  "slope; dotted: exact finite-size unlearned-quanta fraction)",
                  fontsize=9)
-    path = out / "toy_scaling.png"
-    fig.savefig(path, dpi=130, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "toy_scaling.png", dpi=130)
 
 
 def run_toy(out, quick=True, seeds=None, experiments=None):
@@ -263,7 +260,7 @@ def run_toy(out, quick=True, seeds=None, experiments=None):
                       device="cpu", desc="percolation toy", seeds=list(range(n_seeds)))
     rows = [r for r in store.rows if r["mode"] == mode]
     fits = fit_toy(rows, mode)
-    (Path(out) / "fits.json").write_text(json.dumps(fits, indent=2, default=float))
+    write_json(out, "fits.json", fits)
     plot_toy(out)
     return fits
 
@@ -331,7 +328,7 @@ def _theory_fits(rows):
 def plot_theory(out):
     """Figures 2-4 analogues from ``out/theory.csv``."""
     out = Path(out)
-    rows = read_rows(out / "theory.csv")
+    rows = load_results(out, "theory.csv")
     modes = {r.get("mode") for r in rows}
     if "full" in modes:  # draw the full curves when both are stored
         rows = [r for r in rows if r.get("mode") == "full"]
@@ -357,10 +354,7 @@ def plot_theory(out):
     ax.set_ylabel("(c/D)/alpha, (c/D)/(alpha/(1+alpha))")
     ax.set_title("exponent ratios (>1: quanta-limited)", fontsize=9)
     ax.legend(fontsize=6)
-    path = out / "theory_scaling.png"
-    fig.savefig(path, dpi=130, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "theory_scaling.png", dpi=130)
 
 
 def run_theory(out, quick=True):
@@ -372,7 +366,7 @@ def run_theory(out, quick=True):
     store = ResultStore(out, key_fields=("mode", "axis", "c_over_D", "alpha", "x"), filename="theory.csv")
     rows = theory_curves(quick=quick, store=store)
     fits = _theory_fits(rows)
-    (out / "fits.json").write_text(json.dumps(fits, indent=2, default=float))
+    write_json(out, "fits.json", fits)
     plot_theory(out)
     return fits
 

@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["new_figure", "plt", "slope_triangle"]
+__all__ = ["new_figure", "plt", "slope_triangle", "save_figure"]
 
 
 def new_figure(ncols=1, nrows=1, width=5.0, height=3.8, **kw):
@@ -16,6 +16,17 @@ def new_figure(ncols=1, nrows=1, width=5.0, height=3.8, **kw):
     for ax in axes.flat:
         ax.grid(True, which="major", alpha=0.3)
     return fig, (axes[0, 0] if axes.size == 1 else axes)
+
+
+def save_figure(fig, path, dpi=120):
+    """Save ``fig`` to ``path`` (PNG; parent folders created), close it, return the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def slope_triangle(ax, x0, y0, slope, width_decades=0.5, label=None, color="k"):

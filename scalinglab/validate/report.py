@@ -46,11 +46,9 @@ class Report:
 
     def figure(self, fig, name, caption=""):
         """Save a matplotlib figure as ``figures/NAME.png`` and link it."""
-        import matplotlib.pyplot as plt
+        from scalinglab.validate.plots import save_figure
 
-        path = self.figdir / f"{name}.png"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
-        plt.close(fig)
+        path = save_figure(fig, self.figdir / f"{name}.png")
         self.figures.append(str(path))
         self._md.append(f"![{caption or name}](figures/{name}.png)\n\n*{caption}*\n")
         return path

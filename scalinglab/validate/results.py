@@ -21,7 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["ResultStore", "write_manifest", "read_manifest", "environment_info", "cell_key", "read_rows"]
+__all__ = ["ResultStore", "write_manifest", "read_manifest", "environment_info", "cell_key", "read_rows",
+           "load_results", "write_json"]
 
 
 def _git_hash():
@@ -149,6 +150,27 @@ def read_rows(path):
         return []
     with path.open(newline="") as fh:
         return [{k: _parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def load_results(folder, filename="results.csv"):
+    """Rows of ``folder/filename``; ValueError when there are none (nothing to plot)."""
+    rows = read_rows(Path(folder) / filename)
+    if not rows:
+        raise ValueError(f"no results in {Path(folder) / filename} to plot; run without --replot first")
+    return rows
+
+
+def write_json(folder, name, obj):
+    """Write ``obj`` (numpy values converted) as indented JSON to ``folder/name``; return the path."""
+    path = Path(folder) / name
+    path.write_text(json.dumps(obj, indent=2, default=_json_number))  # NaN stays a number (read back as nan)
+    return path
+
+
+def _json_number(o):
+    if hasattr(o, "tolist"):  # numpy scalars and arrays
+        return o.tolist()
+    return float(o)
 
 
 class ResultStore:

@@ -21,7 +21,8 @@ import numpy as np
 from scalinglab.theory.intrinsic_dim import levina_bickel, twonn
 from scalinglab.theory.kernel_spectra import fit_spectrum, gram_spectrum
 from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import read_rows
+from scalinglab.validate.plots import save_figure
+from scalinglab.validate.results import load_results, write_json
 from scalinglab.validate.sweep import run_sweep
 
 __all__ = ["SOURCES", "project_points", "project_data_cell"]
@@ -108,7 +109,7 @@ def run_project_data(out, quick=True, seeds=None, replot=False, executor=None):
                   params={"rhm": "one-hot inputs, m=v=n_c=10, s=2, L=3; centred linear Gram, ranks 3-60",
                           "percolation": "dominant cluster, z=3, R^8; Laplace Gram, ranks 5-200; TwoNN, LB"},
                   device="cpu", desc="project data")
-    rows = read_rows(out / "results.csv")
+    rows = load_results(out)
     summ = {}
     for src in SOURCES:
         for prm in sorted({float(r["param"]) for r in rows if r["source"] == src}):
@@ -117,7 +118,7 @@ def run_project_data(out, quick=True, seeds=None, replot=False, executor=None):
             summ[f"{src} {'alpha' if src == 'rhm' else 'p'}={prm:g}"] = {
                 **{k: float(np.mean([float(r[k]) for r in rr])) for k in keys},
                 "eigs": np.mean([json.loads(r["top_eigs"]) for r in rr], axis=0).tolist()}
-    from scalinglab.validate.plots import new_figure, plt
+    from scalinglab.validate.plots import new_figure
 
     fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
     axes = np.ravel(axes)
@@ -132,10 +133,8 @@ def run_project_data(out, quick=True, seeds=None, replot=False, executor=None):
         ax.set_ylabel("eigenvalue of K/N")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    (out / "figures").mkdir(exist_ok=True)
-    fig.savefig(out / "figures" / "project_data_spectra.png", dpi=120)
-    plt.close(fig)
-    (out / "summary.json").write_text(json.dumps(summ, indent=2))
+    save_figure(fig, out / "figures" / "project_data_spectra.png")
+    write_json(out, "summary.json", summ)
     return summ
 
 

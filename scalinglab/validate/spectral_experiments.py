@@ -20,7 +20,6 @@ manifest, and draws its figure from the saved CSV.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -33,7 +32,8 @@ from scalinglab.theory.spectral import (eigenlearning_curve, powerlaw_spectrum, 
                                         resolution_limited, rf_teacher_student_loss)
 from scalinglab.validate.linear_rf import rf_loss_one_draw
 from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import read_rows
+from scalinglab.validate.plots import save_figure
+from scalinglab.validate.results import load_results, write_json
 from scalinglab.validate.sweep import grid, run_sweep
 
 __all__ = ["RF_REGIMES", "rf_regime_point", "rf_draw_cell", "rf_cells", "analyse_rf", "run_rf_regimes",
@@ -156,10 +156,7 @@ def _plot_rf(summary, path):
     fig.suptitle(f"linear RF teacher-student, lambda_i ~ i^-(1+alpha_K), alpha_K={s['alpha_K']}, S={s['S']}",
                  fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    from scalinglab.validate.plots import plt
-
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run_rf_regimes(out, quick=True, seeds=None, executor=None, replot=False, alpha_K=0.5):
@@ -169,13 +166,9 @@ def run_rf_regimes(out, quick=True, seeds=None, executor=None, replot=False, alp
         cells, params = rf_cells(quick=quick, alpha_K=alpha_K, seeds=seeds)
         run_sweep(cells, rf_draw_cell, out, key_fields=("regime", "alpha_K", "S", "fixed", "x", "draw"),
                   params=params, device="cpu", executor=executor, desc="linear RF", seeds=None)
-    rows = read_rows(out / "results.csv")
-    if not rows:
-        raise ValueError(f"no results in {out} to plot")
-    summary = analyse_rf(rows)
-    (out / "figures").mkdir(exist_ok=True)
+    summary = analyse_rf(load_results(out))
     _plot_rf(summary, out / "figures" / "rf_regimes.png")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(out, "summary.json", summary)
     return summary
 
 
@@ -209,13 +202,13 @@ def run_gram_id(out, quick=True, seeds=None, replot=False, executor=None):
         run_sweep(cells, gram_id_cell, out, key_fields=("d", "n", "seed"), executor=executor,
                   params={"kernel": "laplace (median bandwidth)", "manifold": "flat torus in R^2d",
                           "window": "ranks 5..n/20"}, device="cpu", desc="gram/id")
-    rows = read_rows(out / "results.csv")
+    rows = load_results(out)
     ds = sorted({int(r["d"]) for r in rows})
     summ = {}
     for d in ds:
         rr = [r for r in rows if int(r["d"]) == d]
         summ[d] = {k: float(np.mean([float(r[k]) for r in rr])) for k in ("alpha_K", "twonn", "levina_bickel")}
-    from scalinglab.validate.plots import new_figure, plt
+    from scalinglab.validate.plots import new_figure
 
     fig, axes = new_figure(ncols=2, width=4.6, height=3.6)
     axes = np.ravel(axes)
@@ -233,10 +226,8 @@ def run_gram_id(out, quick=True, seeds=None, replot=False, executor=None):
     axes[1].set_ylabel("estimated dimension")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
-    (out / "figures").mkdir(exist_ok=True)
-    fig.savefig(out / "figures" / "gram_id.png", dpi=120)
-    plt.close(fig)
-    (out / "summary.json").write_text(json.dumps({str(k): v for k, v in summ.items()}, indent=2))
+    save_figure(fig, out / "figures" / "gram_id.png")
+    write_json(out, "summary.json", summ)
     return {f"d={d}": f"alpha_K {s['alpha_K']:.3f} (1/d = {1 / d:.3f}); TwoNN {s['twonn']:.2f}; "
                       f"LB {s['levina_bickel']:.2f}" for d, s in summ.items()}
 
@@ -284,7 +275,7 @@ def run_interpolation(out, quick=True, seeds=None, replot=False, executor=None):
         run_sweep(cells, interpolation_cell, out, key_fields=("d", "D", "seed", "method"), executor=executor,
                   params={"target": "sum sin(2 pi x) + cos(pi x_1 x_d)", "test_box": [0.15, 0.85]}, device="cpu",
                   desc="interpolation")
-    rows = read_rows(out / "results.csv")
+    rows = load_results(out)
     summ = {}
     for d in sorted({int(r["d"]) for r in rows}):
         rb = resolution_limited(d)
@@ -296,7 +287,7 @@ def run_interpolation(out, quick=True, seeds=None, replot=False, executor=None):
             bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=300, seed=3)
             summ[f"d={d} {method} {metric}"] = {"exponent": bf.exponent, "ci": list(bf.ci), "predicted": pred,
                                                 "D": xs.tolist(), "mean": [float(s.mean()) for s in samples]}
-    from scalinglab.validate.plots import new_figure, plt
+    from scalinglab.validate.plots import new_figure
 
     fig, ax = new_figure(width=5.5, height=4.0)
     for k, (name, v) in enumerate(summ.items()):
@@ -307,10 +298,8 @@ def run_interpolation(out, quick=True, seeds=None, replot=False, executor=None):
     ax.set_xlabel("D")
     ax.set_ylabel("error")
     ax.legend(fontsize=6)
-    (out / "figures").mkdir(exist_ok=True)
-    fig.savefig(out / "figures" / "interpolation.png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    (out / "summary.json").write_text(json.dumps(summ, indent=2))
+    save_figure(fig, out / "figures" / "interpolation.png")
+    write_json(out, "summary.json", summ)
     return summ
 
 
@@ -379,6 +368,6 @@ def demo_section(report, quick=False):
              f"{max(abs(r[5] - 1) for r in rows):.3f} over {len(rows)} (D,P) points",
              f"  ID of S^3 in R^10 ({tn.n_points} points): TwoNN {tn.dimension:.2f} +- {tn.stderr:.2f}, "
              f"Levina-Bickel {lb.dimension:.2f} +- {lb.stderr:.2f}",
-             f"  eigenlearning, alpha_K=1, target power = eigenvalue: MSE at n=10,100,1000: "
+             "  eigenlearning, alpha_K=1, target power = eigenvalue: MSE at n=10,100,1000: "
              + ", ".join(f"{v:.3g}" for v in lc.test_mse)]
     return lines

@@ -15,7 +15,6 @@ Registered reproduction: ``spectral-teacher-student``.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -24,7 +23,8 @@ import numpy as np
 from scalinglab.theory.fitting import bootstrap_powerlaw
 from scalinglab.theory.spectral import resolution_limited
 from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import read_rows
+from scalinglab.validate.plots import save_figure
+from scalinglab.validate.results import load_results, write_json
 from scalinglab.validate.sweep import grid, run_sweep
 
 __all__ = ["teacher_student_cell", "net_cells", "analyse_nets", "resolve_device", "run_teacher_student"]
@@ -144,7 +144,7 @@ def analyse_nets(rows, n_boot=500):
 
 
 def _plot(summary, path):
-    from scalinglab.validate.plots import new_figure, plt
+    from scalinglab.validate.plots import new_figure
 
     fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
     axes = np.ravel(axes)
@@ -166,8 +166,7 @@ def _plot(summary, path):
     axes[1].set_ylabel("alpha_D")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run_teacher_student(out, quick=True, device="auto", seeds=None, replot=False, executor=None):
@@ -179,13 +178,9 @@ def run_teacher_student(out, quick=True, device="auto", seeds=None, replot=False
         cells = [dict(c, device=dev) for c in cells]
         run_sweep(cells, teacher_student_cell, out, key_fields=("d", "D", "seed", "width", "depth", "steps", "lr"),
                   params=params, device=dev, desc="teacher-student", executor=executor)
-    rows = read_rows(out / "results.csv")
-    if not rows:
-        raise ValueError(f"no results in {out} to plot")
-    summary = analyse_nets(rows)
-    (out / "figures").mkdir(exist_ok=True)
+    summary = analyse_nets(load_results(out))
     _plot(summary, out / "figures" / "teacher_student_alphaD.png")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(out, "summary.json", summary)
     return summary
 
 

@@ -298,16 +298,22 @@ def _cmd_rhm_table(args):
 
 
 def _cmd_rhm_eps(args):
-    from scalinglab.theory.rhm import learning_curve
+    from scalinglab.theory.rhm import eps_position_free, learning_curve
 
     spec = _spec_from_args(args)
     lc = learning_curve(spec, args.P, window=args.window)
+    free = eps_position_free(spec, lc.P) if args.position_free else np.full(lc.P.size, np.nan)
     lines = [spec.describe(),
              f"alpha' = {lc.alpha_prime.alpha_prime:.4f}; predicted exponent alpha'/(1+alpha') = "
-             f"{lc.predicted_exponent:.4f}", f"{'P':>10s}  {'eps(P)':>11s}  {'path(P)':>9s}  local exponent"]
-    lines += [f"{p:10.4g}  {e:11.5g}  {pm:9.5f}  {le:.4f}"
-              for p, e, pm, le in zip(lc.P, lc.eps, lc.path_mass, lc.local_exponent)]
-    return {"spec": spec.describe(), **lc.to_dict()}, "\n".join(lines)
+             f"{lc.predicted_exponent:.4f}",
+             f"{'P':>10s}  {'eps(P)':>11s}  {'path(P)':>9s}  {'local exp.':>10s}"
+             + ("  eps, seen at any position" if args.position_free else "")]
+    lines += [f"{p:10.4g}  {e:11.5g}  {pm:9.5f}  {le:10.4f}" + (f"  {fr:11.5g}" if args.position_free else "")
+              for p, e, pm, le, fr in zip(lc.P, lc.eps, lc.path_mass, lc.local_exponent, free)]
+    payload = {"spec": spec.describe(), **lc.to_dict()}
+    if args.position_free:
+        payload["eps_position_free"] = free.tolist()
+    return payload, "\n".join(lines)
 
 
 def _cmd_rhm_seen(args):
@@ -433,6 +439,8 @@ def _rhm_commands(sub, common):
     q.add_argument("--P", type=parse_grid, default=parse_grid("1:1e6:13"),
                    help="training-set sizes: lo:hi:n (log-spaced) or a comma list (default: 1:1e6:13)")
     q.add_argument("--window", type=_window_arg, default=None, help="rank window of the alpha' fit")
+    q.add_argument("--position-free", action="store_true",
+                   help="also the error when a path counts as seen at any position (m**L <= 1e7)")
     q.set_defaults(handler=_cmd_rhm_eps)
 
     q = rsub.add_parser("symbolic", parents=[common], help="sympy derivations: Hutter exponent, large-m alpha_c",

@@ -268,6 +268,17 @@ def rhm_path_keys(spec, derivation):
     return keys
 
 
+def position_free_match_probs(spec):
+    """For every rank tuple (class 0), the probability that one random datum
+    contains that path at any position, by enumerating all derivations."""
+    derivs = rhm_derivations(spec)
+    out = []
+    for t in itertools.product(range(spec.m), repeat=spec.L):
+        q = sum(p for d, p in derivs if tuple(t) in rhm_path_keys(spec, d))
+        out.append(q / spec.n_c)
+    return np.array(out)
+
+
 def seen_count_pmf_bruteforce(spec, test_derivation, P):
     """Distribution of the number of seen paths of one test datum (class 0),
     by enumerating every ordered training set of P data (class, derivation)."""

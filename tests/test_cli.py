@@ -35,6 +35,11 @@ def test_rhm_eps_and_alpha_c(capsys):
     got = json.loads(out)
     ref = learning_curve(RHMSpec.make(alpha=1.0, zipf_levels=[2, 3]), [10, 1000])
     assert got["eps"] == pytest.approx(ref.eps.tolist(), rel=1e-12)
+    rc, out, _ = run(capsys, "rhm", "eps", "--P", "10,1000", "--position-free", "--json")
+    from scalinglab.theory.rhm import eps_position_free
+
+    assert json.loads(out)["eps_position_free"] == pytest.approx(
+        eps_position_free(RHMSpec.make(alpha=1.0), [10, 1000]).tolist(), rel=1e-12)
     rc, out, _ = run(capsys, "rhm", "alpha-c", "--L", "2,3", "--json")
     vals = [r["alpha_c"] for r in json.loads(out)["results"]]
     assert vals == pytest.approx([alpha_c(10, 2).alpha_c, alpha_c(10, 3).alpha_c])

@@ -140,6 +140,22 @@ def test_seen_fraction_equals_one_minus_hutter_sum():
     assert abs(mean - (1 - eps)) < 4 * se + 2e-3, (mean, 1 - eps, se)
 
 
+def test_position_free_seen_fraction_equals_theory():
+    """E[fraction of test paths seen at any position] = 1 - eps_free(P) of theory.rhm."""
+    from scalinglab.theory.rhm import eps_position_free
+
+    spec = RHMSpec.make(n_c=4, v=6, m=4, s=2, L=3, alpha=0.8)
+    P = 60
+    fracs = []
+    for sd in range(12):
+        d = RHMData(spec, rules_seed=sd)
+        fracs.append(seen_paths(d.train(P).keys, d.test(4000).keys, position_specific=False).mean())
+    eps_free = eps_position_free(spec, [P])[0]
+    mean, se = np.mean(fracs), np.std(fracs, ddof=1) / np.sqrt(len(fracs))
+    assert abs(mean - (1 - eps_free)) < 4 * se + 2e-3, (mean, 1 - eps_free, se)
+    assert eps_free < naive.rhm_seen_error(spec.probs_matrix(), 4, P) - 10 * se  # distinguishable from specific
+
+
 def test_sampler_rejects_bad_input():
     rules = K.make_rules(3, 4, 3, 2, 2, seed=0)
     with pytest.raises(ValueError):

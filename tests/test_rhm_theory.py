@@ -9,8 +9,9 @@ from scipy.stats import binom
 
 import naive
 from scalinglab.kernels.paths import multiset_groups
-from scalinglab.kernels.sums import eps_sum, seen_paths_pmf
-from scalinglab.theory.rhm import (RHMSpec, alpha_c, alpha_c_table, alpha_prime, alpha_prime_at, learning_curve,
+from scalinglab.kernels.sums import decay_sum, seen_paths_pmf
+from scalinglab.theory.rhm import (RHMSpec, alpha_c, alpha_c_table, alpha_prime, alpha_prime_at, eps_position_free,
+                                   learning_curve,
                                    local_alpha_prime, path_spectrum, sample_derivations, seen_paths_distribution,
                                    spectrum_size, split_accuracy_model)
 
@@ -167,7 +168,12 @@ def test_eps_kernel_parallel_matches_serial_loop():
     lm = np.log(rng.integers(1, 50, 500).astype(float))
     P = np.geomspace(1, 1e6, 37)
     ref = [sum(math.exp(a + b) * (1 - math.exp(a)) ** p for a, b in zip(lf, lm)) for p in P]
-    np.testing.assert_allclose(eps_sum(lf, lm, P), ref, rtol=1e-11)
+    np.testing.assert_allclose(decay_sum(lm + lf, lf, P), ref, rtol=1e-11)
+    # separate weights and decay probabilities
+    lq = np.log(rng.uniform(1e-6, 1e-2, 500))
+    ref = [sum(math.exp(a + b) * (1 - math.exp(q)) ** p for a, b, q in zip(lf, lm, lq)) for p in P]
+    # the pow-form reference itself loses ~1e-11 relative at P ~ 1e6 (1 - q rounded first)
+    np.testing.assert_allclose(decay_sum(lm + lf, lq, P), ref, rtol=1e-9)
 
 
 def test_learning_curve_exponent_hutter_limit():
@@ -237,3 +243,26 @@ def test_bad_inputs():
         path_spectrum("m=10")
     with pytest.raises(ValueError, match="K ="):
         seen_paths_distribution(RHMSpec(n_c=2, v=10, m=2, s=2, L=6, alpha=1.0), [10.0])
+
+
+@pytest.mark.parametrize("spec", [
+    RHMSpec(n_c=2, v=4, m=2, s=2, L=2, alpha=0.7),
+    RHMSpec(n_c=2, v=4, m=2, s=2, L=3, alpha=(1.5, -1.0, 0.3)),
+    RHMSpec(n_c=3, v=9, m=3, s=2, L=2, alpha=(0.2, 2.0)),
+])
+def test_position_free_error_against_enumerated_derivations(spec):
+    P = np.array([0.0, 1, 5, 50, 500])
+    q = naive.position_free_match_probs(spec)
+    f = np.exp(naive.rhm_all_path_logf(spec))  # class-summed weight of each rank tuple
+    ref = [sum(fi * (1 - qi) ** p for fi, qi in zip(f, q)) for p in P]
+    got = eps_position_free(spec, P)
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    assert np.all(got[1:] < learning_curve(spec, P[1:]).eps)  # seen anywhere is easier
+
+
+def test_position_free_equals_specific_without_branching():
+    spec = RHMSpec(n_c=3, v=10, m=5, s=2, L=1, alpha=0.9)  # one patch: positions cannot differ
+    P = np.geomspace(1, 1e4, 9)
+    np.testing.assert_allclose(eps_position_free(spec, P), learning_curve(spec, P).eps, rtol=1e-12)
+    with pytest.raises(ValueError, match="max_paths"):
+        eps_position_free(RHMSpec(n_c=10, v=1000, m=1000, s=2, L=4, alpha=1.0), [10.0])

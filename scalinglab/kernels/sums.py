@@ -1,6 +1,7 @@
 """Numba kernels for learning-curve sums over a grouped spectrum.
 
-Hutter's seen-feature error ``eps(P) = sum_i f_i (1 - f_i)**P`` and the exact
+Hutter's seen-feature error ``eps(P) = sum_i f_i (1 - f_i)**P`` (and its
+generalisation ``sum_i w_i (1 - q_i)**P``) and the exact
 distribution of the number of seen paths of one RHM datum.
 """
 
@@ -9,46 +10,47 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["eps_sum", "seen_paths_pmf"]
+__all__ = ["decay_sum", "seen_paths_pmf"]
 
 
 @njit(cache=True, parallel=True)
-def eps_sum(log_f, log_mult, P):
-    """``eps(P) = sum_g mult_g f_g (1 - f_g)**P`` for every P of a grid.
+def decay_sum(log_w, log_q, P):
+    """``sum_g w_g (1 - q_g)**P`` for every P of a grid.
+
+    Hutter's seen-path error is the case ``w = mult * f``, ``q = f``; the
+    position-free variant has a larger ``q`` (a path seen at any position).
 
     Parameters
     ----------
-    log_f : float64[n]
-        Log frequencies of the groups (each ``f_g`` in (0, 1]).
-    log_mult : float64[n]
-        Log multiplicities of the groups.
+    log_w : float64[n]
+        Log weights of the groups.
+    log_q : float64[n]
+        Log of the per-draw probabilities ``q_g`` in (0, 1].
     P : float64[k]
         Non-negative sample sizes.
 
     Returns
     -------
     float64[k]
-        The sums, each term evaluated as ``exp(log_mult + log_f + P*log1p(-f))``
-        (no underflow of ``(1-f)**P`` into wrong digits) and added with
-        Neumaier compensation. Parallel over P: each P has its own accumulator.
+        The sums, each term evaluated as ``exp(log_w + P*log1p(-q))`` (no
+        underflow of ``(1-q)**P`` into wrong digits) and added with Neumaier
+        compensation. Parallel over P: each P has its own accumulator.
     """
-    n = log_f.shape[0]
+    n = log_w.shape[0]
     k = P.shape[0]
     out = np.empty(k, dtype=np.float64)
     l1p = np.empty(n, dtype=np.float64)
-    base = np.empty(n, dtype=np.float64)
     for i in range(n):
-        l1p[i] = np.log1p(-np.exp(log_f[i]))
-        base[i] = log_mult[i] + log_f[i]
+        l1p[i] = np.log1p(-np.exp(log_q[i]))
     for j in prange(k):
         p = P[j]
         s = 0.0
         c = 0.0
         for i in range(n):
             if p == 0.0:
-                t = np.exp(base[i])
+                t = np.exp(log_w[i])
             else:
-                t = np.exp(base[i] + p * l1p[i])
+                t = np.exp(log_w[i] + p * l1p[i])
             u = s + t
             if abs(s) >= abs(t):
                 c += (s - u) + t

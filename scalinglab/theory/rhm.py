@@ -30,7 +30,7 @@ from scipy.special import gammaln, xlog1py, xlogy
 
 from scalinglab._util import check_int, check_positive
 from scalinglab.kernels.paths import binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups
-from scalinglab.kernels.sums import eps_sum, seen_paths_pmf
+from scalinglab.kernels.sums import decay_sum, seen_paths_pmf
 from scalinglab.theory.fitting import powerlaw_fit
 from scalinglab.theory.rhm_spec import RHMSpec, zipf_log_probs, zipf_probs
 
@@ -38,7 +38,7 @@ __all__ = [
     "RHMSpec", "zipf_probs", "PathSpectrum", "path_spectrum", "spectrum_size",
     "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at",
     "AlphaCritical", "alpha_c", "alpha_c_table", "parse_window",
-    "LearningCurve", "learning_curve", "predicted_exponent",
+    "LearningCurve", "learning_curve", "predicted_exponent", "eps_position_free",
     "SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution",
 ]
 
@@ -642,8 +642,50 @@ def _check_P(P):
 def eps_of_spectrum(sp, P):
     """``eps(P) = sum over paths f (1-f)**P`` for a PathSpectrum (kernel call)."""
     P = _check_P(P)
-    log_mult = np.log(np.asarray(sp.counts, dtype=np.float64)) + math.log(sp.n_c)
-    return eps_sum(sp.log_f - math.log(sp.n_c), log_mult, P)
+    log_w = np.log(np.asarray(sp.counts, dtype=np.float64)) + sp.log_f  # n_c paths of f/n_c each: weight f
+    return decay_sum(log_w, sp.log_f - math.log(sp.n_c), P)
+
+
+#: Largest m**L the position-free error enumerates (its match probability is
+#: not a function of the rank product, so every rank tuple is visited).
+MAX_PATHS_POSITION_FREE = 10_000_000
+
+
+def eps_position_free(spec, P, max_paths=MAX_PATHS_POSITION_FREE):
+    """Seen-path error when a path counts as seen at *any* position.
+
+    ``eps_free(P) = sum over paths f_pi (1 - q_pi)**P``, where ``f_pi`` is the
+    path's frequency at one position and ``q_pi`` the probability that one
+    random datum contains the path (class and rank sequence) at some position.
+    By independence of the expansions below a node,
+    ``Q_L = f^(L)_{i_L}``, ``Q_l = f^(l)_{i_l} (1 - (1 - Q_{l+1})**s)`` and
+    ``q_pi = Q_1 / n_c`` (computed in log space with ``expm1``/``log1p``).
+    ``q_pi >= f_pi``, so ``eps_free <= eps``; they agree for ``s = 1`` or ``L = 1``.
+
+    Parameters
+    ----------
+    spec : RHMSpec
+    P : array_like
+        Training-set sizes (>= 0).
+    max_paths : int
+        Refuse (ValueError) when ``m**L`` exceeds it.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    P = _check_P(P)
+    if spec.m**spec.L > max_paths:
+        raise ValueError(f"position-free error enumerates m**L = {spec.m**spec.L:.3g} rank tuples "
+                         f"(> max_paths={max_paths})")
+    logp = [spec.level_log_probs(l) for l in range(1, spec.L + 1)]
+    log_Q = logp[-1]  # over i_L
+    log_f = logp[-1]
+    for l in range(spec.L - 2, -1, -1):  # levels L-1 .. 1, prepending an axis each time
+        log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
+        log_Q = np.add.outer(logp[l], log_g)
+        log_f = np.add.outer(logp[l], log_f)
+    return decay_sum(log_f.ravel(), log_Q.ravel() - math.log(spec.n_c), P)
 
 
 def learning_curve(spec_or_spectrum, P, window=None, **kw):

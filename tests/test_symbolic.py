@@ -53,7 +53,7 @@ def test_sieve_matches_naive_counts(piltz_counts):
 # ----------------------------------------------------------------------------- Hutter
 def test_hutter_symbolic_forms():
     h = hutter_learning_curve()
-    a, P = h.alpha, h.P
+    a = h.alpha
     b = a / (1 + a)
     assert sp.simplify(h.exponent - b) == 0
     assert sp.simplify(sp.gammasimp(h.prefactor - sp.gamma(b) / (1 + a))) == 0

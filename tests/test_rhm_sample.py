@@ -147,6 +147,11 @@ def test_seen_fractions_equal_theory():
     assert eps[False] < eps[True] - 0.05  # the two definitions are distinguishable here
 
 
+def test_make_rules_refuses_int16_overflow():
+    with pytest.raises(ValueError, match="m=40000"):
+        K.make_rules(2, 200, 40000, 3, 1, seed=0)  # m*v <= v**s holds, but ranks are int16
+
+
 def test_sampler_rejects_bad_input():
     rules = K.make_rules(3, 4, 3, 2, 2, seed=0)
     with pytest.raises(ValueError):

@@ -67,8 +67,10 @@ def make_rules(n_c, v, m, s, L, seed):
     """
     rng = np.random.default_rng(seed)
     n_tuples = v**s
-    if v > np.iinfo(np.int16).max:
-        raise ValueError(f"vocabulary v={v} too large for int16 symbols")
+    i16 = np.iinfo(np.int16).max
+    for name, val in (("vocabulary v", v), ("n_c", n_c), ("m", m)):  # symbols, classes, ranks are int16
+        if val > i16:
+            raise ValueError(f"{name}={val} too large for int16 symbols/ranks (max {i16})")
     rules = []
     for level in range(1, L + 1):
         n_par = n_c if level == 1 else v

@@ -127,24 +127,20 @@ class PathSpectrum:
         idx = np.searchsorted(self.rank_hi, np.ceil(r - 1e-9), side="left")
         return self.log_f[np.minimum(idx, self.n_groups - 1)]
 
-    def rank_of_frequency(self, f):
-        """Number of per-class paths with frequency ``>= f`` (per class)."""
+    def _n_groups_at_least(self, f):
+        """Number of leading groups with frequency ``>= f`` (ties within MERGE_RTOL count)."""
         f = np.asarray(f, dtype=np.float64)
         with np.errstate(divide="ignore"):
             lf = np.log(f)
-        # log_f decreasing: count groups with log_f >= lf (ties within MERGE_RTOL count)
-        k = np.searchsorted(-self.log_f, -lf + MERGE_RTOL * np.maximum(1, np.abs(lf)), side="right")
-        cum = np.concatenate([[0], self.rank_hi])
-        return cum[k]
+        return np.searchsorted(-self.log_f, -lf + MERGE_RTOL * np.maximum(1, np.abs(lf)), side="right")
+
+    def rank_of_frequency(self, f):
+        """Number of per-class paths with frequency ``>= f`` (per class)."""
+        return np.concatenate([[0], self.rank_hi])[self._n_groups_at_least(f)]
 
     def mass_above(self, f):
         """Total per-class mass ``sum f * count`` of the groups with ``f >= f``."""
-        f = np.asarray(f, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            lf = np.log(f)
-        k = np.searchsorted(-self.log_f, -lf + MERGE_RTOL * np.maximum(1, np.abs(lf)), side="right")
-        cum = np.concatenate([[0.0], np.cumsum(self.f * self.counts)])
-        return cum[k]
+        return np.concatenate([[0.0], np.cumsum(self.f * self.counts)])[self._n_groups_at_least(f)]
 
     def to_dict(self, max_groups=50):
         n = min(self.n_groups, max_groups)
@@ -203,9 +199,8 @@ def _product_groups(m, g):
     return keys, cnt
 
 
-def _group_spectrum(spec, key, g):
+def _group_spectrum(m, key, g):
     """(log_f descending, counts int64) of one group of g levels sharing a law."""
-    m = spec.m
     if key[0] == "uniform":
         return np.array([-g * math.log(m)]), np.array([m**g], dtype=np.int64)
     if key[0] == "zipf":
@@ -301,7 +296,7 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
             raise ValueError(f"binned spectrum would need {span:.3g} bins; increase bin_width")
         log_f, counts = _binned_spectrum(spec, bw)
         return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)
-    parts = [_group_spectrum(spec, key, len(levels)) for key, levels in _level_groups(spec)]
+    parts = [_group_spectrum(spec.m, key, len(levels)) for key, levels in _level_groups(spec)]
     acc = parts[0]
     for p in parts[1:]:
         acc = _combine(acc, p)
@@ -565,13 +560,7 @@ def alpha_c(m, L, window=None, n_points=200, n_c=1, bracket=(-0.999, 4.0), xtol=
 def _spectrum_shared(m, L, alpha):
     """Spectrum of L levels sharing Zipf(alpha) without building a full spec
     (no rule-ambiguity constraint applies to the spectrum itself)."""
-    if alpha == -1.0:
-        lf, cnt = np.array([-L * math.log(m)]), np.array([m**L], dtype=np.int64)
-    else:
-        keys, cnt = _product_groups(m, L)
-        logz = -zipf_log_probs(m, alpha)[0]
-        lf = -(1 + alpha) * np.log(keys.astype(np.float64)) - L * logz
-        cnt = cnt.copy()
+    lf, cnt = _group_spectrum(m, ("uniform",) if alpha == -1.0 else ("zipf", alpha), L)
     return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m)
 
 

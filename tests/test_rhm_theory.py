@@ -143,6 +143,7 @@ def test_eps_equals_direct_sum(case):
     lc = learning_curve(spec, P)
     np.testing.assert_allclose(lc.eps, naive.eps_direct(spec, P), rtol=1e-12, atol=1e-300)
     assert lc.eps[0] == pytest.approx(1.0)
+    assert lc.path_mass[0] == 0.0  # P = 0: no path has scale 1/f <= 0
     # path(P): mass of paths with 1/f <= P
     f = np.exp(naive.rhm_all_path_logf(spec)) / n_c
     for p, mass in zip(P[1:], lc.path_mass[1:]):

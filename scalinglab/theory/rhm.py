@@ -132,7 +132,8 @@ class PathSpectrum:
         f = np.asarray(f, dtype=np.float64)
         with np.errstate(divide="ignore"):
             lf = np.log(f)
-        return np.searchsorted(-self.log_f, -lf + MERGE_RTOL * np.maximum(1, np.abs(lf)), side="right")
+        tol = np.where(np.isfinite(lf), MERGE_RTOL * np.maximum(1, np.abs(lf)), 0.0)  # f = 0 or inf: exact
+        return np.searchsorted(-self.log_f, -lf + tol, side="right")
 
     def rank_of_frequency(self, f):
         """Number of per-class paths with frequency ``>= f`` (per class)."""
@@ -695,7 +696,8 @@ def learning_curve(spec_or_spectrum, P, window=None, **kw):
     sp = _as_spectrum(spec_or_spectrum, **kw)
     P = _check_P(P)
     eps = eps_of_spectrum(sp, P)
-    mass = sp.mass_above(sp.n_c / np.where(P > 0, P, np.inf))
+    with np.errstate(divide="ignore"):
+        mass = sp.mass_above(sp.n_c / P)  # P = 0: threshold inf, no path has scale 1/f <= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         loc = -np.gradient(np.log(eps), np.log(P)) if P.size > 1 and np.all(P > 0) else np.full(P.size, np.nan)
     ap = alpha_prime(sp, window=window)

@@ -18,7 +18,6 @@ Both save tidy CSVs and a manifest, and draw their figures from the saved files.
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ from scalinglab.theory.percolation_scaling import (LATTICE_EXPONENTS, brill_pred
                                                    unlearned_fraction_data, unlearned_fraction_model)
 from scalinglab.validate.plots import new_figure, save_figure
 from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import load_results, write_json, write_manifest
+from scalinglab.validate.results import load_results, read_json, write_json, write_manifest
 from scalinglab.validate.sweep import run_sweep
 
 __all__ = ["TOY_CONFIG", "TOY_EXPERIMENTS", "toy_cell", "fit_toy", "plot_toy", "run_toy", "theory_curves",
@@ -194,7 +193,7 @@ def plot_toy(out):
     """Draw the toy-experiment figure from ``out/results.csv`` and ``out/fits.json``."""
     out = Path(out)
     rows = load_results(out)
-    fits = json.loads((out / "fits.json").read_text())
+    fits = read_json(out, "fits.json")
     fig, axes = new_figure(ncols=3, width=4.6, height=3.8)
     panels = [("quanta", "data", "subcritical quanta: data scaling", "dataset size D"),
               ("quanta", "model", "subcritical quanta: model scaling", "model size N (prototypes)"),
@@ -270,7 +269,7 @@ def run_toy(out, quick=True, seeds=None, experiments=None):
 def reproduce_toy(out, *, quick=False, device="auto", replot=False, seeds=None):
     if replot:
         plot_toy(out)
-        fits = json.loads((Path(out) / "fits.json").read_text())
+        fits = read_json(out, "fits.json")
     else:
         fits = run_toy(out, quick=quick, seeds=seeds)
     return {name: (f"{f['exponent']:.3f} [{f['ci_lo']:.3f}, {f['ci_hi']:.3f}] vs predicted {f['predicted']:.3f}"
@@ -376,7 +375,7 @@ def run_theory(out, quick=True):
 def reproduce_theory(out, *, quick=False, device="auto", replot=False, seeds=None):
     if replot:
         plot_theory(out)
-        fits = json.loads((Path(out) / "fits.json").read_text())
+        fits = read_json(out, "fits.json")
     else:
         fits = run_theory(out, quick=quick)
     return {k: f"{v['exponent']:.3f} (predicted {v['predicted']:.3f})" for k, v in fits.items()}

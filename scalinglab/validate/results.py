@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["ResultStore", "write_manifest", "read_manifest", "environment_info", "cell_key", "read_rows",
-           "load_results", "write_json"]
+           "load_results", "read_json", "write_json"]
 
 
 def _git_hash():
@@ -115,8 +115,13 @@ def write_manifest(folder, params, device=None, seeds=None, extra=None, name="ma
     return path
 
 
-def read_manifest(folder, name="manifest.json"):
+def read_json(folder, name):
+    """Parse ``folder/name`` (written by :func:`write_json` or :func:`write_manifest`)."""
     return json.loads((Path(folder) / name).read_text())
+
+
+def read_manifest(folder, name="manifest.json"):
+    return read_json(folder, name)
 
 
 def cell_key(params):

@@ -46,6 +46,16 @@ class _Stacked(nn.Module):
             raise ValueError(f"number of stacked runs R must be >= 1, got {R}")
         self.R = int(R)
 
+    def _build_layers(self, fans, h, n_c, generator=None):
+        """Hidden layers with the given fan-ins (width h, 1/sqrt(fan) init, zero bias)
+        and a read-out ``(h, n_c)`` with 1/h scale, created in that order."""
+        self.w = nn.ParameterList()
+        self.b = nn.ParameterList()
+        for fan in fans:
+            self.w.append(_param(self.R, fan, h, scale=fan**-0.5, generator=generator))
+            self.b.append(_param(self.R, 1, h, zero=True))
+        self.readout = _param(self.R, h, n_c, scale=1.0 / h, generator=generator)
+
     def _check(self, x):
         if x.dim() != 4 or x.shape[0] != self.R or x.shape[2] != self.v or x.shape[3] != self.d:
             raise ValueError(f"input must have shape (R={self.R}, B, v={self.v}, d={self.d}), got {tuple(x.shape)}")
@@ -72,14 +82,7 @@ class CNN(_Stacked):
         if s < 2 or s**L != d:
             raise ValueError(f"CNN needs d = s**L with s >= 2, got d={d}, s={s}")
         self.v, self.d, self.s, self.L, self.h, self.n_c = v, d, s, L, h, n_c
-        self.w = nn.ParameterList()
-        self.b = nn.ParameterList()
-        fan = v * s
-        for _ in range(L):
-            self.w.append(_param(R, fan, h, scale=fan**-0.5, generator=generator))
-            self.b.append(_param(R, 1, h, zero=True))
-            fan = h * s
-        self.readout = _param(R, h, n_c, scale=1.0 / h, generator=generator)
+        self._build_layers([v * s] + [h * s] * (L - 1), h, n_c, generator)
 
     def forward(self, x):
         self._check(x)
@@ -101,14 +104,7 @@ class FCN(_Stacked):
         if depth < 1:
             raise ValueError("FCN depth must be >= 1")
         self.v, self.d, self.h, self.n_c = v, d, h, n_c
-        self.w = nn.ParameterList()
-        self.b = nn.ParameterList()
-        fan = v * d
-        for _ in range(depth):
-            self.w.append(_param(R, fan, h, scale=fan**-0.5, generator=generator))
-            self.b.append(_param(R, 1, h, zero=True))
-            fan = h
-        self.readout = _param(R, h, n_c, scale=1.0 / h, generator=generator)
+        self._build_layers([v * d] + [h] * (depth - 1), h, n_c, generator)
 
     def forward(self, x):
         self._check(x)

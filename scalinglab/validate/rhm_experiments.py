@@ -36,7 +36,7 @@ import numpy as np
 
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import ResultStore, read_rows, write_manifest
+from scalinglab.validate.results import ResultStore, load_results, write_manifest
 from scalinglab.validate.rhm_runs import BASE, Config, RunSettings, by_P, select, settings_dict, sweep
 
 __all__ = ["QUICK_P", "FULL_P", "onset", "path_scale", "split_table", "exponent_table", "demo_section"]
@@ -92,11 +92,11 @@ def _collect(name, out, configs, quick, device, seeds):
     return rows
 
 
-def _load(out):
-    rows = read_rows(Path(out) / "results.csv")
-    if not rows:
-        raise ValueError(f"no saved results in {out}/results.csv: run without --replot first")
-    return rows
+def _rows(name, out, configs, quick, device, seeds, replot):
+    """Rows of a reproduction: run/resume its sweep first unless ``replot``."""
+    if not replot:
+        _collect(name, out, configs, quick, device, seeds)
+    return load_results(out)
 
 
 def _curve(rows, config, field="test_err"):
@@ -149,9 +149,7 @@ def _fig2_configs():
 @reproducer("rhm-fig2", "seed Fig. 2: CNN test error vs P, uniform RHM vs Zipf (alpha=1) on level 3, 2-3, 1-3")
 def reproduce_fig2(out, *, quick=False, device="auto", replot=False, seeds=None):
     configs = _fig2_configs()
-    if not replot:
-        _collect("rhm-fig2", out, configs, quick, device, seeds)
-    rows = _load(out)
+    rows = _rows("rhm-fig2", out, configs, quick, device, seeds, replot)
     from scalinglab.validate.plots import new_figure
 
     rep = _report(out, "Seed Fig. 2: where the test error starts to drop")
@@ -246,9 +244,7 @@ def _seen_check(rows, config, spec):
 def reproduce_fig4(out, *, quick=False, device="auto", replot=False, seeds=None):
     alphas = FIG4_ALPHAS_QUICK if quick else FIG4_ALPHAS_FULL
     configs = [_all_levels(a) for a in alphas]
-    if not replot:
-        _collect("rhm-fig4", out, configs, quick, device, seeds)
-    rows = _load(out)
+    rows = _rows("rhm-fig4", out, configs, quick, device, seeds, replot)
     from scalinglab.validate.plots import new_figure
 
     alphas = [a for a in alphas if select(rows, _all_levels(a))]
@@ -298,9 +294,7 @@ MIN_SPLIT = 50
 @reproducer("rhm-fig7", "seed Fig. 7: CNN against a patchwise perceptron, split accuracy, alpha = 0.5, 2, 4")
 def reproduce_fig7(out, *, quick=False, device="auto", replot=False, seeds=None):
     configs = [_all_levels(a, m) for a in FIG7_ALPHAS for m in ("cnn", "perceptron")]
-    if not replot:
-        _collect("rhm-fig7", out, configs, quick, device, seeds)
-    rows = _load(out)
+    rows = _rows("rhm-fig7", out, configs, quick, device, seeds, replot)
     from scalinglab.validate.plots import new_figure
 
     K = configs[0].spec().K
@@ -383,9 +377,7 @@ def exponent_table(rows, alphas, window=FIT_WINDOW, n_boot=1000):
 @reproducer("rhm-fig6", "seed Fig. 6: CNN test error vs P, Zipf on all levels, slope alpha'/(1+alpha') and eps(P)")
 def reproduce_fig6(out, *, quick=False, device="auto", replot=False, seeds=None):
     configs = [_all_levels(-1.0)] + [_all_levels(a) for a in FIG6_ALPHAS]
-    if not replot:
-        _collect("rhm-fig6", out, configs, quick, device, seeds)
-    rows = _load(out)
+    rows = _rows("rhm-fig6", out, configs, quick, device, seeds, replot)
     from scalinglab.validate.plots import new_figure, plt, slope_triangle
 
     rep = _report(out, "Seed Fig. 6: learning-curve exponents against the path theory")
@@ -440,9 +432,7 @@ def reproduce_fig6(out, *, quick=False, device="auto", replot=False, seeds=None)
 @reproducer("rhm-fcn", "seed section 2 / Cagnetta et al.: CNN against a fully connected net on the uniform RHM")
 def reproduce_fcn(out, *, quick=False, device="auto", replot=False, seeds=None):
     configs = [Config("cnn", -1.0, ""), Config("fcn", -1.0, "")]
-    if not replot:
-        _collect("rhm-fcn", out, configs, quick, device, seeds)
-    rows = _load(out)
+    rows = _rows("rhm-fcn", out, configs, quick, device, seeds, replot)
     from scalinglab.validate.plots import new_figure
 
     rep = _report(out, "CNN against FCN on the uniform RHM")

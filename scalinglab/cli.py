@@ -749,10 +749,13 @@ def main(argv=None):
     except (CLIError, ValueError) as exc:
         print(f"scalinglab: error: {exc}", file=sys.stderr)
         return 2
-    if getattr(args, "json", False):
-        print(json.dumps(payload, indent=2, default=_json_default))
-    else:
-        print(text)
+    try:
+        print(json.dumps(payload, indent=2, default=_json_default) if getattr(args, "json", False) else text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -14,21 +14,13 @@ import sys
 
 import numpy as np
 
+from scalinglab.validate.results import json_default
+
 __all__ = ["main", "build_parser"]
 
 
 class CLIError(Exception):
     """A user error: printed as ``scalinglab: error: ...`` with exit status 2."""
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if hasattr(o, "to_dict"):
-        return o.to_dict()
-    return str(o)
 
 
 def parse_grid(text):
@@ -750,7 +742,7 @@ def main(argv=None):
         print(f"scalinglab: error: {exc}", file=sys.stderr)
         return 2
     try:
-        print(json.dumps(payload, indent=2, default=_json_default) if getattr(args, "json", False) else text)
+        print(json.dumps(payload, indent=2, default=json_default) if getattr(args, "json", False) else text)
         sys.stdout.flush()
     except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours
         import os

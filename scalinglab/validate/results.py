@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["ResultStore", "write_manifest", "read_manifest", "environment_info", "cell_key", "read_rows",
-           "load_results", "read_json", "write_json"]
+           "load_results", "read_json", "write_json", "json_default"]
 
 
 def _git_hash():
@@ -168,14 +168,21 @@ def load_results(folder, filename="results.csv"):
 def write_json(folder, name, obj):
     """Write ``obj`` (numpy values converted) as indented JSON to ``folder/name``; return the path."""
     path = Path(folder) / name
-    path.write_text(json.dumps(obj, indent=2, default=_json_number))  # NaN stays a number (read back as nan)
+    path.write_text(json.dumps(obj, indent=2, default=json_default))  # NaN stays a number (read back as nan)
     return path
 
 
-def _json_number(o):
-    if hasattr(o, "tolist"):  # numpy scalars and arrays
+def json_default(o):
+    """``default=`` for json.dumps: numpy scalars/arrays as Python numbers/lists,
+    named results through ``to_dict()``, other numbers as float, the rest as str."""
+    if hasattr(o, "tolist"):
         return o.tolist()
-    return float(o)
+    if hasattr(o, "to_dict"):
+        return o.to_dict()
+    try:
+        return float(o)
+    except (TypeError, ValueError):
+        return str(o)
 
 
 class ResultStore:

@@ -522,7 +522,7 @@ class AlphaCritical:
                 "n_points": self.n_points, "method": self.method}
 
 
-def alpha_c(m, L, window=None, n_points=200, n_c=1, bracket=(-0.999, 4.0), xtol=1e-10):
+def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
     """Critical Zipf exponent ``alpha_c(m, L, window)`` where ``alpha' = 0``.
 
     All L levels share ``f_i ∝ i**-(1+alpha)``; ``alpha'`` is fitted as in

@@ -128,7 +128,7 @@ class RHMSpec:
         ``zipf_levels`` must be None.
         """
         if zipf_levels is None:
-            return cls(n_c, v, m, s, L, alpha if not isinstance(alpha, Real) else (float(alpha),) * int(L))
+            return cls(n_c, v, m, s, L, alpha)  # __post_init__ expands a scalar to every level
         if not isinstance(alpha, Real):
             raise ValueError("give either a per-level alpha sequence or zipf_levels with a scalar alpha")
         zl = {check_int("zipf level", z, lo=1, hi=int(L)) for z in zipf_levels}

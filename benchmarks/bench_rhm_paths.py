@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from timing import best_of
 
-from scalinglab.theory.rhm import RHMSpec, _product_groups, eps_of_spectrum, path_spectrum
+from scalinglab.theory.rhm import RHMSpec, eps_of_spectrum, path_spectrum
+from scalinglab.theory.rhm._spectrum import _product_groups
 
 
 

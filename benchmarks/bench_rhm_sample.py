@@ -14,8 +14,8 @@ import json
 import numba
 from timing import best_of
 
-from scalinglab.kernels import rhm_sample as K
-from scalinglab.theory.rhm_spec import RHMSpec
+from scalinglab.kernels import rhm as K
+from scalinglab.theory.rhm import RHMSpec
 
 
 

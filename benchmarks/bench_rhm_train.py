@@ -15,9 +15,9 @@ import time
 import numpy as np
 import torch
 
-from scalinglab.theory.rhm_spec import RHMSpec
+from scalinglab.theory.rhm import RHMSpec
 from scalinglab.validate.models import build_stacked
-from scalinglab.validate.rhm_data import RHMData, onehot
+from scalinglab.validate.rhm import RHMData, onehot
 from scalinglab.validate.train import TrainConfig, resolve_device, train_stacked
 
 

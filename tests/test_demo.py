@@ -4,11 +4,11 @@ import pytest
 
 from scalinglab.theory.rhm import alpha_c, alpha_prime
 from scalinglab.validate.demo import run_demo
-from scalinglab.validate.rhm_report import drop_scale, fig2_configs
+from scalinglab.validate.rhm import drop_scale, fig2_configs
 
 
 def test_demo_rhm_section_writes_report(tmp_path):
-    res = run_demo(tmp_path / "rep", quick=True, sections=["rhm_report"], echo=lambda *_: None)
+    res = run_demo(tmp_path / "rep", quick=True, sections=["rhm-theory"], echo=lambda *_: None)
     rep = tmp_path / "rep"
     assert (rep / "report.md").exists()
     for name in ("rhm_zipf_paths", "rhm_alpha_prime", "rhm_eps_fig2"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scalinglab.theory.fitting import bootstrap_powerlaw, local_slope, powerlaw_fit
-from scalinglab.theory.rhm_spec import RHMSpec, zipf_probs
+from scalinglab.theory.rhm import RHMSpec, zipf_probs
 from scalinglab.validate.results import ResultStore, read_manifest
 from scalinglab.validate.sweep import grid, run_sweep
 

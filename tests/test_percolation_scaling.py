@@ -8,7 +8,7 @@ import pytest
 from scalinglab.cli import main
 from scalinglab.kernels.percolation import bethe_cluster_sizes
 from scalinglab.theory.fitting import local_slope, powerlaw_fit
-from scalinglab.theory import percolation_scaling as B
+from scalinglab.theory import percolation as B
 
 
 # ----------------------------------------------------------------- exponents
@@ -104,7 +104,7 @@ def test_unlearned_fraction_data_vs_simulation():
 def test_dataset_structure_and_nn():
     from scipy.spatial.distance import cdist
 
-    from scalinglab.validate.percolation_data import make_cluster_dataset, model_prototypes, nn_loss
+    from scalinglab.validate.percolation import make_cluster_dataset, model_prototypes, nn_loss
 
     ds = make_cluster_dataset(300, 0.45, cap=500, d=8, lam=0.1, seed=2)
     assert ds.X.shape == (ds.n_sites, 8) and ds.y.shape == (ds.n_sites,)
@@ -134,7 +134,7 @@ def test_dataset_structure_and_nn():
 def test_dominant_cluster_dimension_four():
     """1-NN on one supercritical cluster: L ~ D^-(q/4) (D = 4), here q = 2."""
     from scalinglab.theory.fitting import bootstrap_powerlaw
-    from scalinglab.validate.percolation_data import data_scaling_loss, make_cluster_dataset
+    from scalinglab.validate.percolation import data_scaling_loss, make_cluster_dataset
 
     ds = make_cluster_dataset(1, 0.502, cap=60_000, seed=0, dominant=True)
     assert ds.n_sites == 60_000
@@ -146,7 +146,7 @@ def test_dominant_cluster_dimension_four():
 
 
 def test_toy_reproducer_small(tmp_path):
-    from scalinglab.validate import percolation_experiments as E
+    from scalinglab.validate.percolation import _experiments as E
 
     fits = E.run_toy(tmp_path, quick=True, seeds=2, experiments=["manifold-data-q2"])
     f = fits["manifold-data-q2"]
@@ -161,7 +161,7 @@ def test_toy_reproducer_small(tmp_path):
 
 
 def test_demo_section_quick(tmp_path):
-    from scalinglab.validate.percolation_experiments import demo_section
+    from scalinglab.validate.percolation._experiments import demo_section
     from scalinglab.validate.report import Report
 
     rep = Report(tmp_path)
@@ -189,7 +189,7 @@ def test_embedded_cluster_mass_radius_dimension():
     """Mass within Euclidean radius r of the random-walk-embedded cluster grows as r^D, D -> 4."""
     from scipy.spatial import cKDTree
 
-    from scalinglab.validate.percolation_data import make_cluster_dataset
+    from scalinglab.validate.percolation import make_cluster_dataset
 
     ds = make_cluster_dataset(1, 0.502, cap=60_000, seed=1, dominant=True)
     tree = cKDTree(ds.X)
@@ -200,7 +200,7 @@ def test_embedded_cluster_mass_radius_dimension():
 
 
 def test_theory_curves_resume(tmp_path):
-    from scalinglab.validate.percolation_experiments import theory_curves
+    from scalinglab.validate.percolation import theory_curves
     from scalinglab.validate.results import ResultStore
 
     store = ResultStore(tmp_path, key_fields=("mode", "axis", "c_over_D", "alpha", "x"), filename="theory.csv")

@@ -5,9 +5,9 @@ import pytest
 from scipy import stats
 
 import naive
-from scalinglab.kernels import rhm_sample as K
-from scalinglab.theory.rhm_spec import RHMSpec
-from scalinglab.validate.rhm_data import RHMData, seen_paths
+from scalinglab.kernels import rhm as K
+from scalinglab.theory.rhm import RHMSpec
+from scalinglab.validate.rhm import RHMData, seen_paths
 
 CASES = [  # n_c, v, m, s, L, alpha
     (10, 10, 10, 2, 3, 1.0),
@@ -163,7 +163,7 @@ def test_sampler_rejects_bad_input():
 
 
 def test_onehot_layout():
-    from scalinglab.validate.rhm_data import onehot
+    from scalinglab.validate.rhm import onehot
 
     x = np.array([[0, 2, 1], [1, 1, 0]], dtype=np.int16)
     oh = onehot(x, 3)

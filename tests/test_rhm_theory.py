@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import binom
 
 import naive
-from scalinglab.kernels.paths import multiset_groups
-from scalinglab.kernels.sums import decay_sum, seen_paths_pmf
+from scalinglab.kernels.rhm import multiset_groups
+from scalinglab.kernels.rhm import decay_sum, seen_paths_pmf
 from scalinglab.theory.rhm import (RHMSpec, alpha_c, alpha_c_table, alpha_prime, alpha_prime_at, eps_position_free,
                                    learning_curve,
                                    local_alpha_prime, path_spectrum, sample_derivations, seen_paths_distribution,

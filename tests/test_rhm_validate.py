@@ -7,12 +7,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from scalinglab.theory.rhm_spec import RHMSpec  # noqa: E402
-from scalinglab.validate import rhm_experiments as E  # noqa: E402
-from scalinglab.validate import rhm_runs  # noqa: E402
+from scalinglab.theory.rhm import RHMSpec  # noqa: E402
+from scalinglab.validate.rhm import _experiments as E  # noqa: E402
+from scalinglab.validate.rhm import _runs as rhm_runs  # noqa: E402
 from scalinglab.validate.models import build_model, build_stacked  # noqa: E402
-from scalinglab.validate.rhm_data import RHMData, onehot, seen_paths  # noqa: E402
-from scalinglab.validate.rhm_runs import Config, RunSettings, run_block, sweep  # noqa: E402
+from scalinglab.validate.rhm import RHMData, onehot, seen_paths  # noqa: E402
+from scalinglab.validate.rhm import Config, RunSettings, run_block, sweep  # noqa: E402
 from scalinglab.validate.train import TrainConfig, train_stacked  # noqa: E402
 
 SPEC = RHMSpec.make(alpha=1.0)

@@ -7,7 +7,7 @@ import pytest
 
 from scalinglab.validate.cluster import make_executor
 from scalinglab.validate.results import read_rows
-from scalinglab.validate.spectral_experiments import rf_draw_cell
+from scalinglab.validate.spectral import rf_draw_cell
 from scalinglab.validate.sweep import grid, run_sweep
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import sympy
 
-from scalinglab.theory import spectral_symbolic as sym
-from scalinglab.theory.intrinsic_dim import knn_distances, levina_bickel, sample_manifold, twonn
-from scalinglab.theory.kernel_spectra import fit_spectrum, gram_matrix, gram_spectrum
+from scalinglab.theory import spectral as sym
+from scalinglab.theory.spectral import knn_distances, levina_bickel, sample_manifold, twonn
+from scalinglab.theory.spectral import fit_spectrum, gram_matrix, gram_spectrum
 from scalinglab.theory.spectral import powerlaw_asymptote_constant, rf_residual, powerlaw_spectrum
 
 

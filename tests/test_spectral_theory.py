@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 
 from scalinglab.theory import spectral as sp_
 from scalinglab.theory.fitting import powerlaw_fit
-from scalinglab.validate.linear_rf import simulate_linear_rf
+from scalinglab.validate.spectral import simulate_linear_rf
 
 
 # --------------------------------------------------------------------------- kappa

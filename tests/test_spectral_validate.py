@@ -10,11 +10,12 @@ from scalinglab.cli import main
 from scalinglab.validate import reproduce
 from scalinglab.validate.report import Report
 from scalinglab.validate.results import read_rows
-from scalinglab.validate.spectral_experiments import demo_section, rf_draw_cell, run_rf_regimes
+from scalinglab.validate.spectral import rf_draw_cell, run_rf_regimes
+from scalinglab.validate.spectral._experiments import demo_section
 
 
 def test_rf_regimes_small_sweep_resumes_and_replots(tmp_path, monkeypatch):
-    import scalinglab.validate.spectral_experiments as se
+    import scalinglab.validate.spectral._experiments as se
 
     def small_cells(quick=True, alpha_K=0.5, n_draws=None, seeds=None):
         cells = []
@@ -65,7 +66,7 @@ def test_reproductions_registered():
 
 def test_teacher_student_cell_learns():
     pytest.importorskip("torch")
-    from scalinglab.validate.spectral_nets import teacher_student_cell
+    from scalinglab.validate.spectral import teacher_student_cell
 
     small = teacher_student_cell(2, 32, 0, width=32, steps=150)
     big = teacher_student_cell(2, 256, 0, width=32, steps=150)
@@ -107,7 +108,7 @@ def test_cli_sweep_on_dask(capsys, tmp_path):
 def test_teacher_student_alpha_D_near_four_over_d(tmp_path, monkeypatch):
     # d = 4 and 8: fitted alpha_D within a factor 1.5 of 4/d (a few minutes on a CPU)
     pytest.importorskip("torch")
-    import scalinglab.validate.spectral_nets as sn
+    import scalinglab.validate.spectral._nets as sn
 
     orig = sn.net_cells
 
@@ -125,7 +126,7 @@ def test_interpolants_follow_the_manifold_exponents():
     # piecewise-linear interpolation of a smooth target: MSE ~ D^-4/d;
     # nearest neighbour: MSE ~ D^-2/d, L1 ~ D^-1/d (d = 3)
     from scalinglab.theory.fitting import powerlaw_fit
-    from scalinglab.validate.spectral_experiments import interpolation_cell
+    from scalinglab.validate.spectral import interpolation_cell
 
     Ds = [300, 600, 1200, 2400]
     lin = [interpolation_cell(3, D, 0, "linear", n_test=1500)["mse"] for D in Ds]
@@ -138,7 +139,7 @@ def test_interpolants_follow_the_manifold_exponents():
 
 
 def test_project_data_sources():
-    from scalinglab.validate.spectral_data import project_data_cell, project_points
+    from scalinglab.validate.spectral import project_data_cell, project_points
 
     X, what = project_points("rhm", 50, 0, alpha=1.0)
     assert X.shape == (50, 80) and np.all(X.sum(axis=1) == 8)  # one symbol per position

@@ -14,8 +14,8 @@ import sympy as sp
 from scipy.integrate import quad
 
 from scalinglab.theory import rhm
-from scalinglab.theory.rhm_spec import RHMSpec
-from scalinglab.theory.symbolic import (hutter_learning_curve, piltz_main_term, product_zipf_effective_exponent,
+from scalinglab.theory.rhm import RHMSpec
+from scalinglab.theory.rhm import (hutter_learning_curve, piltz_main_term, product_zipf_effective_exponent,
                                         zeta_laurent, zipf_seen_error)
 
 

@@ -1,5 +1,6 @@
-"""Numba kernels: hot loops only, plain arrays in and arrays out, no policy.
+"""Numba hot loops only: plain arrays in, arrays out, no policy.
 
-Every kernel here has a slow, readable reference implementation in
+Grouped by area: :mod:`scalinglab.kernels.rhm`, :mod:`scalinglab.kernels.percolation`.
+Nothing here imports the rest of scalinglab. Every kernel has a slow, readable reference implementation in
 ``tests/naive.py`` and is tested against it.
 """

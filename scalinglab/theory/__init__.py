@@ -1,5 +1,25 @@
 """Predictions: closed forms, spectra, exponents and sympy checks.
 
-Theory functions return named results (frozen dataclasses) that state the
-definitions, windows and methods behind every number.
+One namespace per area; theory functions return named results (frozen
+dataclasses) that state the definitions, windows and methods behind every
+number.
+
+>>> from scalinglab.theory import rhm, percolation, spectral
+>>> round(rhm.alpha_c(10, 3).alpha_c, 3)
+0.316
+
+Areas
+-----
+rhm
+    Zipf Random Hierarchy Model: path spectrum, alpha', alpha_c, eps(P), seen paths.
+percolation
+    Bethe-lattice percolation and Brill's quanta/manifold scaling model.
+spectral
+    Kernels and manifolds (Bahri et al.): eigenlearning, random features, regimes, Gram spectra, ID.
+fitting
+    Power-law fits with explicit windows and methods, bootstrap intervals.
 """
+
+from scalinglab.theory import fitting, percolation, rhm, spectral  # noqa: F401
+
+__all__ = ["rhm", "percolation", "spectral", "fitting"]

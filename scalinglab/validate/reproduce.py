@@ -17,11 +17,11 @@ REPRODUCERS = {}
 
 # Modules that register reproductions; imported lazily (they may need torch).
 _MODULES = [
-    "scalinglab.validate.rhm_experiments",
-    "scalinglab.validate.percolation_experiments",
-    "scalinglab.validate.spectral_experiments",
-    "scalinglab.validate.spectral_nets",
-    "scalinglab.validate.spectral_data",
+    "scalinglab.validate.rhm._experiments",
+    "scalinglab.validate.percolation._experiments",
+    "scalinglab.validate.spectral._experiments",
+    "scalinglab.validate.spectral._nets",
+    "scalinglab.validate.spectral._project_data",
 ]
 
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from scalinglab._util import progress
-from scalinglab.theory.rhm_spec import RHMSpec
+from scalinglab.theory.rhm import RHMSpec
 from scalinglab.validate.results import ResultStore, cell_key
 from scalinglab.validate.train import TrainConfig
 
@@ -120,7 +120,7 @@ def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
     import torch
 
     from scalinglab.validate.models import build_stacked
-    from scalinglab.validate.rhm_data import TEST_START, RHMData, onehot, seen_paths
+    from scalinglab.validate.rhm._data import TEST_START, RHMData, onehot, seen_paths
     from scalinglab.validate.train import train_stacked
 
     spec = config.spec()

@@ -1,8 +1,8 @@
-"""Symbolic checks of the Zipf-RHM path theory (sympy; shared/spec/rhm.md, sections 3-4).
+"""Symbolic checks of the Zipf-RHM path theory (sympy).
 
 Three derivations, each returned as a frozen dataclass that holds the sympy
 expressions *and* numeric (lambdified) versions of them, so tests can compare
-the algebra with the numeric kernels of :mod:`scalinglab.theory.rhm`:
+the algebra with the numeric kernels of :mod:`scalinglab.theory.rhm._spectrum`:
 
 * :func:`hutter_learning_curve` -- Hutter's learning curve of a single Zipf
   level over a continuum of features, its closed form (a lower incomplete gamma
@@ -398,7 +398,7 @@ class ProductZipfExponent:
     def x_of_rank(self, r, refined=True):
         """Rank-product scale x whose rank ``r(x)`` (main term, or leading term)
         equals r, by bisection in ln x on ``[ln 3, 200]`` (r must exceed r(3)).
-        Lets a rank window of :func:`scalinglab.theory.rhm.alpha_prime` be
+        Lets a rank window of :func:`scalinglab.theory.rhm._spectrum.alpha_prime` be
         converted to the x scale of these formulas."""
         r = np.atleast_1d(np.asarray(r, dtype=float))
         pl = self.piltz

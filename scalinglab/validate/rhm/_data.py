@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglab._util import check_int
-from scalinglab.kernels import rhm_sample as K
-from scalinglab.theory.rhm_spec import RHMSpec
+from scalinglab.kernels import rhm as K
+from scalinglab.theory.rhm import RHMSpec
 
 __all__ = ["RHMData", "Batch", "seen_paths", "TEST_START", "onehot"]
 
@@ -41,7 +41,7 @@ class Batch:
     ranks : numpy.ndarray, (n, n_nodes) int16
         Derivations (0-based rank at every node, level by level).
     keys : numpy.ndarray, (n, K) int64
-        Path key of every patch (:func:`scalinglab.kernels.rhm_sample.path_keys`).
+        Path key of every patch (:func:`scalinglab.kernels.rhm._sample.path_keys`).
     """
 
     x: np.ndarray

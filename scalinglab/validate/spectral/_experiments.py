@@ -5,13 +5,13 @@ Reproductions (``scalinglab reproduce NAME``):
 * ``spectral-rf-regimes`` -- the linear random-feature teacher-student model
   simulated exactly (min-norm least squares, teacher average exact, draws of
   data and projection averaged) in the four regimes, against
-  :func:`scalinglab.theory.spectral.rf_teacher_student_loss`; fitted
+  :func:`scalinglab.theory.spectral._learning.rf_teacher_student_loss`; fitted
   exponents with bootstrap intervals against 1 (variance-limited) and
   ``alpha_K`` (resolution-limited).
 * ``spectral-gram-id`` -- Gram spectra of a Laplace kernel on flat tori of
   dimension ``d`` (``alpha_K`` against ``1/d``) and TwoNN / Levina-Bickel
   estimates of ``d``.
-* ``spectral-teacher-student`` (in :mod:`scalinglab.validate.spectral_nets`)
+* ``spectral-teacher-student`` (in :mod:`scalinglab.validate.spectral._nets`)
   -- torch networks, fitted ``alpha_D`` against ``4/d``.
 
 Every reproduction stores one row per draw / seed (resumable sweep), writes a
@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
-from scalinglab.theory.intrinsic_dim import levina_bickel, sample_manifold, twonn
-from scalinglab.theory.kernel_spectra import fit_spectrum, gram_spectrum
+from scalinglab.theory.spectral import levina_bickel, sample_manifold, twonn
+from scalinglab.theory.spectral import fit_spectrum, gram_spectrum
 from scalinglab.theory.spectral import (eigenlearning_curve, powerlaw_spectrum, regime_exponents,
                                         resolution_limited, rf_teacher_student_loss)
-from scalinglab.validate.linear_rf import rf_loss_one_draw
+from scalinglab.validate.spectral._linear_rf import rf_loss_one_draw
 from scalinglab.validate.reproduce import reproducer
 from scalinglab.validate.plots import save_figure
 from scalinglab.validate.results import load_results, write_json
@@ -314,7 +314,7 @@ def _reproduce_interpolation(out, *, quick, device, replot, seeds):
 # --------------------------------------------------------------------------- demo
 def demo_section(report, quick=False):
     """Spectral headline: regime exponents, theory vs exact RF simulation, ID."""
-    from scalinglab.validate.linear_rf import simulate_linear_rf
+    from scalinglab.validate.spectral._linear_rf import simulate_linear_rf
 
     a = 0.5
     ex = regime_exponents(a)

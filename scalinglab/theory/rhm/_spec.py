@@ -1,4 +1,4 @@
-"""The Zipf Random Hierarchy Model specification (shared/spec/rhm.md, section 1).
+"""The Zipf Random Hierarchy Model specification.
 
 Levels are numbered 1..L: level 1 expands the class, level L produces the
 input. Each level has a rule-probability vector over the m rule ranks: a Zipf

@@ -3,7 +3,7 @@
 For ``N`` samples ``x_i`` of a distribution, the eigenvalues of ``K / N``
 (``K_ij = k(x_i, x_j)``) estimate the top eigenvalues of the kernel's integral
 operator under that distribution (Mercer eigenvalues, the ``lambda_i`` of
-:mod:`scalinglab.theory.spectral`). A power law ``lambda_i ~ i^-(1+alpha_K)``
+:mod:`scalinglab.theory.spectral._learning`). A power law ``lambda_i ~ i^-(1+alpha_K)``
 is fitted over an explicit *rank* window; beyond ranks ~ ``N/10`` the Gram
 eigenvalues are dominated by finite-sample noise, so the default window
 stops there.

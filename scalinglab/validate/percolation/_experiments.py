@@ -1,13 +1,13 @@
 """Brill's toy experiment and theory figures: ``scalinglab reproduce percolation-*``.
 
 * ``percolation-theory``: the theoretical loss of the quanta + manifold model
-  (:mod:`scalinglab.theory.percolation_scaling`) against model size ``N`` and
+  (:mod:`scalinglab.theory.percolation._brill`) against model size ``N`` and
   dataset size for ``alpha = 1`` and several ``c/D`` (analogues of Brill's
   Figs. 2 and 3), fitted asymptotic exponents against ``min(alpha, c/D)`` and
   ``min(alpha/(1+alpha), c/D)``, and the exponent ratios of Fig. 4 for the
   lattice dimensions ``d = 2..6``.
 * ``percolation-toy``: nearest-neighbour regression on embedded Bethe-lattice
-  clusters (:mod:`scalinglab.validate.percolation_data`): data-size and
+  clusters (:mod:`scalinglab.validate.percolation._data`): data-size and
   model-size sweeps in the subcritical (quanta) regime and a data-size sweep on
   one dominant supercritical cluster (manifold), exponents with bootstrap
   intervals over seeds against Brill's predictions.
@@ -24,7 +24,7 @@ import numpy as np
 
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.theory.percolation import cutoff_size
-from scalinglab.theory.percolation_scaling import (LATTICE_EXPONENTS, brill_prediction, lattice_prediction,
+from scalinglab.theory.percolation import (LATTICE_EXPONENTS, brill_prediction, lattice_prediction,
                                                    theory_loss_vs_data_size, theory_loss_vs_model_size,
                                                    unlearned_fraction_data, unlearned_fraction_model)
 from scalinglab.validate.plots import new_figure, save_figure
@@ -86,7 +86,7 @@ def _quanta_fit_window(cfg):
 
 @functools.lru_cache(maxsize=2)
 def _dataset(kind, mode, seed, lam):
-    from scalinglab.validate.percolation_data import make_cluster_dataset
+    from scalinglab.validate.percolation._data import make_cluster_dataset
 
     kw = dict(TOY_CONFIG[mode][kind])
     return make_cluster_dataset(seed=seed, lam=lam, **kw)
@@ -107,7 +107,7 @@ def toy_cell(experiment, mode, size, seed, q=None, lam=None):
     ``size`` is the sample density (data sweeps; ``D = density * S``) or the
     number of prototypes (model sweeps).
     """
-    from scalinglab.validate.percolation_data import data_scaling_loss, model_scaling_loss
+    from scalinglab.validate.percolation._data import data_scaling_loss, model_scaling_loss
 
     ex = TOY_EXPERIMENTS[experiment]
     if (q is not None and q != ex["q"]) or (lam is not None and lam != ex["lam"]):
@@ -408,7 +408,7 @@ def demo_section(report, quick=False):
                                         "data_exponent_c2": sub.data_exponent, "identity_max_error": err,
                                         "tau": ex.tau, "fractal_dim": ex.fractal_dim})
     # a small measured number: 1-NN data scaling on one dominant supercritical cluster (q = 2)
-    from scalinglab.validate.percolation_data import data_scaling_loss, make_cluster_dataset
+    from scalinglab.validate.percolation._data import data_scaling_loss, make_cluster_dataset
 
     ds = make_cluster_dataset(1, 0.502, cap=40_000 if quick else 200_000, seed=0, dominant=True)
     rng = np.random.default_rng(0)

@@ -1,9 +1,9 @@
 """The project's own data sets as point clouds for Gram spectra and intrinsic dimension.
 
 * ``rhm``: inputs of the Random Hierarchy Model (one-hot, flattened to
-  ``v * s**L`` coordinates), drawn with :class:`scalinglab.validate.rhm_data.RHMData`.
+  ``v * s**L`` coordinates), drawn with :class:`scalinglab.validate.rhm._data.RHMData`.
 * ``percolation``: site positions of one embedded Bethe-lattice percolation
-  cluster (:func:`scalinglab.validate.percolation_data.make_cluster_dataset`,
+  cluster (:func:`scalinglab.validate.percolation._data.make_cluster_dataset`,
   ``dominant=True``: one cluster grown to ``n`` sites, ``p > p_c``). Its
   fractal dimension is 4 for an embedding dimension ``d >= 8``, the "data
   manifold" dimension of Brill's supercritical regime.
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scalinglab.theory.intrinsic_dim import levina_bickel, twonn
-from scalinglab.theory.kernel_spectra import fit_spectrum, gram_spectrum
+from scalinglab.theory.spectral import levina_bickel, twonn
+from scalinglab.theory.spectral import fit_spectrum, gram_spectrum
 from scalinglab.validate.reproduce import reproducer
 from scalinglab.validate.plots import save_figure
 from scalinglab.validate.results import load_results, write_json
@@ -56,15 +56,15 @@ def project_points(source, n, seed=0, alpha=1.0, p=0.6, embed_dim=8, L=3):
     """
     n = int(n)
     if source == "rhm":
-        from scalinglab.theory.rhm_spec import RHMSpec
-        from scalinglab.validate.rhm_data import RHMData, onehot
+        from scalinglab.theory.rhm import RHMSpec
+        from scalinglab.validate.rhm import RHMData, onehot
 
         spec = RHMSpec.make(alpha=float(alpha), L=int(L))
         batch = RHMData(spec, rules_seed=int(seed)).draw(n)
         X = onehot(batch.x, spec.v).reshape(n, -1).astype(float)
         return X, f"{n} RHM inputs (one-hot, alpha={alpha:g}, L={L}, v=m=n_c=10, s=2)"
     if source == "percolation":
-        from scalinglab.validate.percolation_data import make_cluster_dataset
+        from scalinglab.validate.percolation import make_cluster_dataset
 
         ds = make_cluster_dataset(1, float(p), z=3, cap=n, d=int(embed_dim), seed=int(seed), dominant=True)
         return ds.X, f"{ds.n_sites} sites of a percolation cluster (z=3, p={p:g}, embedded in R^{embed_dim})"

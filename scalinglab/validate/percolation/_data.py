@@ -5,7 +5,7 @@ experiments); details the stored copy of the paper did not give are our
 choices (*assumed*), stated here and in the README:
 
 * Clusters are grown by Leath growth on the Bethe lattice (coordination ``z``,
-  occupation ``p``; :func:`scalinglab.kernels.percolation.bethe_forest`), so
+  occupation ``p``; :func:`scalinglab.kernels.percolation._clusters.bethe_forest`), so
   their sizes follow ``s n_s / p``; a size cap stands in for the infinite cluster.
 * Each cluster is embedded in ``R^d`` by a random walk along its bonds
   (Gaussian steps of unit mean square length), which gives the mean-field

@@ -15,7 +15,7 @@ computed here through ``P x P`` and ``D x D`` traces (no ``S x S`` product).
 ``P = inf`` means the student uses the teacher's features (``W = I``), i.e.
 ridgeless regression with the kernel ``F . F'``; ``D = inf`` means the
 population least-squares student. Averaging over draws of ``Z`` and ``W``
-gives the finite-size ground truth that :func:`scalinglab.theory.spectral.
+gives the finite-size ground truth that :func:`scalinglab.theory.spectral._learning.
 rf_teacher_student_loss` is tested against.
 """
 

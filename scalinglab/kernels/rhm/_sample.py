@@ -1,4 +1,4 @@
-"""Sampling the Zipf Random Hierarchy Model (shared/spec/rhm.md, section 1).
+"""Sampling the Zipf Random Hierarchy Model.
 
 Plain arrays in, arrays out. The model's *rules* are an ``(L,)`` list of
 integer arrays, level ``l`` (1-based) of shape ``(n_parent, m, s)``:
@@ -319,7 +319,7 @@ def path_keys(y, ranks, m, s, L):
 
     ``key = ((c * m + i_1) * m + i_2) * m ... + i_L`` with 0-based ranks, in
     ``[0, n_c * m**L)``; position is *not* encoded (see
-    :func:`scalinglab.validate.rhm_data.seen_paths`).
+    :func:`scalinglab.validate.rhm._data.seen_paths`).
 
     Returns
     -------

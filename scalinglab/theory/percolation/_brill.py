@@ -16,7 +16,7 @@ be read in full, the choices are ours and are marked *assumed*):
   ``alpha = 1/(tau-2) - 1 = (3-tau)/(tau-2)``  (``alpha = 1`` for ``tau = 5/2``),
 
   the value Brill quotes for the Bethe lattice / ``d >= 6``. The law is cut off at
-  ``s_xi`` (:func:`scalinglab.theory.percolation.cutoff_size`).
+  ``s_xi`` (:func:`scalinglab.theory.percolation._bethe.cutoff_size`).
 * Each cluster is a fractal "manifold" of dimension ``D`` (``D = 4`` for
   mean-field percolation: the tree embedded by a random walk). A nonparametric
   approximator that spends ``n`` degrees of freedom (DOF) on a cluster of ``s``
@@ -259,7 +259,7 @@ def theory_loss_vs_data_size(n_data, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1
 
 def _sb_law(p, z, cap):
     """Size-biased cluster-size law ``s n_s/p`` for ``s < cap`` and the capped mass at ``cap``."""
-    from scalinglab.theory.percolation import size_biased_pmf
+    from scalinglab.theory.percolation._bethe import size_biased_pmf
 
     s = np.arange(1, int(cap), dtype=np.float64)
     w = size_biased_pmf(s, p, z)

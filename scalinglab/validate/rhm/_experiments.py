@@ -37,7 +37,7 @@ import numpy as np
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.validate.reproduce import reproducer
 from scalinglab.validate.results import ResultStore, load_results, write_manifest
-from scalinglab.validate.rhm_runs import BASE, Config, RunSettings, by_P, select, settings_dict, sweep
+from scalinglab.validate.rhm._runs import BASE, Config, RunSettings, by_P, select, settings_dict, sweep
 
 __all__ = ["QUICK_P", "FULL_P", "onset", "path_scale", "split_table", "exponent_table", "demo_section"]
 
@@ -275,7 +275,7 @@ def reproduce_fig4(out, *, quick=False, device="auto", replot=False, seeds=None)
     rep.figure(fig, "rhm_fig4", "Seed Fig. 4: accuracy split by number of seen paths")
     rep.section("Check: distribution of the number of seen paths against the theory")
     rep.text("Measured fraction of test data with k seen paths (pooled over seeds: one training set each) "
-             "against scalinglab.theory.rhm.seen_paths_distribution (exact over training sets); the binomial "
+             "against scalinglab.theory.rhm._spectrum.seen_paths_distribution (exact over training sets); the binomial "
              "(independent paths) column shows how much the shared upper choices matter. With few seeds the "
              "measured fractions fluctuate with the training set (s.e. column); tests/test_rhm_validate.py checks "
              "the agreement over 60 training sets.")
@@ -482,7 +482,7 @@ def demo_section(report, quick=False):
     import torch
 
     from scalinglab.validate.plots import new_figure
-    from scalinglab.validate.rhm_runs import run_block
+    from scalinglab.validate.rhm._runs import run_block
 
     t0 = time.perf_counter()
     torch.manual_seed(0)

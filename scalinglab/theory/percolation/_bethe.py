@@ -23,7 +23,7 @@ occupied independently with probability ``p``):
 * exponents (mean field): ``tau = 5/2``, ``sigma = 1/2`` (``s_xi ~
   |p-p_c|^(-1/sigma)``), ``beta = 1``, ``gamma = 1``, ``nu = 1/2`` (for
   the random-walk embedding of the tree), fractal dimension ``D = 1/(sigma nu)
-  = 4`` (chemical dimension 2). :mod:`scalinglab.theory.percolation_symbolic`
+  = 4`` (chemical dimension 2). :mod:`scalinglab.theory.percolation._symbolic`
   derives each of them with sympy.
 
 Sums over ``s`` (:func:`cluster_moment`) add the exact terms up to ``s_max``
@@ -283,7 +283,7 @@ def size_biased_pmf(s, p, z=3):
     """``P(|C(0)| = s | 0 occupied) = s n_s / p``: size of the cluster grown from a seed.
 
     This is the law of the Leath-growth sampler
-    (:func:`scalinglab.kernels.percolation.bethe_cluster_sizes`).
+    (:func:`scalinglab.kernels.percolation._clusters.bethe_cluster_sizes`).
     """
     z, p = _check_zp(z, p)
     s = np.asarray(s, dtype=np.float64)
@@ -362,9 +362,9 @@ class BetheExponents:
 
 def bethe_exponents(derive=False):
     """The exponents; with ``derive=True`` they are re-derived with sympy
-    (:func:`scalinglab.theory.percolation_symbolic.derive_exponents`, z = 3)."""
+    (:func:`scalinglab.theory.percolation._symbolic.derive_exponents`, z = 3)."""
     if derive:
-        from scalinglab.theory.percolation_symbolic import derive_exponents
+        from scalinglab.theory.percolation._symbolic import derive_exponents
 
         d = derive_exponents(3)
         return BetheExponents(**{k: float(v) for k, v in d.items()})

@@ -1,0 +1,70 @@
+"""The ``scalinglab`` command.
+
+Each area adds its sub-commands in ``scalinglab/cli/_<area>.py`` through an
+``_<area>_commands(sub, common)`` function listed in :data:`_AREAS`. A handler takes the parsed arguments and
+returns ``(payload, text)``: ``payload`` is a JSON-able dict printed with
+``--json``, ``text`` the human-readable form.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from scalinglab.validate.results import json_default
+
+from scalinglab.cli._common import CLIError, parse_grid  # noqa: F401
+from scalinglab.cli._core import _core_commands
+from scalinglab.cli._percolation import _percolation_commands
+from scalinglab.cli._rhm import _rhm_commands
+from scalinglab.cli._spectral import _spectral_commands
+
+__all__ = ["main", "build_parser", "CLIError"]
+
+_AREAS = [_core_commands, _rhm_commands, _percolation_commands, _spectral_commands]
+
+
+def build_parser():
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print machine-readable JSON instead of text")
+    parser = argparse.ArgumentParser(
+        prog="scalinglab", parents=[common],
+        description="Numerical theory engine for neural scaling laws rooted in the data distribution: analytic "
+                    "predictions (scaling exponents, learning curves) for the Zipf Random Hierarchy Model, "
+                    "Bethe-lattice percolation and kernel/manifold models, and validation sweeps that train "
+                    "torch networks against them.",
+        epilog="Run 'scalinglab COMMAND --help' for the options of a command.")
+    from scalinglab import __version__
+
+    parser.add_argument("--version", action="version", version=f"scalinglab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _AREAS:
+        add(sub, common)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        payload, text = args.handler(args)
+    except (CLIError, ValueError) as exc:
+        print(f"scalinglab: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(json.dumps(payload, indent=2, default=json_default) if getattr(args, "json", False) else text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""``scalinglab percolation ...``."""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+
+
+def _cmd_perc_stats(args):
+    from scalinglab.theory.percolation import bethe_stats, log_cluster_numbers
+
+    st = bethe_stats(args.p, args.z, s_max=args.s_max)
+    sizes = np.array(args.sizes, dtype=float)
+    if np.any(sizes < 1):
+        raise CLIError("--sizes must be >= 1")
+    log_ns = log_cluster_numbers(sizes, args.p, args.z)
+    payload = {**st.to_dict(), "sizes": sizes.tolist(), "log_n_s": log_ns.tolist(),
+               "identity_residual": st.finite_site_fraction + st.p_inf - st.p}
+    lines = [f"Bethe lattice z={st.z}, p={st.p:g} (p_c={st.p_c:.6g}, {st.regime})",
+             f"  P_inf                     {st.p_inf:.10g}",
+             f"  sum_s s n_s (to s={args.s_max:.0e} + tail) {st.finite_site_fraction:.12g}",
+             f"  sum + P_inf - p           {payload['identity_residual']:.2e}",
+             f"  mean finite cluster size  {st.mean_cluster_size:.8g}",
+             f"  cutoff size s_xi          {st.cutoff_size:.8g}",
+             f"  clusters per site         {st.clusters_per_site:.8g}",
+             "  s            log n_s        n_s"]
+    lines += [f"  {s:<12.4g} {ln:<14.8g} {np.exp(ln):.6e}" for s, ln in zip(sizes, log_ns)]
+    return payload, "\n".join(lines)
+
+
+def _cmd_perc_exponents(args):
+    from scalinglab.theory.percolation import bethe_exponents
+
+    if args.derive:
+        from scalinglab.theory.percolation import derive_exponents
+
+        d = {k: str(v) for k, v in derive_exponents(args.z).items()}
+        src = f"derived with sympy for z={args.z}"
+    else:
+        d = bethe_exponents().to_dict()
+        src = "mean-field (Bethe lattice) values; --derive re-derives them with sympy"
+    text = "\n".join([f"Bethe-lattice percolation exponents ({src}):"] + [f"  {k:13s} {v}" for k, v in d.items()])
+    return d, text
+
+
+def _cmd_perc_predict(args):
+    from scalinglab.theory.percolation import brill_prediction, lattice_prediction
+
+    if args.lattice_dim is not None:
+        pr = lattice_prediction(args.lattice_dim, c=args.c, regime=args.regime)
+    else:
+        pr = brill_prediction(args.regime, c=args.c, D=args.D, tau=args.tau, alpha=args.alpha)
+    lines = [f"Brill percolation model, {pr.regime} regime: alpha={pr.alpha:.4g}, c={pr.c:g}, D={pr.D:.4g}, "
+             f"c/D={pr.c_over_D:.4g}",
+             f"  model scaling  L ~ N^-{pr.model_exponent:.4g}   (limited by {pr.model_limited_by}; "
+             f"(c/D)/alpha = {pr.model_ratio:.4g})",
+             f"  data scaling   L ~ D^-{pr.data_exponent:.4g}   (limited by {pr.data_limited_by}; "
+             f"(c/D)/(alpha/(1+alpha)) = {pr.data_ratio:.4g})"]
+    return pr.to_dict(), "\n".join(lines)
+
+
+def _percolation_commands(sub, common):
+    p = sub.add_parser("percolation", parents=[common], help="Bethe-lattice percolation and Brill's scaling laws",
+                       description="Exact Bethe-lattice percolation statistics and exponents, and the scaling "
+                                   "exponents of Brill's percolation model of neural scaling laws.")
+    ps = p.add_subparsers(dest="perc_command", metavar="SUBCOMMAND")
+    ps.required = True
+    q = ps.add_parser("stats", parents=[common], help="exact cluster statistics at (p, z)",
+                      description="P_inf, sum_s s n_s (numerically summed to --s-max plus an asymptotic tail; "
+                                  "equals p - P_inf), mean finite cluster size, cutoff size s_xi and n_s at "
+                                  "chosen sizes (sites), for site percolation on the Bethe lattice.")
+    q.add_argument("--p", type=float, required=True, help="site occupation probability, 0 < p < 1")
+    q.add_argument("--z", type=int, default=3, help="coordination number >= 3 (default: %(default)s; p_c = 1/(z-1))")
+    q.add_argument("--sizes", type=float, nargs="+", default=[1, 10, 100, 1e4, 1e9],
+                   help="cluster sizes s (sites) at which to print n_s (default: 1 10 100 1e4 1e9)")
+    q.add_argument("--s-max", type=float, default=1e9, help="sizes summed numerically (default: 1e9)")
+    q.set_defaults(handler=_cmd_perc_stats)
+    q = ps.add_parser("exponents", parents=[common], help="critical exponents tau, sigma, beta, gamma, nu, D",
+                      description="Mean-field percolation exponents of the Bethe lattice; --derive obtains each "
+                                  "from the exact closed forms with sympy (a few seconds).")
+    q.add_argument("--derive", action="store_true", help="derive them with sympy")
+    q.add_argument("--z", type=int, default=3, help="coordination number for --derive (default: %(default)s)")
+    q.set_defaults(handler=_cmd_perc_exponents)
+    q = ps.add_parser("predict", parents=[common], help="Brill's model- and data-scaling exponents",
+                      description="Scaling exponents of Brill's percolation model: subcritical (Zipf quanta, "
+                                  "alpha = (3-tau)/(tau-2)) L ~ N^-min(alpha, c/D), L ~ D^-min(alpha/(1+alpha), "
+                                  "c/D); supercritical (dominant manifold) L ~ N^-(c/D), D^-(c/D).")
+    q.add_argument("--regime", choices=["subcritical", "critical", "supercritical"], default="subcritical",
+                   help="percolation regime (default: %(default)s)")
+    q.add_argument("--c", type=float, default=2.0,
+                   help="loss-resolution exponent of the model: loss ~ distance^c (2 = squared error, "
+                        "default: %(default)s)")
+    q.add_argument("--D", type=float, default=4.0, help="cluster fractal dimension (default: %(default)s)")
+    q.add_argument("--tau", type=float, default=2.5, help="Fisher exponent, 2 < tau < 3 (default: %(default)s)")
+    q.add_argument("--alpha", type=float, default=None, help="Zipf exponent of the quanta (default: from tau)")
+    q.add_argument("--lattice-dim", type=int, default=None,
+                   help="take tau and D of the d-dimensional hypercubic lattice (2..6; >= 6 = mean field)")
+    q.set_defaults(handler=_cmd_perc_predict)
+
+
+

@@ -1,0 +1,282 @@
+"""``scalinglab rhm ...``."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+
+
+def _spec_from_args(args):
+    from scalinglab.theory.rhm import RHMSpec
+
+    alpha = [float(a) for a in args.alpha.split(",")]
+    if len(alpha) == 1:
+        return RHMSpec.make(n_c=args.n_c, v=args.v, m=args.m, s=args.s, L=args.L, alpha=alpha[0],
+                            zipf_levels=args.zipf_levels)
+    if args.zipf_levels:
+        raise CLIError("give either one alpha with --zipf-levels or one alpha per level")
+    return RHMSpec(n_c=args.n_c, v=args.v, m=args.m, s=args.s, L=args.L, alpha=tuple(alpha))
+
+
+def _window_arg(text):
+    if text in (None, "full") or text.startswith("head:"):
+        return text
+    try:
+        lo, hi = (float(x) for x in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"window {text!r}: use 'full', 'head:k' (ranks [1, m**k]) or 'lo:hi'") from None
+    return (lo, hi)
+
+
+def _rhm_model_parent():
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("model (seed defaults: m = v = n_c = 10, s = 2, L = 3)")
+    g.add_argument("--n-c", type=int, default=10, help="number of classes (default: %(default)s)")
+    g.add_argument("--v", type=int, default=10, help="vocabulary size per level (default: %(default)s)")
+    g.add_argument("--m", type=int, default=10, help="rules (synonyms) per symbol (default: %(default)s)")
+    g.add_argument("--s", type=int, default=2, help="tuple size (default: %(default)s)")
+    g.add_argument("--L", type=int, default=3, help="depth (default: %(default)s)")
+    g.add_argument("--alpha", default="1.0",
+                   help="Zipf exponent, f_i ∝ i^-(1+alpha); -1 = uniform; one value, or one per level "
+                        "comma-separated, level 1 = top (default: %(default)s)")
+    g.add_argument("--zipf-levels", type=lambda t: [int(x) for x in t.split(",")], default=None,
+                   help="levels (1-based, comma list) that get the Zipf law; the others are uniform "
+                        "(default: all)")
+    return p
+
+
+def _cmd_rhm_spectrum(args):
+    from scalinglab.theory.rhm import alpha_prime, path_spectrum
+
+    spec = _spec_from_args(args)
+    sp = path_spectrum(spec, mode=args.mode)
+    fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
+    n = min(args.head, sp.n_groups)
+    payload = {"spec": spec.describe(), **sp.to_dict(max_groups=n), "alpha_prime": fit.to_dict()}
+    lines = [spec.describe(), f"{sp.n_groups} distinct path frequencies ({sp.mode} mode"
+             + (f", |Δ ln f| <= {sp.log_tol:g}" if sp.mode == "binned" else "") + f"), {sp.n_per_class:.6g} paths per class",
+             f"alpha' = {fit.alpha_prime:.4f} over ranks [{fit.window[0]:g}, {fit.window[1]:g}] "
+             f"({fit.method}, {fit.n_points} points)", "", f"{'rank range':>22s}  {'f (per class)':>13s}  count"]
+    lo = 1
+    for f, c, hi in zip(sp.f[:n], sp.counts[:n], sp.rank_hi[:n]):
+        lines.append(f"{f'{lo:.6g}-{hi:.6g}':>22s}  {f:13.6g}  {c:.6g}")
+        lo = hi + 1
+    if n < sp.n_groups:
+        lines.append(f"... ({sp.n_groups - n} more groups; --head N)")
+    return payload, "\n".join(lines)
+
+
+def _cmd_rhm_alpha_prime(args):
+    from scalinglab.theory.rhm import alpha_prime, alpha_prime_at, path_spectrum
+
+    spec = _spec_from_args(args)
+    sp = path_spectrum(spec)
+    fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
+    payload = {"spec": spec.describe(), **fit.to_dict()}
+    lines = [spec.describe(), f"alpha' = {fit.alpha_prime:.4f}  (slope {fit.slope:.4f}; ranks [{fit.window[0]:g}, "
+             f"{fit.window[1]:g}], {fit.n_points} log-uniform points, {fit.method})",
+             f"predicted learning-curve exponent alpha'/(1+alpha') = {fit.predicted_exponent:.4f}"]
+    if args.at_P is not None:
+        r, a = alpha_prime_at(sp, args.at_P)
+        payload["at_P"] = {"P": args.at_P.tolist(), "rank": r.tolist(), "alpha_prime": a.tolist()}
+        lines.append("local alpha' at the rank probed by P (paths with f/n_c >= 1/P):")
+        lines += [f"  P={p:10.4g}  rank={rk:10.4g}  alpha'={x:.4f}" for p, rk, x in zip(args.at_P, r, a)]
+    return payload, "\n".join(lines)
+
+
+def _cmd_rhm_alpha_c(args):
+    from scalinglab.theory.rhm import alpha_c
+
+    res = [alpha_c(args.m, L, window=args.window, n_points=args.n_points) for L in args.L]
+    lines = [f"alpha_c (all levels share alpha; alpha' by OLS over {args.n_points} log-uniform ranks):"]
+    lines += [f"  m={r.m} L={r.L} window=[{r.window[0]:g}, {r.window[1]:g}]: alpha_c = {r.alpha_c:.4f}" for r in res]
+    return {"results": [r.to_dict() for r in res]}, "\n".join(lines)
+
+
+def _cmd_rhm_table(args):
+    from scalinglab.theory.rhm import alpha_c_table
+
+    rows = alpha_c_table(args.m, Ls=args.L, n_points=args.n_points)
+    lines = [f"alpha_c(m={args.m}, L, window [1, r_hi]); alpha' by OLS over {args.n_points} log-uniform ranks",
+             f"{'L':>3s}  {'window':>8s}  {'r_hi':>10s}  alpha_c"]
+    lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}" for r in rows]
+    return {"m": args.m, "rows": rows}, "\n".join(lines)
+
+
+def _cmd_rhm_eps(args):
+    from scalinglab.theory.rhm import eps_position_free, learning_curve
+
+    spec = _spec_from_args(args)
+    lc = learning_curve(spec, args.P, window=args.window)
+    free = eps_position_free(spec, lc.P) if args.position_free else np.full(lc.P.size, np.nan)
+    lines = [spec.describe(),
+             f"alpha' = {lc.alpha_prime.alpha_prime:.4f}; predicted exponent alpha'/(1+alpha') = "
+             f"{lc.predicted_exponent:.4f}",
+             f"{'P':>10s}  {'eps(P)':>11s}  {'path(P)':>9s}  {'local exp.':>10s}"
+             + ("  eps, seen at any position" if args.position_free else "")]
+    lines += [f"{p:10.4g}  {e:11.5g}  {pm:9.5f}  {le:10.4f}" + (f"  {fr:11.5g}" if args.position_free else "")
+              for p, e, pm, le, fr in zip(lc.P, lc.eps, lc.path_mass, lc.local_exponent, free)]
+    payload = {"spec": spec.describe(), **lc.to_dict()}
+    if args.position_free:
+        payload["eps_position_free"] = free.tolist()
+    return payload, "\n".join(lines)
+
+
+def _cmd_rhm_seen(args):
+    from scalinglab.theory.rhm import seen_paths_distribution
+
+    spec = _spec_from_args(args)
+    d = seen_paths_distribution(spec, args.P, n_test=args.n_test, seed=args.seed)
+    K = spec.K
+    lines = [spec.describe(), f"Pr(k of the K={K} paths of a test datum seen): exact over training sets, Monte Carlo "
+             f"over {d.n_test} test derivations (seed {d.seed}); 'bin' = independent-path binomial",
+             f"{'P':>10s}  " + "  ".join(f"{'k=' + str(k):>13s}" for k in range(K + 1))]
+    for p, row, b in zip(d.P, d.pk, d.binomial):
+        lines.append(f"{p:10.4g}  " + "  ".join(f"{x:6.4f}/{y:6.4f}" for x, y in zip(row, b)))
+    return {"spec": spec.describe(), **d.to_dict()}, "\n".join(lines)
+
+
+def _cmd_rhm_sample(args):
+    import time
+
+    from scalinglab.kernels.rhm import level_offsets
+    from scalinglab.validate.rhm import RHMData
+
+    spec = _spec_from_args(args)
+    if args.n < 1:
+        raise CLIError("--n must be >= 1")
+    data = RHMData(spec, rules_seed=args.rules_seed, sample_seed=args.seed)
+    t0 = time.perf_counter()
+    b = data.draw(args.n, start=args.start)
+    wall = time.perf_counter() - t0
+    off = level_offsets(spec.s, spec.L)
+    dev = [float(np.abs(np.bincount(b.ranks[:, off[l]:off[l + 1]].ravel(), minlength=spec.m)
+                        / ((off[l + 1] - off[l]) * args.n) - spec.level_probs(l + 1)).max()) for l in range(spec.L)]
+    payload = {"spec": spec.describe(), "n": args.n, "rules_seed": args.rules_seed, "seed": args.seed,
+               "start": args.start, "wall_s": wall, "class_counts": np.bincount(b.y, minlength=spec.n_c),
+               "max_rank_freq_deviation_per_level": dev}
+    lines = [spec.describe(), f"{args.n} data (rules seed {args.rules_seed}, data seed {args.seed}, from index "
+             f"{args.start}) in {wall:.3g} s (first call includes Numba compilation)",
+             "class counts: " + " ".join(map(str, payload["class_counts"])),
+             "max |empirical - f| of rule-rank frequencies per level: " + " ".join(f"{d:.2e}" for d in dev)]
+    if args.out:
+        np.savez_compressed(args.out, x=b.x, y=b.y, ranks=b.ranks, path_keys=b.keys,
+                            **{f"rules_level{l + 1}": r for l, r in enumerate(data.rules)})
+        payload["out"] = args.out
+        lines.append(f"wrote {args.out} (x: symbols (n, s**L); y: labels; ranks: derivations (n, n_nodes), "
+                     "level by level; path_keys: (n, K); rules_levelL: (n_parent, m, s))")
+    for i in range(min(args.head, args.n)):
+        lines.append(f"  y={b.y[i]}  x={' '.join(map(str, b.x[i]))}  path keys={' '.join(map(str, b.keys[i]))}")
+    return payload, "\n".join(lines)
+
+
+def _cmd_rhm_symbolic(args):
+    import sympy as sp
+
+    from scalinglab.theory.rhm import hutter_learning_curve, product_zipf_effective_exponent
+
+    h = hutter_learning_curve()
+    pz = product_zipf_effective_exponent(args.L)
+    x = np.geomspace(10, 1e6, 6)
+    payload = {"hutter": {"exact": str(h.exact), "exponent": str(h.exponent), "prefactor": str(h.prefactor)},
+               "piltz_main_term": str(pz.piltz.main_term),
+               "alpha_eff_leading": str(pz.alpha_eff_leading), "alpha_c_leading": str(pz.alpha_c_leading),
+               "alpha_c_refined": str(pz.alpha_c_refined),
+               "alpha_c_table": {"x": x.tolist(), "leading": [float(pz.alpha_c(v, refined=False)) for v in x],
+                                 "refined": [float(pz.alpha_c(v)) for v in x]}}
+    lines = ["Hutter (one Zipf level, continuum of features):",
+             f"  eps(P) = {sp.sstr(h.exact)}", f"  exponent = {sp.sstr(h.exponent)}",
+             f"  prefactor = {sp.sstr(h.prefactor)}",
+             f"Product-Zipf, L = {args.L} levels sharing alpha, m -> oo (x = product of ranks):",
+             f"  D_L(x) main term = {sp.sstr(pz.piltz.main_term)}",
+             f"  alpha'_eff(x) (leading) = {sp.sstr(pz.alpha_eff_leading)}",
+             f"  alpha_c(x) (leading) = {sp.sstr(pz.alpha_c_leading)}",
+             f"  {'x':>10s}  alpha_c leading  alpha_c refined"]
+    lines += [f"  {v:10.3g}  {a:15.4f}  {b:15.4f}" for v, a, b in
+              zip(x, payload["alpha_c_table"]["leading"], payload["alpha_c_table"]["refined"])]
+    return payload, "\n".join(lines)
+
+
+def _rhm_commands(sub, common):
+    model = _rhm_model_parent()
+    p = sub.add_parser("rhm", help="Zipf Random Hierarchy Model: path spectrum, alpha', alpha_c, eps(P)",
+                       description="Analytic predictions of the Zipf Random Hierarchy Model: the spectrum of "
+                                   "generative-path frequencies, its Zipf exponent alpha', the critical alpha_c, "
+                                   "and the seen-path learning curve eps(P) = sum_paths f (1-f)^P.")
+    rsub = p.add_subparsers(dest="rhm_command", metavar="RHM_COMMAND")
+    p.set_defaults(handler=lambda a: (_ for _ in ()).throw(CLIError("choose an rhm command (see scalinglab rhm -h)")))
+    win_help = "rank window: full (default), head:k = [1, m**k], or lo:hi"
+
+    q = rsub.add_parser("spectrum", parents=[common, model], help="grouped path spectrum",
+                        description="Distinct per-class path frequencies with multiplicities, never enumerating "
+                                    "m**L tuples; falls back to a binned mode when too large.")
+    q.add_argument("--mode", choices=["auto", "exact", "binned"], default="auto", help="(default: %(default)s)")
+    q.add_argument("--head", type=int, default=20, help="groups to print (default: %(default)s)")
+    q.add_argument("--window", type=_window_arg, default=None, help=win_help)
+    q.add_argument("--n-points", type=int, default=200, help="log-uniform ranks of the fit (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_spectrum)
+
+    q = rsub.add_parser("alpha-prime", parents=[common, model], help="Zipf exponent alpha' of the path spectrum",
+                        description="alpha' = -slope - 1 of ln f against ln rank, ranks log-uniform in a window.")
+    q.add_argument("--window", type=_window_arg, default=None, help=win_help)
+    q.add_argument("--n-points", type=int, default=200, help="log-uniform ranks (default: %(default)s)")
+    q.add_argument("--at-P", type=parse_grid, default=None, help="also the local alpha' at these P (grid)")
+    q.set_defaults(handler=_cmd_rhm_alpha_prime)
+
+    q = rsub.add_parser("alpha-c", parents=[common], help="critical alpha_c where alpha' = 0",
+                        description="The alpha shared by every level at which the fitted alpha' vanishes.")
+    q.add_argument("--m", type=int, default=10, help="rules per symbol (default: %(default)s)")
+    q.add_argument("--L", type=lambda t: [int(x) for x in t.split(",")], default=[3, 4],
+                   help="depth(s), comma list (default: 3,4)")
+    q.add_argument("--window", type=_window_arg, default=None, help=win_help)
+    q.add_argument("--n-points", type=int, default=200, help="log-uniform ranks (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_alpha_c)
+
+    q = rsub.add_parser("table", parents=[common], help="alpha_c table over L and rank windows",
+                        description="alpha_c(m, L) for the full window [1, m**L] and the head windows [1, m**k].")
+    q.add_argument("--m", type=int, default=10, help="(default: %(default)s)")
+    q.add_argument("--L", type=lambda t: [int(x) for x in t.split(",")], default=[2, 3, 4, 5, 6],
+                   help="depths, comma list (default: 2,3,4,5,6)")
+    q.add_argument("--n-points", type=int, default=200, help="(default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_table)
+
+    q = rsub.add_parser("eps", parents=[common, model], help="predicted learning curve eps(P)",
+                        description="eps(P) = sum over paths f (1-f)^P (log space), path(P) and the exponent.")
+    q.add_argument("--P", type=parse_grid, default=parse_grid("1:1e6:13"),
+                   help="training-set sizes: lo:hi:n (log-spaced) or a comma list (default: 1:1e6:13)")
+    q.add_argument("--window", type=_window_arg, default=None, help="rank window of the alpha' fit")
+    q.add_argument("--position-free", action="store_true",
+                   help="also the error when a path counts as seen at any position (m**L <= 1e7)")
+    q.set_defaults(handler=_cmd_rhm_eps)
+
+    q = rsub.add_parser("symbolic", parents=[common], help="sympy derivations: Hutter exponent, large-m alpha_c",
+                        description="Print the sympy derivations: Hutter's learning curve and exponent "
+                                    "alpha/(1+alpha), the Piltz main term and the large-m effective exponent "
+                                    "alpha'_eff(x) and alpha_c(x) ~ (L-1)/ln x.")
+    q.add_argument("--L", type=int, default=3, help="levels sharing one Zipf law (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_symbolic)
+
+    q = rsub.add_parser("seen", parents=[common, model], help="distribution of the number of seen paths",
+                        description="Exact (over training sets) distribution of how many of the K paths of a "
+                                    "test datum were seen, Monte Carlo over test derivations; vs the binomial.")
+    q.add_argument("--P", type=parse_grid, default=parse_grid("10,100,1000,10000"), help="(default: 10,...,1e4)")
+    q.add_argument("--n-test", type=int, default=2000, help="test derivations (default: %(default)s)")
+    q.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_seen)
+
+    q = rsub.add_parser("sample", parents=[common, model], help="draw RHM data (Numba sampler), optionally to .npz",
+                        description="Draw data of the RHM with random unambiguous rules: inputs, labels, derivations "
+                                    "(rule rank at every node) and the path key of every patch; reproducible from "
+                                    "the two seeds.")
+    q.add_argument("--n", type=int, default=1000, help="number of data (default: %(default)s)")
+    q.add_argument("--rules-seed", type=int, default=0, help="seed of the rules (default: %(default)s)")
+    q.add_argument("--seed", type=int, default=0, help="seed of the data stream (default: %(default)s)")
+    q.add_argument("--start", type=int, default=0, help="index of the first datum in the stream (default: 0)")
+    q.add_argument("--out", default=None, help="write the arrays to this .npz file")
+    q.add_argument("--head", type=int, default=3, help="data to print (default: %(default)s)")
+    q.set_defaults(handler=_cmd_rhm_sample)
+
+

@@ -1,0 +1,139 @@
+"""Learning curve of the path theory: Hutter's seen-path error eps(P) = sum f (1-f)^P, position-specific and position-free."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalinglab.kernels.rhm import decay_sum
+from scalinglab.theory.rhm._spectrum import AlphaPrimeFit, _as_spectrum, alpha_prime
+
+__all__ = ["LearningCurve", "learning_curve", "predicted_exponent", "eps_position_free", "eps_of_spectrum"]
+
+
+# ----------------------------------------------------------------------------- learning curves
+@dataclass(frozen=True)
+class LearningCurve:
+    """Predicted seen-path learning curve.
+
+    Attributes
+    ----------
+    P : numpy.ndarray
+        Training-set sizes.
+    eps : numpy.ndarray
+        ``sum over paths f (1-f)**P``: probability that the path at a random
+        test position is unseen at that position (Hutter's error).
+    path_mass : numpy.ndarray
+        ``path(P)``: probability mass of paths with scale ``1/f <= P`` (seed
+        eq. 7), the threshold approximation of ``1 - eps``.
+    local_exponent : numpy.ndarray
+        ``-d ln eps / d ln P`` along the grid.
+    alpha_prime : AlphaPrimeFit
+        Spectrum exponent over the full window.
+    predicted_exponent : float
+        ``alpha'/(1+alpha')`` (nan when alpha' <= 0: no power law).
+    """
+
+    P: np.ndarray
+    eps: np.ndarray
+    path_mass: np.ndarray
+    local_exponent: np.ndarray
+    alpha_prime: AlphaPrimeFit
+    predicted_exponent: float
+
+    def to_dict(self):
+        return {"P": self.P.tolist(), "eps": self.eps.tolist(), "path_mass": self.path_mass.tolist(),
+                "local_exponent": self.local_exponent.tolist(), "alpha_prime": self.alpha_prime.to_dict(),
+                "predicted_exponent": self.predicted_exponent}
+
+
+def _check_P(P):
+    P = np.atleast_1d(np.asarray(P, dtype=np.float64))
+    if P.ndim != 1 or np.any(~np.isfinite(P)) or np.any(P < 0):
+        raise ValueError("P must be a 1-d array of finite non-negative numbers")
+    return P
+
+
+def eps_of_spectrum(sp, P):
+    """``eps(P) = sum over paths f (1-f)**P`` for a PathSpectrum (kernel call)."""
+    P = _check_P(P)
+    log_w = np.log(np.asarray(sp.counts, dtype=np.float64)) + sp.log_f  # n_c paths of f/n_c each: weight f
+    return decay_sum(log_w, sp.log_f - math.log(sp.n_c), P)
+
+
+#: Largest m**L the position-free error enumerates (its match probability is
+#: not a function of the rank product, so every rank tuple is visited).
+MAX_PATHS_POSITION_FREE = 10_000_000
+
+
+def eps_position_free(spec, P, max_paths=MAX_PATHS_POSITION_FREE):
+    """Seen-path error when a path counts as seen at *any* position.
+
+    ``eps_free(P) = sum over paths f_pi (1 - q_pi)**P``, where ``f_pi`` is the
+    path's frequency at one position and ``q_pi`` the probability that one
+    random datum contains the path (class and rank sequence) at some position.
+    By independence of the expansions below a node,
+    ``Q_L = f^(L)_{i_L}``, ``Q_l = f^(l)_{i_l} (1 - (1 - Q_{l+1})**s)`` and
+    ``q_pi = Q_1 / n_c`` (computed in log space with ``expm1``/``log1p``).
+    ``q_pi >= f_pi``, so ``eps_free <= eps``; they agree for ``s = 1`` or ``L = 1``.
+
+    Parameters
+    ----------
+    spec : RHMSpec
+    P : array_like
+        Training-set sizes (>= 0).
+    max_paths : int
+        Refuse (ValueError) when ``m**L`` exceeds it.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    P = _check_P(P)
+    if spec.m**spec.L > max_paths:
+        raise ValueError(f"position-free error enumerates m**L = {spec.m**spec.L:.3g} rank tuples "
+                         f"(> max_paths={max_paths})")
+    logp = [spec.level_log_probs(l) for l in range(1, spec.L + 1)]
+    log_Q = logp[-1]  # over i_L
+    log_f = logp[-1]
+    for l in range(spec.L - 2, -1, -1):  # levels L-1 .. 1, prepending an axis each time
+        log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
+        log_Q = np.add.outer(logp[l], log_g)
+        log_f = np.add.outer(logp[l], log_f)
+    return decay_sum(log_f.ravel(), log_Q.ravel() - math.log(spec.n_c), P)
+
+
+def learning_curve(spec_or_spectrum, P, window=None, **kw):
+    """Seen-path error ``eps(P)``, ``path(P)`` and the predicted exponent.
+
+    Parameters
+    ----------
+    spec_or_spectrum : RHMSpec or PathSpectrum
+    P : array_like
+        Training-set sizes (>= 0).
+    window : optional
+        Rank window of the alpha' fit (default full).
+
+    Returns
+    -------
+    LearningCurve
+    """
+    sp = _as_spectrum(spec_or_spectrum, **kw)
+    P = _check_P(P)
+    eps = eps_of_spectrum(sp, P)
+    with np.errstate(divide="ignore"):
+        mass = sp.mass_above(sp.n_c / P)  # P = 0: threshold inf, no path has scale 1/f <= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loc = -np.gradient(np.log(eps), np.log(P)) if P.size > 1 and np.all(P > 0) else np.full(P.size, np.nan)
+    ap = alpha_prime(sp, window=window)
+    return LearningCurve(P=P, eps=eps, path_mass=mass, local_exponent=loc, alpha_prime=ap,
+                         predicted_exponent=ap.predicted_exponent)
+
+
+def predicted_exponent(spec_or_spectrum, window=None, **kw):
+    """``alpha'/(1+alpha')`` over ``window`` (nan when alpha' <= 0)."""
+    return alpha_prime(spec_or_spectrum, window=window, **kw).predicted_exponent
+
+

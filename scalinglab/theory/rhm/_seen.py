@@ -1,0 +1,158 @@
+"""Seen paths: the split-accuracy model and the exact distribution of how many of a datum's paths were seen."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gammaln, xlog1py, xlogy
+
+from scalinglab._util import check_int
+from scalinglab.kernels.rhm import seen_paths_pmf
+from scalinglab.theory.rhm._spectrum import path_spectrum
+from scalinglab.theory.rhm._learning_curve import _check_P, eps_of_spectrum
+
+__all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution", "sample_derivations"]
+
+
+# ----------------------------------------------------------------------------- split accuracy
+@dataclass(frozen=True)
+class SplitModel:
+    """Binomial (independent-path) split-accuracy model.
+
+    Attributes
+    ----------
+    q : numpy.ndarray
+        Probability that one path is seen.
+    pk : numpy.ndarray, shape (len(q), K+1)
+        ``C(K,k) q**k (1-q)**(K-k)``.
+    accuracy : numpy.ndarray
+        ``sum_k c_k pk``.
+    error : numpy.ndarray
+        ``1 - accuracy``.
+    seed_eq9_error : numpy.ndarray
+        The seed's eq. 9, which drops the ``(1-q)**(K-k)`` factors (for
+        comparison only: its weights do not sum to one).
+    """
+
+    q: np.ndarray
+    pk: np.ndarray
+    accuracy: np.ndarray
+    error: np.ndarray
+    seed_eq9_error: np.ndarray
+
+    def to_dict(self):
+        return {k: getattr(self, k).tolist() for k in ("q", "pk", "accuracy", "error", "seed_eq9_error")}
+
+
+def split_accuracy_model(c_k, q):
+    """Accuracy of the independent-path model ``sum_k c_k C(K,k) q^k (1-q)^(K-k)``.
+
+    Parameters
+    ----------
+    c_k : array_like, shape (K+1,)
+        Accuracy of a test datum with k of its K paths seen, k = 0..K, in [0, 1].
+    q : float or array_like
+        Probability that a path is seen, in [0, 1]; ``1 - eps(P)`` is exact for
+        one path, ``path(P)`` is the seed's threshold version.
+    """
+    c = np.asarray(c_k, dtype=float)
+    if c.ndim != 1 or c.size < 2 or np.any((c < 0) | (c > 1)):
+        raise ValueError("c_k must be K+1 accuracies in [0, 1]")
+    q = np.atleast_1d(np.asarray(q, dtype=float))
+    if np.any((q < 0) | (q > 1)):
+        raise ValueError("q must lie in [0, 1]")
+    K = c.size - 1
+    k = np.arange(K + 1)
+    logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
+    kq = xlogy(k[None, :], q[:, None])  # k log q, 0 at k = 0 even for q = 0
+    pk = np.exp(logC + kq + xlog1py((K - k)[None, :], -q[:, None]))
+    acc = pk @ c
+    eq9 = 1 - np.exp(logC + kq) @ c
+    return SplitModel(q=q, pk=pk, accuracy=acc, error=1 - acc, seed_eq9_error=eq9)
+
+
+@dataclass(frozen=True)
+class SeenPathsDistribution:
+    """Distribution of the number k of seen paths (out of K) of a test datum.
+
+    Attributes
+    ----------
+    P : numpy.ndarray
+        Training-set sizes.
+    pk : numpy.ndarray, shape (len(P), K+1)
+        Monte Carlo average over ``n_test`` random test derivations of the
+        exact probability (over i.i.d. training sets of size P) that exactly k
+        of its K paths were seen at their positions.
+    stderr : numpy.ndarray
+        Monte Carlo standard error of ``pk``.
+    binomial : numpy.ndarray
+        Independent-path binomial with ``q = 1 - eps(P)``, for comparison.
+    n_test : int
+    seed : int
+    """
+
+    P: np.ndarray
+    pk: np.ndarray
+    stderr: np.ndarray
+    binomial: np.ndarray
+    n_test: int
+    seed: int
+
+    @property
+    def mean_seen(self):
+        return self.pk @ np.arange(self.pk.shape[1])
+
+    def to_dict(self):
+        return {"P": self.P.tolist(), "pk": self.pk.tolist(), "stderr": self.stderr.tolist(),
+                "binomial": self.binomial.tolist(), "n_test": self.n_test, "seed": self.seed}
+
+
+MAX_K_EXACT = 12
+
+
+def sample_derivations(spec, n, seed=0):
+    """Random derivations (0-based rule ranks at every node, level by level).
+
+    Level l (1-based) has ``s**(l-1)`` nodes; returns int64 ``(n, n_nodes)``.
+    Only ranks are drawn (which tuple a rank maps to is irrelevant to paths).
+    """
+    rng = np.random.default_rng(seed)
+    cols = []
+    for l in range(1, spec.L + 1):
+        cols.append(rng.choice(spec.m, size=(n, spec.s ** (l - 1)), p=spec.level_probs(l)))
+    return np.concatenate(cols, axis=1).astype(np.int64)
+
+
+def seen_paths_distribution(spec, P, n_test=2000, seed=0):
+    """Distribution of the number of seen paths of a datum: exact over training
+    sets, Monte Carlo over test derivations.
+
+    Paths of one datum share their upper choices, so they are not independent;
+    for each sampled test derivation the probability that a set T of its paths
+    is entirely unseen is ``(1 - M_T)**P``, where ``M_T`` (one training datum
+    matching some path of T at its position) follows from a recursion over the
+    tree; Moebius inversion gives the exact count distribution (kernel
+    :func:`scalinglab.kernels.rhm._sums.seen_paths_pmf`). Requires ``K <= 12``.
+
+    Returns
+    -------
+    SeenPathsDistribution
+    """
+    if spec.K > MAX_K_EXACT:
+        raise ValueError(f"K = s**(L-1) = {spec.K} > {MAX_K_EXACT}: 2**K subsets per datum is too many; "
+                         "estimate the distribution by sampling training sets instead")
+    P = _check_P(P)
+    n_test = check_int("n_test", n_test, lo=2)
+    ranks = sample_derivations(spec, n_test, seed)
+    lp = spec.probs_matrix()
+    pk = np.empty((P.size, spec.K + 1))
+    se = np.empty_like(pk)
+    for i, p in enumerate(P):
+        rows = seen_paths_pmf(ranks, lp, spec.n_c, spec.s, float(p))
+        pk[i] = rows.mean(0)
+        se[i] = rows.std(0, ddof=1) / math.sqrt(n_test)
+    q = 1 - eps_of_spectrum(path_spectrum(spec), P)
+    binom = split_accuracy_model(np.zeros(spec.K + 1), np.clip(q, 0, 1)).pk
+    return SeenPathsDistribution(P=P, pk=pk, stderr=se, binomial=binom, n_test=n_test, seed=seed)

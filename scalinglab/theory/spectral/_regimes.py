@@ -1,0 +1,125 @@
+"""Scaling regimes: loss exponents of the variance- and resolution-limited regimes, manifold (4/d) bounds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.special import gamma
+
+from scalinglab._util import check_positive
+
+__all__ = ["RegimeExponents", "regime_exponents", "ResolutionBounds", "resolution_limited", "nn_distance_mean"]
+
+
+# --------------------------------------------------------------------------- exponents
+@dataclass(frozen=True)
+class RegimeExponents:
+    """The four loss exponents of Bahri et al. (``L - L_inf ~ x^-exponent``).
+
+    Attributes
+    ----------
+    variance_D, variance_P : float
+        Variance-limited exponents (1: Taylor argument, any smooth loss).
+    resolution_D, resolution_P : float
+        Resolution-limited exponents ``alpha_D = alpha_P = alpha_K``.
+    alpha_K : float
+        Input: spectrum ``lambda_i ~ i^-(1 + alpha_K)``.
+    assumption : str
+        The target-power assumption behind the resolution-limited values.
+    """
+
+    variance_D: float
+    variance_P: float
+    resolution_D: float
+    resolution_P: float
+    alpha_K: float
+    assumption: str
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def regime_exponents(alpha_K):
+    """Loss exponents of the four regimes for ``lambda_i ~ i^-(1 + alpha_K)``.
+
+    Takes the *spectrum* parameter ``alpha_K`` (eigenvalue decay exponent
+    minus one) and returns *loss* exponents. Assumes target power per mode
+    proportional to the eigenvalue (isotropic teacher); for a target power
+    ``v_i^2 ~ i^-(1 + beta)`` the resolution-limited exponent becomes
+    ``min(beta, 2 (1 + alpha_K))`` instead (not used here).
+    """
+    a = check_positive("alpha_K", alpha_K)
+    return RegimeExponents(variance_D=1.0, variance_P=1.0, resolution_D=a, resolution_P=a, alpha_K=a,
+                           assumption="target power per mode proportional to lambda_i (teacher w ~ N(0, I/S))")
+
+
+@dataclass(frozen=True)
+class ResolutionBounds:
+    """Resolution-limited estimates on a ``d``-dimensional data manifold.
+
+    Attributes
+    ----------
+    d : float
+        Intrinsic dimension.
+    nn_distance : float
+        Exponent of the nearest-neighbour distance ``~ D^-1/d``.
+    lipschitz_l1 : float
+        Loss exponent bound ``1/d`` for an L1 (or any Lipschitz) loss with a
+        Lipschitz interpolating model (Bahri et al. Theorems 2-3).
+    mse_piecewise_linear : float
+        ``4/d``: MSE of a model that is piecewise linear on cells of size
+        ``D^-1/d`` (error ``~ h^2`` per point, squared).
+    mse_piecewise_constant : float
+        ``2/d``: MSE of a piecewise-constant (nearest-neighbour) model
+        (error ``~ h``, squared).
+    kernel_smoothness : float or None
+        ``t/d`` when a kernel ``t`` times continuously differentiable is
+        given: ``lambda_n <~ n^-(1 + t/d)``, so ``alpha_K >= t/d``.
+    """
+
+    d: float
+    nn_distance: float
+    lipschitz_l1: float
+    mse_piecewise_linear: float
+    mse_piecewise_constant: float
+    kernel_smoothness: float | None = None
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def resolution_limited(d, smoothness=None):
+    """Resolution-limited exponents on a manifold of intrinsic dimension ``d``.
+
+    Parameters
+    ----------
+    d : float
+        Intrinsic dimension (> 0).
+    smoothness : float, optional
+        Number ``t`` of continuous derivatives of the kernel.
+
+    Returns
+    -------
+    ResolutionBounds
+        Loss exponents: ``1/d`` (L1 bound), ``4/d`` (MSE, piecewise linear),
+        ``2/d`` (MSE, piecewise constant), ``t/d``.
+    """
+    d = check_positive("d", d)
+    t = None if smoothness is None else check_positive("smoothness", smoothness, allow_zero=True) / d
+    return ResolutionBounds(d=d, nn_distance=1.0 / d, lipschitz_l1=1.0 / d, mse_piecewise_linear=4.0 / d,
+                            mse_piecewise_constant=2.0 / d, kernel_smoothness=t)
+
+
+def nn_distance_mean(D, d, volume=1.0):
+    """Mean nearest-neighbour distance among ``D`` uniform points in a
+    ``d``-dimensional region of the given volume (bulk, large ``D``).
+
+    ``E r = Gamma(1 + 1/d) (D V_d / volume)^-1/d`` with ``V_d`` the unit-ball
+    volume: the ``D^-1/d`` resolution of the manifold argument.
+    """
+    d = check_positive("d", d)
+    D = np.asarray(D, dtype=float)
+    vd = math.pi ** (d / 2) / gamma(d / 2 + 1)
+    return gamma(1 + 1 / d) * (D * vd / volume) ** (-1 / d)

@@ -1,0 +1,63 @@
+"""Zipf RHM validation: data, training runs against the path theory, reproductions of the seed's figures."""
+
+from scalinglab.validate.rhm._data import (  # noqa: F401
+    RHMData,
+    Batch,
+    seen_paths,
+    TEST_START,
+    onehot,
+)
+from scalinglab.validate.rhm._runs import (  # noqa: F401
+    BASE,
+    RunSettings,
+    Config,
+    make_spec,
+    run_block,
+    sweep,
+    KEY_FIELDS,
+    select,
+    by_P,
+)
+from scalinglab.validate.rhm._experiments import (  # noqa: F401
+    QUICK_P,
+    FULL_P,
+    onset,
+    path_scale,
+    split_table,
+    exponent_table,
+)
+from scalinglab.validate.rhm._theory_figures import (  # noqa: F401
+    zipf_paths_figure,
+    alpha_prime_figure,
+    eps_figure,
+    fig2_configs,
+    drop_scale,
+)
+
+__all__ = [
+    "RHMData",
+    "Batch",
+    "seen_paths",
+    "TEST_START",
+    "onehot",
+    "BASE",
+    "RunSettings",
+    "Config",
+    "make_spec",
+    "run_block",
+    "sweep",
+    "KEY_FIELDS",
+    "select",
+    "by_P",
+    "QUICK_P",
+    "FULL_P",
+    "onset",
+    "path_scale",
+    "split_table",
+    "exponent_table",
+    "zipf_paths_figure",
+    "alpha_prime_figure",
+    "eps_figure",
+    "fig2_configs",
+    "drop_scale",
+]

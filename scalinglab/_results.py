@@ -42,7 +42,7 @@ import numpy as np
 
 __all__ = ["Result", "strict_json", "require_pandas", "new_axes"]
 
-_KIND_TEXT = {"nan": "NaN (not defined there)", "inf": "+inf (diverges)", "-inf": "-inf (diverges)"}
+_KIND_TEXT = {"nan": "NaN (not defined there)", "inf": "+inf", "-inf": "-inf"}
 
 
 def _kind(x):
@@ -136,7 +136,7 @@ def strict_json(obj, reasons=None):
         Serialisable by ``json.dumps(..., allow_nan=False)``.
 
     >>> strict_json({"x": float("nan"), "y": [1.0, float("inf")]}, {"x": "no fit"})
-    {'x': None, 'x_reason': 'no fit', 'y': [1.0, None], 'y_reason': 'null stands for +inf (diverges)'}
+    {'x': None, 'x_reason': 'no fit', 'y': [1.0, None], 'y_reason': 'null stands for +inf'}
     """
     return _conv(obj, reasons or {})[0]
 

@@ -2,8 +2,12 @@
 
 Each area adds its sub-commands in ``scalinglab/cli/_<area>.py`` through an
 ``_<area>_commands(sub, common)`` function listed in :data:`_AREAS`. A handler takes the parsed arguments and
-returns ``(payload, text)``: ``payload`` is a JSON-able dict printed with
-``--json``, ``text`` the human-readable form.
+returns ``(payload, text)``: ``payload`` is a dict (numbers, arrays, named results) printed with ``--json`` as
+strict JSON (:func:`scalinglab._results.strict_json`: no NaN/Infinity, null plus a ``<key>_reason``), ``text``
+the human-readable form (``str`` of the named results).
+
+The command line, and only it, selects matplotlib's headless ``Agg`` backend
+(importing scalinglab never changes the backend).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import argparse
 import json
 import sys
 
-from scalinglab.validate.results import json_default
+from scalinglab._results import strict_json
 
 from scalinglab.cli._common import CLIError, parse_grid  # noqa: F401
 from scalinglab.cli._core import _core_commands
@@ -45,7 +49,15 @@ def build_parser():
     return parser
 
 
+def _headless_plots():
+    """Figures of the command line go to files: use the Agg backend (the CLI's choice, not the package's)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def main(argv=None):
+    _headless_plots()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -57,7 +69,7 @@ def main(argv=None):
         print(f"scalinglab: error: {exc}", file=sys.stderr)
         return 2
     try:
-        print(json.dumps(payload, indent=2, default=json_default) if getattr(args, "json", False) else text)
+        print(json.dumps(strict_json(payload), indent=2, allow_nan=False) if getattr(args, "json", False) else text)
         sys.stdout.flush()
     except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours
         import os

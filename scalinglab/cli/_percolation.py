@@ -9,40 +9,20 @@ from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
 def _cmd_perc_stats(args):
-    from scalinglab.theory.percolation import bethe_stats, log_cluster_numbers
+    from scalinglab.theory.percolation import bethe_stats
 
-    st = bethe_stats(args.p, args.z, s_max=args.s_max)
     sizes = np.array(args.sizes, dtype=float)
     if np.any(sizes < 1):
         raise CLIError("--sizes must be >= 1")
-    log_ns = log_cluster_numbers(sizes, args.p, args.z)
-    payload = {**st.to_dict(), "sizes": sizes.tolist(), "log_n_s": log_ns.tolist(),
-               "identity_residual": st.finite_site_fraction + st.p_inf - st.p}
-    lines = [f"Bethe lattice z={st.z}, p={st.p:g} (p_c={st.p_c:.6g}, {st.regime})",
-             f"  P_inf                     {st.p_inf:.10g}",
-             f"  sum_s s n_s (to s={args.s_max:.0e} + tail) {st.finite_site_fraction:.12g}",
-             f"  sum + P_inf - p           {payload['identity_residual']:.2e}",
-             f"  mean finite cluster size  {st.mean_cluster_size:.8g}",
-             f"  cutoff size s_xi          {st.cutoff_size:.8g}",
-             f"  clusters per site         {st.clusters_per_site:.8g}",
-             "  s            log n_s        n_s"]
-    lines += [f"  {s:<12.4g} {ln:<14.8g} {np.exp(ln):.6e}" for s, ln in zip(sizes, log_ns)]
-    return payload, "\n".join(lines)
+    st = bethe_stats(args.p, args.z, s_max=args.s_max, sizes=sizes)
+    return st.to_dict(), str(st)
 
 
 def _cmd_perc_exponents(args):
     from scalinglab.theory.percolation import bethe_exponents
 
-    if args.derive:
-        from scalinglab.theory.percolation import derive_exponents
-
-        d = {k: str(v) for k, v in derive_exponents(args.z).items()}
-        src = f"derived with sympy for z={args.z}"
-    else:
-        d = bethe_exponents().to_dict()
-        src = "mean-field (Bethe lattice) values; --derive re-derives them with sympy"
-    text = "\n".join([f"Bethe-lattice percolation exponents ({src}):"] + [f"  {k:13s} {v}" for k, v in d.items()])
-    return d, text
+    ex = bethe_exponents(derive=args.derive, z=args.z)
+    return ex.to_dict(), str(ex) + ("" if args.derive else "\n  (--derive re-derives them with sympy)")
 
 
 def _cmd_perc_predict(args):
@@ -52,13 +32,7 @@ def _cmd_perc_predict(args):
         pr = lattice_prediction(args.lattice_dim, c=args.c, regime=args.regime)
     else:
         pr = brill_prediction(args.regime, c=args.c, D=args.D, tau=args.tau, alpha=args.alpha)
-    lines = [f"Brill percolation model, {pr.regime} regime: alpha={pr.alpha:.4g}, c={pr.c:g}, D={pr.D:.4g}, "
-             f"c/D={pr.c_over_D:.4g}",
-             f"  model scaling  L ~ N^-{pr.model_exponent:.4g}   (limited by {pr.model_limited_by}; "
-             f"(c/D)/alpha = {pr.model_ratio:.4g})",
-             f"  data scaling   L ~ D^-{pr.data_exponent:.4g}   (limited by {pr.data_limited_by}; "
-             f"(c/D)/(alpha/(1+alpha)) = {pr.data_ratio:.4g})"]
-    return pr.to_dict(), "\n".join(lines)
+    return pr.to_dict(), str(pr)
 
 
 def _percolation_commands(sub, common):

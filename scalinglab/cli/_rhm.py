@@ -55,18 +55,8 @@ def _cmd_rhm_spectrum(args):
     sp = path_spectrum(spec, mode=args.mode)
     fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
     n = min(args.head, sp.n_groups)
-    payload = {"spec": spec.describe(), **sp.to_dict(max_groups=n), "alpha_prime": fit.to_dict()}
-    lines = [spec.describe(), f"{sp.n_groups} distinct path frequencies ({sp.mode} mode"
-             + (f", |Δ ln f| <= {sp.log_tol:g}" if sp.mode == "binned" else "") + f"), {sp.n_per_class:.6g} paths per class",
-             f"alpha' = {fit.alpha_prime:.4f} over ranks [{fit.window[0]:g}, {fit.window[1]:g}] "
-             f"({fit.method}, {fit.n_points} points)", "", f"{'rank range':>22s}  {'f (per class)':>13s}  count"]
-    lo = 1
-    for f, c, hi in zip(sp.f[:n], sp.counts[:n], sp.rank_hi[:n]):
-        lines.append(f"{f'{lo:.6g}-{hi:.6g}':>22s}  {f:13.6g}  {c:.6g}")
-        lo = hi + 1
-    if n < sp.n_groups:
-        lines.append(f"... ({sp.n_groups - n} more groups; --head N)")
-    return payload, "\n".join(lines)
+    payload = {"spec": spec.describe(), **sp.to_dict(max_groups=n), "alpha_prime": fit}
+    return payload, sp.to_text(head=n) + "\n\n" + str(fit)
 
 
 def _cmd_rhm_alpha_prime(args):
@@ -76,53 +66,38 @@ def _cmd_rhm_alpha_prime(args):
     sp = path_spectrum(spec)
     fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
     payload = {"spec": spec.describe(), **fit.to_dict()}
-    lines = [spec.describe(), f"alpha' = {fit.alpha_prime:.4f}  (slope {fit.slope:.4f}; ranks [{fit.window[0]:g}, "
-             f"{fit.window[1]:g}], {fit.n_points} log-uniform points, {fit.method})",
-             f"predicted learning-curve exponent alpha'/(1+alpha') = {fit.predicted_exponent:.4f}"]
+    text = [spec.describe(), str(fit)]
     if args.at_P is not None:
-        r, a = alpha_prime_at(sp, args.at_P)
-        payload["at_P"] = {"P": args.at_P.tolist(), "rank": r.tolist(), "alpha_prime": a.tolist()}
-        lines.append("local alpha' at the rank probed by P (paths with f/n_c >= 1/P):")
-        lines += [f"  P={p:10.4g}  rank={rk:10.4g}  alpha'={x:.4f}" for p, rk, x in zip(args.at_P, r, a)]
-    return payload, "\n".join(lines)
+        loc = alpha_prime_at(sp, args.at_P)
+        payload["at_P"] = {"P": loc.P, "rank": loc.ranks, "alpha_prime": loc.alpha_prime}
+        text.append(str(loc))
+    return payload, "\n".join(text)
 
 
 def _cmd_rhm_alpha_c(args):
     from scalinglab.theory.rhm import alpha_c
 
     res = [alpha_c(args.m, L, window=args.window, n_points=args.n_points) for L in args.L]
-    lines = [f"alpha_c (all levels share alpha; alpha' by OLS over {args.n_points} log-uniform ranks):"]
-    lines += [f"  m={r.m} L={r.L} window=[{r.window[0]:g}, {r.window[1]:g}]: alpha_c = {r.alpha_c:.4f}" for r in res]
-    return {"results": [r.to_dict() for r in res]}, "\n".join(lines)
+    return {"results": res}, "\n".join(map(str, res))
 
 
 def _cmd_rhm_table(args):
     from scalinglab.theory.rhm import alpha_c_table
 
-    rows = alpha_c_table(args.m, Ls=args.L, n_points=args.n_points)
-    lines = [f"alpha_c(m={args.m}, L, window [1, r_hi]); alpha' by OLS over {args.n_points} log-uniform ranks",
-             f"{'L':>3s}  {'window':>8s}  {'r_hi':>10s}  alpha_c"]
-    lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}" for r in rows]
-    return {"m": args.m, "rows": rows}, "\n".join(lines)
+    tab = alpha_c_table(args.m, Ls=args.L, n_points=args.n_points)
+    return {"m": args.m, "rows": tab.rows}, str(tab)
 
 
 def _cmd_rhm_eps(args):
+    from dataclasses import replace
+
     from scalinglab.theory.rhm import eps_position_free, learning_curve
 
     spec = _spec_from_args(args)
     lc = learning_curve(spec, args.P, window=args.window)
-    free = eps_position_free(spec, lc.P) if args.position_free else np.full(lc.P.size, np.nan)
-    lines = [spec.describe(),
-             f"alpha' = {lc.alpha_prime.alpha_prime:.4f}; predicted exponent alpha'/(1+alpha') = "
-             f"{lc.predicted_exponent:.4f}",
-             f"{'P':>10s}  {'eps(P)':>11s}  {'path(P)':>9s}  {'local exp.':>10s}"
-             + ("  eps, seen at any position" if args.position_free else "")]
-    lines += [f"{p:10.4g}  {e:11.5g}  {pm:9.5f}  {le:10.4f}" + (f"  {fr:11.5g}" if args.position_free else "")
-              for p, e, pm, le, fr in zip(lc.P, lc.eps, lc.path_mass, lc.local_exponent, free)]
-    payload = {"spec": spec.describe(), **lc.to_dict()}
     if args.position_free:
-        payload["eps_position_free"] = free.tolist()
-    return payload, "\n".join(lines)
+        lc = replace(lc, eps_position_free=eps_position_free(spec, lc.P))
+    return {"spec": spec.describe(), **lc.to_dict()}, str(lc)
 
 
 def _cmd_rhm_seen(args):
@@ -130,13 +105,7 @@ def _cmd_rhm_seen(args):
 
     spec = _spec_from_args(args)
     d = seen_paths_distribution(spec, args.P, n_test=args.n_test, seed=args.seed)
-    K = spec.K
-    lines = [spec.describe(), f"Pr(k of the K={K} paths of a test datum seen): exact over training sets, Monte Carlo "
-             f"over {d.n_test} test derivations (seed {d.seed}); 'bin' = independent-path binomial",
-             f"{'P':>10s}  " + "  ".join(f"{'k=' + str(k):>13s}" for k in range(K + 1))]
-    for p, row, b in zip(d.P, d.pk, d.binomial):
-        lines.append(f"{p:10.4g}  " + "  ".join(f"{x:6.4f}/{y:6.4f}" for x, y in zip(row, b)))
-    return {"spec": spec.describe(), **d.to_dict()}, "\n".join(lines)
+    return {"spec": spec.describe(), **d.to_dict()}, str(d)
 
 
 def _cmd_rhm_sample(args):
@@ -174,30 +143,11 @@ def _cmd_rhm_sample(args):
 
 
 def _cmd_rhm_symbolic(args):
-    import sympy as sp
-
     from scalinglab.theory.rhm import hutter_learning_curve, product_zipf_effective_exponent
 
     h = hutter_learning_curve()
     pz = product_zipf_effective_exponent(args.L)
-    x = np.geomspace(10, 1e6, 6)
-    payload = {"hutter": {"exact": str(h.exact), "exponent": str(h.exponent), "prefactor": str(h.prefactor)},
-               "piltz_main_term": str(pz.piltz.main_term),
-               "alpha_eff_leading": str(pz.alpha_eff_leading), "alpha_c_leading": str(pz.alpha_c_leading),
-               "alpha_c_refined": str(pz.alpha_c_refined),
-               "alpha_c_table": {"x": x.tolist(), "leading": [float(pz.alpha_c(v, refined=False)) for v in x],
-                                 "refined": [float(pz.alpha_c(v)) for v in x]}}
-    lines = ["Hutter (one Zipf level, continuum of features):",
-             f"  eps(P) = {sp.sstr(h.exact)}", f"  exponent = {sp.sstr(h.exponent)}",
-             f"  prefactor = {sp.sstr(h.prefactor)}",
-             f"Product-Zipf, L = {args.L} levels sharing alpha, m -> oo (x = product of ranks):",
-             f"  D_L(x) main term = {sp.sstr(pz.piltz.main_term)}",
-             f"  alpha'_eff(x) (leading) = {sp.sstr(pz.alpha_eff_leading)}",
-             f"  alpha_c(x) (leading) = {sp.sstr(pz.alpha_c_leading)}",
-             f"  {'x':>10s}  alpha_c leading  alpha_c refined"]
-    lines += [f"  {v:10.3g}  {a:15.4f}  {b:15.4f}" for v, a, b in
-              zip(x, payload["alpha_c_table"]["leading"], payload["alpha_c_table"]["refined"])]
-    return payload, "\n".join(lines)
+    return {"hutter": h, **pz.to_dict()}, str(h) + "\n" + str(pz)
 
 
 def _rhm_commands(sub, common):

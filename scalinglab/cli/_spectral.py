@@ -46,21 +46,12 @@ def _cmd_spectral_exponents(args):
     from scalinglab.theory.spectral import regime_exponents, resolution_limited
 
     ex = regime_exponents(args.alpha_K)
-    payload = {"regimes": ex.to_dict()}
-    lines = [f"spectrum lambda_i ~ i^-(1 + alpha_K), alpha_K = {args.alpha_K:g}  (loss exponents, L ~ x^-a)",
-             f"  variance-limited:   alpha_D = {ex.variance_D:g}, alpha_P = {ex.variance_P:g}",
-             f"  resolution-limited: alpha_D = {ex.resolution_D:g}, alpha_P = {ex.resolution_P:g}",
-             f"  assumption: {ex.assumption}"]
+    payload, text = {"regimes": ex}, [str(ex)]
     if args.d:
         rb = resolution_limited(args.d, args.smoothness)
-        payload["manifold"] = rb.to_dict()
-        lines += [f"manifold of dimension d = {args.d:g}:",
-                  f"  nearest-neighbour distance ~ D^-{rb.nn_distance:.4g}; L1 bound exponent 1/d = {rb.lipschitz_l1:.4g}",
-                  f"  MSE estimate (piecewise-linear model) 4/d = {rb.mse_piecewise_linear:.4g}; "
-                  f"piecewise-constant 2/d = {rb.mse_piecewise_constant:.4g}"]
-        if rb.kernel_smoothness is not None:
-            lines.append(f"  kernel {args.smoothness:g} times differentiable: alpha_K >= t/d = {rb.kernel_smoothness:.4g}")
-    return payload, "\n".join(lines)
+        payload["manifold"] = rb
+        text.append(str(rb))
+    return payload, "\n".join(text)
 
 
 def _cmd_spectral_rf(args):
@@ -71,11 +62,9 @@ def _cmd_spectral_rf(args):
     P = np.asarray(args.P, dtype=float)
     DD, PP = np.meshgrid(D, P, indexing="ij")
     r = rf_teacher_student_loss(DD.ravel(), PP.ravel(), lam)
-    rows = [{"D": float(d), "P": float(p), "loss": float(v)} for d, p, v in zip(r.D, r.P, r.loss)]
-    lines = [f"linear RF teacher-student, S = {args.modes} Gaussian features, lambda_i = i^-(1+{args.alpha_K:g}), "
-             "teacher w ~ N(0, I/S):", f"{'D':>10} {'P':>10} {'L(D,P)':>14}"]
-    lines += [f"{x['D']:>10g} {x['P']:>10g} {x['loss']:>14.6g}" for x in rows]
-    return {"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method}, "\n".join(lines)
+    rows = [{"D": d, "P": p, "loss": v} for d, p, v in zip(r.D, r.P, r.loss)]
+    return ({"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method},
+            f"Gaussian features of spectrum lambda_i = i^-(1+{args.alpha_K:g}), teacher w ~ N(0, I/S)\n{r}")
 
 
 def _cmd_spectral_eigenlearning(args):
@@ -87,12 +76,8 @@ def _cmd_spectral_eigenlearning(args):
     if v2 is None:
         raise CLIError("--target-exponent must be > 0")
     lc = eigenlearning_curve(args.n, lam, v2, ridge=args.ridge, noise=args.noise)
-    lines = [f"kernel ridge regression, lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
-             f"ridge {args.ridge:g}, noise {args.noise:g}, {args.modes} modes:",
-             f"{'n':>10} {'kappa':>12} {'test MSE':>12} {'learned':>8}"]
-    lines += [f"{n:>10g} {k:>12.4g} {e:>12.4g} {f:>8.3f}" for n, k, e, f in
-              zip(lc.n, lc.kappa, lc.test_mse, lc.learned_fraction)]
-    return lc.to_dict(), "\n".join(lines)
+    return lc.to_dict(), (f"lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
+                          f"{args.modes} modes\n{lc}")
 
 
 def _cmd_spectral_gram(args):
@@ -101,14 +86,8 @@ def _cmd_spectral_gram(args):
     X, what = _load_points(args)
     spec = gram_spectrum(X, args.kernel, bandwidth=args.bandwidth, center=args.center, max_samples=args.max_samples)
     fit = fit_spectrum(spec.eigenvalues, window=_parse_window(args.window))
-    lines = [f"Gram spectrum of K/N, kernel {spec.kernel}"
-             + (f" (bandwidth {spec.bandwidth:.4g})" if spec.bandwidth else "") + f", {what}:",
-             "  top eigenvalues: " + ", ".join(f"{v:.4g}" for v in spec.eigenvalues[:8]),
-             f"  fit lambda_i ~ i^-(1+alpha_K) over ranks {fit.fit.window[0]:g}..{fit.fit.window[1]:g} "
-             f"({fit.fit.method}, {fit.fit.n_points} points): decay {fit.decay:.4f} +- {fit.fit.stderr:.4f}, "
-             f"alpha_K = {fit.alpha_K:.4f}"]
-    return {"fit": fit.to_dict(), "eigenvalues_top": spec.eigenvalues[:50], "n_samples": spec.n_samples}, \
-        "\n".join(lines)
+    return ({"fit": fit, "eigenvalues_top": spec.eigenvalues[:50], "n_samples": spec.n_samples},
+            f"{what}\n{spec}\n  {fit}")
 
 
 def _cmd_spectral_id(args):
@@ -117,10 +96,8 @@ def _cmd_spectral_id(args):
     X, what = _load_points(args)
     tn = twonn(X, discard_fraction=args.discard)
     lb = levina_bickel(X, args.k1, args.k2)
-    lines = [f"intrinsic dimension of {what} (ambient {X.shape[1]}):",
-             f"  TwoNN (MLE, discard {args.discard:g}): {tn.dimension:.3f} +- {tn.stderr:.3f}",
-             f"  Levina-Bickel (k = {args.k1}..{args.k2}): {lb.dimension:.3f} +- {lb.stderr:.3f}"]
-    return {"twonn": tn.to_dict(), "levina_bickel": lb.to_dict()}, "\n".join(lines)
+    return ({"twonn": tn, "levina_bickel": lb},
+            f"intrinsic dimension of {what} (ambient {X.shape[1]}):\n  {tn}\n  {lb}")
 
 
 def _cmd_spectral_sweep(args):

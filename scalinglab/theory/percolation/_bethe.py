@@ -35,11 +35,12 @@ the identities ``sum_s s n_s = p`` (``p <= p_c``) and ``p - P_inf`` (``p > p_c``
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import gammaincc, gammaln, gamma as gamma_fn
 
+from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
 
 __all__ = [
@@ -290,8 +291,8 @@ def size_biased_pmf(s, p, z=3):
     return np.exp(np.log(s) + log_cluster_numbers(s, p, z) - math.log(p))
 
 
-@dataclass(frozen=True)
-class BetheStats:
+@dataclass(frozen=True, repr=False)
+class BetheStats(Result):
     """Exact Bethe-lattice statistics at one ``(p, z)``.
 
     Attributes
@@ -303,13 +304,17 @@ class BetheStats:
     p_inf : float
         Fraction of sites in the infinite cluster.
     finite_site_fraction : float
-        ``sum_s s n_s`` (numerical sum to 10^9 + tail); equals ``p - p_inf``.
+        ``sum_s s n_s`` (numerical sum to ``s_max`` + tail); equals ``p - p_inf``.
     mean_cluster_size : float
-        Mean size of the finite cluster containing an occupied site.
+        Mean size of the finite cluster containing an occupied site (inf at p_c).
     cutoff_size : float
-        ``s_xi`` (sites).
+        ``s_xi`` (sites; inf at p_c).
     clusters_per_site : float
         ``sum_s n_s``.
+    s_max : float
+        Sizes summed numerically.
+    sizes, log_n_s : numpy.ndarray or None
+        Cluster sizes and ``ln n_s`` there, when asked for.
     """
 
     z: int
@@ -321,24 +326,80 @@ class BetheStats:
     mean_cluster_size: float
     cutoff_size: float
     clusters_per_site: float
+    s_max: float = 1e9
+    sizes: np.ndarray | None = field(default=None, repr=False)
+    log_n_s: np.ndarray | None = field(default=None, repr=False)
 
-    def to_dict(self):
-        return asdict(self)
+    _repr_fields = ("z", "p", "regime", "p_inf", "finite_site_fraction", "mean_cluster_size", "cutoff_size")
+    _reasons = {"mean_cluster_size": "diverges at the threshold p_c", "cutoff_size": "diverges at the threshold p_c"}
+
+    @property
+    def identity_residual(self):
+        """``sum_s s n_s + P_inf - p`` (zero up to rounding and truncation)."""
+        return self.finite_site_fraction + self.p_inf - self.p
+
+    def _dict_data(self):
+        d = super()._dict_data()
+        d["identity_residual"] = self.identity_residual
+        if self.sizes is None:
+            d.pop("sizes")
+            d.pop("log_n_s")
+        return d
+
+    def _text(self):
+        lines = [f"Bethe lattice z={self.z}, p={self.p:g} (p_c={self.p_c:.6g}, {self.regime})",
+                 f"  P_inf                     {self.p_inf:.10g}",
+                 f"  sum_s s n_s (to s={self.s_max:.0e} + tail) {self.finite_site_fraction:.12g}",
+                 f"  sum + P_inf - p           {self.identity_residual:.2e}",
+                 f"  mean finite cluster size  {self.mean_cluster_size:.8g}",
+                 f"  cutoff size s_xi          {self.cutoff_size:.8g}",
+                 f"  clusters per site         {self.clusters_per_site:.8g}"]
+        if self.sizes is not None:
+            lines.append("  s            log n_s        n_s")
+            lines += [f"  {s:<12.4g} {ln:<14.8g} {np.exp(ln):.6e}" for s, ln in zip(self.sizes, self.log_n_s)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, sizes=None, **kw):
+        """Cluster numbers ``n_s`` against ``s`` on log-log axes (``sizes``: default the
+        stored ones, else 1..10^6). Returns the axes."""
+        ax = new_axes(ax)
+        if sizes is None:
+            sizes = self.sizes if self.sizes is not None else np.unique(np.rint(np.geomspace(1, 1e6, 200)))
+        sizes = np.asarray(sizes, dtype=float)
+        kw.setdefault("label", f"z={self.z}, p={self.p:g}")
+        ax.loglog(sizes, np.exp(log_cluster_numbers(sizes, self.p, self.z)), **kw)
+        ax.set_xlabel("cluster size s (sites)")
+        ax.set_ylabel("n_s (clusters per site)")
+        ax.legend(fontsize=8)
+        return ax
 
 
-def bethe_stats(p, z=3, s_max=10**9):
-    """All exact statistics of :class:`BetheStats` at ``(p, z)``."""
+def bethe_stats(p, z=3, s_max=10**9, sizes=None):
+    """All exact statistics of :class:`BetheStats` at ``(p, z)``; with ``sizes``
+    also ``ln n_s`` at those cluster sizes (>= 1).
+
+    >>> st = bethe_stats(0.4, 3)
+    >>> round(st.finite_site_fraction + st.p_inf, 12), st.regime
+    (0.4, 'subcritical')
+    """
     z, p = _check_zp(z, p)
     pc = 1.0 / (z - 1)
     regime = "critical" if abs(p - pc) < 1e-12 else ("subcritical" if p < pc else "supercritical")
+    log_ns = None
+    if sizes is not None:
+        sizes = np.atleast_1d(np.asarray(sizes, dtype=float))
+        if sizes.ndim != 1 or np.any(~(sizes >= 1)):
+            raise ValueError("sizes must be cluster sizes >= 1")
+        log_ns = log_cluster_numbers(sizes, p, z)
     return BetheStats(z=z, p=p, p_c=pc, regime=regime, p_inf=p_infinity(p, z),
                       finite_site_fraction=cluster_moment(1, p, z, s_max=s_max),
                       mean_cluster_size=mean_cluster_size(p, z), cutoff_size=cutoff_size(p, z),
-                      clusters_per_site=cluster_moment(0, p, z, s_max=s_max))
+                      clusters_per_site=cluster_moment(0, p, z, s_max=s_max), s_max=float(s_max), sizes=sizes,
+                      log_n_s=log_ns)
 
 
-@dataclass(frozen=True)
-class BetheExponents:
+@dataclass(frozen=True, repr=False)
+class BetheExponents(Result):
     """Critical exponents of Bethe-lattice (mean-field) percolation.
 
     ``tau``: ``n_s ~ s^-tau`` at ``p_c``; ``sigma``: ``s_xi ~ |p-p_c|^(-1/sigma)``;
@@ -346,6 +407,7 @@ class BetheExponents:
     ``nu``: correlation length of the random-walk embedding; ``fractal_dim``
     ``D = 1/(sigma nu)``; ``chemical_dim`` (mass vs chemical distance).
     Scaling relations: ``beta = (tau-2)/sigma``, ``gamma = (3-tau)/sigma``.
+    ``source`` says where the values come from.
     """
 
     tau: float = TAU
@@ -355,19 +417,30 @@ class BetheExponents:
     nu: float = NU
     fractal_dim: float = FRACTAL_DIM
     chemical_dim: float = CHEMICAL_DIM
+    source: str = "mean-field (Bethe lattice) values"
 
-    def to_dict(self):
-        return asdict(self)
+    _repr_fields = ("tau", "sigma", "beta", "gamma", "nu", "fractal_dim", "chemical_dim")
+
+    def _text(self):
+        names = ("tau", "sigma", "beta", "gamma", "nu", "fractal_dim", "chemical_dim")
+        return "\n".join([f"Bethe-lattice percolation exponents ({self.source}):"]
+                         + [f"  {k:13s} {getattr(self, k):g}" for k in names])
 
 
-def bethe_exponents(derive=False):
+def bethe_exponents(derive=False, z=3):
     """The exponents; with ``derive=True`` they are re-derived with sympy
-    (:func:`scalinglab.theory.percolation._symbolic.derive_exponents`, z = 3)."""
+    (:func:`scalinglab.theory.percolation._symbolic.derive_exponents`) for
+    coordination number ``z``.
+
+    >>> bethe_exponents().tau
+    2.5
+    """
     if derive:
         from scalinglab.theory.percolation._symbolic import derive_exponents
 
-        d = derive_exponents(3)
-        return BetheExponents(**{k: float(v) for k, v in d.items()})
+        z = check_int("z", z, lo=3)
+        d = derive_exponents(z)
+        return BetheExponents(**{k: float(v) for k, v in d.items()}, source=f"derived with sympy for z={z}")
     return BetheExponents()
 
 

@@ -44,10 +44,11 @@ analogues of Brill's Figs. 2 and 3.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglab._results import Result
 from scalinglab._util import check_positive
 
 __all__ = ["quanta_zipf_alpha", "BrillPrediction", "brill_prediction", "theory_loss_vs_model_size",
@@ -79,8 +80,8 @@ def quanta_zipf_alpha(tau):
     return (3.0 - tau) / (tau - 2.0)
 
 
-@dataclass(frozen=True)
-class BrillPrediction:
+@dataclass(frozen=True, repr=False)
+class BrillPrediction(Result):
     """Predicted scaling exponents of Brill's percolation model.
 
     Attributes
@@ -111,8 +112,18 @@ class BrillPrediction:
     model_limited_by: str
     data_limited_by: str
 
-    def to_dict(self):
-        return asdict(self)
+    _repr_fields = ("regime", "alpha", "c_over_D", "model_exponent", "data_exponent")
+    _reasons = {k: "supercritical regime: no quanta (one dominant cluster, the data manifold)"
+                for k in ("alpha", "model_ratio", "data_ratio")}
+
+    def _text(self):
+        return "\n".join([
+            f"Brill percolation model, {self.regime} regime: alpha={self.alpha:.4g}, c={self.c:g}, D={self.D:.4g}, "
+            f"c/D={self.c_over_D:.4g}",
+            f"  model scaling  L ~ N^-{self.model_exponent:.4g}   (limited by {self.model_limited_by}; "
+            f"(c/D)/alpha = {self.model_ratio:.4g})",
+            f"  data scaling   L ~ D^-{self.data_exponent:.4g}   (limited by {self.data_limited_by}; "
+            f"(c/D)/(alpha/(1+alpha)) = {self.data_ratio:.4g})"])
 
 
 def _limited(ratio):
@@ -232,7 +243,7 @@ def theory_loss_vs_data_size(n_data, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1
     numpy.ndarray
         ``L(n_data)`` for each value.
     """
-    from scipy.special import gammaln
+    from scipy.stats import poisson
 
     alpha = check_positive("alpha", alpha)
     cd = check_positive("c_over_D", c_over_D)
@@ -250,7 +261,7 @@ def theory_loss_vs_data_size(n_data, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1
                 continue
             m = np.arange(1, m_max + 1, dtype=np.float64)
             ls = lam[sel][:, None]
-            pm = np.exp(m * np.log(ls) - ls - gammaln(m + 1))
+            pm = poisson.pmf(m, ls)
             ell = np.minimum(1.0, (sk[sel][:, None] / m) ** cd)
             loss[sel] = np.exp(-lam[sel]) + (pm * ell).sum(axis=1)
         out.append(float((pk * loss).sum()))

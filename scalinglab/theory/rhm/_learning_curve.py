@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglab._results import Result, new_axes
 from scalinglab.kernels.rhm import decay_sum
 from scalinglab.theory.rhm._spectrum import AlphaPrimeFit, _as_spectrum, alpha_prime
 
@@ -14,8 +15,8 @@ __all__ = ["LearningCurve", "learning_curve", "predicted_exponent", "eps_positio
 
 
 # ----------------------------------------------------------------------------- learning curves
-@dataclass(frozen=True)
-class LearningCurve:
+@dataclass(frozen=True, repr=False)
+class LearningCurve(Result):
     """Predicted seen-path learning curve.
 
     Attributes
@@ -34,6 +35,11 @@ class LearningCurve:
         Spectrum exponent over the full window.
     predicted_exponent : float
         ``alpha'/(1+alpha')`` (nan when alpha' <= 0: no power law).
+    eps_position_free : numpy.ndarray or None
+        The error when a path counts as seen at any position
+        (:func:`eps_position_free`), when computed.
+    model : str or None
+        The model the curve belongs to.
     """
 
     P: np.ndarray
@@ -42,11 +48,37 @@ class LearningCurve:
     local_exponent: np.ndarray
     alpha_prime: AlphaPrimeFit
     predicted_exponent: float
+    eps_position_free: np.ndarray | None = None
+    model: str | None = None
 
-    def to_dict(self):
-        return {"P": self.P.tolist(), "eps": self.eps.tolist(), "path_mass": self.path_mass.tolist(),
-                "local_exponent": self.local_exponent.tolist(), "alpha_prime": self.alpha_prime.to_dict(),
-                "predicted_exponent": self.predicted_exponent}
+    _repr_fields = ("P", "eps", "predicted_exponent", "alpha_prime", "model")
+    _reasons = {"local_exponent": "-d ln eps/d ln P needs P > 0 at every point and at least two points",
+                "predicted_exponent": "alpha' <= 0: the learning curve has no power law"}
+
+    def _text(self):
+        free = self.eps_position_free is not None
+        lines = ([self.model] if self.model else []) + [
+            f"alpha' = {self.alpha_prime.alpha_prime:.4f}; predicted exponent alpha'/(1+alpha') = "
+            f"{self.predicted_exponent:.4f}",
+            f"{'P':>10s}  {'eps(P)':>11s}  {'path(P)':>9s}  {'local exp.':>10s}"
+            + ("  eps, seen at any position" if free else "")]
+        fr = self.eps_position_free if free else np.full(self.P.size, np.nan)
+        lines += [f"{p:10.4g}  {e:11.5g}  {pm:9.5f}  {le:10.4f}" + (f"  {f:11.5g}" if free else "")
+                  for p, e, pm, le, f in zip(self.P, self.eps, self.path_mass, self.local_exponent, fr)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """``eps(P)`` (and the position-free error, when computed) on log-log axes. Returns the axes."""
+        ax = new_axes(ax)
+        ok = self.P > 0
+        kw.setdefault("label", f"eps(P) (predicted exponent {self.predicted_exponent:.3g})")
+        ax.loglog(self.P[ok], self.eps[ok], **kw)
+        if self.eps_position_free is not None:
+            ax.loglog(self.P[ok], self.eps_position_free[ok], "--", label="seen at any position")
+        ax.set_xlabel("training-set size P")
+        ax.set_ylabel("ε(P)")
+        ax.legend(fontsize=8)
+        return ax
 
 
 def _check_P(P):
@@ -129,7 +161,7 @@ def learning_curve(spec_or_spectrum, P, window=None, **kw):
         loc = -np.gradient(np.log(eps), np.log(P)) if P.size > 1 and np.all(P > 0) else np.full(P.size, np.nan)
     ap = alpha_prime(sp, window=window)
     return LearningCurve(P=P, eps=eps, path_mass=mass, local_exponent=loc, alpha_prime=ap,
-                         predicted_exponent=ap.predicted_exponent)
+                         predicted_exponent=ap.predicted_exponent, model=sp.describe)
 
 
 def predicted_exponent(spec_or_spectrum, window=None, **kw):

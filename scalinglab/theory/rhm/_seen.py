@@ -6,8 +6,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, xlog1py, xlogy
+from scipy.special import gammaln, xlogy
+from scipy.stats import binom
 
+from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
 from scalinglab.kernels.rhm import seen_paths_pmf
 from scalinglab.theory.rhm._spectrum import path_spectrum
@@ -17,8 +19,8 @@ __all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_
 
 
 # ----------------------------------------------------------------------------- split accuracy
-@dataclass(frozen=True)
-class SplitModel:
+@dataclass(frozen=True, repr=False)
+class SplitModel(Result):
     """Binomial (independent-path) split-accuracy model.
 
     Attributes
@@ -42,8 +44,29 @@ class SplitModel:
     error: np.ndarray
     seed_eq9_error: np.ndarray
 
-    def to_dict(self):
-        return {k: getattr(self, k).tolist() for k in ("q", "pk", "accuracy", "error", "seed_eq9_error")}
+    _repr_fields = ("q", "accuracy", "error")
+
+    def _frame_data(self):
+        d = {k: getattr(self, k) for k in ("q", "accuracy", "error", "seed_eq9_error")}
+        d.update({f"pk_{k}": self.pk[:, k] for k in range(self.pk.shape[1])})
+        return d
+
+    def _text(self):
+        lines = [f"independent-path split-accuracy model, K = {self.pk.shape[1] - 1} paths",
+                 f"{'q':>8s}  {'accuracy':>9s}  {'error':>9s}  {'seed eq. 9':>10s}"]
+        lines += [f"{q:8.4f}  {a:9.5f}  {e:9.5f}  {e9:10.5f}"
+                  for q, a, e, e9 in zip(self.q, self.accuracy, self.error, self.seed_eq9_error)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """Error against the seen probability q (and the seed's eq. 9). Returns the axes."""
+        ax = new_axes(ax)
+        ax.plot(self.q, self.error, label="binomial model", **kw)
+        ax.plot(self.q, self.seed_eq9_error, "--", label="seed eq. 9")
+        ax.set_xlabel("q (probability that a path was seen)")
+        ax.set_ylabel("error")
+        ax.legend(fontsize=8)
+        return ax
 
 
 def split_accuracy_model(c_k, q):
@@ -65,16 +88,16 @@ def split_accuracy_model(c_k, q):
         raise ValueError("q must lie in [0, 1]")
     K = c.size - 1
     k = np.arange(K + 1)
+    pk = binom.pmf(k[None, :], K, q[:, None])
     logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
     kq = xlogy(k[None, :], q[:, None])  # k log q, 0 at k = 0 even for q = 0
-    pk = np.exp(logC + kq + xlog1py((K - k)[None, :], -q[:, None]))
     acc = pk @ c
-    eq9 = 1 - np.exp(logC + kq) @ c
+    eq9 = 1 - np.exp(logC + kq) @ c  # C(K,k) q^k without (1-q)^(K-k): not a pmf, so not binom.pmf
     return SplitModel(q=q, pk=pk, accuracy=acc, error=1 - acc, seed_eq9_error=eq9)
 
 
-@dataclass(frozen=True)
-class SeenPathsDistribution:
+@dataclass(frozen=True, repr=False)
+class SeenPathsDistribution(Result):
     """Distribution of the number k of seen paths (out of K) of a test datum.
 
     Attributes
@@ -91,6 +114,8 @@ class SeenPathsDistribution:
         Independent-path binomial with ``q = 1 - eps(P)``, for comparison.
     n_test : int
     seed : int
+    model : str or None
+        The model the distribution belongs to.
     """
 
     P: np.ndarray
@@ -99,14 +124,45 @@ class SeenPathsDistribution:
     binomial: np.ndarray
     n_test: int
     seed: int
+    model: str | None = None
+
+    _repr_fields = ("P", "pk", "n_test", "seed", "model")
+
+    @property
+    def K(self):
+        return self.pk.shape[1] - 1
 
     @property
     def mean_seen(self):
         return self.pk @ np.arange(self.pk.shape[1])
 
-    def to_dict(self):
-        return {"P": self.P.tolist(), "pk": self.pk.tolist(), "stderr": self.stderr.tolist(),
-                "binomial": self.binomial.tolist(), "n_test": self.n_test, "seed": self.seed}
+    def _frame_data(self):
+        nP, nk = self.pk.shape
+        return {"P": np.repeat(self.P, nk), "k": np.tile(np.arange(nk), nP), "pk": self.pk.ravel(),
+                "stderr": self.stderr.ravel(), "binomial": self.binomial.ravel(), "n_test": self.n_test,
+                "seed": self.seed}
+
+    def _text(self):
+        lines = ([self.model] if self.model else []) + [
+            f"Pr(k of the K={self.K} paths of a test datum seen): exact over training sets, Monte Carlo "
+            f"over {self.n_test} test derivations (seed {self.seed}); 'bin' = independent-path binomial",
+            f"{'P':>10s}  " + "  ".join(f"{'k=' + str(k):>13s}" for k in range(self.K + 1))]
+        for p, row, b in zip(self.P, self.pk, self.binomial):
+            lines.append(f"{p:10.4g}  " + "  ".join(f"{x:6.4f}/{y:6.4f}" for x, y in zip(row, b)))
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """``Pr(k seen)`` against k for every P (dashed: the binomial). Returns the axes."""
+        ax = new_axes(ax)
+        k = np.arange(self.K + 1)
+        for p, row, se, b in zip(self.P, self.pk, self.stderr, self.binomial):
+            (line,) = ax.plot(k, row, "o-", label=f"P = {p:g}", **kw)
+            ax.errorbar(k, row, yerr=se, fmt="none", color=line.get_color())
+            ax.plot(k, b, "--", color=line.get_color(), lw=0.8)
+        ax.set_xlabel("k (paths of a test datum seen)")
+        ax.set_ylabel("probability")
+        ax.legend(fontsize=8)
+        return ax
 
 
 MAX_K_EXACT = 12
@@ -154,5 +210,6 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
         pk[i] = rows.mean(0)
         se[i] = rows.std(0, ddof=1) / math.sqrt(n_test)
     q = 1 - eps_of_spectrum(path_spectrum(spec), P)
-    binom = split_accuracy_model(np.zeros(spec.K + 1), np.clip(q, 0, 1)).pk
-    return SeenPathsDistribution(P=P, pk=pk, stderr=se, binomial=binom, n_test=n_test, seed=seed)
+    binom_pk = split_accuracy_model(np.zeros(spec.K + 1), np.clip(q, 0, 1)).pk
+    return SeenPathsDistribution(P=P, pk=pk, stderr=se, binomial=binom_pk, n_test=n_test, seed=seed,
+                                 model=spec.describe())

@@ -27,12 +27,13 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import brentq
 
+from scalinglab._results import Result, new_axes, strict_json
 from scalinglab._util import check_int, check_positive
 from scalinglab.kernels.rhm import binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups
 from scalinglab.theory.fitting import powerlaw_fit
 from scalinglab.theory.rhm._spec import RHMSpec, zipf_log_probs
 
-__all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH"]
+__all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "AlphaCriticalTable", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH"]
 
 #: Default largest number of groups an exact spectrum may have (memory ~ 16 B each).
 MAX_GROUPS = 20_000_000
@@ -43,8 +44,8 @@ BIN_WIDTH = 1e-3
 
 
 # ----------------------------------------------------------------------------- spectrum
-@dataclass(frozen=True)
-class PathSpectrum:
+@dataclass(frozen=True, repr=False)
+class PathSpectrum(Result):
     """Grouped per-class path spectrum of an RHM.
 
     Attributes
@@ -135,11 +136,46 @@ class PathSpectrum:
         """Total per-class mass ``sum f * count`` of the groups with ``f >= f``."""
         return np.concatenate([[0.0], np.cumsum(self.f * self.counts)])[self._n_groups_at_least(f)]
 
+    _repr_fields = ("describe", "mode", "n_groups", "n_per_class", "n_c")
+
     def to_dict(self, max_groups=50):
+        """Strict JSON: the description, sizes and the first ``max_groups`` groups (``head``)."""
         n = min(self.n_groups, max_groups)
-        return {"describe": self.describe, "mode": self.mode, "n_groups": self.n_groups, "log_tol": self.log_tol,
-                "n_per_class": float(self.n_per_class), "n_c": self.n_c,
-                "head": {"f": self.f[:n].tolist(), "counts": self.counts[:n].tolist()}}
+        return strict_json({"describe": self.describe, "mode": self.mode, "n_groups": self.n_groups,
+                            "log_tol": self.log_tol, "n_per_class": float(self.n_per_class), "n_c": self.n_c,
+                            "head": {"f": self.f[:n], "counts": self.counts[:n]}})
+
+    def to_text(self, head=20):
+        """The text of ``str``, listing the first ``head`` groups."""
+        n = min(int(head), self.n_groups)
+        lines = [self.describe, f"{self.n_groups} distinct path frequencies ({self.mode} mode"
+                 + (f", |Δ ln f| <= {self.log_tol:g}" if self.mode == "binned" else "")
+                 + f"), {self.n_per_class:.6g} paths per class", "", f"{'rank range':>22s}  {'f (per class)':>13s}  count"]
+        lo = 1
+        for f, c, hi in zip(self.f[:n], self.counts[:n], self.rank_hi[:n]):
+            lines.append(f"{f'{lo:.6g}-{hi:.6g}':>22s}  {f:13.6g}  {c:.6g}")
+            lo = hi + 1
+        if n < self.n_groups:
+            lines.append(f"... ({self.n_groups - n} more groups)")
+        return "\n".join(lines)
+
+    def _text(self):
+        return self.to_text()
+
+    def _frame_data(self):
+        hi = self.rank_hi
+        return {"rank_lo": np.concatenate([[1], hi[:-1] + 1]), "rank_hi": hi, "f": self.f, "freq": self.freq,
+                "count": self.counts}
+
+    def plot(self, ax=None, n_points=2000, **kw):
+        """Per-class frequency against rank on log-log axes (``n_points`` log-spaced ranks). Returns the axes."""
+        ax = new_axes(ax)
+        r = np.unique(np.rint(np.geomspace(1, float(self.n_per_class), n_points)))
+        kw.setdefault("label", self.describe)
+        ax.loglog(r, np.exp(self.log_f_at_rank(r)), drawstyle="steps-post", **kw)
+        ax.set_xlabel("rank of path (per class)")
+        ax.set_ylabel("f (per class)")
+        return ax
 
 
 def _comb(n, k):
@@ -303,8 +339,8 @@ def _as_spectrum(obj, **kw):
 
 
 # ----------------------------------------------------------------------------- alpha'
-@dataclass(frozen=True)
-class AlphaPrimeFit:
+@dataclass(frozen=True, repr=False)
+class AlphaPrimeFit(Result):
     """Fitted spectrum exponent ``alpha'`` (``f ~ rank**-(1+alpha')``).
 
     Attributes
@@ -338,10 +374,17 @@ class AlphaPrimeFit:
         a = self.alpha_prime
         return a / (1 + a) if a > 0 else float("nan")
 
-    def to_dict(self):
-        return {"alpha_prime": self.alpha_prime, "slope": self.slope, "window": list(self.window),
-                "n_points": self.n_points, "method": self.method, "stderr": self.stderr,
-                "predicted_exponent": self.predicted_exponent}
+    _repr_fields = ("alpha_prime", "window", "n_points", "predicted_exponent")
+    _reasons = {"predicted_exponent": "alpha' <= 0: the learning curve has no power law",
+                "stderr": "fewer than 3 distinct ranks in the window"}
+
+    def _dict_data(self):
+        return {**super()._dict_data(), "predicted_exponent": self.predicted_exponent}
+
+    def _text(self):
+        return (f"alpha' = {self.alpha_prime:.4f}  (slope {self.slope:.4f}; ranks [{self.window[0]:g}, "
+                f"{self.window[1]:g}], {self.n_points} log-uniform points, {self.method})\n"
+                f"predicted learning-curve exponent alpha'/(1+alpha') = {self.predicted_exponent:.4f}")
 
 
 def parse_window(window, n_total, m=None):
@@ -410,8 +453,8 @@ def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
                          method="ols-loglog, log-uniform ranks", stderr=fit.stderr)
 
 
-@dataclass(frozen=True)
-class LocalExponent:
+@dataclass(frozen=True, repr=False)
+class LocalExponent(Result):
     """Local ``alpha'(r)``: OLS over log-uniform ranks in ``[r/rho, r*rho]``.
 
     Attributes
@@ -422,15 +465,43 @@ class LocalExponent:
         Local exponent at each centre.
     half_width_decades : float
         ``log10 rho``; windows are clipped to ``[1, m**L]``.
+    P : numpy.ndarray or None
+        Training-set sizes whose probed ranks these are (:func:`alpha_prime_at`).
+
+    Unpacks as ``ranks, alpha_prime = result`` (what :func:`alpha_prime_at` returned before).
     """
 
     ranks: np.ndarray
     alpha_prime: np.ndarray
     half_width_decades: float
+    P: np.ndarray | None = None
 
-    def to_dict(self):
-        return {"ranks": self.ranks.tolist(), "alpha_prime": self.alpha_prime.tolist(),
-                "half_width_decades": self.half_width_decades}
+    _reasons = {"alpha_prime": "the local window holds fewer than 2 distinct integer ranks"}
+
+    def __iter__(self):
+        return iter((self.ranks, self.alpha_prime))
+
+    def _frame_data(self):
+        d = {"ranks": self.ranks, "alpha_prime": self.alpha_prime, "half_width_decades": self.half_width_decades}
+        return d if self.P is None else {"P": self.P, **d}
+
+    def _text(self):
+        if self.P is not None:
+            lines = ["local alpha' at the rank probed by P (paths with f/n_c >= 1/P):"]
+            lines += [f"  P={p:10.4g}  rank={rk:10.4g}  alpha'={x:.4f}"
+                      for p, rk, x in zip(self.P, self.ranks, self.alpha_prime)]
+        else:
+            lines = [f"local alpha' (OLS over ranks [r/rho, r*rho], rho = 10^{self.half_width_decades:g}):"]
+            lines += [f"  rank={rk:10.4g}  alpha'={x:.4f}" for rk, x in zip(self.ranks, self.alpha_prime)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """``alpha'`` against rank (log x axis). Returns the axes."""
+        ax = new_axes(ax)
+        ax.semilogx(self.ranks, self.alpha_prime, **kw)
+        ax.set_xlabel("rank of path (per class)")
+        ax.set_ylabel("local α'(rank)")
+        return ax
 
 
 def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_points=41, **kw):
@@ -474,7 +545,8 @@ def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
 
     Returns
     -------
-    (ranks, alpha_prime) : tuple of numpy.ndarray
+    LocalExponent
+        With ``P`` set; unpacks as ``(ranks, alpha_prime)``.
     """
     sp = _as_spectrum(spec_or_spectrum, **kw)
     P = np.atleast_1d(np.asarray(P, dtype=float))
@@ -482,12 +554,12 @@ def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
         raise ValueError("P must be positive")
     r = np.clip(sp.rank_of_frequency(sp.n_c / P).astype(float), 1.0, float(sp.n_per_class))
     loc = local_alpha_prime(sp, ranks=r, half_width_decades=half_width_decades)
-    return r, loc.alpha_prime
+    return LocalExponent(ranks=r, alpha_prime=loc.alpha_prime, half_width_decades=loc.half_width_decades, P=P)
 
 
 # ----------------------------------------------------------------------------- alpha_c
-@dataclass(frozen=True)
-class AlphaCritical:
+@dataclass(frozen=True, repr=False)
+class AlphaCritical(Result):
     """``alpha_c``: common level exponent where ``alpha' = 0``.
 
     Attributes
@@ -509,9 +581,11 @@ class AlphaCritical:
     n_points: int
     method: str
 
-    def to_dict(self):
-        return {"alpha_c": self.alpha_c, "m": self.m, "L": self.L, "window": list(self.window),
-                "n_points": self.n_points, "method": self.method}
+    _repr_fields = ("alpha_c", "m", "L", "window", "n_points")
+
+    def _text(self):
+        return (f"alpha_c(m={self.m}, L={self.L}, ranks [{self.window[0]:g}, {self.window[1]:g}]) = "
+                f"{self.alpha_c:.4f}  (all levels share alpha; alpha' by OLS over {self.n_points} log-uniform ranks)")
 
 
 def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
@@ -557,24 +631,81 @@ def _spectrum_shared(m, L, alpha):
     return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m)
 
 
+@dataclass(frozen=True, repr=False)
+class AlphaCriticalTable(Result):
+    """``alpha_c`` over depths L and rank windows ``[1, r_hi]``; behaves as the list of its rows.
+
+    Attributes
+    ----------
+    m : int
+    n_points : int
+        Log-uniform ranks of each alpha' fit.
+    rows : list of dict
+        ``L``, ``window`` (label), ``r_hi``, ``alpha_c`` (nan, with
+        ``alpha_c_reason``, where alpha' does not change sign).
+    """
+
+    m: int
+    n_points: int
+    rows: list
+
+    _repr_fields = ("m", "n_points", "rows")
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def _frame_data(self):
+        keys = ["L", "window", "r_hi", "alpha_c"]
+        return {k: [r.get(k) for r in self.rows] for k in keys}
+
+    def _text(self):
+        lines = [f"alpha_c(m={self.m}, L, window [1, r_hi]); alpha' by OLS over {self.n_points} log-uniform ranks",
+                 f"{'L':>3s}  {'window':>8s}  {'r_hi':>10s}  alpha_c"]
+        lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}" for r in self.rows]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """``alpha_c`` against the window's upper rank, one line per L. Returns the axes."""
+        ax = new_axes(ax)
+        for L in sorted({r["L"] for r in self.rows}):
+            sel = sorted((r for r in self.rows if r["L"] == L), key=lambda r: r["r_hi"])
+            ax.semilogx([r["r_hi"] for r in sel], [r["alpha_c"] for r in sel], "o-", label=f"L={L}", **kw)
+        ax.set_xlabel("upper rank r_hi of the window [1, r_hi]")
+        ax.set_ylabel("α_c")
+        ax.legend(fontsize=8)
+        return ax
+
+
 def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
     """``alpha_c`` for each L over the full window ``[1, m**L]`` and the head
     windows ``[1, m**k]``, k = 1..L-1.
 
     Returns
     -------
-    list of dict
-        One row per (L, window): ``L``, ``window`` (label), ``r_hi``, ``alpha_c``.
+    AlphaCriticalTable
+        A sequence of rows (dicts): ``L``, ``window`` (label), ``r_hi``,
+        ``alpha_c`` (nan with an ``alpha_c_reason`` where there is no root).
+
+    Examples
+    --------
+    >>> t = alpha_c_table(10, Ls=(2,))
+    >>> [(r["window"], round(r["alpha_c"], 3)) for r in t]
+    [('full', 0.199), ('head:1', 0.467)]
     """
     rows = []
     for L in Ls:
         for k in range(L, 0, -1):
             label = "full" if k == L else f"head:{k}"
+            row = {"L": L, "window": label, "r_hi": float(m) ** k}
             try:
-                a = alpha_c(m, L, window=label, n_points=n_points).alpha_c
-            except ValueError:
-                a = float("nan")
-            rows.append({"L": L, "window": label, "r_hi": float(m) ** k, "alpha_c": a})
-    return rows
-
-
+                row["alpha_c"] = alpha_c(m, L, window=label, n_points=n_points).alpha_c
+            except ValueError as exc:
+                row.update(alpha_c=float("nan"), alpha_c_reason=str(exc))
+            rows.append(row)
+    return AlphaCriticalTable(m=int(m), n_points=int(n_points), rows=rows)

@@ -33,6 +33,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
 
 __all__ = [
@@ -46,8 +47,8 @@ MAX_L = 8
 
 
 # ----------------------------------------------------------------------------- Hutter
-@dataclass(frozen=True)
-class HutterCurve:
+@dataclass(frozen=True, repr=False)
+class HutterCurve(Result):
     """Hutter's learning curve of one Zipf level with infinitely many features.
 
     Definitions: features on a continuum ``x >= 1`` with unnormalised frequency
@@ -101,6 +102,17 @@ class HutterCurve:
     asymptote_fn: Callable = field(repr=False)
     exponent_fn: Callable = field(repr=False)
     prefactor_fn: Callable = field(repr=False)
+
+    _repr_fields = ("exact", "exponent", "prefactor")
+
+    def _dict_data(self):
+        return {k: getattr(self, k) for k in ("exact", "exponent", "prefactor", "asymptote", "integrand",
+                                                 "exact_finite")}
+
+    def _text(self):
+        return "\n".join(["Hutter (one Zipf level, continuum of features):",
+                          f"  eps(P) = {sp.sstr(self.exact)}", f"  exponent = {sp.sstr(self.exponent)}",
+                          f"  prefactor = {sp.sstr(self.prefactor)}"])
 
     def normalised(self, alpha, P, Z, m=None):
         """``eps(P)`` for the normalised law ``f(x) = x**-(1+alpha) / Z``.
@@ -240,8 +252,8 @@ def _truncated_mul(a, b, n):
     return [sp.expand(c) for c in out]
 
 
-@dataclass(frozen=True)
-class PiltzMainTerm:
+@dataclass(frozen=True, repr=False)
+class PiltzMainTerm(Result):
     """Main term of the unrestricted Piltz divisor summatory function.
 
     ``D_L(x) = #{(i_1, ..., i_L) in N**L : i_1 * ... * i_L <= x}`` (ordered
@@ -272,6 +284,26 @@ class PiltzMainTerm:
     main_term: sp.Expr
     leading: sp.Expr
     coeffs: tuple
+
+    _repr_fields = ("L", "main_term")
+
+    def _dict_data(self):
+        return {k: getattr(self, k) for k in ("L", "poly", "main_term", "leading", "coeffs")}
+
+    def _text(self):
+        return "\n".join([f"Piltz divisor function, L = {self.L}: D_L(x) = x Q_L(ln x) + o(x)",
+                          f"  main term = {sp.sstr(self.main_term)}", f"  leading term = {sp.sstr(self.leading)}"])
+
+    def plot(self, ax=None, x=None, **kw):
+        """Main term and leading term of ``D_L(x)`` on log-log axes. Returns the axes."""
+        ax = new_axes(ax)
+        x = np.geomspace(10, 1e8, 200) if x is None else np.asarray(x, dtype=float)
+        ax.loglog(x, self(x), label="x Q_L(ln x)", **kw)
+        ax.loglog(x, self.leading_fn(x), "--", label="x (ln x)^(L-1)/(L-1)!")
+        ax.set_xlabel("x")
+        ax.set_ylabel("D_L(x)")
+        ax.legend(fontsize=8)
+        return ax
 
     def __call__(self, x):
         """Numeric main term ``x Q_L(ln x)`` (float array)."""
@@ -341,8 +373,8 @@ def piltz_main_term(L):
 
 
 # ----------------------------------------------------------------------------- effective exponent
-@dataclass(frozen=True)
-class ProductZipfExponent:
+@dataclass(frozen=True, repr=False)
+class ProductZipfExponent(Result):
     """Effective path exponent when L levels share ``f_i ∝ i**-(1+alpha)``, m -> oo.
 
     A path with rank product ``x = i_1 ... i_L`` has frequency ``∝ x**-(1+alpha)``
@@ -382,6 +414,45 @@ class ProductZipfExponent:
     alpha_c_refined: sp.Expr
     piltz: PiltzMainTerm = field(repr=False)
     _fns: dict = field(repr=False, default_factory=dict)
+
+    _repr_fields = ("L", "alpha_eff_leading", "alpha_c_leading")
+    #: Rank-product scales of the alpha_c table in the text, dict and frame.
+    table_x = tuple(np.geomspace(10, 1e6, 6))
+
+    def _table(self):
+        x = np.array(self.table_x)
+        return {"x": x, "leading": np.asarray(self.alpha_c(x, refined=False), dtype=float),
+                "refined": np.asarray(self.alpha_c(x), dtype=float)}
+
+    def _dict_data(self):
+        d = {k: getattr(self, k) for k in ("L", "dlogr_leading", "dlogr_refined", "alpha_eff_leading",
+                                             "alpha_eff_refined", "alpha_c_leading", "alpha_c_refined")}
+        return {**d, "piltz_main_term": self.piltz.main_term, "alpha_c_table": self._table()}
+
+    def _frame_data(self):
+        t = self._table()
+        return {"x": t["x"], "alpha_c_leading": t["leading"], "alpha_c_refined": t["refined"], "L": self.L}
+
+    def _text(self):
+        t = self._table()
+        lines = [f"Product-Zipf, L = {self.L} levels sharing alpha, m -> oo (x = product of ranks):",
+                 f"  D_L(x) main term = {sp.sstr(self.piltz.main_term)}",
+                 f"  alpha'_eff(x) (leading) = {sp.sstr(self.alpha_eff_leading)}",
+                 f"  alpha_c(x) (leading) = {sp.sstr(self.alpha_c_leading)}",
+                 f"  {'x':>10s}  alpha_c leading  alpha_c refined"]
+        lines += [f"  {v:10.3g}  {a:15.4f}  {b:15.4f}" for v, a, b in zip(t["x"], t["leading"], t["refined"])]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, x=None, **kw):
+        """``alpha_c(x)``, leading and refined, against the rank product x. Returns the axes."""
+        ax = new_axes(ax)
+        x = np.geomspace(10, 1e8, 200) if x is None else np.asarray(x, dtype=float)
+        ax.semilogx(x, self.alpha_c(x, refined=False), "--", label="leading (L-1)/ln x", **kw)
+        ax.semilogx(x, self.alpha_c(x), label="refined Q'/Q")
+        ax.set_xlabel("rank product x")
+        ax.set_ylabel("α_c(x)")
+        ax.legend(fontsize=8)
+        return ax
 
     def dlogr(self, x, refined=True):
         """Numeric ``d ln r / d ln x`` at x (> 1)."""

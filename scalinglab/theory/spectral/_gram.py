@@ -15,12 +15,13 @@ a kernel ``t`` times differentiable has ``alpha_K >= t/d`` (Bahri et al.).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import eigh
 from scipy.spatial.distance import cdist
 
+from scalinglab._results import Result, new_axes
 from scalinglab.theory.fitting import PowerLawFit, powerlaw_fit
 
 __all__ = ["gram_matrix", "GramSpectrum", "gram_spectrum", "SpectrumFit", "fit_spectrum"]
@@ -71,8 +72,8 @@ def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
     return np.exp(-0.5 * (dist / bandwidth) ** 2)
 
 
-@dataclass(frozen=True)
-class GramSpectrum:
+@dataclass(frozen=True, repr=False)
+class GramSpectrum(Result):
     """Eigenvalues of ``K / N`` in decreasing order.
 
     Attributes
@@ -92,8 +93,27 @@ class GramSpectrum:
     bandwidth: float | None
     centered: bool
 
-    def to_dict(self):
-        return asdict(self)
+    def _frame_data(self):
+        return {"rank": np.arange(1, self.eigenvalues.size + 1), "eigenvalue": self.eigenvalues,
+                "n_samples": self.n_samples, "kernel": self.kernel, "bandwidth": self.bandwidth,
+                "centered": self.centered}
+
+    def _text(self):
+        return (f"Gram spectrum of K/N, kernel {self.kernel}" + (f" (bandwidth {self.bandwidth:.4g})" if self.bandwidth
+                                                                 else "")
+                + f"{', double-centred' if self.centered else ''}, {self.n_samples} samples:\n"
+                + "  top eigenvalues: " + ", ".join(f"{v:.4g}" for v in self.eigenvalues[:8]))
+
+    def plot(self, ax=None, **kw):
+        """Eigenvalues against rank on log-log axes (zeros left out). Returns the axes."""
+        ax = new_axes(ax)
+        r = np.arange(1, self.eigenvalues.size + 1)
+        ok = self.eigenvalues > 0
+        kw.setdefault("label", f"{self.kernel} kernel")
+        ax.loglog(r[ok], self.eigenvalues[ok], ".", ms=3, **kw)
+        ax.set_xlabel("rank i")
+        ax.set_ylabel("eigenvalue of K/N")
+        return ax
 
 
 def gram_spectrum(X, kernel="laplace", bandwidth=None, center=False, max_samples=4000, seed=0):
@@ -143,8 +163,8 @@ def gram_spectrum(X, kernel="laplace", bandwidth=None, center=False, max_samples
                         bandwidth=bandwidth if kernel in ("laplace", "rbf") else None, centered=center)
 
 
-@dataclass(frozen=True)
-class SpectrumFit:
+@dataclass(frozen=True, repr=False)
+class SpectrumFit(Result):
     """Power-law fit ``lambda_i = A i^-(1 + alpha_K)`` over a rank window.
 
     Attributes
@@ -155,15 +175,29 @@ class SpectrumFit:
     decay : float
         The fitted eigenvalue decay exponent ``1 + alpha_K``.
     fit : PowerLawFit
-        The underlying fit (rank window, method, stderr).
+        The underlying fit (rank window, method, stderr). Its OLS stderr
+        describes the scatter about the line; neighbouring eigenvalues are
+        correlated, so it is no confidence interval.
     """
 
     alpha_K: float
     decay: float
     fit: PowerLawFit
 
-    def to_dict(self):
-        return {"alpha_K": self.alpha_K, "decay": self.decay, **{f"fit_{k}": v for k, v in self.fit.to_dict().items()}}
+    _repr_fields = ("alpha_K", "decay", "fit")
+
+    def _dict_data(self):
+        return {"alpha_K": self.alpha_K, "decay": self.decay, **{f"fit_{k}": v for k, v in self.fit._dict_data().items()}}
+
+    def _frame_data(self):
+        return {k: [v] for k, v in self._dict_data().items() if k != "fit_window"} | {
+            "fit_window_lo": [self.fit.window[0]], "fit_window_hi": [self.fit.window[1]]}
+
+    def _text(self):
+        f = self.fit
+        return (f"fit lambda_i ~ i^-(1+alpha_K) over ranks {f.window[0]:g}..{f.window[1]:g} ({f.method}, "
+                f"{f.n_points} points): decay {self.decay:.4f} (OLS s.e. {f.stderr:.2g}; eigenvalues are "
+                f"correlated, so no confidence interval), alpha_K = {self.alpha_K:.4f}")
 
 
 def fit_spectrum(eigenvalues, window=None):

@@ -16,18 +16,19 @@ manifold's dimension ``d``, not the ambient one.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from scalinglab._results import Result
 from scalinglab._util import check_int
 
 __all__ = ["IDEstimate", "knn_distances", "twonn", "levina_bickel", "sample_manifold"]
 
 
-@dataclass(frozen=True)
-class IDEstimate:
+@dataclass(frozen=True, repr=False)
+class IDEstimate(Result):
     """An intrinsic-dimension estimate.
 
     Attributes
@@ -51,8 +52,13 @@ class IDEstimate:
     n_points: int
     params: dict
 
-    def to_dict(self):
-        return asdict(self)
+    def _frame_data(self):
+        return {"dimension": [self.dimension], "stderr": [self.stderr], "method": [self.method],
+                "n_points": [self.n_points], **{k: [v] for k, v in self.params.items()}}
+
+    def _text(self):
+        par = ", ".join(f"{k} {v:g}" for k, v in self.params.items())
+        return f"{self.method} ({par}, {self.n_points} points): {self.dimension:.3f} +- {self.stderr:.3f}"
 
 
 def _check_points(X):

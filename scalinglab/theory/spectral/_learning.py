@@ -56,12 +56,13 @@ return *loss* exponents unless their name says ``spectrum``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from scalinglab._results import Result, new_axes
 from scalinglab._util import check_positive
 
 __all__ = ["powerlaw_spectrum", "solve_kappa", "EigenlearningCurve", "eigenlearning_curve", "RFLoss", "rf_residual", "rf_teacher_student_loss", "powerlaw_asymptote_constant"]
@@ -165,8 +166,8 @@ def solve_kappa(n, eigenvalues, multiplicities=None, ridge=0.0, rtol=1e-12):
 
 
 # --------------------------------------------------------------------------- eigenlearning
-@dataclass(frozen=True)
-class EigenlearningCurve:
+@dataclass(frozen=True, repr=False)
+class EigenlearningCurve(Result):
     """Eigenlearning / self-consistent learning curve of kernel regression.
 
     Attributes
@@ -200,8 +201,28 @@ class EigenlearningCurve:
     noise: float
     method: str = "eigenlearning"
 
-    def to_dict(self):
-        return asdict(self)
+    _repr_fields = ("n", "test_mse", "learned_fraction", "ridge", "noise")
+    _reasons = {"test_mse": "+inf: ridgeless interpolation peak (n equals the number of modes)",
+                "e0": "+inf: ridgeless interpolation peak (n equals the number of modes)",
+                "train_mse": "+inf: interpolation peak",
+                "learned_fraction": "the target has no power"}
+
+    def _text(self):
+        lines = [f"{self.method} learning curve of kernel ridge regression (ridge {self.ridge:g}, noise {self.noise:g}):",
+                 f"{'n':>10} {'kappa':>12} {'test MSE':>12} {'learned':>8}"]
+        lines += [f"{n:>10g} {k:>12.4g} {e:>12.4g} {f:>8.3f}" for n, k, e, f in
+                  zip(self.n, self.kappa, self.test_mse, self.learned_fraction)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """Predicted test MSE against n on log-log axes. Returns the axes."""
+        ax = new_axes(ax)
+        kw.setdefault("label", "test MSE (eigenlearning)")
+        ax.loglog(self.n, self.test_mse, **kw)
+        ax.set_xlabel("training-set size n")
+        ax.set_ylabel("test MSE")
+        ax.legend(fontsize=8)
+        return ax
 
 
 def eigenlearning_curve(n, eigenvalues, target_powers, multiplicities=None, ridge=0.0, noise=0.0):
@@ -278,8 +299,8 @@ def rf_residual(n, eigenvalues, multiplicities=None):
     return out
 
 
-@dataclass(frozen=True)
-class RFLoss:
+@dataclass(frozen=True, repr=False)
+class RFLoss(Result):
     """Teacher-student loss of the linear random-feature model.
 
     Attributes
@@ -308,8 +329,27 @@ class RFLoss:
     n_modes: float
     method: str = "deterministic-equivalent g(n) x exact Gaussian least-squares factor (M-1)/(M-m-1)"
 
-    def to_dict(self):
-        return asdict(self)
+    _repr_fields = ("D", "P", "loss", "n_modes")
+    _reasons = {"loss": "+inf: interpolation peak |D - P| <= 1",
+                "D": "+inf: the limit of infinitely many data", "P": "+inf: the limit of infinitely many features"}
+
+    def _text(self):
+        lines = [f"linear RF teacher-student loss, S = {self.n_modes:g} teacher features ({self.method}):",
+                 f"{'D':>10} {'P':>10} {'L(D,P)':>14}"]
+        lines += [f"{d:>10g} {p:>10g} {v:>14.6g}" for d, p, v in zip(self.D, self.P, self.loss)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """``L(D, P)`` against D, one line per distinct P (log-log). Returns the axes."""
+        ax = new_axes(ax)
+        for p in np.unique(self.P):
+            sel = self.P == p
+            order = np.argsort(self.D[sel])
+            ax.loglog(self.D[sel][order], self.loss[sel][order], "o-", ms=3, label=f"P = {p:g}", **kw)
+        ax.set_xlabel("data-set size D")
+        ax.set_ylabel("loss L(D, P)")
+        ax.legend(fontsize=8)
+        return ax
 
 
 def rf_teacher_student_loss(D, P, eigenvalues, multiplicities=None):

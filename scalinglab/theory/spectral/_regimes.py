@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gamma
 
+from scalinglab._results import Result
 from scalinglab._util import check_positive
 
 __all__ = ["RegimeExponents", "regime_exponents", "ResolutionBounds", "resolution_limited", "nn_distance_mean"]
 
 
 # --------------------------------------------------------------------------- exponents
-@dataclass(frozen=True)
-class RegimeExponents:
+@dataclass(frozen=True, repr=False)
+class RegimeExponents(Result):
     """The four loss exponents of Bahri et al. (``L - L_inf ~ x^-exponent``).
 
     Attributes
@@ -37,8 +38,14 @@ class RegimeExponents:
     alpha_K: float
     assumption: str
 
-    def to_dict(self):
-        return asdict(self)
+    _repr_fields = ("alpha_K", "variance_D", "variance_P", "resolution_D", "resolution_P")
+
+    def _text(self):
+        return "\n".join([
+            f"spectrum lambda_i ~ i^-(1 + alpha_K), alpha_K = {self.alpha_K:g}  (loss exponents, L ~ x^-a)",
+            f"  variance-limited:   alpha_D = {self.variance_D:g}, alpha_P = {self.variance_P:g}",
+            f"  resolution-limited: alpha_D = {self.resolution_D:g}, alpha_P = {self.resolution_P:g}",
+            f"  assumption: {self.assumption}"])
 
 
 def regime_exponents(alpha_K):
@@ -55,8 +62,8 @@ def regime_exponents(alpha_K):
                            assumption="target power per mode proportional to lambda_i (teacher w ~ N(0, I/S))")
 
 
-@dataclass(frozen=True)
-class ResolutionBounds:
+@dataclass(frozen=True, repr=False)
+class ResolutionBounds(Result):
     """Resolution-limited estimates on a ``d``-dimensional data manifold.
 
     Attributes
@@ -86,8 +93,16 @@ class ResolutionBounds:
     mse_piecewise_constant: float
     kernel_smoothness: float | None = None
 
-    def to_dict(self):
-        return asdict(self)
+    def _text(self):
+        lines = [f"manifold of dimension d = {self.d:g}:",
+                 f"  nearest-neighbour distance ~ D^-{self.nn_distance:.4g}; L1 bound exponent 1/d = "
+                 f"{self.lipschitz_l1:.4g}",
+                 f"  MSE estimate (piecewise-linear model) 4/d = {self.mse_piecewise_linear:.4g}; "
+                 f"piecewise-constant 2/d = {self.mse_piecewise_constant:.4g}"]
+        if self.kernel_smoothness is not None:
+            lines.append(f"  kernel t = {self.kernel_smoothness * self.d:g} times differentiable: alpha_K >= t/d = "
+                         f"{self.kernel_smoothness:.4g}")
+        return "\n".join(lines)
 
 
 def resolution_limited(d, smoothness=None):

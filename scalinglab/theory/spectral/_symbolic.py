@@ -27,12 +27,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from scalinglab._results import Result
+
 __all__ = ["SymbolicResult", "variance_limited_taylor", "powerlaw_kappa", "eigenlearning_identity",
            "piecewise_linear_mse"]
 
 
-@dataclass(frozen=True)
-class SymbolicResult:
+@dataclass(frozen=True, repr=False)
+class SymbolicResult(Result):
     """A derived expression and the exponent read off from it.
 
     Attributes
@@ -51,6 +53,13 @@ class SymbolicResult:
     exponent: object
     variable: object
     details: dict
+
+    _repr_fields = ("expression", "exponent", "variable")
+
+    def _text(self):
+        lines = [f"{sp.sstr(self.expression)}  (decay exponent in {self.variable}: {sp.sstr(self.exponent)})"]
+        lines += [f"  {k}: {sp.sstr(v)}" for k, v in self.details.items()]
+        return "\n".join(lines)
 
 
 def _decay_exponent(expr, x):

@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Result", "strict_json", "require_pandas", "new_axes"]
+__all__ = ["Result", "strict_json", "require_pandas", "new_axes", "one_row"]
 
 _KIND_TEXT = {"nan": "NaN (not defined there)", "inf": "+inf", "-inf": "-inf"}
 
@@ -110,8 +110,12 @@ def _conv_dict(d, reasons):
             continue
         c, kinds = _conv(v, reasons)
         out[str(k)] = c
-        if kinds and f"{k}_reason" not in d:
+        if f"{k}_reason" in d:
+            continue
+        if kinds:
             out[f"{k}_reason"] = reasons.get(k) or _default_reason(kinds)
+        elif v is None and k in reasons:  # a meaningful None (e.g. an unbounded end)
+            out[f"{k}_reason"] = reasons[k]
     return out
 
 
@@ -122,7 +126,8 @@ def strict_json(obj, reasons=None):
     strings, named results their :meth:`Result.to_dict`; a non-finite float
     becomes ``None`` (JSON ``null``) and, inside a dict, the key
     ``"<key>_reason"`` is added beside it (text from ``reasons[key]`` or a
-    default naming NaN / inf). Callables are dropped.
+    default naming NaN / inf); a ``None`` whose key has an entry in ``reasons``
+    gets that reason too. Callables are dropped.
 
     Parameters
     ----------
@@ -257,8 +262,11 @@ class Result:
 
     # -- JSON
     def _dict_data(self):
-        """The fields as a plain dict (before the strict-JSON conversion)."""
-        return {f.name: getattr(self, f.name) for f in self._public_fields()}
+        """The fields as a plain dict (before the strict-JSON conversion). Optional fields
+        left at their default ``None`` (not computed) are left out, unless ``_reasons``
+        says what their ``None`` means."""
+        return {f.name: getattr(self, f.name) for f in self._public_fields()
+                if not (getattr(self, f.name) is None and f.default is None and f.name not in self._reasons)}
 
     def to_dict(self):
         """The fields as strict JSON: numbers, strings, lists, dicts and ``None``.
@@ -285,7 +293,7 @@ class Result:
                     scalars[f"{f.name}_{k}"] = x
             else:
                 scalars.update(_scalar_columns(f.name, v))
-        return {**cols, **scalars} if cols else {k: [v] for k, v in scalars.items()}
+        return {**cols, **scalars} if cols else one_row(scalars)
 
     def _frame_scalars(self):
         out = {}
@@ -303,11 +311,20 @@ class Result:
         return pd.DataFrame(self._frame_data())
 
 
+def one_row(d):
+    """A one-row frame dict from a flat dict: ``{key: [value]}``, 2-tuples split into ``key_lo``/``key_hi``,
+    lists and dicts left out."""
+    out = {}
+    for k, v in d.items():
+        out.update({c: [x] for c, x in _scalar_columns(k, v).items()})
+    return out
+
+
 def _scalar_columns(name, v):
     """Frame columns of one non-array field (nothing for arrays, dicts, callables)."""
     if isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating, str)) or v is None:
         return {name: v}
-    if isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, (int, float, np.integer, np.floating)) for x in v):
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, (int, float, np.integer, np.floating)) for x in v):
         return {f"{name}_lo": v[0], f"{name}_hi": v[1]}
     if _is_sympy(v):
         return {name: str(v)}

@@ -5,7 +5,6 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from scipy.stats import binom
 
 import naive
 from scalinglab.kernels.rhm import multiset_groups
@@ -189,7 +188,15 @@ def test_split_model_is_binomial():
     c = np.array([0.1, 0.3, 0.5, 0.8, 0.95])
     q = np.array([0.0, 0.2, 0.7, 1.0])
     mod = split_accuracy_model(c, q)
-    np.testing.assert_allclose(mod.pk, binom.pmf(np.arange(5)[None, :], 4, q[:, None]), atol=1e-15)
+    # the model now calls scipy's binom.pmf: check it against exact rational arithmetic
+    from fractions import Fraction
+
+    for i, qq in enumerate(q):
+        fq = Fraction(float(qq))
+        exact = [math.comb(4, k) * fq**k * (1 - fq) ** (4 - k) for k in range(5)]
+        np.testing.assert_allclose(mod.pk[i], [float(e) for e in exact], rtol=1e-13, atol=1e-16)
+        eq9 = 1 - sum(float(math.comb(4, k) * fq**k) * c[k] for k in range(5))
+        assert mod.seed_eq9_error[i] == pytest.approx(eq9, rel=1e-12, abs=1e-15)
     np.testing.assert_allclose(mod.pk.sum(1), 1)
     np.testing.assert_allclose(mod.accuracy, mod.pk @ c)
     assert mod.error[-1] == pytest.approx(1 - c[-1]) and mod.error[0] == pytest.approx(1 - c[0])

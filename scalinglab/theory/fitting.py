@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import optimize, stats
 
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, one_row
 from scalinglab.errors import InputError
 
 __all__ = ["PowerLawFit", "BootstrapFit", "powerlaw_fit", "bootstrap_powerlaw", "FewSeedsWarning",
@@ -57,6 +57,8 @@ class PowerLawFit(Result):
         It assumes independent scatter about the line: for correlated points
         (rank–size data, spectra) it is no confidence interval; see
         :func:`discrete_powerlaw_fit` and :func:`bootstrap_powerlaw`.
+    x_range : tuple of float
+        Smallest and largest x that entered the fit.
     """
 
     exponent: float
@@ -65,26 +67,33 @@ class PowerLawFit(Result):
     method: str
     n_points: int
     stderr: float
+    x_range: tuple | None = None
 
+    _repr_fields = ("exponent", "prefactor", "window", "n_points", "stderr")
     _reasons = {"stderr": "fewer than 3 points: no residual scatter to estimate it from"}
 
     def predict(self, x):
         """Evaluate ``A x**-exponent``."""
         return self.prefactor * np.asarray(x, dtype=float) ** (-self.exponent)
 
+    def window_text(self):
+        """``"x in [lo, hi]"``: the window, open ends replaced by the fitted points' range."""
+        lo, hi = self.window
+        if self.x_range is not None:
+            lo = lo if math.isfinite(lo) else self.x_range[0]
+            hi = hi if math.isfinite(hi) else self.x_range[1]
+        return f"x in [{lo:g}, {hi:g}]"
+
     def _text(self):
         se = "" if not math.isfinite(self.stderr) else f"; OLS slope s.e. {self.stderr:.3g}"
-        return (f"exponent {self.exponent:.4f} ({self.method} over x in [{self.window[0]:g}, {self.window[1]:g}], "
-                f"{self.n_points} points{se})")
+        return f"exponent {self.exponent:.4f} ({self.method} over {self.window_text()}, {self.n_points} points{se})"
 
     def plot(self, ax=None, x=None, **kw):
-        """Draw the fitted law on log-log axes over ``x`` (default: the window,
-        when both ends are finite). Returns the axes."""
+        """Draw the fitted law on log-log axes over ``x`` (default: the range of the
+        fitted points). Returns the axes."""
         ax = new_axes(ax)
         if x is None:
-            lo, hi = self.window
-            if not (math.isfinite(lo) and math.isfinite(hi) and lo > 0):
-                raise InputError("the window has an open end: pass x to plot the fit")
+            lo, hi = self.x_range if self.x_range is not None else self.window
             x = np.geomspace(lo, hi, 50)
         kw.setdefault("label", f"fit: exponent {self.exponent:.3g}")
         ax.loglog(x, self.predict(x), "--", **kw)
@@ -163,8 +172,7 @@ class BootstrapFit(Result):
         return d
 
     def _frame_data(self):
-        return {k: [v] for k, v in self._dict_data().items() if k != "fit_window"} | {
-            "fit_window_lo": [self.fit.window[0]], "fit_window_hi": [self.fit.window[1]]}
+        return one_row(self._dict_data())
 
     def _text(self):
         pct = f"{100 * self.level:g} %"
@@ -172,8 +180,8 @@ class BootstrapFit(Result):
             f"; OLS t-interval [{self.t_ci[0]:.4f}, {self.t_ci[1]:.4f}]"
         few = "\n  WARNING: fewer than 5 seeds; the interval rests on rough per-point variances" if self.n_seeds < 5 else ""
         return (f"exponent {self.exponent:.4f} [{pct} {self.ci_method} bootstrap over seeds: {self.ci[0]:.4f}, "
-                f"{self.ci[1]:.4f}]{t}\n  {self.fit.method} of the seed-mean curve over x in "
-                f"[{self.fit.window[0]:g}, {self.fit.window[1]:g}], {self.fit.n_points} points, "
+                f"{self.ci[1]:.4f}]{t}\n  {self.fit.method} of the seed-mean curve over {self.fit.window_text()}, "
+                f"{self.fit.n_points} points, "
                 f">= {self.n_seeds} seeds each, {self.n_boot} resamples{few}")
 
     def plot(self, ax=None, **kw):
@@ -265,7 +273,8 @@ def powerlaw_fit(x, y, window=None, weights=None):
     else:
         stderr = float("nan")
     return PowerLawFit(exponent=float(-slope), prefactor=float(np.exp(intercept)), window=win,
-                       method="ols-loglog", n_points=int(n), stderr=stderr)
+                       method="ols-loglog", n_points=int(n), stderr=stderr,
+                       x_range=(float(xs.min()), float(xs.max())))
 
 
 _CI_METHODS = {"percentile": "percentile", "bca": "BCa", "basic": "basic"}
@@ -533,6 +542,7 @@ class DiscretePowerLawFit(Result):
     counts: np.ndarray = field(default=None, repr=False)
 
     _repr_fields = ("exponent", "ci", "level", "x_min", "x_max", "n")
+    _reasons = {"x_max": "unbounded window (no upper end)"}
 
     def log_pmf(self, k):
         """``ln p(k)`` of the fitted law (``-inf`` outside the window)."""
@@ -549,8 +559,7 @@ class DiscretePowerLawFit(Result):
                 f"p(k) ∝ k^-exponent on [{self.x_min:g}, {hi}]: {self.n} of {self.n_total} samples in the window")
 
     def _frame_data(self):
-        return {k: [v] for k, v in self._dict_data().items() if k not in ("values", "counts", "ci")} | {
-            "ci_lo": [self.ci[0]], "ci_hi": [self.ci[1]]}
+        return one_row(self._dict_data())
 
     def _dict_data(self):
         d = super()._dict_data()

@@ -1,11 +1,12 @@
-"""Shared plotting style (matplotlib, headless Agg backend)."""
+"""Shared plotting style (matplotlib).
+
+The backend is left alone (a notebook keeps its own); the command line selects
+the headless Agg backend itself (:func:`scalinglab.cli.main`).
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 __all__ = ["new_figure", "plt", "slope_triangle", "save_figure"]
 

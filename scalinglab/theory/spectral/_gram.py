@@ -21,7 +21,7 @@ import numpy as np
 from scipy.linalg import eigh
 from scipy.spatial.distance import cdist
 
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, one_row
 from scalinglab.theory.fitting import PowerLawFit, powerlaw_fit
 
 __all__ = ["gram_matrix", "GramSpectrum", "gram_spectrum", "SpectrumFit", "fit_spectrum"]
@@ -190,8 +190,7 @@ class SpectrumFit(Result):
         return {"alpha_K": self.alpha_K, "decay": self.decay, **{f"fit_{k}": v for k, v in self.fit._dict_data().items()}}
 
     def _frame_data(self):
-        return {k: [v] for k, v in self._dict_data().items() if k != "fit_window"} | {
-            "fit_window_lo": [self.fit.window[0]], "fit_window_hi": [self.fit.window[1]]}
+        return one_row(self._dict_data())
 
     def _text(self):
         f = self.fit

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from scalinglab._results import Result
+from scalinglab._results import Result, one_row
 from scalinglab._util import check_int
 
 __all__ = ["IDEstimate", "knn_distances", "twonn", "levina_bickel", "sample_manifold"]
@@ -53,8 +53,8 @@ class IDEstimate(Result):
     params: dict
 
     def _frame_data(self):
-        return {"dimension": [self.dimension], "stderr": [self.stderr], "method": [self.method],
-                "n_points": [self.n_points], **{k: [v] for k, v in self.params.items()}}
+        return one_row({"dimension": self.dimension, "stderr": self.stderr, "method": self.method,
+                        "n_points": self.n_points, **self.params})
 
     def _text(self):
         par = ", ".join(f"{k} {v:g}" for k, v in self.params.items())

@@ -77,3 +77,81 @@ def test_rhm_symbolic_command(capsys):
     assert got["hutter"]["exponent"] == "alpha/(alpha + 1)"
     x = got["alpha_c_table"]["x"]
     assert got["alpha_c_table"]["leading"] == pytest.approx([1 / __import__("math").log(v) for v in x])
+
+
+# ----------------------------------------------------------------- strict JSON everywhere
+def _strict(text):
+    def refuse(const):
+        raise ValueError(f"non-strict JSON constant {const}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _subcommands():
+    """Every leaf command of the parser, as a tuple of words."""
+    from scalinglab.cli import build_parser
+
+    def leaves(parser, prefix):
+        subs = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+        if not subs:
+            return [prefix]
+        return [leaf for name, p in subs[0].choices.items() for leaf in leaves(p, prefix + (name,))]
+
+    return set(leaves(build_parser(), ()))
+
+
+def _fake_reproduction(out, **kw):
+    return {"exponent": float("nan"), "ci": [0.1, float("inf")]}
+
+
+def test_every_subcommand_prints_strict_json(capsys, tmp_path, monkeypatch):
+    from scalinglab.validate import reproduce, spectral
+
+    monkeypatch.setattr(reproduce, "get", lambda name: _fake_reproduction)
+    monkeypatch.setattr(spectral, "run_gram_id", lambda out, **kw: {"d=1": {"alpha_K": float("nan")}})
+    cases = {
+        ("demo",): ["demo", "--quick", "--section", "percolation", "--out", str(tmp_path / "demo")],
+        ("reproduce",): ["reproduce", "fake", "--out", str(tmp_path / "fake")],
+        ("rhm", "spectrum"): ["rhm", "spectrum", "--head", "3"],
+        ("rhm", "alpha-prime"): ["rhm", "alpha-prime", "--at-P", "10,1000"],
+        ("rhm", "alpha-c"): ["rhm", "alpha-c", "--L", "2"],
+        ("rhm", "table"): ["rhm", "table", "--L", "2"],
+        ("rhm", "eps"): ["rhm", "eps", "--P", "0,10,100", "--position-free"],  # local exponent NaN at P = 0
+        ("rhm", "symbolic"): ["rhm", "symbolic", "--L", "2"],
+        ("rhm", "seen"): ["rhm", "seen", "--P", "100", "--n-test", "20"],
+        ("rhm", "sample"): ["rhm", "sample", "--n", "20"],
+        ("percolation", "stats"): ["percolation", "stats", "--p", "0.5"],  # s_xi and S infinite at p_c
+        ("percolation", "exponents"): ["percolation", "exponents"],
+        ("percolation", "predict"): ["percolation", "predict", "--regime", "supercritical"],  # alpha NaN
+        ("spectral", "exponents"): ["spectral", "exponents", "--d", "3"],
+        ("spectral", "rf"): ["spectral", "rf", "--D", "10,inf", "--P", "inf,11", "--modes", "200"],
+        ("spectral", "eigenlearning"): ["spectral", "eigenlearning", "--modes", "500", "--n", "10,500"],
+        ("spectral", "gram"): ["spectral", "gram", "--n", "200", "--window", "3:20"],
+        ("spectral", "id"): ["spectral", "id", "--n", "300"],
+        ("spectral", "sweep"): ["spectral", "sweep", "gram-id", "--out", str(tmp_path / "sweep")],
+    }
+    assert set(cases) == _subcommands(), "a subcommand without a strict-JSON check"
+    for words, argv in cases.items():
+        rc = main(argv + ["--json"])
+        out, err = capsys.readouterr()
+        assert rc == 0, (words, err)
+        payload = _strict(out)
+        assert isinstance(payload, dict) and payload, words
+    # the non-finite values became null with a reason
+    main(["percolation", "stats", "--p", "0.5", "--json"])
+    got = _strict(capsys.readouterr().out)
+    assert got["cutoff_size"] is None and "p_c" in got["cutoff_size_reason"]
+    main(["reproduce", "fake", "--out", str(tmp_path / "fake"), "--json"])
+    got = _strict(capsys.readouterr().out)
+    assert got["exponent"] is None and got["ci"] == [0.1, None] and "ci_reason" in got
+
+
+def test_text_output_is_the_results_str(capsys):
+    from scalinglab.theory.percolation import bethe_stats, brill_prediction
+
+    rc, out, _ = run(capsys, "percolation", "predict", "--c", "8")
+    assert out.strip() == str(brill_prediction("subcritical", c=8.0)).strip()
+    rc, out, _ = run(capsys, "percolation", "stats", "--p", "0.3", "--sizes", "1", "10")
+    assert out.strip() == str(bethe_stats(0.3, 3, sizes=[1, 10])).strip()
+    rc, out, _ = run(capsys, "rhm", "eps", "--P", "10,1000")
+    assert out.strip() == str(learning_curve(RHMSpec.make(alpha=1.0), [10, 1000])).strip()

@@ -26,7 +26,7 @@ never changed (the command line alone selects the headless ``Agg``).
 >>> from scalinglab.theory.rhm import RHMSpec, learning_curve
 >>> lc = learning_curve(RHMSpec.make(alpha=1.0), [0.0, 10.0, 1e3])
 >>> print(repr(lc))  # doctest: +ELLIPSIS
-LearningCurve(P=<3 values 0..1000>, eps=<3 values ...>, predicted_exponent=0.3421, ...)
+LearningCurve(P=<3 values 0..1000>, eps=<3 values 0.2628..1>, predicted_exponent=0.3419,...)
 >>> d = lc.to_dict()   # the local exponent is undefined at P = 0: null + a reason
 >>> d["local_exponent"][0] is None and "local_exponent_reason" in d
 True

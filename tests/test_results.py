@@ -206,3 +206,14 @@ def test_importing_scalinglab_keeps_the_matplotlib_backend():
     lines = out.stdout.split()
     assert lines[0] == "svg" and lines[-1].lower() == "agg"
     assert matplotlib.get_backend()  # this process is untouched
+
+
+def test_docstring_examples_of_results_and_fitting():
+    import doctest
+
+    import scalinglab._results
+    import scalinglab.theory.fitting
+
+    for mod in (scalinglab._results, scalinglab.theory.fitting):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__

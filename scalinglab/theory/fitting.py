@@ -241,8 +241,8 @@ def powerlaw_fit(x, y, window=None, weights=None):
     --------
     >>> import numpy as np
     >>> x = np.geomspace(1, 1e3, 20)
-    >>> powerlaw_fit(x, 2 * x**-0.5).exponent  # doctest: +ELLIPSIS
-    0.5000...
+    >>> round(powerlaw_fit(x, 2 * x**-0.5).exponent, 10)
+    0.5
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -488,7 +488,7 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     head_hi = int(min(b, a + _HEAD - 1))
     t = -g * _head_logs(a, head_hi)
     m = t.max()
-    out = m + math.log(np.exp(t - m).sum())
+    out = float(m + math.log(np.exp(t - m).sum()))
     if head_hi == b:
         return out
     c = head_hi + 1

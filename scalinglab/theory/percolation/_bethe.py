@@ -379,7 +379,7 @@ def bethe_stats(p, z=3, s_max=10**9, sizes=None):
     also ``ln n_s`` at those cluster sizes (>= 1).
 
     >>> st = bethe_stats(0.4, 3)
-    >>> round(st.finite_site_fraction + st.p_inf, 12), st.regime
+    >>> round(float(st.finite_site_fraction + st.p_inf), 12), st.regime
     (0.4, 'subcritical')
     """
     z, p = _check_zp(z, p)

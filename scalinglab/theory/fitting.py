@@ -21,6 +21,7 @@ decay exponent (positive for a decaying curve), ``slope = -exponent``.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -280,12 +281,13 @@ def powerlaw_fit(x, y, window=None, weights=None):
 _CI_METHODS = {"percentile": "percentile", "bca": "BCa", "basic": "basic"}
 
 
+#: scipy >= 1.15 names the generator argument of ``bootstrap`` ``rng``, older versions ``random_state``.
+_RNG_KW = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
+
+
 def _scipy_bootstrap(data, statistic, n_boot, level, method, seed):
-    kw = dict(n_resamples=n_boot, confidence_level=level, method=method, vectorized=True, paired=False, axis=-1)
-    try:
-        return stats.bootstrap(data, statistic, rng=np.random.default_rng(seed), **kw)
-    except TypeError:  # scipy < 1.15 names the generator random_state
-        return stats.bootstrap(data, statistic, random_state=np.random.default_rng(seed), **kw)
+    return stats.bootstrap(data, statistic, n_resamples=n_boot, confidence_level=level, method=method,
+                           vectorized=True, paired=False, axis=-1, **{_RNG_KW: np.random.default_rng(seed)})
 
 
 def bootstrap_powerlaw(x, y_samples, window=None, n_boot=1000, level=0.95, seed=0, method="percentile",

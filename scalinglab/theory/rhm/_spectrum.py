@@ -660,6 +660,10 @@ class AlphaCriticalTable(Result):
     def __getitem__(self, i):
         return self.rows[i]
 
+    def tolist(self):
+        """The rows as a plain list (what generic JSON helpers call, as on numpy arrays)."""
+        return list(self.rows)
+
     def _frame_data(self):
         keys = ["L", "window", "r_hi", "alpha_c"]
         return {k: [r.get(k) for r in self.rows] for k in keys}

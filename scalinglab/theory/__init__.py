@@ -1,8 +1,9 @@
 """Predictions: closed forms, spectra, exponents and sympy checks.
 
 One namespace per area; theory functions return named results (frozen
-dataclasses) that state the definitions, windows and methods behind every
-number.
+dataclasses inheriting :class:`scalinglab._results.Result`: short repr,
+``str`` text, strict-JSON ``to_dict``, ``to_frame``, ``plot`` for curves) that
+state the definitions, windows and methods behind every number.
 
 >>> from scalinglab.theory import rhm, percolation, spectral
 >>> round(rhm.alpha_c(10, 3).alpha_c, 3)
@@ -17,7 +18,8 @@ percolation
 spectral
     Kernels and manifolds (Bahri et al.): eigenlearning, random features, regimes, Gram spectra, ID.
 fitting
-    Power-law fits with explicit windows and methods, bootstrap intervals.
+    Power-law fits with explicit windows and methods: OLS, bootstrap over seeds
+    (scipy.stats.bootstrap), discrete power-law MLE with likelihood-ratio intervals.
 """
 
 from scalinglab.theory import fitting, percolation, rhm, spectral  # noqa: F401

@@ -114,7 +114,7 @@ def train_cells(cells, *, model="cnn", h=64, n_test=4096, train=None, device="cp
         def T(a):
             return torch.from_numpy(np.stack(a)).to(device)
 
-        net = build_stacked(model, spec0, seeds, h=h).to(device)
+        net = build_stacked(model, spec0, seeds, h=h, device=device)
         val = (T(xv), T(yv)) if xv else (None, None)
         res = train_stacked(net, T(xs), T(ys), T(xt), T(yt), train, *val, seeds=seeds)
         seen_all = seen_future.result()

@@ -32,7 +32,9 @@ How a stack is trained
 * **One step** for all live runs: the batch indices are the next ``batch_size``
   entries of each run's order (the offset is a device counter), the batch is
   gathered on the device, the loss is the sum over runs of each run's mean
-  cross-entropy (runs stay independent), then backward and Adam. Adam is
+  cross-entropy (runs stay independent; computed as logsumexp minus the
+  label's logit, 3x faster than ``cross_entropy`` on a CPU thread for 10
+  classes), then backward and Adam. Adam is
   torch's *fused* implementation (on the CPU: 0.30 ms against 3.0 ms for the
   default per-tensor loop at h = 64, R = 40, one thread).
 * **Epoch end** (the one host synchronisation per epoch): the stopping rule
@@ -377,16 +379,25 @@ class _Trainer:
         self.use_graphs = cuda_graphs_enabled(self.dev)
         self.compact_above = COMPACT_FRACTION.get(self.dev.type, 0.0)
         self.salts, self.salt_lo = None, 0
+        self.side = None  # CUDA side stream of the warm-up steps
         self.opt = self._make_opt(self.params)
         self.stack = np.arange(self.R)
         self._new_stack()
 
     # ---------------------------------------------------------------- stack (re)construction
-    def _make_opt(self, params):
+    def _make_opt(self, params, state=None):
+        """Fused Adam over ``params`` with its state created here, on the default stream (given, or zero)
+        rather than lazily inside a warm-up step on the side stream."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return torch.optim.Adam(params, lr=self.cfg.lr, weight_decay=self.cfg.weight_decay, fused=True,
-                                    capturable=self.use_graphs)
+            opt = torch.optim.Adam(params, lr=self.cfg.lr, weight_decay=self.cfg.weight_decay, fused=True,
+                                   capturable=self.use_graphs)
+        for i, p in enumerate(params):
+            opt.state[p] = state[i] if state is not None else {
+                "step": torch.zeros((), dtype=torch.float32, device=p.device),
+                "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}
+        return opt
 
     def _new_stack(self):
         """Buffers of the current stack (its step is captured again on CUDA)."""
@@ -405,11 +416,9 @@ class _Trainer:
         """Keep the runs at stack positions ``keep`` (parameters and Adam state sliced)."""
         ksel = torch.as_tensor(keep, device=self.dev)
         new = [p.detach()[ksel].clone().requires_grad_(True) for p in self.params]
-        opt = self._make_opt(new)
-        for p, q in zip(self.params, new):
-            st = self.opt.state.get(p)
-            if st:
-                opt.state[q] = {k: (v.clone() if k == "step" else v[ksel].clone()) for k, v in st.items()}
+        state = [{k: (v.clone() if k == "step" else v[ksel].clone()) for k, v in self.opt.state[p].items()}
+                 for p in self.params]
+        opt = self._make_opt(new, state)
         if self.val:
             self.best = [b[ksel].clone() for b in self.best]
         self.params, self.opt = new, opt
@@ -442,7 +451,8 @@ class _Trainer:
             return
         if self.use_graphs and self.eager_steps >= self.WARMUP:
             try:
-                self._capture()
+                self.opt.zero_grad(set_to_none=True)  # grads get allocated in the graph's pool
+                self.graph = self._capture(self._step_body)
                 self.graph.replay()
                 return
             except Exception as exc:  # pragma: no cover - CUDA only
@@ -452,25 +462,32 @@ class _Trainer:
                 for p in self.params:
                     p.grad = None
         self.opt.zero_grad(set_to_none=True)
-        if self.use_graphs:  # warm-up on a side stream, as before a capture
-            s = torch.cuda.Stream(self.dev)
-            s.wait_stream(torch.cuda.current_stream(self.dev))
-            with torch.cuda.stream(s), warnings.catch_warnings():
+        if self.use_graphs:
+            with self._warmup_stream(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # capturable Adam run uncaptured
                 self._step_body()
-            torch.cuda.current_stream(self.dev).wait_stream(s)
         else:
             self._step_body()
         self.eager_steps += 1
 
-    def _capture(self):  # pragma: no cover - CUDA only
-        """Record one step in a CUDA graph: all its inputs are device buffers updated in place."""
+    @contextlib.contextmanager
+    def _warmup_stream(self):  # pragma: no cover - CUDA only
+        """Run the enclosed (warm-up) step on a side stream, as before a capture."""
+        if self.side is None:
+            self.side = torch.cuda.Stream(self.dev)
+        main = torch.cuda.current_stream(self.dev)
+        self.side.wait_stream(main)
+        with torch.cuda.stream(self.side):
+            yield
+        main.wait_stream(self.side)
+
+    def _capture(self, body):  # pragma: no cover - CUDA only
+        """A CUDA graph of ``body()`` (recorded, not run): all its inputs are device buffers updated in place."""
         torch.cuda.synchronize(self.dev)
-        self.opt.zero_grad(set_to_none=True)  # grads get allocated in the graph's pool
         g = torch.cuda.CUDAGraph()
         with torch.cuda.graph(g):
-            self._step_body()
-        self.graph = g
+            body()
+        return g
 
     # ---------------------------------------------------------------- epochs
     def run(self):

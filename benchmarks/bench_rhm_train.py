@@ -195,6 +195,9 @@ def main(argv=None):
     ap.add_argument("--device", default="auto", help="auto (CPU, and CUDA when present), cpu, cuda, both")
     ap.add_argument("--cases", default="64x4,64x40,1024x4,1024x40", help="widths x runs (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=1, help="repetitions of each timing, best kept")
+    ap.add_argument("--threads", default="",
+                    help="CPU only: also time h=64, R=40 at these torch thread counts, e.g. 1,2 "
+                         "(SCALINGLAB_TORCH_THREADS; default: only the configured count)")
     ap.add_argument("--cell", default="64x4x1024",
                     help="end-to-end cell stack h x seeds-per-configuration x P, '' to skip (default: %(default)s)")
     ap.add_argument("--grid", action="store_true", help="also time the full Fig. 6 grid (meant for a GPU)")
@@ -205,7 +208,7 @@ def main(argv=None):
     cases = [tuple(int(t) for t in c.split("x")) for c in a.cases.split(",")]
     if a.quick:
         cases = [(16, 2), (16, 4)]
-    results, grids, cells = [], [], []
+    results, grids, cells, threads = [], [], [], []
     cell = [int(t) for t in a.cell.split("x")] if a.cell else None
     if a.quick:
         cell = [8, 1, 64]
@@ -217,6 +220,17 @@ def main(argv=None):
             steps_per_epoch = P // BATCH
             e2 = 1 + (10 if a.quick else 2 if big else max(1, (64 if cuda else 24) // steps_per_epoch))
             results.append(bench_case(h, R, dev, P, 1, e2, repeat=a.repeat))
+        if not cuda and a.threads:
+            for t in [int(x) for x in a.threads.split(",")]:
+                old_env = os.environ.get("SCALINGLAB_TORCH_THREADS")
+                os.environ["SCALINGLAB_TORCH_THREADS"] = str(t)
+                try:
+                    threads.append({"threads": t, **bench_case(64, 40, dev, 1024, 1, 4, repeat=a.repeat)})
+                finally:
+                    if old_env is None:
+                        del os.environ["SCALINGLAB_TORCH_THREADS"]
+                    else:
+                        os.environ["SCALINGLAB_TORCH_THREADS"] = old_env
         if cell:
             cells.append(bench_cell(cell[0], cell[1], dev, cell[2], max_epochs=5 if a.quick else 300))
         if a.grid or a.quick:
@@ -228,7 +242,8 @@ def main(argv=None):
                 grids.append(bench_grid(dev, a.grid_h, a.grid_seeds, FULL_P))
     out = {"torch": torch.__version__, "torch_threads_cpu": new_train.cpu_threads(),
            "cuda_device": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-           "cases": results, "cells": cells, "grid": grids}
+           "cases": results, "threads": threads, "cells": cells,
+           "grid": grids}
     if a.json:
         print(json.dumps(out, indent=2))
         return out
@@ -238,6 +253,9 @@ def main(argv=None):
     for r in results:
         print(f"{r['device']:6} {r['h']:5d} {r['R']:3d} {r['old_step_ms']:12.3f} {r['new_step_ms']:12.3f} "
               f"{r['speedup']:8.2f}x {r['new_samples_per_s']:14.3e} {r['old_prep_s']:7.3f}/{r['new_prep_s']:.3f}")
+    for t in threads:
+        print(f"cpu h=64 R=40 with {t['threads']} torch thread(s): old {t['old_step_ms']:.2f} ms/step, "
+              f"new {t['new_step_ms']:.2f} ms/step")
     for c in cells:
         print(f"cell stack on {c['device']} (h={c['h']}, R={c['R']}, P={c['P']}, to the loss threshold): "
               f"old {c['old_s']:.2f} s, new {c['new_s']:.2f} s, speed-up {c['speedup']:.2f}x; mean test error "

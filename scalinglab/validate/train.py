@@ -133,11 +133,18 @@ def cuda_graphs_enabled(device):
 
 
 def resolve_device(device="auto"):
-    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``."""
+    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; an explicit CUDA device without CUDA is an
+    :class:`~scalinglab.errors.InputError`.
+
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    from scalinglab.errors import InputError
+
     if device in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
     if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
+        raise InputError(f"device {device!r} requested but CUDA is not available")
     return str(device)
 
 

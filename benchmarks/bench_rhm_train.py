@@ -215,8 +215,8 @@ def main(argv=None):
     for dev in _devices(a.device):
         cuda = dev.startswith("cuda")
         for h, R in cases:
-            big = h * h * R > 64 * 64 * 40 * 16 and not cuda  # CPU seconds per step: two measured steps suffice
-            P = 128 if (a.quick or big) else 1024
+            big = h * h * R > 64 * 64 * 40 * 16 and not cuda  # CPU seconds per step: four measured steps
+            P = 128 if a.quick else 256 if big else 1024
             steps_per_epoch = P // BATCH
             e2 = 1 + (10 if a.quick else 2 if big else max(1, (64 if cuda else 24) // steps_per_epoch))
             results.append(bench_case(h, R, dev, P, 1, e2, repeat=a.repeat))

@@ -232,7 +232,7 @@ def _check_memory(model, R, P, n_test, bs, dev, val):
     from scalinglab.errors import InputError
 
     n_par = sum(p.numel() for p in model.parameters()) // max(model.R, 1) * R
-    copies = 5 + (1 if val else 0)  # params, grads, 2 Adam moments, saved results (+ best state)
+    copies = 6 + (1 if val else 0)  # model, live params, grads, 2 Adam moments, saved results (+ best state)
     act = 4 * 4 * _act_per_datum(model) * R * bs * 3  # forward + backward activations of the layers
     need = 4 * n_par * copies + act + 8 * R * (P + n_test) * model.d
     dev = torch.device(dev)

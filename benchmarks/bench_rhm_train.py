@@ -225,7 +225,7 @@ def main(argv=None):
             big = h * h * R > 64 * 64 * 40 * 16 and not cuda  # CPU seconds per step: four measured steps
             P = 128 if a.quick else 256 if big else 1024
             steps_per_epoch = P // BATCH
-            e2 = 1 + (10 if a.quick else 2 if big else max(1, (64 if cuda else 24) // steps_per_epoch))
+            e2 = 1 + (10 if a.quick else 2 if big else max(1, 64 // steps_per_epoch))
             results.append(bench_case(h, R, dev, P, 1, e2, repeat=1 if big else a.repeat))
         if not cuda and a.threads:
             for t in [int(x) for x in a.threads.split(",")]:

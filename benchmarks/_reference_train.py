@@ -299,3 +299,36 @@ def _train(model, x_train, y_train, x_test, y_test, cfg, x_val, y_val, seeds, R,
     correct = result_correct.cpu().numpy()
     return {"test_err": 1.0 - correct.mean(1), "test_correct": correct, "train_loss": train_loss,
             "epochs": epochs, "converged": converged, "steps": steps, "wall_s": time.perf_counter() - t0}
+
+
+def step_fn(model, x_train, y_train, cfg=TrainConfig(), seeds=None):
+    """One optimiser step of ``_train``'s inner loop as a closure, for per-step timing.
+
+    The body is that of the loop above (batch ``b`` of the epoch's ``randperm``
+    order, cross-entropy per run, masked sum, per-tensor Adam); ``b`` cycles
+    through the epoch's batches.
+    """
+    R, P = y_train.shape
+    dev = x_train.device
+    seeds = list(range(R)) if seeds is None else [int(x) for x in seeds]
+    gens = [torch.Generator(device="cpu").manual_seed(s_) for s_ in seeds]
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    bs = min(cfg.batch_size, P)
+    n_batches = max(1, P // bs)
+    active = torch.ones(R, dtype=torch.bool, device=dev)
+    ar = torch.arange(R, device=dev)[:, None]
+    perm = torch.stack([torch.randperm(P, generator=g_) for g_ in gens]).to(dev)
+    tot = torch.zeros(R, device=dev)
+    count = [0]
+
+    def step():
+        b = count[0] % n_batches
+        count[0] += 1
+        idx = perm[:, b * bs:(b + 1) * bs]
+        loss_r = _per_run_ce(model(x_train[ar, idx]), y_train[ar, idx])
+        opt.zero_grad(set_to_none=True)
+        (loss_r * active).sum().backward()
+        opt.step()
+        tot.add_(loss_r.detach())
+
+    return step

@@ -227,6 +227,21 @@ def _predict(model, params, x, chunk):
 
 
 # --------------------------------------------------------------------------- size check
+def _host_available():
+    """Bytes of host memory available (``MemAvailable`` of /proc/meminfo, else free pages; None if unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return None
+
+
 def _check_memory(model, R, P, n_test, bs, dev, val):
     """Refuse (InputError) a stack whose estimated device memory exceeds what is free."""
     from scalinglab.errors import InputError
@@ -236,14 +251,8 @@ def _check_memory(model, R, P, n_test, bs, dev, val):
     act = 4 * 4 * _act_per_datum(model) * R * bs * 3  # forward + backward activations of the layers
     need = 4 * n_par * copies + act + 8 * R * (P + n_test) * model.d
     dev = torch.device(dev)
-    if dev.type == "cuda":
-        free = torch.cuda.mem_get_info(dev)[0]
-    else:
-        try:
-            free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-            return
-    if need > 0.9 * free:
+    free = torch.cuda.mem_get_info(dev)[0] if dev.type == "cuda" else _host_available()
+    if free is not None and need > 0.9 * free:
         raise InputError(f"stack of R={R} runs needs about {need / 2**30:.1f} GiB on {dev}, "
                          f"{free / 2**30:.1f} GiB free: use fewer runs per stack or a smaller width")
 

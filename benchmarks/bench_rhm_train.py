@@ -2,30 +2,33 @@
 
 Run as a script::
 
-    python benchmarks/bench_rhm_train.py [--quick] [--device auto|cpu|cuda|both] [--cases 64x4,64x40,1024x4,1024x40]
-                                         [--repeat 3] [--threads 1,2] [--cell 64x4x1024] [--grid [--grid-h 1024] [--grid-seeds 10]]
-                                         [--json]
+    python benchmarks/bench_rhm_train.py [--quick] [--device auto|cpu|cuda|both]
+        [--cases 64x4,64x40,1024x4,1024x40] [--repeat 5] [--threads 1,2] [--cell 64x4x1024]
+        [--grid [--grid-h 1024] [--grid-seeds 10]] [--json]
 
 For every case ``h x R`` (CNN of width h, R stacked runs, seed model with
 Zipf alpha = 1 on all levels, batch 128) and every device (the CPU always,
-CUDA when present), both paths train the same R runs for a fixed number of
-epochs (the loss-threshold stop disabled): ``old`` is the code of commit
-97d7eb2 (``benchmarks/_reference_train.py``: one-hot floats built on the host,
-CPU ``randperm`` per run, per-tensor Adam), ``new`` is
-``scalinglab.validate.train.train_stacked`` on the integer symbols. The time
-per optimiser step is the difference of two trainings (``E1`` and ``E2``
-epochs) divided by the difference of their steps, so set-up, CUDA-graph
-capture and the final evaluation cancel; network-samples/s is ``R * 128`` per
-step. Data preparation (one-hot for the old path, copy to the device) is
-timed separately, per path. ``--cell`` then trains one Fig. 6 stack (uniform
-and alpha = 1, 2, 4, n seeds each, one P) to the loss threshold with each
-path, end to end: this includes what the fixed-epoch timing cannot see
-(finished runs leave the new stack). Ratios only, no timed asserts.
+CUDA when present), both paths take optimiser steps on the same R runs:
+``old`` is the code of commit 97d7eb2 (``benchmarks/_reference_train.py``:
+one-hot floats built on the host, CPU ``randperm`` per run, per-tensor Adam;
+its step is the former loop's body), ``new`` is the step of
+``scalinglab.validate.train`` on the integer symbols (on CUDA: the captured
+graph, after its warm-up). Blocks of one epoch's steps (P / 128) of the two
+paths alternate ``--repeat`` times after a warm-up block each, so a change of
+machine load hits both; the fastest block gives the time per step (the median
+is printed beside it), and network-samples/s is ``R * 128`` per step. Data
+preparation (one-hot for the old path, copy to the device) is timed
+separately. ``--threads`` repeats h = 64, R = 40 at other torch thread counts
+(CPU). ``--cell`` trains one Fig. 6 stack (uniform and alpha = 1, 2, 4, n
+seeds each, one P) to the loss threshold with each path, end to end
+(sampling, per-epoch work, testing; finished runs leave the new stack).
+Ratios only, no timed asserts.
 
 On CUDA it also prints the issue-9 goals: <= 0.3 ms per step at h = 64,
 R = 40 on one H100, and (``--grid``) the full Fig. 6 grid (uniform and
 alpha = 1, 2, 4 on all levels, 14 P from 10 to 81 920, 10 seeds; all 40 runs
-of one P in one stack) in <= 5 minutes at the converged width ``--grid-h``.
+of one P in one stack, ``validate.rhm.train_cells``) in <= 5 minutes at the
+converged width ``--grid-h``.
 """
 
 from __future__ import annotations

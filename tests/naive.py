@@ -94,6 +94,23 @@ def rhm_all_path_freqs(probs, n_c):
 def rhm_seen_error(probs, n_c, P):
     """Hutter's sum eps(P) = sum over paths f (1-f)**P, term by term."""
     return float(sum(f * (1.0 - f) ** P for f in rhm_all_path_freqs(probs, n_c)))
+def batch_order(seed, epoch, P):
+    """Run ``seed``'s order of its P training data in ``epoch`` (validate/train.py), with Python ints.
+
+    Keys ``h = splitmix64(splitmix64(seed) ^ epoch)``, ``a = h mod 2**32``,
+    ``b = h >> 32``; datum j gets ``mix32(mix32(j ^ a) ^ b)`` and the data are
+    visited in increasing key order.
+    """
+    def mix32(x):
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        return (x >> 16) ^ x
+
+    h = splitmix64(splitmix64(seed & _M64) ^ epoch)
+    a, b = h & 0xFFFFFFFF, h >> 32
+    return sorted(range(P), key=lambda j: mix32(mix32(j ^ a) ^ b))
+
+
 # --------------------------------------------------------------------------- percolation
 def bethe_animals(s_max, z):
     """Enumerate the connected site sets ("animals") containing the origin of a

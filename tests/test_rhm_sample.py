@@ -53,6 +53,29 @@ def test_reproducible_and_prefix_consistent():
     assert not np.array_equal(d1.test(500).x, a.x)
 
 
+def test_sampler_independent_of_threads_and_chunks():
+    """Datum i is the same whatever the thread count, the work chunk it falls in, or how many are drawn."""
+    import numba
+
+    from scalinglab.kernels.rhm import _sample as S
+
+    spec = RHMSpec.make(alpha=1.0)
+    rules, probs = K.make_rules(10, 10, 10, 2, 3, seed=2), spec.probs_matrix()
+    n = 3 * S._CHUNK + 17
+    full = K.sample(rules, 10, probs, n, seed=9)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = K.sample(rules, 10, probs, n, seed=9)
+    finally:
+        numba.set_num_threads(threads)
+    part = K.sample(rules, 10, probs, 700, seed=9, start=S._CHUNK - 300)  # straddles a chunk boundary
+    for a, b, c in zip(full, one, part):
+        assert np.array_equal(a, b) and np.array_equal(a[S._CHUNK - 300:S._CHUNK + 400], c)
+    xn, yn, rn, _ = naive.rhm_sample(rules, 10, probs, 5, seed=9, start=S._CHUNK - 2)
+    assert np.array_equal(full[0][S._CHUNK - 2:S._CHUNK + 3], xn) and np.array_equal(full[2][S._CHUNK - 2:S._CHUNK + 3], rn)
+
+
 @pytest.mark.parametrize("n_c,v,m,s,L", [(10, 10, 10, 2, 3), (4, 3, 2, 2, 4), (3, 4, 4, 2, 2), (2, 2, 2, 2, 3), (3, 3, 3, 3, 2)])
 def test_rules_unambiguous_by_brute_force(n_c, v, m, s, L):
     rules = K.make_rules(n_c, v, m, s, L, seed=1)

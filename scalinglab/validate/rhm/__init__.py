@@ -18,6 +18,9 @@ from scalinglab.validate.rhm._runs import (  # noqa: F401
     select,
     by_P,
 )
+from scalinglab.validate.rhm._engine import (  # noqa: F401
+    train_cells,
+)
 from scalinglab.validate.rhm._experiments import (  # noqa: F401
     QUICK_P,
     FULL_P,
@@ -49,6 +52,7 @@ __all__ = [
     "KEY_FIELDS",
     "select",
     "by_P",
+    "train_cells",
     "QUICK_P",
     "FULL_P",
     "onset",

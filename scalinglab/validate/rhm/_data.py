@@ -1,7 +1,7 @@
 """RHM data sets for training networks, with the path bookkeeping of the seed.
 
 An :class:`RHMData` holds one random set of rules for an :class:`RHMSpec` and
-draws data from it: inputs as symbols or one-hot ``(v, s**L)`` arrays,
+draws data from it: inputs as symbols (int16, what training takes) or one-hot ``(v, s**L)`` arrays,
 labels, derivations and the path key of every patch. :func:`seen_paths` says
 which paths of test data some training datum shares (seed sections 4 and 6).
 
@@ -54,7 +54,17 @@ class Batch:
 
 
 def onehot(x, v):
-    """One-hot float32 array of shape ``(n, v, d)`` from symbols ``(n, d)``."""
+    """One-hot float32 array of shape ``(n, v, d)`` from symbols ``(n, d)`` (numpy, on the host).
+
+    Training does not use it: the networks take the symbols and encode them
+    on their device, batch by batch (:mod:`scalinglab.validate.models`), into
+    exactly these floats.
+
+    >>> onehot(np.array([[2, 0]]), 3)[0]
+    array([[0., 1.],
+           [0., 0.],
+           [1., 0.]], dtype=float32)
+    """
     x = np.asarray(x)
     out = np.zeros((x.shape[0], v, x.shape[1]), dtype=np.float32)
     np.put_along_axis(out, x[:, None, :].astype(np.int64), 1.0, axis=1)

@@ -117,50 +117,13 @@ def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
         ``n_k`` (test data with k seen paths) and ``acc_k`` (their accuracy,
         empty when ``n_k = 0``).
     """
-    import torch
-
-    from scalinglab.validate.models import build_stacked
-    from scalinglab.validate.rhm._data import TEST_START, RHMData, onehot, seen_paths
-    from scalinglab.validate.train import train_stacked
+    from scalinglab.validate.rhm._engine import train_cells
 
     spec = config.spec()
     seeds = [int(s) for s in seeds]
-    xs, ys, xt, yt, xv, yv, seen_l, free_l = [], [], [], [], [], [], [], []
-    for sd in seeds:
-        data = RHMData(spec, rules_seed=sd)
-        tr, te = data.train(P), data.test(settings.n_test)
-        if settings.stop == "val":  # fresh validation data, after the test data in the stream
-            va = data.draw(settings.n_test, start=TEST_START + 2**39)
-            xv.append(onehot(va.x, spec.v))
-            yv.append(va.y)
-        xs.append(onehot(tr.x, spec.v))
-        ys.append(tr.y)
-        xt.append(onehot(te.x, spec.v))
-        yt.append(te.y)
-        seen_l.append(seen_paths(tr.keys, te.keys, position_specific=True))
-        free_l.append(seen_paths(tr.keys, te.keys, position_specific=False))
-
-    def T(a):
-        return torch.as_tensor(np.stack(a)).to(device)
-
-    model = build_stacked(config.model, spec, seeds, h=settings.h).to(device)
-    val = (T(xv), T(yv)) if xv else (None, None)
-    res = train_stacked(model, T(xs), T(ys), T(xt), T(yt), settings.train_config(), *val, seeds=seeds)
-    rows = []
-    for r, sd in enumerate(seeds):
-        seen, correct = seen_l[r], res["test_correct"][r]
-        k_seen = seen.sum(1)
-        row = {**config.row(), "P": int(P), "seed": sd, **settings.key_row(),
-               "test_err": float(res["test_err"][r]), "train_loss": float(res["train_loss"][r]),
-               "epochs": int(res["epochs"][r]), "converged": bool(res["converged"][r]),
-               "seen_frac": float(seen.mean()), "seen_frac_free": float(free_l[r].mean()),
-               "wall_block_s": round(res["wall_s"], 3), "R": len(seeds)}
-        for k in range(spec.K + 1):
-            sel = k_seen == k
-            row[f"n_{k}"] = int(sel.sum())
-            row[f"acc_{k}"] = float(correct[sel].mean()) if sel.any() else None
-        rows.append(row)
-    return rows
+    measured = train_cells([(spec, P, sd) for sd in seeds], model=config.model, h=settings.h,
+                           n_test=settings.n_test, train=settings.train_config(), device=device)
+    return [{**config.row(), "P": int(P), "seed": sd, **settings.key_row(), **m} for sd, m in zip(seeds, measured)]
 
 
 def sweep(store_dir, configs, P_grid, seeds, settings=RunSettings(), device="cpu", desc="rhm sweep"):

@@ -1,0 +1,135 @@
+"""One stack of RHM training runs: data on the device, stacked training, path bookkeeping.
+
+:func:`train_cells` trains any set of runs of *equal shape* (same model, width,
+P and RHM dimensions; the Zipf exponents, levels and seeds may differ) as one
+stack and measures, per run, the test error and the seed's seen-path
+statistics. :func:`scalinglab.validate.rhm.run_block` is the one-configuration
+case; a sweep may put all seeds of several configurations of one P into one
+stack (e.g. the 4 configurations x 10 seeds of Fig. 6 as 40-run stacks).
+
+Data path: the sampler's integer symbols ``(R, n, d)`` (int16) are copied to
+the training device as they are and one-hot encoded there, batch by batch,
+inside the model (:mod:`scalinglab.validate.models`); no one-hot array is built
+on the host. The data themselves are those of :class:`RHMData` for the run's
+seed (training set = data ``0 .. P-1`` of the stream, test data from
+``TEST_START``, validation data from ``TEST_START + 2**39``), exactly as
+before issue 9.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from scalinglab.errors import InputError
+from scalinglab.validate.rhm._data import TEST_START, RHMData, seen_paths
+
+__all__ = ["train_cells", "VAL_START"]
+
+#: First stream index of the validation data (``stop="val"``), after the test data.
+VAL_START = TEST_START + 2**39
+
+
+def _shape(spec):
+    return (spec.n_c, spec.v, spec.m, spec.s, spec.L)
+
+
+def _bookkeeping(tr_keys, te_keys):
+    return seen_paths(tr_keys, te_keys, position_specific=True), seen_paths(tr_keys, te_keys, position_specific=False)
+
+
+def train_cells(cells, *, model="cnn", h=64, n_test=4096, train=None, device="cpu"):
+    """Train the runs ``cells`` as one stack and measure each of them.
+
+    Parameters
+    ----------
+    cells : sequence of (RHMSpec, int, int)
+        ``(spec, P, seed)`` per run; all with the same P and the same
+        ``(n_c, v, m, s, L)``. Run ``seed`` uses rules, data stream,
+        initialisation and batch order all derived from ``seed``, so its result
+        does not depend on the other runs of the stack.
+    model : str
+        ``"cnn"``, ``"fcn"`` or ``"perceptron"``.
+    h : int
+        Width of the hidden layers.
+    n_test : int
+        Fresh test data per run.
+    train : scalinglab.validate.train.TrainConfig, optional
+        Optimiser and stopping rule (default ``TrainConfig()``).
+    device : str
+        Torch device of the stack.
+
+    Returns
+    -------
+    list of dict
+        One per cell, in order: ``test_err``, ``train_loss``, ``epochs``,
+        ``converged``, ``seen_frac`` (fraction of test paths seen at their
+        position), ``seen_frac_free`` (at any position), for k = 0..K ``n_k``
+        (test data with k seen paths) and ``acc_k`` (their accuracy, None when
+        ``n_k = 0``), ``wall_block_s`` (the stack's training time) and ``R``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> from scalinglab.validate.train import TrainConfig
+    >>> a2, a4 = RHMSpec.make(alpha=2.0), RHMSpec.make(alpha=4.0)
+    >>> rows = train_cells([(a2, 64, 0), (a4, 64, 0)], h=16, n_test=200, train=TrainConfig(max_epochs=2))
+    >>> [r["epochs"] for r in rows], rows[0]["R"]
+    ([2, 2], 2)
+    """
+    import torch
+
+    from scalinglab.validate.models import build_stacked
+    from scalinglab.validate.train import TrainConfig, train_stacked
+
+    train = TrainConfig() if train is None else train
+    cells = [(spec, int(P), int(sd)) for spec, P, sd in cells]
+    if not cells:
+        raise InputError("cells: need at least one (spec, P, seed)")
+    spec0, P, _ = cells[0]
+    for spec, P_, _ in cells:
+        if P_ != P or _shape(spec) != _shape(spec0):
+            raise InputError(f"cells: one stack needs equal P and (n_c, v, m, s, L); got P={P_}, "
+                             f"{_shape(spec)} beside P={P}, {_shape(spec0)}")
+    seeds = [sd for _, _, sd in cells]
+    xs, ys, xt, yt, xv, yv, keys = [], [], [], [], [], [], []
+    for spec, _, sd in cells:
+        data = RHMData(spec, rules_seed=sd)
+        tr, te = data.train(P), data.test(n_test)
+        if train.stop == "val":  # fresh validation data, after the test data in the stream
+            va = data.draw(n_test, start=VAL_START)
+            xv.append(va.x)
+            yv.append(va.y)
+        xs.append(tr.x)
+        ys.append(tr.y)
+        xt.append(te.x)
+        yt.append(te.y)
+        keys.append((tr.keys, te.keys))
+
+    # the seen-path bookkeeping (numpy, host) runs beside the training (torch releases the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        seen_future = pool.submit(lambda: [_bookkeeping(a, b) for a, b in keys])
+
+        def T(a):
+            return torch.from_numpy(np.stack(a)).to(device)
+
+        net = build_stacked(model, spec0, seeds, h=h, device=device)
+        val = (T(xv), T(yv)) if xv else (None, None)
+        res = train_stacked(net, T(xs), T(ys), T(xt), T(yt), train, *val, seeds=seeds)
+        seen_all = seen_future.result()
+    rows = []
+    for r, (spec, _, sd) in enumerate(cells):
+        seen, free = seen_all[r]
+        correct = res["test_correct"][r]
+        k_seen = seen.sum(1)
+        row = {"test_err": float(res["test_err"][r]), "train_loss": float(res["train_loss"][r]),
+               "epochs": int(res["epochs"][r]), "converged": bool(res["converged"][r]),
+               "seen_frac": float(seen.mean()), "seen_frac_free": float(free.mean()),
+               "wall_block_s": round(res["wall_s"], 3), "R": len(cells)}
+        for k in range(spec.K + 1):
+            sel = k_seen == k
+            row[f"n_{k}"] = int(sel.sum())
+            row[f"acc_{k}"] = float(correct[sel].mean()) if sel.any() else None
+        rows.append(row)
+    return rows

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from scalinglab.validate.results import json_default
+from scalinglab.validate.storage import json_default
 
 from scalinglab.cli._common import CLIError, parse_grid  # noqa: F401
 from scalinglab.cli._core import _core_commands

@@ -55,7 +55,10 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
         lines += [f"note: {n}" for n in oc.notes]
         return oc.to_dict(), "\n".join(lines)
     lines = [f"{exp.name}: {oc.n_stored} of {oc.n_cells} cells stored ({oc.n_ran} run now); results in {out}"]
-    lines += [f"  {k}: {_fmt(v)}" for k, v in oc.summary.items() if k not in ("table", "seen_check")]
+    shown = [(k, _fmt(v)) for k, v in oc.summary.items()]
+    lines += [f"  {k}: {t}" for k, t in shown if len(t) <= 240]
+    if any(len(t) > 240 for _, t in shown):
+        lines.append(f"  (tables and curves: {Path(out) / 'summary.json'})")
     lines += [f"note: {n}" for n in oc.notes]
     lines.append(f"report: {Path(out) / 'report.md'}")
     return oc.to_dict(), "\n".join(lines)

@@ -59,7 +59,7 @@ def test_rhm_text_outputs(capsys):
     (["rhm", "spectrum", "--m", "11"], "ambiguous"),
     (["rhm", "alpha-prime", "--window", "5:2"], "rank window"),
     (["rhm"], "choose an rhm command"),
-    (["reproduce", "no-such-figure"], "unknown reproduction"),
+    (["reproduce", "no-such-figure"], "unknown experiment"),
 ])
 def test_clean_errors(capsys, argv, msg):
     rc, out, err = run(capsys, *argv)
@@ -68,7 +68,7 @@ def test_clean_errors(capsys, argv, msg):
 
 def test_reproduce_list(capsys):
     rc, out, _ = run(capsys, "reproduce", "--list")
-    assert rc == 0 and "reproductions" in out
+    assert rc == 0 and "experiments" in out and "rhm-fig6" in out and "spectral-teacher-student" in out
 
 
 def test_rhm_symbolic_command(capsys):

@@ -31,6 +31,12 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
 
     run_opts = run_opts or {}
     notes = []
+    if args.source and not args.replot:
+        raise InputError("--from goes with --replot")
+    if args.replot:  # the settings the stored rows were made with
+        config = exp.config_from_dict(protocol.stored_manifest(exp, args.source or out).data["config"])
+        if getattr(args, "quick", False):
+            notes.append("--replot draws the stored settings (manifest.json): --quick ignored")
     if args.seeds is not None:
         if args.seeds < 1:
             raise InputError(f"--seeds must be >= 1, got {args.seeds}")
@@ -40,11 +46,9 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
                 notes.append(f"{exp.name} has no seeds (a deterministic computation): --seeds ignored")
             else:
                 config = new
-    if args.source and not args.replot:
-        raise InputError("--from goes with --replot")
     device = args.device or run_opts.get("device", "auto")
     scheduler = args.scheduler if args.scheduler is not None else run_opts.get("scheduler")
-    oc = protocol.execute(exp, None if (args.replot and args.source) else config, out, device=device,
+    oc = protocol.execute(exp, config, out, device=device,
                           scheduler=scheduler, replot=args.replot, source=args.source, dry_run=args.dry_run,
                           spec_text=spec_text, echo=_echo(args))
     oc.notes = notes + oc.notes

@@ -48,7 +48,7 @@ from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_f
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
            "Outcome", "make_executor", "SubmititExecutor", "rows_folder", "select", "shipped_spec",
-           "config_from_spec_file", "WALL_PREFIX"]
+           "config_from_spec_file", "stored_manifest", "WALL_PREFIX"]
 
 #: Columns whose name starts with this hold wall times (excluded from reproducibility comparisons).
 WALL_PREFIX = "wall"
@@ -335,12 +335,13 @@ class Experiment:
 REGISTRY = {}
 
 # Modules that register experiments; imported lazily (some need torch).
+# Lightest first: get(name) stops at the module that registers the name (torch is imported by the RHM one).
 _MODULES = [
-    "scalinglab.validate.rhm._experiments",
-    "scalinglab.validate.percolation._experiments",
     "scalinglab.validate.spectral._experiments",
-    "scalinglab.validate.spectral._nets",
+    "scalinglab.validate.percolation._experiments",
     "scalinglab.validate.spectral._project_data",
+    "scalinglab.validate.spectral._nets",
+    "scalinglab.validate.rhm._experiments",
 ]
 
 
@@ -352,13 +353,15 @@ def experiment(cls):
     return cls
 
 
-def _load():
+def _load(until=None):
     errors = {}
     for mod in _MODULES:
         try:
             importlib.import_module(mod)
         except ImportError as exc:  # e.g. torch missing: say so when asked for
             errors[mod] = exc
+        if until is not None and until in REGISTRY:
+            break
     return errors
 
 
@@ -372,7 +375,7 @@ def get(name):
     """The registered experiment ``name``; InputError (with the choices) when unknown."""
     if name in REGISTRY:
         return REGISTRY[name]
-    errors = _load()
+    errors = _load(until=name)
     if name not in REGISTRY:
         hint = ""
         if errors:
@@ -418,6 +421,16 @@ def rows_folder(out, manifest_data=None):
     """The folder holding the rows of results folder ``out`` (its manifest's ``rows_store``)."""
     rel = (manifest_data or {}).get("rows_store", ".")
     return (Path(out) / rel).resolve() if rel != "." else Path(out)
+
+
+def stored_manifest(exp, folder):
+    """The manifest of a results folder of ``exp``; InputError when there is none or it is another experiment's."""
+    man = Manifest.load(folder) if Path(folder).is_dir() else Manifest(Path(folder) / "manifest.json", {})
+    if not man.data:
+        raise InputError(f"nothing to replot in {folder}: no manifest.json (run the experiment first)")
+    if man.experiment != exp.name:
+        raise InputError(f"{folder} holds results of {man.experiment!r}, not {exp.name!r}")
+    return man
 
 
 def _rows_dir_for(exp, out):
@@ -636,14 +649,13 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     Outcome
     """
     out = Path(out)
-    dev = resolve_device(device) if exp.uses_device else (resolve_device(device) and "cpu")
+    if exp.uses_device:
+        dev = resolve_device(device)
+    else:  # CPU-only cells: the flag is still checked (without importing torch for "auto")
+        dev = "cpu" if device in (None, "auto") else (resolve_device(device) and "cpu")
     if replot:
         src = Path(source) if source else out
-        man = Manifest.load(src)
-        if not man.data:
-            raise InputError(f"nothing to replot in {src}: no manifest.json (run the experiment first)")
-        if man.experiment != exp.name:
-            raise InputError(f"{src} holds results of {man.experiment!r}, not {exp.name!r}")
+        man = stored_manifest(exp, src)
         if config is None:
             config = exp.config_from_dict(man.data["config"])
         rows_dir = rows_folder(src, man.data)

@@ -466,7 +466,10 @@ _PANDAS = {"bool": "boolean", "int": "Int64", "float": "float64", "str": "object
 
 def to_frame(rows, schema=None):
     """A pandas DataFrame of ``rows`` with the schema's dtypes (lists as tuples, ints nullable)."""
-    import pandas as pd
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError("analysing results needs pandas: pip install 'scalinglab[validate]'") from None
 
     schema = schema or infer_schema(rows)
     cols = list(schema)

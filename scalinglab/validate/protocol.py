@@ -522,6 +522,18 @@ def _write_rows(store, exp, block, res, wall, device, keys):
         store.release(k)
 
 
+@contextlib.contextmanager
+def _releasing(store, keys, cells):
+    """On an error or interrupt, give back the claims this process still holds (others may take the cells)."""
+    try:
+        yield
+    except BaseException:
+        for c in cells:
+            if not store.claimed_by_other(keys[c]) and (store.claims_dir / keys[c]).exists():
+                store.release(keys[c])
+        raise
+
+
 def _run_missing(exp, store, cells, keys, device, scheduler, echo):
     """Run every cell without a row; returns how many this process ran."""
     done = _Done(store)
@@ -535,7 +547,7 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
     ran = 0
     bar = progress(total=len(todo), desc=exp.name)
     try:
-        with make_executor(scheduler) as ex:
+        with make_executor(scheduler) as ex, _releasing(store, keys, todo):
             pending = []
             if ex is None:
                 for block in blocks.values():
@@ -674,7 +686,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     cells = exp.cells(config)
     keys = {c: cell_key(c) for c in cells}
     if len(set(keys.values())) != len(cells):
-        raise RuntimeError(f"{exp.name}: two cells of the config have the same key")
+        raise InputError(f"{exp.name}: the spec makes the same cell twice (a repeated value in a grid?)")
     oc = Outcome(exp.name, str(out), n_cells=len(cells), device=dev)
 
     if dry_run:

@@ -306,24 +306,28 @@ class RowStore:
         self.claims_dir.mkdir(parents=True, exist_ok=True)
         path = self.claims_dir / key
         info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}).encode()
-        for _ in range(3):
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                holder = self._holder(path)
-                if holder is None:
-                    continue  # vanished meanwhile: try again
-                if holder["alive"]:
-                    return holder["pid"] == os.getpid() and holder["host"] == socket.gethostname()
-                try:  # stale: remove and retry (another process may win the race; O_EXCL decides)
-                    path.unlink()
-                except FileNotFoundError:
-                    pass
-                continue
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(info)
-            return True
-        return False
+        # the claim appears complete or not at all: written to a private file, then hard-linked into place
+        # (link fails when the name exists, like O_EXCL), so a kill never leaves an empty claim behind
+        tmp = self.claims_dir / f".{key}.{_writer_name()}.tmp"
+        tmp.write_bytes(info)
+        try:
+            for _ in range(3):
+                try:
+                    os.link(tmp, path)
+                    return True
+                except FileExistsError:
+                    holder = self._holder(path)
+                    if holder is None:
+                        continue  # vanished meanwhile: try again
+                    if holder["alive"]:
+                        return holder["pid"] == os.getpid() and holder["host"] == socket.gethostname()
+                    try:  # stale: remove and retry (another process may win the race; link decides)
+                        path.unlink()
+                    except FileNotFoundError:
+                        pass
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _holder(self, path):
         try:
@@ -334,10 +338,7 @@ class RowStore:
         try:
             h = json.loads(raw.decode())
             pid, host = int(h["pid"]), str(h["host"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            # a claim torn by a kill between create and write: its writer died at once
-            if time.time() - mtime < 5.0:
-                return {"pid": -1, "host": "", "alive": True}
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):  # not written by a claim(): stale
             return {"pid": -1, "host": "", "alive": False}
         return {"pid": pid, "host": host, "alive": _writer_alive(host, pid, mtime)}
 
@@ -477,6 +478,8 @@ def to_frame(rows, schema=None):
     for c in cols:
         t = schema[c]
         vals = [r.get(c) for r in rows]
+        if t == "int" and any(isinstance(v, float) for v in vals):  # rows newer than the recorded schema
+            t = "float"
         if t == "json":
             vals = [tuple(v) if isinstance(v, list) else v for v in vals]
         elif t == "float":

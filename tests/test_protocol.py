@@ -582,3 +582,46 @@ def test_failed_run_gives_its_claims_back(tmp_path, monkeypatch):
     assert not list((tmp_path / "o" / ".claims").glob("*"))
     monkeypatch.undo()
     assert run_rf(tmp_path, tmp_path / "o").n_ran == 24
+
+
+TOY = """
+experiment = "percolation-toy"
+seeds = {seeds}
+n_test = 500
+n_sizes = 3
+data_density_quanta = [0.01, 0.1]
+data_density_dominant = [0.005, 0.02]
+n_boot = 50
+[quanta]
+n_clusters = 200
+p = 0.45
+cap = 300
+[dominant]
+n_clusters = 1
+p = 0.502
+cap = 3000
+dominant = true
+[[sweeps]]
+name = "manifold-data-q2"
+dataset = "dominant"
+sweep = "data"
+q = 2.0
+lam = 1.0
+regime = "supercritical"
+"""
+
+
+def test_percolation_toy_fewer_seeds_into_a_folder(tmp_path):
+    """percolation-toy --seeds 2 into a 3-seed folder: the fit uses 2 seeds and the manifest says 2."""
+    spec = tmp_path / "toy.toml"
+    spec.write_text(TOY.format(seeds=3))
+    out = tmp_path / "o"
+    assert main(["run", str(spec), "--out", str(out)]) == 0
+    assert main(["run", str(spec), "--out", str(out), "--seeds", "2", "--json"]) == 0
+    spec.write_text(TOY.format(seeds=2))
+    assert main(["run", str(spec), "--out", str(tmp_path / "clean")]) == 0
+    man = Manifest.load(out).data
+    s = json.loads((out / "summary.json").read_text())["fits"]["manifold-data-q2"]
+    clean = json.loads((tmp_path / "clean" / "summary.json").read_text())["fits"]["manifold-data-q2"]
+    assert man["seeds"] == 2 and s["n_seeds"] == 2 and s == clean
+    assert len(load_results(out)) == 6 and sorted(set(load_results(out)["seed"])) == [0, 1]

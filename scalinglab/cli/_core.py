@@ -59,7 +59,11 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
         lines += [f"note: {n}" for n in oc.notes]
         return oc.to_dict(), "\n".join(lines)
     lines = [f"{exp.name}: {oc.n_stored} of {oc.n_cells} cells stored ({oc.n_ran} run now); results in {out}"]
-    shown = [(k, _fmt(v)) for k, v in oc.summary.items()]
+    def nested(v):  # tables (lists of rows) and per-item records stay in summary.json
+        vals = v.values() if isinstance(v, dict) else v if isinstance(v, list) else []
+        return any(isinstance(x, dict) or (isinstance(x, list) and x and isinstance(x[0], list)) for x in vals)
+
+    shown = [(k, "x" * 241 if nested(v) else _fmt(v)) for k, v in oc.summary.items()]
     lines += [f"  {k}: {t}" for k, t in shown if len(t) <= 240]
     if any(len(t) > 240 for _, t in shown):
         lines.append(f"  (tables and curves: {Path(out) / 'summary.json'})")

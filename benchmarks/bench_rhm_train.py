@@ -165,9 +165,9 @@ def bench_cell(h, n_seeds, dev, P, n_test=1024, max_epochs=300):
     testing, as a sweep does it (the seen-path bookkeeping, the same for both,
     left out). Reports wall times and the mean test errors of both paths.
     """
-    from scalinglab.validate.rhm import make_spec
 
-    specs = [make_spec(-1.0, "")] + [make_spec(a, "1-2-3") for a in (1.0, 2.0, 4.0)]
+
+    specs = [RHMSpec.make(alpha=-1.0)] + [RHMSpec.make(alpha=a) for a in (1.0, 2.0, 4.0)]
     cells = [(sp, sd) for sp in specs for sd in range(n_seeds)]
     seeds = [sd for _, sd in cells]
     v = specs[0].v
@@ -194,9 +194,9 @@ def bench_cell(h, n_seeds, dev, P, n_test=1024, max_epochs=300):
 
 def bench_grid(dev, h, n_seeds, P_grid, max_steps=None):
     """Wall time of the Fig. 6 grid: for each P one stack of 4 configurations x n_seeds runs (train_cells)."""
-    from scalinglab.validate.rhm import make_spec, train_cells
+    from scalinglab.validate.rhm import train_cells
 
-    specs = [make_spec(-1.0, "")] + [make_spec(a, "1-2-3") for a in (1.0, 2.0, 4.0)]
+    specs = [RHMSpec.make(alpha=-1.0)] + [RHMSpec.make(alpha=a) for a in (1.0, 2.0, 4.0)]
     cfg = new_train.TrainConfig() if max_steps is None else new_train.TrainConfig(max_steps=max_steps)
     t0 = time.perf_counter()
     per_P, n_conv = [], 0
@@ -261,8 +261,9 @@ def main(argv=None):
         if cell:
             cells.append(bench_cell(cell[0], cell[1], dev, cell[2], max_epochs=5 if a.quick else 300))
         if a.grid or a.quick:
-            from scalinglab.validate.rhm import FULL_P
+            from scalinglab.validate.protocol import shipped_spec
 
+            FULL_P = shipped_spec("rhm-fig6")[0]["P"]  # the full Fig. 6 grid of the shipped spec
             if a.quick:
                 grids.append(bench_grid(dev, 8, 1, [16, 32], max_steps=20))
             else:

@@ -59,7 +59,7 @@ def test_rhm_text_outputs(capsys):
     (["rhm", "spectrum", "--m", "11"], "ambiguous"),
     (["rhm", "alpha-prime", "--window", "5:2"], "rank window"),
     (["rhm"], "choose an rhm command"),
-    (["reproduce", "no-such-figure"], "unknown reproduction"),
+    (["reproduce", "no-such-figure"], "unknown experiment"),
 ])
 def test_clean_errors(capsys, argv, msg):
     rc, out, err = run(capsys, *argv)
@@ -68,7 +68,7 @@ def test_clean_errors(capsys, argv, msg):
 
 def test_reproduce_list(capsys):
     rc, out, _ = run(capsys, "reproduce", "--list")
-    assert rc == 0 and "reproductions" in out
+    assert rc == 0 and "experiments" in out and "rhm-fig6" in out and "spectral-teacher-student" in out
 
 
 def test_rhm_symbolic_command(capsys):
@@ -100,18 +100,22 @@ def _subcommands():
     return set(leaves(build_parser(), ()))
 
 
-def _fake_reproduction(out, **kw):
-    return {"exponent": float("nan"), "ci": [0.1, float("inf")]}
+def _fake_execute(exp, config, out, **kw):
+    from scalinglab.validate.protocol import Outcome
+
+    return Outcome(name=exp.name, out=str(out), summary={"exponent": float("nan"), "ci": [0.1, float("inf")]})
 
 
 def test_every_subcommand_prints_strict_json(capsys, tmp_path, monkeypatch):
-    from scalinglab.validate import reproduce, spectral
+    from scalinglab.validate import protocol
 
-    monkeypatch.setattr(reproduce, "get", lambda name: _fake_reproduction)
-    monkeypatch.setattr(spectral, "run_gram_id", lambda out, **kw: {"d=1": {"alpha_K": float("nan")}})
+    monkeypatch.setattr(protocol, "execute", _fake_execute)
+    spec = tmp_path / "mine.toml"
+    spec.write_text('experiment = "rhm-curve"\nP = [16, 64]\nseeds = 1\n[[curves]]\nalpha = 1.0\n')
     cases = {
         ("demo",): ["demo", "--quick", "--section", "percolation", "--out", str(tmp_path / "demo")],
-        ("reproduce",): ["reproduce", "fake", "--out", str(tmp_path / "fake")],
+        ("reproduce",): ["reproduce", "rhm-fig6", "--out", str(tmp_path / "fake")],
+        ("run",): ["run", str(spec), "--out", str(tmp_path / "mine")],
         ("rhm", "spectrum"): ["rhm", "spectrum", "--head", "3"],
         ("rhm", "alpha-prime"): ["rhm", "alpha-prime", "--at-P", "10,1000"],
         ("rhm", "alpha-c"): ["rhm", "alpha-c", "--L", "2"],
@@ -141,8 +145,8 @@ def test_every_subcommand_prints_strict_json(capsys, tmp_path, monkeypatch):
     main(["percolation", "stats", "--p", "0.5", "--json"])
     got = _strict(capsys.readouterr().out)
     assert got["cutoff_size"] is None and "p_c" in got["cutoff_size_reason"]
-    main(["reproduce", "fake", "--out", str(tmp_path / "fake"), "--json"])
-    got = _strict(capsys.readouterr().out)
+    main(["reproduce", "rhm-fig6", "--out", str(tmp_path / "fake"), "--json"])
+    got = _strict(capsys.readouterr().out)["summary"]
     assert got["exponent"] is None and got["ci"] == [0.1, None] and "ci_reason" in got
 
 

@@ -1,12 +1,8 @@
-import json
-
 import numpy as np
 import pytest
 
 from scalinglab.theory.fitting import bootstrap_powerlaw, local_slope, powerlaw_fit
 from scalinglab.theory.rhm import RHMSpec, zipf_probs
-from scalinglab.validate.results import ResultStore, read_manifest
-from scalinglab.validate.sweep import grid, run_sweep
 
 
 def test_powerlaw_fit_recovers_exact_law_in_window():
@@ -71,24 +67,3 @@ def test_spec_make_levels():
     assert sp.is_uniform(1) and not sp.is_uniform(3)
     assert sp.K == 4 and sp.P_star == 10_000
     assert sp.level_key(1) == ("uniform",) and sp.level_key(3) == ("zipf", 1.5)
-
-
-def test_store_and_sweep_resume(tmp_path):
-    calls = []
-
-    def fn(P, seed):
-        calls.append((P, seed))
-        return {"err": 1.0 / P + seed}
-
-    cells = grid(P=[1, 2, 4], seed=[0, 1])
-    run_sweep(cells[:3], fn, tmp_path, params={"what": "test"})
-    assert len(calls) == 3
-    store = run_sweep(cells, fn, tmp_path)  # resume: only the 3 missing
-    assert len(calls) == 6 and len(store.rows) == 6
-    assert len(set(calls)) == 6
-    again = ResultStore(tmp_path, ("P", "seed"))
-    assert sorted((r["P"], r["seed"]) for r in again.rows) == sorted((c["P"], c["seed"]) for c in cells)
-    man = read_manifest(tmp_path)
-    assert man["params"] == {"what": "test"} and len(man["history"]) == 2
-    assert "git" in man["environment"] and "argv" in man["environment"]
-    json.dumps(man)

@@ -166,18 +166,22 @@ def test_dominant_cluster_dimension_four():
 
 
 def test_toy_reproducer_small(tmp_path):
-    from scalinglab.validate.percolation import _experiments as E
+    from scalinglab.validate import protocol
+    from scalinglab.validate.storage import load_results
 
-    fits = E.run_toy(tmp_path, quick=True, seeds=2, experiments=["manifold-data-q2"])
-    f = fits["manifold-data-q2"]
-    assert f["predicted"] == 0.5 and np.isfinite(f["exponent"])
+    exp = protocol.get("percolation-toy")
+    mapping, _ = protocol.shipped_spec("percolation-toy", quick=True)
+    mapping = {**mapping, "seeds": 2, "sweeps": [s for s in mapping["sweeps"] if s["name"] == "manifold-data-q2"]}
+    config = exp.config_from_dict(mapping)
+    oc = protocol.execute(exp, config, tmp_path)
+    f = oc.summary["fits"]["manifold-data-q2"]
+    assert f["predicted"] == 0.5 and np.isfinite(f["exponent"]) and f["n_seeds"] == 2
     assert (tmp_path / "results.csv").exists() and (tmp_path / "manifest.json").exists()
     # resumes without recomputing and replots from disk
-    n_rows = len((tmp_path / "results.csv").read_text().splitlines())
-    E.run_toy(tmp_path, quick=True, seeds=2, experiments=["manifold-data-q2"])
-    assert len((tmp_path / "results.csv").read_text().splitlines()) == n_rows
-    E.plot_toy(tmp_path)
-    assert (tmp_path / "toy_scaling.png").exists()
+    n_rows = len(load_results(tmp_path))
+    assert protocol.execute(exp, config, tmp_path).n_ran == 0 and len(load_results(tmp_path)) == n_rows == 16
+    protocol.execute(exp, None, tmp_path, replot=True)
+    assert (tmp_path / "figures" / "toy_scaling.png").exists()
 
 
 def test_demo_section_quick(tmp_path):
@@ -219,13 +223,20 @@ def test_embedded_cluster_mass_radius_dimension():
     assert np.log(m[1] / m[0]) / np.log(2.0) == pytest.approx(4.0, abs=0.6)
 
 
-def test_theory_curves_resume(tmp_path):
-    from scalinglab.validate.percolation import theory_curves
-    from scalinglab.validate.results import ResultStore
+def test_theory_reproduction_resumes(tmp_path):
+    from scalinglab.theory.percolation import theory_loss_vs_data_size
+    from scalinglab.validate import protocol
+    from scalinglab.validate.percolation import TheoryConfig
 
-    store = ResultStore(tmp_path, key_fields=("mode", "axis", "c_over_D", "alpha", "x"), filename="theory.csv")
-    rows = theory_curves(quick=True, c_over_D=(2.0,), store=store)
-    assert len(rows) == 18 and len(store.rows) == 18
-    again = theory_curves(quick=True, c_over_D=(2.0,), store=ResultStore(tmp_path, store.key_fields,
-                                                                          filename="theory.csv"))
-    assert [r["loss"] for r in again] == pytest.approx([r["loss"] for r in rows])
+    exp = protocol.get("percolation-theory")
+    config = TheoryConfig(c_over_D=(2.0,))
+    oc = protocol.execute(exp, config, tmp_path)
+    assert oc.n_ran == 2 and protocol.execute(exp, config, tmp_path).n_ran == 0
+    rows = protocol.execute(exp, config, tmp_path, replot=True)
+    from scalinglab.validate.storage import load_results
+
+    df = load_results(tmp_path)
+    data = df[df["axis"] == "data"].iloc[0]
+    ref = theory_loss_vs_data_size(np.asarray(data["x"]), 1.0, 2.0, n_quanta=10**5)
+    assert list(data["loss"]) == pytest.approx(ref.tolist(), rel=1e-12)
+    assert rows.summary["fits"]["data:c/D=2"]["predicted"] == 0.5

@@ -8,11 +8,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from scalinglab.theory.rhm import RHMSpec  # noqa: E402
+from scalinglab.validate import protocol  # noqa: E402
 from scalinglab.validate.rhm import _experiments as E  # noqa: E402
-from scalinglab.validate.rhm import _runs as rhm_runs  # noqa: E402
 from scalinglab.validate.models import build_model, build_stacked  # noqa: E402
 from scalinglab.validate.rhm import RHMData, onehot, seen_paths  # noqa: E402
-from scalinglab.validate.rhm import Config, RunSettings, run_block, sweep  # noqa: E402
+from scalinglab.validate.rhm import Curve, Net, RHMSizes, curve_cells, run_block  # noqa: E402
 from scalinglab.validate.train import TrainConfig, train_stacked  # noqa: E402
 
 SPEC = RHMSpec.make(alpha=1.0)
@@ -85,8 +85,9 @@ def test_stacked_training_equals_separate_runs():
 
 def test_training_learns_nearly_deterministic_rhm_and_stopping_rules():
     spec = RHMSpec.make(alpha=4.0)
-    c = Config("cnn", 4.0, "1-2-3")
-    rows = run_block(c, 200, [0], RunSettings(h=32, n_test=1000))
+    cells = curve_cells(Curve(alpha=4.0), RHMSizes(), Net(width=32), TrainConfig(), 1000, [200], 1)
+    assert cells[0].spec() == spec
+    rows = run_block(cells)
     r = rows[0]
     assert r["converged"] and r["train_loss"] < 1e-2
     assert r["test_err"] < 0.1  # chance is 0.9
@@ -103,32 +104,6 @@ def test_training_learns_nearly_deterministic_rhm_and_stopping_rules():
         train_stacked(model, T(onehot(tr.x, 10)), T(tr.y), T(onehot(te.x, 10)), T(te.y), TrainConfig(stop="val"))
     with pytest.raises(ValueError):
         TrainConfig(stop="never")
-
-
-def test_sweep_resumes_after_kill(tmp_path, monkeypatch):
-    cfg = Config("perceptron", 2.0, "1-2-3")
-    st = RunSettings(n_test=100, max_epochs=3)
-    store = sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
-    assert len(store.rows) == 4
-    # simulate a kill after three runs: drop the last row
-    lines = (tmp_path / "results.csv").read_text().splitlines()
-    (tmp_path / "results.csv").write_text("\n".join(lines[:-1]) + "\n")
-    calls = []
-    real = rhm_runs.run_block
-
-    def spy(c, P, seeds, *a, **k):
-        calls.append((P, tuple(seeds)))
-        return real(c, P, seeds, *a, **k)
-
-    monkeypatch.setattr(rhm_runs, "run_block", spy)
-    store = sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
-    assert calls == [(16, (1,))] and len(store.rows) == 4
-    calls.clear()
-    sweep(tmp_path, [cfg], [8, 16], [0, 1], st)
-    assert calls == []
-    # a changed training setting is a different run, never a stored one
-    sweep(tmp_path, [cfg], [8], [0], RunSettings(n_test=100, max_epochs=3, batch_size=64))
-    assert calls == [(8, (0,))]
 
 
 def test_empirical_seen_path_counts_match_theory_distribution():
@@ -157,33 +132,73 @@ def test_onset_and_split_table():
     assert E.onset(P, [0.9, 0.5, 0.1], 0.7) == pytest.approx(10 ** 1.5)
     assert E.onset(P, [0.3, 0.2, 0.1], 0.7) == 10
     assert np.isnan(E.onset(P, [0.9, 0.9, 0.9], 0.7))
-    c = Config("cnn", 2.0, "1-2-3")
-    rows = [{**c.row(), "P": 10, "seed": s, "n_0": n0, "acc_0": a0, "n_1": n1, "acc_1": a1}
+    rows = [{"P": 10, "seed": s, "n_0": n0, "acc_0": a0, "n_1": n1, "acc_1": a1}
             for s, (n0, a0, n1, a1) in enumerate([(10, 0.5, 0, None), (30, 0.1, 5, 1.0)])]
-    tab = E.split_table(rows, c, 1)
+    tab = E.split_table(rows, 1)
     acc, n = tab[10]
     assert n.tolist() == [40, 5] and acc[0] == pytest.approx((5 + 3) / 40) and acc[1] == 1.0
     assert E.path_scale(RHMSpec.make()) == pytest.approx(1e4)
 
 
-def test_reproductions_registered_and_run_tiny(tmp_path, monkeypatch):
-    from scalinglab.validate import reproduce
+TINY = """
+experiment = "{name}"
+P = [16, 64, 256]
+seeds = 1
+n_test = 300
+fit_window = [16.0, 4096.0]
+[net]
+width = 16
+[train]
+max_epochs = 30
+[[curves]]
+alpha = 2.0
+{extra}
+"""
 
-    assert {"rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn"} <= set(reproduce.available())
-    monkeypatch.setattr(E, "QUICK_P", [16, 64, 256])
-    monkeypatch.setattr(E, "FIG6_ALPHAS", (2.0,))
-    monkeypatch.setattr(E, "FIG4_ALPHAS_QUICK", (2.0,))
+
+def test_reproductions_registered_and_run_tiny(tmp_path):
+    assert {"rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn", "rhm-curve"} <= set(protocol.available())
+    spec = tmp_path / "fig6.toml"
+    spec.write_text(TINY.format(name="rhm-fig6", extra=""))
+    exp, config, _, text = protocol.config_from_spec_file(spec)
     out = tmp_path / "fig6"
-    s = reproduce.get("rhm-fig6")(out, quick=True, device="cpu", replot=False, seeds=1)
+    oc = protocol.execute(exp, config, out, device="cpu", spec_text=text)
+    assert oc.n_ran == 3 and not oc.missing
     assert (out / "results.csv").exists() and (out / "figures" / "rhm_fig6.png").exists()
     man = json.loads((out / "manifest.json").read_text())
-    assert man["seeds"] == [0] and man["params"]["quick"] is True
-    assert "exponent[alpha=2]" in s
-    s2 = reproduce.get("rhm-fig6")(out, quick=True, device="cpu", replot=True, seeds=1)
-    assert s2["exponent[alpha=2]"]["predicted"] == s["exponent[alpha=2]"]["predicted"]
-    # fig4 reuses the shared runs of alpha = 2 (only the uniform ones are missing)
-    s4 = reproduce.get("rhm-fig4")(tmp_path / "fig4", quick=True, device="cpu", replot=False, seeds=1)
-    assert any(k.startswith("acc_by_k") for k in s4)
+    assert man["seeds"] == 1 and man["config"]["P"] == [16, 64, 256] and man["rows_store"] == "../rhm-runs"
+    s = oc.summary
+    from scalinglab.theory.rhm import alpha_prime
+    from scalinglab.validate.storage import load_results
+
+    rows = load_results(out)
+    assert len(rows) == 3 and rows["test_err"].dtype == float and str(rows["converged"].dtype) == "boolean"
+    assert s["exponent[alpha=2]"]["predicted"] == pytest.approx(alpha_prime(RHMSpec.make(alpha=2.0)).predicted_exponent)
+    s2 = protocol.execute(exp, None, out, replot=True).summary
+    assert s2["exponent[alpha=2]"] == s["exponent[alpha=2]"]
+    # fig4 shares the stored runs of alpha = 2 (only the uniform curve is new)
+    spec4 = tmp_path / "fig4.toml"
+    spec4.write_text(TINY.format(name="rhm-fig4", extra="[[curves]]\nalpha = -1.0"))
+    exp4, config4, _, _ = protocol.config_from_spec_file(spec4)
+    oc4 = protocol.execute(exp4, config4, tmp_path / "fig4", device="cpu")
+    assert oc4.n_ran == 3 and oc4.n_stored == 6
+    assert any(k.startswith("acc_by_k") for k in oc4.summary)
+
+
+def test_patience_change_reruns_perceptron_cells(tmp_path):
+    """TrainConfig.patience is part of the run key: a changed patience never reuses stored runs."""
+    base = TINY.format(name="rhm-fig7", extra='model = "perceptron"\nstop = "val"').replace("max_epochs = 30",
+                                                                                          "max_epochs = 3")
+    spec = tmp_path / "s.toml"
+    spec.write_text(base)
+    exp, config, _, _ = protocol.config_from_spec_file(spec)
+    assert protocol.execute(exp, config, tmp_path / "a", device="cpu").n_ran == 3
+    assert protocol.execute(exp, config, tmp_path / "a", device="cpu").n_ran == 0
+    spec.write_text(base.replace("max_epochs = 3", "max_epochs = 3\npatience = 7"))
+    exp, config2, _, _ = protocol.config_from_spec_file(spec)
+    assert config2.train.patience == 7 and config2.curve_cells(config2.curves[0])[0].train.stop == "val"
+    oc = protocol.execute(exp, config2, tmp_path / "a", device="cpu")
+    assert oc.n_ran == 3 and oc.n_stored == 3 and oc.ignored == 3
 
 
 def test_demo_section_quick(tmp_path):
@@ -210,8 +225,10 @@ def test_cli_rhm_sample(tmp_path, capsys):
 
 
 def test_run_block_with_validation_stopping():
-    c = Config("perceptron", 2.0, "1-2-3")
-    r = run_block(c, 64, [0, 1], RunSettings(stop="val", n_test=300, max_epochs=60))
-    assert [x["stop"] for x in r] == ["val", "val"] and all(x["epochs"] <= 60 for x in r)
+    cells = curve_cells(Curve(alpha=2.0, model="perceptron", stop="val"), RHMSizes(), Net(), TrainConfig(max_epochs=60),
+                        300, [64], 2)
+    r = run_block(cells)
+    assert [c.train.stop for c in cells] == ["val", "val"] and all(x["epochs"] <= 60 for x in r)
     assert all(x["test_err"] < 0.8 for x in r)
-    assert E.settings_for(c).stop == "val" and E.settings_for(Config("cnn", 2.0, "1-2-3")).stop == "loss"
+    with pytest.raises(ValueError):
+        run_block([cells[0], curve_cells(Curve(alpha=1.0), RHMSizes(), Net(), TrainConfig(), 300, [64], 1)[0]])

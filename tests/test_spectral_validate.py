@@ -7,35 +7,36 @@ import numpy as np
 import pytest
 
 from scalinglab.cli import main
-from scalinglab.validate import reproduce
+from scalinglab.validate import protocol
 from scalinglab.validate.report import Report
-from scalinglab.validate.results import read_rows
-from scalinglab.validate.spectral import rf_draw_cell, run_rf_regimes
+from scalinglab.validate.spectral import rf_draw_cell
 from scalinglab.validate.spectral._experiments import demo_section
+from scalinglab.validate.storage import load_results
+
+SMALL_RF = """
+experiment = "spectral-rf-regimes"
+alpha_K = 0.5
+S = 300
+fixed = 20
+seeds = 3
+resolution_x = [10.0, 40.0, 3.0]
+variance_x = [160.0, 640.0, 3.0]
+"""
 
 
-def test_rf_regimes_small_sweep_resumes_and_replots(tmp_path, monkeypatch):
-    import scalinglab.validate.spectral._experiments as se
-
-    def small_cells(quick=True, alpha_K=0.5, n_draws=None, seeds=None):
-        cells = []
-        for regime, xs in [("variance_D", [160, 320, 640]), ("variance_P", [160, 320, 640]),
-                           ("resolution_D", [10, 20, 40]), ("resolution_P", [10, 20, 40])]:
-            cells += [dict(regime=regime, alpha_K=alpha_K, S=300, fixed=20, x=x, draw=k) for x in xs for k in range(3)]
-        return cells, {"S": 300}
-
-    monkeypatch.setattr(se, "rf_cells", small_cells)
-    s = run_rf_regimes(tmp_path, quick=True)
+def test_rf_regimes_small_sweep_resumes_and_replots(tmp_path):
+    spec = tmp_path / "rf.toml"
+    spec.write_text(SMALL_RF)
+    exp, config, _, _ = protocol.config_from_spec_file(spec)
+    s = protocol.execute(exp, config, tmp_path).summary["regimes"]
     assert set(s) == {"variance_D", "variance_P", "resolution_D", "resolution_P"}
     for k, v in s.items():
         # pipeline check (accuracy is tested in test_spectral_theory with more draws)
         assert v["max_rel_dev"] < 0.2, (k, v)
         assert abs(v["exponent"] - v["theory_exponent_in_window"]) < 0.2, (k, v)
-    n = len(read_rows(tmp_path / "results.csv"))
-    assert n == 36
-    run_rf_regimes(tmp_path, quick=True)  # resume: nothing new
-    assert len(read_rows(tmp_path / "results.csv")) == n
-    s2 = run_rf_regimes(tmp_path, replot=True)
+    assert len(load_results(tmp_path)) == 36
+    assert protocol.execute(exp, config, tmp_path).n_ran == 0  # resume: nothing new
+    s2 = protocol.execute(exp, None, tmp_path, replot=True).summary["regimes"]
     assert s2["variance_D"]["exponent"] == pytest.approx(s["variance_D"]["exponent"])
     assert (tmp_path / "figures" / "rf_regimes.png").exists()
     assert json.loads((tmp_path / "manifest.json").read_text())
@@ -58,7 +59,7 @@ def test_demo_section_quick(tmp_path):
 
 
 def test_reproductions_registered():
-    names = reproduce.available()
+    names = protocol.available()
     for n in ("spectral-rf-regimes", "spectral-gram-id", "spectral-teacher-student", "spectral-interpolation",
               "spectral-project-data"):
         assert n in names
@@ -92,34 +93,70 @@ def test_cli_spectral(capsys, tmp_path):
     assert "error" in capsys.readouterr().err
 
 
-def test_cli_sweep_on_dask(capsys, tmp_path):
+def test_cli_sweep_on_dask_and_deprecated_alias(capsys, tmp_path):
     pytest.importorskip("distributed")
-    assert main(["spectral", "sweep", "rf-regimes", "--quick", "--seeds", "2", "--out", str(tmp_path),
-                 "--scheduler", "inprocess", "--json"]) == 0
+    spec = tmp_path / "rf.toml"
+    spec.write_text(SMALL_RF.replace("seeds = 3", "seeds = 2"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "inprocess", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["scheduler"] == "inprocess" and set(out["summary"]) == {"variance_D", "variance_P", "resolution_D",
-                                                                      "resolution_P"}
-    rows = read_rows(tmp_path / "results.csv")
-    assert len(rows) == 2 * len({(r["regime"], r["x"]) for r in rows})
-    assert all(math.isfinite(r["loss"]) for r in rows)
+    assert out["n_ran"] == 24 and set(out["summary"]["regimes"]) == {"variance_D", "variance_P", "resolution_D",
+                                                                     "resolution_P"}
+    rows = load_results(tmp_path / "o")
+    assert len(rows) == 2 * len({(r, x) for r, x in zip(rows["regime"], rows["x"])})
+    assert all(math.isfinite(v) for v in rows["loss"])
+    # the same cells in-process give the same numbers (seeded per cell)
+    assert main(["run", str(spec), "--out", str(tmp_path / "serial"), "--json"]) == 0
+    capsys.readouterr()
+    a = load_results(tmp_path / "o").sort_values("key")["loss"].to_numpy()
+    b = load_results(tmp_path / "serial").sort_values("key")["loss"].to_numpy()
+    np.testing.assert_array_equal(a, b)
+    # `spectral sweep NAME` is a deprecated alias of `reproduce spectral-NAME`
+    assert main(["spectral", "sweep", "interpolation", "--quick", "--dry-run", "--out", str(tmp_path / "i")]) == 0
+    cap = capsys.readouterr()
+    assert "deprecated" in cap.err and "spectral-interpolation: 60 cells" in cap.out
+
+
+def test_slurm_executor_through_a_fake_submitit(tmp_path, monkeypatch):
+    # submitit's interface: AutoExecutor(folder).update_parameters(**kw); submit(fn, *a) -> job.result()
+    import sys
+    import types
+
+    class Job:
+        def __init__(self, fn, args, kwargs):
+            self._out = fn(*args, **kwargs)
+
+        def result(self):
+            return self._out
+
+    class AutoExecutor:
+        def __init__(self, folder):
+            self.params = {}
+
+        def update_parameters(self, **kw):
+            self.params.update(kw)
+
+        def submit(self, fn, *args, **kwargs):
+            return Job(fn, args, kwargs)
+
+    monkeypatch.setitem(sys.modules, "submitit", types.SimpleNamespace(AutoExecutor=AutoExecutor))
+    with protocol.make_executor("slurm:debug") as ex:
+        assert ex._ex.params["slurm_partition"] == "debug"
+    spec = tmp_path / "rf.toml"
+    spec.write_text(SMALL_RF.replace("seeds = 3", "seeds = 1"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "slurm:debug"]) == 0
+    assert len(load_results(tmp_path / "o")) == 12
 
 
 @pytest.mark.slow
 def test_teacher_student_alpha_D_near_four_over_d(tmp_path, monkeypatch):
     # d = 4 and 8: fitted alpha_D within a factor 1.5 of 4/d (a few minutes on a CPU)
     pytest.importorskip("torch")
-    import scalinglab.validate.spectral._nets as sn
-
-    orig = sn.net_cells
-
-    def cells(quick=True, seeds=None):
-        c, p = orig(quick=True, seeds=2)
-        return [x for x in c if x["d"] in (4, 8)], p
-
-    monkeypatch.setattr(sn, "net_cells", cells)
-    s = sn.run_teacher_student(tmp_path, quick=True, device="cpu")
-    for d in (4, 8):
-        assert 4 / d / 1.5 < s[d]["alpha_D"] < 1.5 * 4 / d, s[d]
+    mapping, _ = protocol.shipped_spec("spectral-teacher-student", quick=True)
+    exp = protocol.get("spectral-teacher-student")
+    config = exp.config_from_dict({**mapping, "dims": [4, 8]})
+    s = protocol.execute(exp, config, tmp_path, device="cpu").summary["fits"]
+    for d in ("4", "8"):
+        assert 4 / int(d) / 1.5 < s[d]["alpha_D"] < 1.5 * 4 / int(d), s[d]
 
 
 def test_interpolants_follow_the_manifold_exponents():

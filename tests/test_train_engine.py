@@ -16,15 +16,21 @@ from scalinglab.validate import train as T  # noqa: E402
 from scalinglab.validate.models import build_model, build_stacked  # noqa: E402
 from scalinglab.validate.rhm import (  # noqa: E402
     TEST_START,
-    Config,
+    Curve,
+    Net,
     RHMData,
-    RunSettings,
-    make_spec,
+    RHMSizes,
+    curve_cells,
     onehot,
     run_block,
     train_cells,
 )
 from scalinglab.validate.train import TrainConfig, train_stacked  # noqa: E402
+
+
+def make_spec(alpha, levels, L=3):
+    """The seed's base model (m = v = n_c = 10, s = 2) with Zipf ``alpha`` on ``levels`` ("1-2-3")."""
+    return RHMSpec.make(L=L, alpha=alpha, zipf_levels=[int(x) for x in levels.split("-")])
 
 ROOT = Path(__file__).resolve().parents[1]
 CUDA = torch.cuda.is_available()
@@ -169,15 +175,26 @@ def test_validation_stopping_alone_and_stacked():
 
 
 def test_run_block_row_fields_unchanged():
-    rows = run_block(Config("cnn", 2.0, "1-2-3"), 32, [0, 1], RunSettings(h=8, n_test=64, max_epochs=2))
-    spec = make_spec(2.0, "1-2-3")
-    want = ["model", "alpha", "levels", "L", "P", "seed", "h", "n_test", "lr", "batch_size", "max_epochs",
-            "max_steps", "loss_tol", "stop", "test_err", "train_loss", "epochs", "converged", "seen_frac",
-            "seen_frac_free", "wall_block_s", "R"]
+    cells = curve_cells(Curve(alpha=2.0), RHMSizes(), Net(width=8), TrainConfig(max_epochs=2), 64, [32], 2)
+    rows = run_block(cells)
+    spec = cells[0].spec()
+    want = ["test_err", "train_loss", "epochs", "converged", "seen_frac", "seen_frac_free", "wall_block_s", "R"]
     for k in range(spec.K + 1):
         want += [f"n_{k}", f"acc_{k}"]
     assert [list(r) for r in rows] == [want, want]
-    assert [r["seed"] for r in rows] == [0, 1] and all(r["R"] == 2 for r in rows)
+    assert all(r["R"] == 2 for r in rows)
+
+
+def test_run_block_stacks_zipf_exponents_like_lone_runs():
+    # the protocol groups runs of equal shape (every seed and every alpha of a P) into one stack
+    tr = TrainConfig(max_epochs=5, batch_size=16)
+    a = curve_cells(Curve(alpha=2.0), RHMSizes(), Net(width=8), tr, 64, [64], 1)
+    b = curve_cells(Curve(alpha=0.5), RHMSizes(), Net(width=8), tr, 64, [64], 1)
+    stacked = run_block(a + b)
+    alone = run_block(a) + run_block(b)
+    drop = ("wall_block_s", "R")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in stacked] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in alone]
 
 
 def test_train_cells_refuses_unequal_shapes():

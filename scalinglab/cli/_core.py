@@ -1,10 +1,12 @@
-"""``scalinglab demo`` and ``scalinglab reproduce``."""
+"""``scalinglab demo``, ``scalinglab reproduce`` and ``scalinglab run``."""
 
 from __future__ import annotations
 
-
+import sys
+from pathlib import Path
 
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+from scalinglab.errors import InputError
 
 
 def _cmd_demo(args):
@@ -15,21 +17,98 @@ def _cmd_demo(args):
     return res, f"\nreport written to {res['report']}"
 
 
+def _echo(args):
+    return (lambda *_: None) if getattr(args, "json", False) else (lambda msg: print(msg, file=sys.stderr))
+
+
+def _cost_text(p):
+    return "stored" if p["stored"] else f"~{p['cost_s']:.2g} s"
+
+
+def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
+    """Apply the common sweep flags to ``config`` and run :func:`protocol.execute`; ``(payload, text)``."""
+    from scalinglab.validate import protocol
+
+    run_opts = run_opts or {}
+    notes = []
+    if args.source and not args.replot:
+        raise InputError("--from goes with --replot")
+    if args.replot:  # the settings the stored rows were made with
+        config = exp.config_from_dict(protocol.stored_manifest(exp, args.source or out).data["config"])
+        if getattr(args, "quick", False):
+            notes.append("--replot draws the stored settings (manifest.json): --quick ignored")
+    if args.seeds is not None:
+        if args.seeds < 1:
+            raise InputError(f"--seeds must be >= 1, got {args.seeds}")
+        if config is not None:
+            new = exp.with_seeds(config, args.seeds)
+            if new is None:
+                notes.append(f"{exp.name} has no seeds (a deterministic computation): --seeds ignored")
+            else:
+                config = new
+    device = args.device or run_opts.get("device", "auto")
+    scheduler = args.scheduler if args.scheduler is not None else run_opts.get("scheduler")
+    oc = protocol.execute(exp, config, out, device=device,
+                          scheduler=scheduler, replot=args.replot, source=args.source, dry_run=args.dry_run,
+                          spec_text=spec_text, echo=_echo(args))
+    oc.notes = notes + oc.notes
+    if args.dry_run:
+        lines = [f"{exp.name}: {oc.n_cells} cells, {oc.n_stored} already stored in {out}; estimated cost of the "
+                 f"rest ~{oc.cost_s:.0f} s on a CPU ({oc.cost_s / 3600:.2f} h)"]
+        lines += [f"  {_cost_text(p):>9}  {p['cell']}" for p in oc.plan]
+        lines += [f"note: {n}" for n in oc.notes]
+        return oc.to_dict(), "\n".join(lines)
+    lines = [f"{exp.name}: {oc.n_stored} of {oc.n_cells} cells stored ({oc.n_ran} run now); results in {out}"]
+    def nested(v):  # tables (lists of rows) and per-item records stay in summary.json
+        vals = v.values() if isinstance(v, dict) else v if isinstance(v, list) else []
+        return any(isinstance(x, dict) or (isinstance(x, list) and x and isinstance(x[0], list)) for x in vals)
+
+    shown = [(k, "x" * 241 if nested(v) else _fmt(v)) for k, v in oc.summary.items()]
+    lines += [f"  {k}: {t}" for k, t in shown if len(t) <= 240]
+    if any(len(t) > 240 for _, t in shown):
+        lines.append(f"  (tables and curves: {Path(out) / 'summary.json'})")
+    lines += [f"note: {n}" for n in oc.notes]
+    lines.append(f"report: {Path(out) / 'report.md'}")
+    return oc.to_dict(), "\n".join(lines)
+
+
 def _cmd_reproduce(args):
-    from scalinglab.validate import reproduce
+    from scalinglab.validate import protocol
 
     if args.list or not args.name:
-        avail = reproduce.available()
-        text = "\n".join(f"  {k:32s} {v}" for k, v in avail.items()) or "  (none registered)"
-        return {"available": avail}, "available reproductions:\n" + text
-    try:
-        fn = reproduce.get(args.name)
-    except KeyError as exc:
-        raise CLIError(str(exc.args[0])) from None
+        avail = protocol.available()
+        text = "\n".join(f"  {k:28s} {v}" for k, v in avail.items()) or "  (none registered)"
+        return {"available": avail}, ("experiments (scalinglab reproduce NAME [--quick]; every one takes --out "
+                                      "--quick --seeds --device --scheduler --replot [--from DIR] --dry-run):\n"
+                                      + text)
+    exp = protocol.get(args.name)
+    mapping, text = protocol.shipped_spec(args.name, quick=args.quick)
+    config = exp.config_from_dict(mapping)
     out = args.out or f"results/{args.name}"
-    summary = fn(out, quick=args.quick, device=args.device, replot=args.replot, seeds=args.seeds)
-    lines = [f"{args.name}: results in {out}"] + [f"  {k}: {_fmt(v)}" for k, v in summary.items()]
-    return {"name": args.name, "out": out, **summary}, "\n".join(lines)
+    return execute_with_flags(exp, config, out, args, spec_text=text)
+
+
+def _cmd_run(args):
+    from scalinglab.validate import protocol
+
+    exp, config, run_opts, text = protocol.config_from_spec_file(args.spec)
+    out = args.out or run_opts.get("out") or f"results/{Path(args.spec).stem}"
+    return execute_with_flags(exp, config, out, args, spec_text=text, run_opts=run_opts)
+
+
+def add_sweep_flags(p, quick=True):
+    """The flags every sweep command shares."""
+    p.add_argument("--out", help="results folder (default: results/NAME)")
+    if quick:
+        p.add_argument("--quick", action="store_true", help="the reduced grid of the shipped quick spec")
+    p.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the spec's own)")
+    p.add_argument("--device", default=None, help="torch device: auto, cpu, cuda, cuda:N (default: auto)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run cells on local, local:N (Dask processes), tcp://HOST:PORT (a Dask scheduler) or "
+                        "slurm:PARTITION (submitit); default: in this process")
+    p.add_argument("--replot", action="store_true", help="only analyse and redraw from the stored rows")
+    p.add_argument("--from", dest="source", metavar="DIR", help="with --replot: read the rows of this folder")
+    p.add_argument("--dry-run", action="store_true", help="list the cells and estimate their cost; run nothing")
 
 
 def _core_commands(sub, common):
@@ -44,15 +123,19 @@ def _core_commands(sub, common):
     p.set_defaults(handler=_cmd_demo)
 
     p = sub.add_parser("reproduce", parents=[common], help="reproduce a published figure from experiments",
-                       description="Run (or resume) the experiment sweep behind a figure, save tidy results with a "
-                                   "manifest and draw the figure from the saved results. --list shows the names.")
-    p.add_argument("name", nargs="?", help="reproduction name (see --list)")
-    p.add_argument("--list", action="store_true", help="list the available reproductions")
-    p.add_argument("--out", help="results folder (default: results/NAME)")
-    p.add_argument("--quick", action="store_true", help="a reduced sweep (minutes on a CPU)")
-    p.add_argument("--device", default="auto", help="torch device: auto, cpu, cuda, cuda:0 ... (default: auto)")
-    p.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the reproduction's own)")
-    p.add_argument("--replot", action="store_true", help="only redraw the figures from saved results")
+                       description="Run (or resume) the experiment sweep behind a figure from its shipped spec, "
+                                   "store the rows with a manifest and draw the figures from the stored rows. "
+                                   "--list shows the names.")
+    p.add_argument("name", nargs="?", help="experiment name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the experiments")
+    add_sweep_flags(p)
     p.set_defaults(handler=_cmd_reproduce)
 
-
+    p = sub.add_parser("run", parents=[common], help="run your own experiment spec (TOML)",
+                       description="Run (or resume) the experiment described by a TOML spec file: 'experiment = "
+                                   "NAME' picks the kind (rhm-curve, percolation-toy, spectral-teacher-student, or any "
+                                   "reproduction), the other keys its settings. Writes rows, manifest, summary, "
+                                   "report and figures; see docs/guide/experiments.md.")
+    p.add_argument("spec", help="the TOML spec file")
+    add_sweep_flags(p, quick=False)
+    p.set_defaults(handler=_cmd_run)

@@ -101,41 +101,24 @@ def _cmd_spectral_id(args):
 
 
 def _cmd_spectral_sweep(args):
-    from scalinglab.validate.cluster import make_executor
+    """Deprecated alias of ``scalinglab reproduce spectral-NAME`` (same flags; --alpha-K sets rf-regimes' alpha_K)."""
+    import sys
+    from dataclasses import replace
 
-    out = args.out or f"results/spectral-{args.name}"
-    with make_executor(args.scheduler) as ex:
-        if args.name == "rf-regimes":
-            from scalinglab.validate.spectral import run_rf_regimes
+    from scalinglab.cli._core import execute_with_flags
+    from scalinglab.validate import protocol
 
-            s = run_rf_regimes(out, quick=args.quick, seeds=args.seeds, executor=ex, alpha_K=args.alpha_K)
-            summary = {k: {"exponent": v["exponent"], "ci": v["ci"], "expected": v["expected"],
-                           "theory_exponent_in_window": v["theory_exponent_in_window"],
-                           "max_rel_dev": v["max_rel_dev"]} for k, v in s.items()}
-        elif args.name == "gram-id":
-            from scalinglab.validate.spectral import run_gram_id
-
-            summary = run_gram_id(out, quick=args.quick, seeds=args.seeds, executor=ex)
-        elif args.name == "project-data":
-            from scalinglab.validate.spectral import run_project_data
-
-            s = run_project_data(out, quick=args.quick, seeds=args.seeds, executor=ex)
-            summary = {k: {a: b for a, b in v.items() if a != "eigs"} for k, v in s.items()}
-        elif args.name == "interpolation":
-            from scalinglab.validate.spectral import run_interpolation
-
-            s = run_interpolation(out, quick=args.quick, seeds=args.seeds, executor=ex)
-            summary = {k: {"exponent": v["exponent"], "ci": v["ci"], "predicted": v["predicted"]} for k, v in s.items()}
-        else:
-            from scalinglab.validate.spectral import run_teacher_student
-
-            s = run_teacher_student(out, quick=args.quick, device=args.device, seeds=args.seeds, executor=ex)
-            summary = {f"d={d}": {"alpha_D": v["alpha_D"], "ci": v["ci"], "four_over_d": v["four_over_d"]}
-                       for d, v in s.items()}
-    where = "in this process" if not args.scheduler else f"on {args.scheduler}"
-    lines = [f"spectral sweep {args.name} ran {where}; results in {out}"]
-    lines += [f"  {k}: {v}" for k, v in summary.items()]
-    return {"name": args.name, "out": out, "scheduler": args.scheduler, "summary": summary}, "\n".join(lines)
+    name = f"spectral-{args.name}"
+    print(f"scalinglab: 'spectral sweep {args.name}' is deprecated; use 'scalinglab reproduce {name}'",
+          file=sys.stderr)
+    exp = protocol.get(name)
+    mapping, text = protocol.shipped_spec(name, quick=args.quick)
+    config = exp.config_from_dict(mapping)
+    if args.alpha_K is not None:
+        if args.name != "rf-regimes":
+            raise CLIError("--alpha-K applies to rf-regimes only")
+        config = replace(config, alpha_K=args.alpha_K)
+    return execute_with_flags(exp, config, args.out or f"results/{name}", args, spec_text=text)
 
 
 def _spectral_commands(sub, common):
@@ -214,18 +197,12 @@ def _spectral_commands(sub, common):
     p.add_argument("--k2", type=int, default=20, help="Levina-Bickel largest k (default: %(default)s)")
     p.set_defaults(handler=_cmd_spectral_id)
 
-    p = ss.add_parser("sweep", parents=[common], help="run a validation sweep locally or on a cluster",
-                      description="Run (or resume) a spectral validation sweep and draw its figure. Cells run in "
-                                  "this process by default; --scheduler sends them to a Dask cluster (local, "
-                                  "local:N, tcp://HOST:PORT) or to Slurm (slurm:PARTITION, needs submitit).")
-    p.add_argument("name", choices=["rf-regimes", "gram-id", "teacher-student", "interpolation", "project-data"], help="which sweep")
-    p.add_argument("--out", help="results folder (default: results/spectral-NAME)")
-    p.add_argument("--quick", action="store_true", help="reduced sweep (minutes on a CPU)")
-    p.add_argument("--seeds", type=int, help="draws / seeds per cell (default: the sweep's own)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="local, local:N, tcp://HOST:PORT or slurm:PARTITION "
-                                                          "(default: run here)")
-    p.add_argument("--alpha-K", dest="alpha_K", type=float, default=0.5, help="rf-regimes spectrum (default: 0.5)")
-    p.add_argument("--device", default="auto", help="teacher-student torch device (default: auto)")
+    from scalinglab.cli._core import add_sweep_flags
+
+    p = ss.add_parser("sweep", parents=[common], help="deprecated: use 'scalinglab reproduce spectral-NAME'",
+                      description="Deprecated alias of 'scalinglab reproduce spectral-NAME' (same flags).")
+    p.add_argument("name", choices=["rf-regimes", "gram-id", "teacher-student", "interpolation", "project-data"],
+                   help="which sweep")
+    add_sweep_flags(p)
+    p.add_argument("--alpha-K", dest="alpha_K", type=float, default=None, help="rf-regimes spectrum exponent")
     p.set_defaults(handler=_cmd_spectral_sweep)
-
-

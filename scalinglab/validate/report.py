@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scalinglab.validate.results import _jsonable, environment_info
+from scalinglab.validate.storage import environment_info, jsonable
 
-__all__ = ["Report"]
+__all__ = ["Report", "md_table"]
+
+
+def md_table(header, rows, floatfmt="{:.4g}"):
+    """A Markdown table (floats formatted with ``floatfmt``)."""
+    def fmt(v):
+        return floatfmt.format(v) if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 class Report:
@@ -37,12 +47,7 @@ class Report:
         self._md.append(md.rstrip() + "\n")
 
     def table(self, header, rows, floatfmt="{:.4g}"):
-        def fmt(v):
-            return floatfmt.format(v) if isinstance(v, float) else str(v)
-
-        lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in rows]
-        self._md.append("\n".join(lines) + "\n")
+        self._md.append(md_table(header, rows, floatfmt))
 
     def figure(self, fig, name, caption=""):
         """Save a matplotlib figure as ``figures/NAME.png`` and link it."""
@@ -54,7 +59,7 @@ class Report:
         return path
 
     def add_headline(self, section, values):
-        self.headline.setdefault(section, {}).update(_jsonable(values))
+        self.headline.setdefault(section, {}).update(jsonable(values))
 
     def write(self):
         md = f"# {self.title}\n" + "\n".join(self._md)

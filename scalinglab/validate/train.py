@@ -69,10 +69,12 @@ import contextlib
 import os
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+from scalinglab.validate.protocol import resolve_device  # noqa: F401  (the one device check)
 
 __all__ = ["TrainConfig", "train_stacked", "resolve_device", "epoch_order", "cuda_graphs_enabled"]
 
@@ -101,20 +103,22 @@ class TrainConfig:
         Adam (L2) weight decay.
     """
 
-    lr: float = 3e-3
-    batch_size: int = 128
-    max_epochs: int = 300
-    max_steps: int = 20000
-    loss_tol: float = 1e-2
-    stop: str = "loss"
-    patience: int = 20
-    weight_decay: float = 0.0
+    lr: float = field(default=3e-3, metadata={"gt": 0})
+    batch_size: int = field(default=128, metadata={"ge": 1})
+    max_epochs: int = field(default=300, metadata={"ge": 1})
+    max_steps: int = field(default=20000, metadata={"ge": 1})
+    loss_tol: float = field(default=1e-2, metadata={"gt": 0})
+    stop: str = field(default="loss", metadata={"choices": ("loss", "val")})
+    patience: int = field(default=20, metadata={"ge": 1})
+    weight_decay: float = field(default=0.0, metadata={"ge": 0})
 
     def __post_init__(self):
         if self.stop not in ("loss", "val"):
             raise ValueError(f"stop must be 'loss' or 'val', got {self.stop!r}")
         if not (self.lr > 0 and self.batch_size >= 1 and self.max_epochs >= 1 and self.loss_tol > 0):
             raise ValueError("lr, batch_size, max_epochs and loss_tol must be positive")
+        if not (self.max_steps >= 1 and self.patience >= 1 and self.weight_decay >= 0):
+            raise ValueError("max_steps and patience must be >= 1 and weight_decay >= 0")
 
 
 def cpu_threads():
@@ -130,22 +134,6 @@ def cpu_threads():
 def cuda_graphs_enabled(device):
     """Whether training on ``device`` captures its step in a CUDA graph (CUDA and not ``SCALINGLAB_CUDA_GRAPHS=0``)."""
     return torch.device(device).type == "cuda" and os.environ.get("SCALINGLAB_CUDA_GRAPHS", "1") != "0"
-
-
-def resolve_device(device="auto"):
-    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; an explicit CUDA device without CUDA is an
-    :class:`~scalinglab.errors.InputError`.
-
-    >>> resolve_device("cpu")
-    'cpu'
-    """
-    from scalinglab.errors import InputError
-
-    if device in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} requested but CUDA is not available")
-    return str(device)
 
 
 # --------------------------------------------------------------------------- batch order

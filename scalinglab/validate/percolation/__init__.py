@@ -9,15 +9,15 @@ from scalinglab.validate.percolation._data import (  # noqa: F401
     model_scaling_loss,
 )
 from scalinglab.validate.percolation._experiments import (  # noqa: F401
-    TOY_CONFIG,
-    TOY_EXPERIMENTS,
+    ClusterSet,
+    ToySweep,
+    ToyConfig,
+    ToyCell,
     toy_cell,
     fit_toy,
-    plot_toy,
-    run_toy,
-    theory_curves,
-    plot_theory,
-    run_theory,
+    TheoryConfig,
+    TheoryCell,
+    theory_cell,
 )
 
 __all__ = [
@@ -27,13 +27,13 @@ __all__ = [
     "data_scaling_loss",
     "model_prototypes",
     "model_scaling_loss",
-    "TOY_CONFIG",
-    "TOY_EXPERIMENTS",
+    "ClusterSet",
+    "ToySweep",
+    "ToyConfig",
+    "ToyCell",
     "toy_cell",
     "fit_toy",
-    "plot_toy",
-    "run_toy",
-    "theory_curves",
-    "plot_theory",
-    "run_theory",
+    "TheoryConfig",
+    "TheoryCell",
+    "theory_cell",
 ]

@@ -39,7 +39,7 @@ def _bookkeeping(tr_keys, te_keys):
     return seen_paths(tr_keys, te_keys, position_specific=True), seen_paths(tr_keys, te_keys, position_specific=False)
 
 
-def train_cells(cells, *, model="cnn", h=64, n_test=4096, train=None, device="cpu"):
+def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None, device="cpu"):
     """Train the runs ``cells`` as one stack and measure each of them.
 
     Parameters
@@ -53,6 +53,8 @@ def train_cells(cells, *, model="cnn", h=64, n_test=4096, train=None, device="cp
         ``"cnn"``, ``"fcn"`` or ``"perceptron"``.
     h : int
         Width of the hidden layers.
+    depth : int, optional
+        Hidden layers of the FCN (default: L).
     n_test : int
         Fresh test data per run.
     train : scalinglab.validate.train.TrainConfig, optional
@@ -114,7 +116,7 @@ def train_cells(cells, *, model="cnn", h=64, n_test=4096, train=None, device="cp
         def T(a):
             return torch.from_numpy(np.stack(a)).to(device)
 
-        net = build_stacked(model, spec0, seeds, h=h, device=device)
+        net = build_stacked(model, spec0, seeds, h=h, depth=depth, device=device)
         val = (T(xv), T(yv)) if xv else (None, None)
         res = train_stacked(net, T(xs), T(ys), T(xt), T(yt), train, *val, seeds=seeds)
         seen_all = seen_future.result()

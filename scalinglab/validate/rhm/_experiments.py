@@ -1,21 +1,26 @@
-"""Reproductions of the Zipf-RHM note's network experiments (seed Figs. 2, 4, 6, 7).
+"""Reproductions of the Zipf-RHM note's network experiments (seed Figs. 2, 4, 6, 7), and ``rhm-curve``.
 
-All at the seed's model m = v = n_c = 10, s = 2, L = 3 (P* = n_c m^L = 10^4),
-networks as in Cagnetta et al. (PRX 14, 031001, 2024): a CNN of L layers with
-filter size = stride = s, ReLU, a linear read-out, cross-entropy. Our
-training choices (the seed gives none): Adam (lr 3e-3, batch 128), width
-h = 64, trained until the mean training cross-entropy of an epoch falls below
-1e-2 (or 300 epochs / 20000 steps), test error on fresh test data; the seeds
-of a cell are trained stacked (one batched model). The patchwise perceptron
-cannot interpolate, so it stops early on a fresh validation set instead
-(:func:`settings_for`).
+Every experiment here is a sweep of :class:`RHMSweep` (shipped specs
+``scalinglab/specs/rhm-*.toml``): learning curves (an RHM + a network kind)
+over a grid of P and seeds. The shipped figures use the seed's model
+m = v = n_c = 10, s = 2, L = 3 (P* = n_c m^L = 10^4) and networks as in
+Cagnetta et al. (PRX 14, 031001, 2024): a CNN of L layers with filter size =
+stride = s, ReLU, a linear read-out, cross-entropy. Our training choices (the
+seed gives none): Adam (lr 3e-3, batch 128), width h = 64, trained until the
+mean training cross-entropy of an epoch falls below 1e-2 (or 300 epochs /
+20000 steps), test error on fresh test data; the seeds of a (curve, P) are
+trained stacked (one batched model). The patchwise perceptron cannot
+interpolate, so its curves stop early on a fresh validation set instead
+(``stop = "val"`` in the spec).
 
-Every trained network is one row of a shared, resumable store ``OUT/../rhm-runs``
-(the reproductions share runs: Fig. 6's Zipf curves are Fig. 4's runs). Each
-reproduction copies the rows it uses to ``OUT/results.csv``, writes
-``OUT/manifest.json`` and draws its figures from ``OUT/results.csv``
-(``--replot`` redraws without training) into ``OUT/figures`` with a
-``report.md``.
+Every trained network is one row of a shared store ``OUT/../rhm-runs`` (the
+reproductions share runs: Fig. 6's Zipf curves are Fig. 4's runs); each
+reproduction exports the rows it uses to ``OUT/results.csv`` and draws its
+figures from the stored rows (``--replot`` redraws without training).
+
+``rhm-curve`` is the researcher's kind: any RHM (n_c, v, m, s, L, per-level
+alpha / Zipf levels) and network, the measured test error against the path
+theory's eps(P) and its exponent against alpha'/(1+alpha').
 
 Choices the seed leaves open (stated in every output):
 * Fig. 2 uses alpha = 1 on the Zipf levels.
@@ -30,77 +35,109 @@ Choices the seed leaves open (stated in every output):
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
-from scalinglab.validate.reproduce import reproducer
-from scalinglab.validate.results import ResultStore, load_results, write_manifest
-from scalinglab.validate.rhm._runs import BASE, Config, RunSettings, by_P, select, settings_dict, sweep
+from scalinglab.validate import protocol
+from scalinglab.validate.report import md_table
+from scalinglab.validate.rhm._runs import (Curve, Net, RHMSizes, alpha_label, by_P, curve_cells, run_block)
+from scalinglab.validate.train import TrainConfig
 
-__all__ = ["QUICK_P", "FULL_P", "onset", "path_scale", "split_table", "exponent_table", "demo_section"]
+__all__ = ["RHMSweep", "onset", "path_scale", "split_table", "exponent_table", "demo_section"]
 
-QUICK_P = [16, 64, 256, 1024, 4096, 8192, 16384, 32768]
-FULL_P = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240, 20480, 40960, 81920]
-QUICK_SEEDS, FULL_SEEDS = 2, 10
-CHANCE = 1 - 1 / BASE["n_c"]
 ONSET_FRAC = 0.9
-FIT_WINDOW = (16, 4096)
+#: Smallest split (test data with k seen paths, pooled over seeds) whose accuracy enters a summary.
+MIN_SPLIT = 50
 
 
-# --------------------------------------------------------------------------- shared plumbing
-def _runs_dir(out):
-    return Path(out).resolve().parent / "rhm-runs"
+@dataclass(frozen=True)
+class RHMSweep:
+    """Config of every RHM experiment: learning curves over a grid of P and seeds.
+
+    Attributes
+    ----------
+    curves : tuple of Curve
+        The curves (data model + network kind) of the sweep.
+    P : tuple of int
+        Training-set sizes.
+    seeds : int
+        Seeds 0..seeds-1 per (curve, P); a seed fixes rules, data, init and batch order.
+    n_test : int
+        Fresh test data per run.
+    rhm : RHMSizes
+        n_c, v, m, s, L shared by the curves.
+    net : Net
+        Network (a curve's ``model`` overrides its kind).
+    train : TrainConfig
+        Optimiser and stopping rule (a curve's ``stop`` overrides the rule).
+    fit_window : (float, float)
+        P window of the exponent fits (analysis only).
+    n_boot : int
+        Bootstrap resamples of the exponent intervals (analysis only).
+    """
+
+    curves: tuple[Curve, ...]
+    P: tuple[int, ...] = field(metadata={"ge": 1})
+    seeds: int = field(default=2, metadata={"ge": 1})
+    n_test: int = field(default=4096, metadata={"ge": 1})
+    rhm: RHMSizes = RHMSizes()
+    net: Net = Net()
+    train: TrainConfig = TrainConfig()
+    fit_window: tuple[float, float] = field(default=(16.0, 4096.0), metadata={"gt": 0, "analysis": True})
+    n_boot: int = field(default=1000, metadata={"ge": 100, "analysis": True})
+
+    def __post_init__(self):
+        if not self.curves:
+            raise ValueError("curves: give at least one curve")
+        if not self.P:
+            raise ValueError("P: give at least one training-set size")
+        if self.fit_window[0] >= self.fit_window[1]:
+            raise ValueError(f"fit_window must be (lo, hi) with lo < hi, got {self.fit_window}")
+        for c in self.curves:  # check every curve's RHM now (a one-line error naming the curve)
+            self.rhm.alphas(c.alpha, c.zipf_levels)
+
+    def curve_cells(self, curve):
+        return curve_cells(curve, self.rhm, self.net, self.train, self.n_test, self.P, self.seeds)
+
+    @property
+    def chance(self):
+        return 1 - 1 / self.rhm.n_c
 
 
-def _grid(quick):
-    return (QUICK_P, QUICK_SEEDS) if quick else (FULL_P, FULL_SEEDS)
+class _RHMExperiment(protocol.Experiment):
+    config_type = RHMSweep
+    shared_rows = "rhm-runs"
+    uses_device = True
 
+    def cells(self, config):
+        return [c for cv in config.curves for c in config.curve_cells(cv)]
 
-def settings_for(config):
-    """Training settings of a configuration: the CNN (and FCN) train to a loss
-    threshold; the patchwise perceptron, which cannot interpolate its training
-    set, stops early on a fresh validation set (patience 20 epochs)."""
-    return RunSettings(stop="val") if config.model == "perceptron" else RunSettings()
+    def group(self, cell):
+        # runs of equal shape train as one stack: every seed, and every Zipf exponent of a (sizes, P)
+        return replace(cell, seed=0, alpha=())
 
+    def run(self, cells, device):
+        return run_block(cells, device)
 
-def _collect(name, out, configs, quick, device, seeds):
-    """Run/resume the sweep, copy the rows used into OUT/results.csv, write the manifest."""
-    from scalinglab.validate.train import resolve_device
+    def cost(self, cell):
+        P, tr = cell.P, cell.train
+        steps = min(tr.max_steps, tr.max_epochs * max(1, P // min(tr.batch_size, P)))
+        per_step = 1.5e-3 * max(1.0, cell.net.width / 64) * (cell.spec().input_size / 8)
+        return steps * per_step + 1e-5 * cell.n_test
 
-    device = resolve_device(device)
-    P_grid, n_seeds = _grid(quick)
-    n_seeds = seeds or n_seeds
-    seed_list = list(range(n_seeds))
-    rows = []
-    for c in configs:
-        st = settings_for(c)
-        store = sweep(_runs_dir(out), [c], P_grid, seed_list, st, device, desc=f"{name}: {c.label}")
-        rows += [r for r in select(store.rows, c, st)
-                 if int(r["P"]) in set(P_grid) and int(r["seed"]) in set(seed_list)]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.csv").unlink(missing_ok=True)
-    local = ResultStore(out, ("model", "alpha", "levels", "L", "P", "seed"))  # one row per network
-    for r in rows:
-        local.append(r)
-    write_manifest(out, {"reproduction": name, "quick": quick, "base": BASE, "P_grid": P_grid,
-                         "configs": [{**c.row(), "settings": settings_dict(settings_for(c))} for c in configs],
-                         "runs_store": str(_runs_dir(out))},
-                   device=device, seeds=seed_list)
-    return rows
-
-
-def _rows(name, out, configs, quick, device, seeds, replot):
-    """Rows of a reproduction: run/resume its sweep first unless ``replot``."""
-    if not replot:
-        _collect(name, out, configs, quick, device, seeds)
-    return load_results(out)
-
-
-def _curve(rows, config, field="test_err"):
-    return by_P(select(rows, config), field)
+    # shared analysis pieces ---------------------------------------------------
+    @staticmethod
+    def curves(rows, config):
+        """``[(curve, first cell, rows of the curve)]`` with at least one stored row."""
+        out = []
+        for cv in config.curves:
+            cells = config.curve_cells(cv)
+            sub = protocol.select(rows, cells)
+            if len(sub):
+                out.append((cv, cells[0], sub))
+        return out
 
 
 def onset(P, err, level):
@@ -127,81 +164,207 @@ def _theory_eps(spec, P):
     return learning_curve(spec, np.asarray(P, float)).eps
 
 
-def _report(out, title):
-    from scalinglab.validate.report import Report
-
-    return Report(out, title=title)
-
-
 def _fmt(x, nd=3):
     return "nan" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{nd}g}"
 
 
-# --------------------------------------------------------------------------- Fig. 2
-FIG2_ALPHA = 1.0
+def _means(errs):
+    return np.array([e.mean() for e in errs])
 
 
-def _fig2_configs():
-    return [Config("cnn", -1.0, ""), Config("cnn", FIG2_ALPHA, "3"), Config("cnn", FIG2_ALPHA, "2-3"),
-            Config("cnn", FIG2_ALPHA, "1-2-3")]
+def _save(fig, folder, name):
+    from scalinglab.validate.plots import save_figure
+
+    return save_figure(fig, folder / f"{name}.png")
 
 
-@reproducer("rhm-fig2", "seed Fig. 2: CNN test error vs P, uniform RHM vs Zipf (alpha=1) on level 3, 2-3, 1-3")
-def reproduce_fig2(out, *, quick=False, device="auto", replot=False, seeds=None):
-    configs = _fig2_configs()
-    rows = _rows("rhm-fig2", out, configs, quick, device, seeds, replot)
-    from scalinglab.validate.plots import new_figure
+# --------------------------------------------------------------------------- Fig. 6 / rhm-curve (exponents)
+def _curve_name(cell):
+    a = cell.alpha
+    name = f"alpha={a[0]:g}" if len(set(a)) == 1 and a[0] != -1.0 else alpha_label(a)
+    return name if cell.net.kind == "cnn" else f"{cell.net.kind} {name}"
 
-    rep = _report(out, "Seed Fig. 2: where the test error starts to drop")
-    fig, ax = new_figure(width=6)
-    summary, table = {}, []
-    styles = {"": "-k", "3": ":", "2-3": "-.", "1-2-3": "-"}
-    for c in configs:
-        P, errs = _curve(rows, c)
-        if P.size == 0:
+
+def exponent_table(rows, config):
+    """Measured learning-curve exponents (bootstrap CI) against the path theory, one record per Zipf curve.
+
+    For each curve with a Zipf level: the exponent of the seed-averaged test
+    error fitted over ``config.fit_window`` (restricted to P with a non-zero
+    mean error), its 95 % bootstrap interval, the predicted
+    ``alpha'/(1+alpha')`` (theory.rhm, alpha' over the full per-class
+    spectrum), and the exponent of the theory's ``eps(P)`` fitted over the
+    same P points.
+    """
+    from scalinglab.theory.rhm import alpha_prime
+
+    out = []
+    window = config.fit_window
+    for cv, c0, sub in _RHMExperiment.curves(rows, config):
+        if all(a == -1.0 for a in c0.alpha):
             continue
-        mean = np.array([e.mean() for e in errs])
-        sem = np.array([e.std(ddof=1) / math.sqrt(e.size) if e.size > 1 else 0 for e in errs])
-        ax.errorbar(P, mean, yerr=sem, fmt=styles[c.levels] + "o", ms=3, capsize=2, label=c.label)
-        spec = c.spec()
-        on, half = onset(P, mean, ONSET_FRAC * CHANCE), onset(P, mean, 0.5)
-        key = c.levels or "uniform"
-        summary[f"onset_P[{key}]"] = round(on, 1) if math.isfinite(on) else None
-        summary[f"half_P[{key}]"] = round(half, 1) if math.isfinite(half) else None
-        table.append([c.label, _fmt(path_scale(spec)), _fmt(on), _fmt(half), _fmt(float(mean[0])),
-                      _fmt(float(mean[-1])), f"{int(P[0])}-{int(P[-1])}", len(errs[0])])
-    ax.axhline(CHANCE, color="grey", lw=0.8, ls="--")
-    ax.axvline(1e4, color="grey", lw=0.8, ls=":")
-    ax.set(xscale="log", yscale="log", xlabel="training-set size P", ylabel="test error",
-           title="RHM m=v=n_c=10, s=2, L=3; CNN")
-    ax.legend(fontsize=7)
-    rep.section("Test error against P")
-    rep.text(f"Onset: P where the seed-averaged error first falls below {ONSET_FRAC:g} x chance "
-             f"= {ONSET_FRAC * CHANCE:.3g} (log-interpolated). Path scale: n_c / prod_l f_1 (seed eq. 6). "
-             f"Zipf alpha = {FIG2_ALPHA:g}.")
-    rep.table(["configuration", "path scale 1/f_max", "onset P", "P at err 0.5", "err at P_min", "err at P_max",
-               "P range", "seeds"], table)
-    rep.figure(fig, "rhm_fig2", "Seed Fig. 2: test error vs P (mean +- s.e.m. over seeds)")
-    rep.add_headline("rhm-fig2", summary)
-    rep.write()
-    return summary
+        P, errs = by_P(sub)
+        mean = _means(errs)
+        ok = (P >= window[0]) & (P <= window[1]) & (mean > 0)
+        rec = {"curve": _curve_name(c0), "label": c0.label,
+               "window": (float(P[ok].min()), float(P[ok].max())) if ok.sum() >= 2 else None}
+        spec = c0.spec()
+        ap = alpha_prime(spec)
+        rec["alpha_prime"] = ap.alpha_prime
+        rec["predicted"] = ap.predicted_exponent
+        if ok.sum() >= 3:
+            b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"],
+                                   n_boot=config.n_boot)
+            rec.update(measured=b.exponent, ci=b.ci, stderr=b.fit.stderr)
+            eps = _theory_eps(spec, P[ok])
+            rec["eps_exponent"] = powerlaw_fit(P[ok], eps).exponent
+            rec["err_over_eps"] = (mean[ok] / eps).tolist()
+            rec["P_fit"] = P[ok].tolist()
+        else:
+            rec.update(measured=float("nan"), ci=(float("nan"), float("nan")), eps_exponent=float("nan"),
+                       note=f"fewer than 3 P with results in the window {window}")
+        out.append(rec)
+    return out
+
+
+class _ExponentExperiment(_RHMExperiment):
+    figure_name = "rhm_curves"
+
+    def analyse(self, rows, config):
+        tab = exponent_table(rows, config)
+        summary = {f"exponent[{r['curve']}]": {"measured": r["measured"], "ci": list(r["ci"]),
+                                               "predicted": r["predicted"], "eps_fit": r["eps_exponent"],
+                                               "window": r["window"]} for r in tab}
+        summary["table"] = tab
+        return summary
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure, plt, slope_triangle
+
+        fig, ax = new_figure(width=6)
+        cols = plt.get_cmap("tab10")
+        for i, (cv, c0, sub) in enumerate(self.curves(rows, config)):
+            P, errs = by_P(sub)
+            if P.size == 0:
+                continue
+            mean = _means(errs)
+            good = mean > 0
+            ax.plot(P[good], mean[good], "o-", color=cols(i % 10), ms=3, label=_curve_name(c0))
+            Pf = np.geomspace(P.min(), P.max(), 60)
+            ax.plot(Pf, _theory_eps(c0.spec(), Pf), "--", color=cols(i % 10), lw=0.8)
+            for rec in summary.get("table", []):
+                if rec["curve"] == _curve_name(c0) and rec["window"] and math.isfinite(rec["predicted"]) \
+                        and rec.get("P_fit"):
+                    P0 = rec["window"][0]
+                    y0 = np.interp(np.log(P0), np.log(rec["P_fit"]), np.array(rec["err_over_eps"]) *
+                                   _theory_eps(c0.spec(), rec["P_fit"])) * 0.5
+                    slope_triangle(ax, P0, y0, -rec["predicted"], width_decades=0.6, color=cols(i % 10),
+                                   label=f"{rec['predicted']:.2f}")
+        ax.set(xscale="log", yscale="log", xlabel="training-set size P", ylabel="test error",
+               title=f"{config.net.kind.upper()}, RHM n_c={config.rhm.n_c} v={config.rhm.v} m={config.rhm.m} "
+                     f"s={config.rhm.s} L={config.rhm.L} (dashed: eps(P))")
+        ax.legend(fontsize=7)
+        return [_save(fig, folder, self.figure_name)]
+
+    def report(self, rows, summary, config):
+        lines = ["## Exponents\n",
+                 f"Fit: OLS of log(mean test error) on log P over the window (P with non-zero error inside "
+                 f"{tuple(config.fit_window)}); 95 % percentile bootstrap over seeds ({config.n_boot} resamples). "
+                 "alpha': theory.rhm.alpha_prime over the full per-class spectrum [1, m^L]. eps exponent: the same "
+                 "fit applied to the theory's eps(P) on the same P points. Figure: test error vs P; dashed eps(P); "
+                 "triangles: predicted alpha'/(1+alpha').\n"]
+        tab = []
+        for rec in summary.get("table", []):
+            ci = rec["ci"]
+            tab.append([rec["curve"], _fmt(rec["alpha_prime"]), _fmt(rec["predicted"]),
+                        f"{_fmt(rec['measured'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]", _fmt(rec["eps_exponent"]),
+                        str(rec["window"]), " ".join(_fmt(x, 2) for x in rec.get("err_over_eps", []))])
+        lines.append(md_table(["curve", "alpha'", "alpha'/(1+alpha')", "measured [95% CI]", "eps(P) exponent",
+                               "P window", "err/eps on the window"], tab))
+        return "\n".join(lines)
+
+
+@protocol.experiment
+class Fig6(_ExponentExperiment):
+    name = "rhm-fig6"
+    description = "seed Fig. 6: CNN test error vs P, Zipf on all levels, slope alpha'/(1+alpha') and eps(P)"
+    title = "Seed Fig. 6: learning-curve exponents against the path theory"
+    figure_name = "rhm_fig6"
+
+
+@protocol.experiment
+class RHMCurve(_ExponentExperiment):
+    name = "rhm-curve"
+    description = "your RHM learning curves (any n_c, v, m, s, L, per-level alpha, network) vs eps(P) and " \
+                  "alpha'/(1+alpha')"
+    title = "RHM learning curves against the path theory"
+
+
+# --------------------------------------------------------------------------- Fig. 2
+@protocol.experiment
+class Fig2(_RHMExperiment):
+    name = "rhm-fig2"
+    description = "seed Fig. 2: CNN test error vs P, uniform RHM vs Zipf (alpha=1) on level 3, 2-3, 1-3"
+    title = "Seed Fig. 2: where the test error starts to drop"
+
+    def analyse(self, rows, config):
+        summary, table = {}, []
+        for cv, c0, sub in self.curves(rows, config):
+            P, errs = by_P(sub)
+            mean = _means(errs)
+            on, half = onset(P, mean, ONSET_FRAC * config.chance), onset(P, mean, 0.5)
+            key = "uniform" if all(a == -1.0 for a in c0.alpha) else \
+                "-".join(str(i + 1) for i, a in enumerate(c0.alpha) if a != -1.0)
+            summary[f"onset_P[{key}]"] = round(on, 1) if math.isfinite(on) else None
+            summary[f"half_P[{key}]"] = round(half, 1) if math.isfinite(half) else None
+            table.append([c0.label, _fmt(path_scale(c0.spec())), _fmt(on), _fmt(half), _fmt(float(mean[0])),
+                          _fmt(float(mean[-1])), f"{int(P[0])}-{int(P[-1])}", int(min(e.size for e in errs))])
+        summary["table"] = table
+        return summary
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
+
+        fig, ax = new_figure(width=6)
+        styles = [":", "-.", "--", "-"]
+        for i, (cv, c0, sub) in enumerate(self.curves(rows, config)):
+            P, errs = by_P(sub)
+            mean = _means(errs)
+            sem = np.array([e.std(ddof=1) / math.sqrt(e.size) if e.size > 1 else 0 for e in errs])
+            fmt = "-k" if all(a == -1.0 for a in c0.alpha) else styles[i % len(styles)]
+            ax.errorbar(P, mean, yerr=sem, fmt=fmt + "o", ms=3, capsize=2, label=c0.label)
+        ax.axhline(config.chance, color="grey", lw=0.8, ls="--")
+        ax.axvline(config.rhm.spec([-1.0] * config.rhm.L).P_star, color="grey", lw=0.8, ls=":")
+        ax.set(xscale="log", yscale="log", xlabel="training-set size P", ylabel="test error",
+               title=f"RHM m={config.rhm.m} v={config.rhm.v} n_c={config.rhm.n_c}, s={config.rhm.s}, "
+                     f"L={config.rhm.L}; {config.net.kind.upper()}")
+        ax.legend(fontsize=7)
+        return [_save(fig, folder, "rhm_fig2")]
+
+    def report(self, rows, summary, config):
+        alphas = sorted({a for cv in config.curves for a in np.atleast_1d(cv.alpha) if a != -1.0})
+        return "\n".join([
+            "## Test error against P\n",
+            f"Onset: P where the seed-averaged error first falls below {ONSET_FRAC:g} x chance "
+            f"= {ONSET_FRAC * config.chance:.3g} (log-interpolated). Path scale: n_c / prod_l f_1 (seed eq. 6). "
+            f"Zipf alpha = {', '.join(f'{a:g}' for a in alphas)}. Figure: mean +- s.e.m. over seeds.\n",
+            md_table(["configuration", "path scale 1/f_max", "onset P", "P at err 0.5", "err at P_min",
+                      "err at P_max", "P range", "seeds"], summary.get("table", []))])
 
 
 # --------------------------------------------------------------------------- Fig. 4 / 7 (split accuracy)
-FIG4_ALPHAS_QUICK = (-1.0, 0.5, 1.0, 2.0, 4.0)
-FIG4_ALPHAS_FULL = (-1.0, 0.0, 0.2, 0.5, 1.0, 2.0, 4.0)
+def split_table(rows, K):
+    """Pooled split accuracy of the rows of one curve: ``{P: (acc_k array (K+1,), n_k array)}`` over seeds."""
+    import pandas as pd
 
-
-def _all_levels(alpha, model="cnn"):
-    return Config(model, alpha, "" if alpha == -1.0 else "1-2-3")
-
-
-def split_table(rows, config, K):
-    """Pooled split accuracy: ``{P: (acc_k array (K+1,), n_k array)}`` over seeds."""
     out = {}
-    for r in select(rows, config):
-        n = np.array([r.get(f"n_{k}") or 0 for k in range(K + 1)], float)
-        acc = np.array([r.get(f"acc_{k}") if r.get(f"acc_{k}") is not None else 0.0 for k in range(K + 1)], float)
+    recs = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    for r in recs:
+        def val(k, name):
+            v = r.get(f"{name}_{k}")
+            return 0.0 if v is None or pd.isna(v) else float(v)
+
+        n = np.array([val(k, "n") for k in range(K + 1)], float)
+        acc = np.array([val(k, "acc") for k in range(K + 1)], float)
         tot_n, tot_c = out.get(int(r["P"]), (np.zeros(K + 1), np.zeros(K + 1)))
         out[int(r["P"])] = (tot_n + n, tot_c + acc * n)
     return {P: (np.where(n > 0, c / np.maximum(n, 1), np.nan), n) for P, (n, c) in sorted(out.items())}
@@ -224,12 +387,12 @@ def _split_panel(ax, tab, K, ls="-", label_prefix=""):
     ax.set(xscale="log", ylim=(-0.02, 1.02), xlabel="P")
 
 
-def _seen_check(rows, config, spec):
+def _seen_check(rows, spec):
     """Measured fraction of test data with k seen paths vs theory's seen_paths_distribution."""
     from scalinglab.theory.rhm import seen_paths_distribution
 
     per = {}
-    for r in select(rows, config):
+    for r in rows.to_dict("records"):
         n = np.array([r.get(f"n_{k}") or 0 for k in range(spec.K + 1)], float)
         per.setdefault(int(r["P"]), []).append(n / n.sum())
     Ps = np.array(sorted(per), float)
@@ -240,238 +403,170 @@ def _seen_check(rows, config, spec):
     return Ps, meas, se, th
 
 
-@reproducer("rhm-fig4", "seed Fig. 4: CNN accuracy split by number of seen paths (of K=4), several alpha")
-def reproduce_fig4(out, *, quick=False, device="auto", replot=False, seeds=None):
-    alphas = FIG4_ALPHAS_QUICK if quick else FIG4_ALPHAS_FULL
-    configs = [_all_levels(a) for a in alphas]
-    rows = _rows("rhm-fig4", out, configs, quick, device, seeds, replot)
-    from scalinglab.validate.plots import new_figure
-
-    alphas = [a for a in alphas if select(rows, _all_levels(a))]
-    K = _all_levels(alphas[0]).spec().K
-    rep = _report(out, "Seed Fig. 4: accuracy split by the number of seen paths")
-    fig, axes = new_figure(ncols=len(alphas), width=3.6, height=3.2)
-    axes = np.atleast_1d(axes).ravel()
-    summary = {}
-    check_rows = []
-    for ax, a in zip(axes, alphas):
-        c = _all_levels(a)
-        tab = split_table(rows, c, K)
-        _split_panel(ax, tab, K)
-        ax.set_title(c.label.replace("cnn ", ""), fontsize=8)
-        P_mid = sorted(tab)[len(tab) // 2]
-        summary[f"acc_by_k[alpha={a:g}, P={P_mid}]"] = [None if not np.isfinite(x) else round(float(x), 3)
-                                                       for x in tab[P_mid][0]]
-        Ps, meas, se, th = _seen_check(rows, c, c.spec())
-        dev = np.abs(meas - th.pk).max()
-        seed_se = float(np.nanmax(se)) if np.isfinite(se).any() else float("nan")
-        check_rows.append([c.label, _fmt(dev), _fmt(seed_se), _fmt(float(np.abs(th.pk - th.binomial).max()))])
-        summary[f"max|p_k meas - theory|[alpha={a:g}]"] = round(float(dev), 4)
-    axes[0].legend(fontsize=6)
-    axes[0].set_ylabel("test accuracy of the split")
-    rep.section("Split accuracy")
-    rep.text("Accuracy of the test data with k of their K = 4 paths seen (position-specific) in training, "
-             "pooled over seeds; marker size ~ log of the split's size.")
-    rep.figure(fig, "rhm_fig4", "Seed Fig. 4: accuracy split by number of seen paths")
-    rep.section("Check: distribution of the number of seen paths against the theory")
-    rep.text("Measured fraction of test data with k seen paths (pooled over seeds: one training set each) "
-             "against scalinglab.theory.rhm._spectrum.seen_paths_distribution (exact over training sets); the binomial "
-             "(independent paths) column shows how much the shared upper choices matter. With few seeds the "
-             "measured fractions fluctuate with the training set (s.e. column); tests/test_rhm_validate.py checks "
-             "the agreement over 60 training sets.")
-    rep.table(["configuration", "max_k,P |measured - exact|", "max_k,P s.e. between seeds",
-               "max_k,P |exact - binomial|"], check_rows)
-    rep.add_headline("rhm-fig4", summary)
-    rep.write()
-    return summary
+def _rounded(acc):
+    return [None if not np.isfinite(x) else round(float(x), 3) for x in acc]
 
 
-FIG7_ALPHAS = (0.5, 2.0, 4.0)
-#: Smallest split (test data with k seen paths, pooled over seeds) whose accuracy enters a summary.
-MIN_SPLIT = 50
+@protocol.experiment
+class Fig4(_RHMExperiment):
+    name = "rhm-fig4"
+    description = "seed Fig. 4: CNN accuracy split by number of seen paths (of K=4), several alpha"
+    title = "Seed Fig. 4: accuracy split by the number of seen paths"
+
+    def analyse(self, rows, config):
+        summary, check = {}, []
+        for cv, c0, sub in self.curves(rows, config):
+            spec = c0.spec()
+            tab = split_table(sub, spec.K)
+            P_mid = sorted(tab)[len(tab) // 2]
+            a = c0.alpha[0]
+            summary[f"acc_by_k[alpha={a:g}, P={P_mid}]"] = _rounded(tab[P_mid][0])
+            Ps, meas, se, th = _seen_check(sub, spec)
+            dev = float(np.abs(meas - th.pk).max())
+            seed_se = float(np.nanmax(se)) if np.isfinite(se).any() else float("nan")
+            check.append([c0.label, _fmt(dev), _fmt(seed_se), _fmt(float(np.abs(th.pk - th.binomial).max()))])
+            summary[f"max|p_k meas - theory|[alpha={a:g}]"] = round(dev, 4)
+        summary["seen_check"] = check
+        return summary
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
+
+        curves = self.curves(rows, config)
+        fig, axes = new_figure(ncols=len(curves), width=3.6, height=3.2)
+        axes = np.atleast_1d(axes).ravel()
+        for ax, (cv, c0, sub) in zip(axes, curves):
+            K = c0.spec().K
+            _split_panel(ax, split_table(sub, K), K)
+            ax.set_title(alpha_label(c0.alpha), fontsize=8)
+        axes[0].legend(fontsize=6)
+        axes[0].set_ylabel("test accuracy of the split")
+        return [_save(fig, folder, "rhm_fig4")]
+
+    def report(self, rows, summary, config):
+        return "\n".join([
+            "## Split accuracy\n",
+            "Accuracy of the test data with k of their K paths seen (position-specific) in training, pooled over "
+            "seeds; marker size ~ log of the split's size.\n",
+            "## Check: distribution of the number of seen paths against the theory\n",
+            "Measured fraction of test data with k seen paths (pooled over seeds: one training set each) against "
+            "scalinglab.theory.rhm.seen_paths_distribution (exact over training sets); the binomial (independent "
+            "paths) column shows how much the shared upper choices matter. With few seeds the measured fractions "
+            "fluctuate with the training set (s.e. column); tests/test_rhm_validate.py checks the agreement over 60 "
+            "training sets.\n",
+            md_table(["configuration", "max_k,P |measured - exact|", "max_k,P s.e. between seeds",
+                      "max_k,P |exact - binomial|"], summary.get("seen_check", []))])
 
 
-@reproducer("rhm-fig7", "seed Fig. 7: CNN against a patchwise perceptron, split accuracy, alpha = 0.5, 2, 4")
-def reproduce_fig7(out, *, quick=False, device="auto", replot=False, seeds=None):
-    configs = [_all_levels(a, m) for a in FIG7_ALPHAS for m in ("cnn", "perceptron")]
-    rows = _rows("rhm-fig7", out, configs, quick, device, seeds, replot)
-    from scalinglab.validate.plots import new_figure
-
-    K = configs[0].spec().K
-    rep = _report(out, "Seed Fig. 7: CNN against the patchwise perceptron")
-    fig, axes = new_figure(ncols=len(FIG7_ALPHAS), width=3.6, height=3.2)
-    axes = np.atleast_1d(axes).ravel()
-    summary, table = {}, []
-    for ax, a in zip(axes, FIG7_ALPHAS):
-        tabs = {}
-        for m, ls in (("cnn", "-"), ("perceptron", ":")):
-            tabs[m] = split_table(rows, _all_levels(a, m), K)
-            if tabs[m]:
-                _split_panel(ax, tabs[m], K, ls=ls, label_prefix=f"{m[:4]} ")
-        ax.set_title(f"zipf a={a:g} on all levels; CNN solid, perceptron dotted", fontsize=7)
-        errs = {m: _curve(rows, _all_levels(a, m)) for m in ("cnn", "perceptron")}
-        for i, P in enumerate(errs["cnn"][0]):
-            j = np.flatnonzero(errs["perceptron"][0] == P)
-            if j.size:
-                table.append([f"{a:g}", int(P), _fmt(errs["cnn"][1][i].mean()),
-                              _fmt(errs["perceptron"][1][j[0]].mean())])
-        common = [P for P in tabs["cnn"] if P in tabs["perceptron"]]
-        diffs = []
-        for P in common:  # splits with >= MIN_SPLIT test data in both
-            big = (tabs["cnn"][P][1] >= MIN_SPLIT) & (tabs["perceptron"][P][1] >= MIN_SPLIT)
-            if big.any():
-                diffs.append((P, float(np.max(np.abs(tabs["cnn"][P][0] - tabs["perceptron"][P][0])[big]))))
-        if diffs:
-            summary[f"split-acc gap cnn-perceptron by P [alpha={a:g}]"] = {P: round(d, 3) for P, d in diffs}
-    axes[0].legend(fontsize=5, ncol=2)
-    axes[0].set_ylabel("test accuracy of the split")
-    rep.section("Split accuracy, CNN vs patchwise perceptron")
-    rep.figure(fig, "rhm_fig7", "Seed Fig. 7: split accuracy, CNN (solid) vs perceptron (dotted)")
-    rep.text(f"Headline: largest |CNN - perceptron| split accuracy at each P over splits with >= {MIN_SPLIT} "
-             "test data in both.")
-    rep.table(["alpha", "P", "CNN test error", "perceptron test error"], table)
-    rep.add_headline("rhm-fig7", summary)
-    rep.write()
-    return summary
-
-
-# --------------------------------------------------------------------------- Fig. 6 (exponents)
-FIG6_ALPHAS = (1.0, 2.0, 4.0)
-
-
-def exponent_table(rows, alphas, window=FIT_WINDOW, n_boot=1000):
-    """Measured learning-curve exponents (bootstrap CI) against the path theory.
-
-    For each alpha (Zipf on all levels, CNN): the exponent of the seed-averaged
-    test error fitted over ``window`` (restricted to P with a non-zero mean
-    error), its 95 % bootstrap interval, the predicted ``alpha'/(1+alpha')``
-    (theory.rhm, alpha' over the full per-class spectrum), and the exponent of
-    the theory's ``eps(P)`` fitted over the same P points.
-    """
-    from scalinglab.theory.rhm import alpha_prime
-
-    out = []
-    for a in alphas:
-        c = _all_levels(a)
-        P, errs = _curve(rows, c)
-        mean = np.array([e.mean() for e in errs])
-        ok = (P >= window[0]) & (P <= window[1]) & (mean > 0)
-        rec = {"alpha": a, "window": (float(P[ok].min()), float(P[ok].max())) if ok.sum() >= 2 else None}
-        spec = c.spec()
-        ap = alpha_prime(spec)
-        rec["alpha_prime"] = ap.alpha_prime
-        rec["predicted"] = ap.predicted_exponent
-        if ok.sum() >= 3:
-            b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"], n_boot=n_boot)
-            rec.update(measured=b.exponent, ci=b.ci, stderr=b.fit.stderr)
-            eps = _theory_eps(spec, P[ok])
-            rec["eps_exponent"] = powerlaw_fit(P[ok], eps).exponent
-            rec["err_over_eps"] = (mean[ok] / eps).tolist()
-            rec["P_fit"] = P[ok].tolist()
-        else:
-            rec.update(measured=float("nan"), ci=(float("nan"), float("nan")), eps_exponent=float("nan"))
-        out.append(rec)
+def _by_alpha(rows, config):
+    """``{alpha: {model: (first cell, rows)}}`` of the curves with rows (Fig. 7's pairs)."""
+    out = {}
+    for cv, c0, sub in _RHMExperiment.curves(rows, config):
+        out.setdefault(c0.alpha[0], {})[c0.net.kind] = (c0, sub)
     return out
 
 
-@reproducer("rhm-fig6", "seed Fig. 6: CNN test error vs P, Zipf on all levels, slope alpha'/(1+alpha') and eps(P)")
-def reproduce_fig6(out, *, quick=False, device="auto", replot=False, seeds=None):
-    configs = [_all_levels(-1.0)] + [_all_levels(a) for a in FIG6_ALPHAS]
-    rows = _rows("rhm-fig6", out, configs, quick, device, seeds, replot)
-    from scalinglab.validate.plots import new_figure, plt, slope_triangle
+@protocol.experiment
+class Fig7(_RHMExperiment):
+    name = "rhm-fig7"
+    description = "seed Fig. 7: CNN against a patchwise perceptron, split accuracy, alpha = 0.5, 2, 4"
+    title = "Seed Fig. 7: CNN against the patchwise perceptron"
 
-    rep = _report(out, "Seed Fig. 6: learning-curve exponents against the path theory")
-    fig, ax = new_figure(width=6)
-    cols = plt.get_cmap("tab10")
-    for i, c in enumerate(configs):
-        P, errs = _curve(rows, c)
-        if P.size == 0:
-            continue
-        mean = np.array([e.mean() for e in errs])
-        good = mean > 0
-        ax.plot(P[good], mean[good], "o-", color=cols(i), ms=3, label=c.label.replace("cnn ", ""))
-        Pf = np.geomspace(P.min(), P.max(), 60)
-        ax.plot(Pf, _theory_eps(c.spec(), Pf), "--", color=cols(i), lw=0.8)
-    tab = exponent_table(rows, FIG6_ALPHAS)
-    for i, rec in enumerate(tab, start=1):
-        if rec["window"] and math.isfinite(rec["predicted"]):
-            P0 = rec["window"][0]
-            y0 = np.interp(np.log(P0), np.log(rec["P_fit"]), np.array(rec["err_over_eps"]) *
-                           _theory_eps(_all_levels(rec["alpha"]).spec(), rec["P_fit"])) * 0.5
-            slope_triangle(ax, P0, y0, -rec["predicted"], width_decades=0.6, color=cols(i),
-                           label=f"{rec['predicted']:.2f}")
-    ax.set(xscale="log", yscale="log", xlabel="training-set size P", ylabel="test error",
-           title="CNN, Zipf on all levels (dashed: eps(P) of the path theory)")
-    ax.legend(fontsize=7)
-    rep.section("Test error and eps(P)")
-    rep.figure(fig, "rhm_fig6", "Seed Fig. 6: test error vs P; dashed eps(P); triangles: predicted alpha'/(1+alpha')")
-    rep.section("Exponents")
-    rep.text(f"Fit: OLS of log(mean test error) on log P over the window (P with non-zero error inside "
-             f"{FIT_WINDOW}); 95 % percentile bootstrap over seeds (1000 resamples). alpha': theory.rhm.alpha_prime "
-             "over the full per-class spectrum [1, m^L]. eps exponent: the same fit applied to the theory's eps(P) "
-             "on the same P points.")
-    rows_t = []
-    summary = {}
-    for rec in tab:
-        ci = rec["ci"]
-        rows_t.append([f"{rec['alpha']:g}", _fmt(rec["alpha_prime"]), _fmt(rec["predicted"]),
-                       f"{_fmt(rec['measured'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]", _fmt(rec["eps_exponent"]),
-                       str(rec["window"]),
-                       " ".join(_fmt(x, 2) for x in rec.get("err_over_eps", []))])
-        summary[f"exponent[alpha={rec['alpha']:g}]"] = {
-            "measured": rec["measured"], "ci": list(ci), "predicted": rec["predicted"],
-            "eps_fit": rec["eps_exponent"], "window": rec["window"]}
-    rep.table(["alpha", "alpha'", "alpha'/(1+alpha')", "measured [95% CI]", "eps(P) exponent", "P window",
-               "err/eps on the window"], rows_t)
-    rep.add_headline("rhm-fig6", summary)
-    rep.write()
-    return summary
+    def analyse(self, rows, config):
+        summary, table = {}, []
+        for a, pair in _by_alpha(rows, config).items():
+            if "cnn" not in pair or "perceptron" not in pair:
+                continue
+            K = pair["cnn"][0].spec().K
+            tabs = {m: split_table(pair[m][1], K) for m in ("cnn", "perceptron")}
+            errs = {m: by_P(pair[m][1]) for m in ("cnn", "perceptron")}
+            for i, P in enumerate(errs["cnn"][0]):
+                j = np.flatnonzero(errs["perceptron"][0] == P)
+                if j.size:
+                    table.append([f"{a:g}", int(P), _fmt(errs["cnn"][1][i].mean()),
+                                  _fmt(errs["perceptron"][1][j[0]].mean())])
+            diffs = []
+            for P in [P for P in tabs["cnn"] if P in tabs["perceptron"]]:  # splits >= MIN_SPLIT in both
+                big = (tabs["cnn"][P][1] >= MIN_SPLIT) & (tabs["perceptron"][P][1] >= MIN_SPLIT)
+                if big.any():
+                    diffs.append((P, float(np.max(np.abs(tabs["cnn"][P][0] - tabs["perceptron"][P][0])[big]))))
+            if diffs:
+                summary[f"split-acc gap cnn-perceptron by P [alpha={a:g}]"] = {P: round(d, 3) for P, d in diffs}
+        summary["table"] = table
+        return summary
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
+
+        groups = _by_alpha(rows, config)
+        fig, axes = new_figure(ncols=max(1, len(groups)), width=3.6, height=3.2)
+        axes = np.atleast_1d(axes).ravel()
+        for ax, (a, pair) in zip(axes, groups.items()):
+            for m, ls in (("cnn", "-"), ("perceptron", ":")):
+                if m in pair:
+                    _split_panel(ax, split_table(pair[m][1], pair[m][0].spec().K), pair[m][0].spec().K, ls=ls,
+                                 label_prefix=f"{m[:4]} ")
+            ax.set_title(f"zipf a={a:g} on all levels; CNN solid, perceptron dotted", fontsize=7)
+        axes[0].legend(fontsize=5, ncol=2)
+        axes[0].set_ylabel("test accuracy of the split")
+        return [_save(fig, folder, "rhm_fig7")]
+
+    def report(self, rows, summary, config):
+        return "\n".join([
+            "## Split accuracy, CNN vs patchwise perceptron\n",
+            "Figure: split accuracy, CNN (solid) vs perceptron (dotted). Headline: largest |CNN - perceptron| split "
+            f"accuracy at each P over splits with >= {MIN_SPLIT} test data in both.\n",
+            md_table(["alpha", "P", "CNN test error", "perceptron test error"], summary.get("table", []))])
 
 
 # --------------------------------------------------------------------------- CNN vs FCN (seed section 2)
-@reproducer("rhm-fcn", "seed section 2 / Cagnetta et al.: CNN against a fully connected net on the uniform RHM")
-def reproduce_fcn(out, *, quick=False, device="auto", replot=False, seeds=None):
-    configs = [Config("cnn", -1.0, ""), Config("fcn", -1.0, "")]
-    rows = _rows("rhm-fcn", out, configs, quick, device, seeds, replot)
-    from scalinglab.validate.plots import new_figure
+@protocol.experiment
+class FCN(_RHMExperiment):
+    name = "rhm-fcn"
+    description = "seed section 2 / Cagnetta et al.: CNN against a fully connected net on the uniform RHM"
+    title = "CNN against FCN on the uniform RHM"
 
-    rep = _report(out, "CNN against FCN on the uniform RHM")
-    fig, ax = new_figure(width=6)
-    summary, table = {}, []
-    curves = {c.model: _curve(rows, c) for c in configs}
-    for c in configs:
-        P, errs = curves[c.model]
-        if P.size == 0:
-            continue
-        mean = np.array([e.mean() for e in errs])
-        ax.plot(P, mean, "o-", ms=3, label=f"FCN ({spec_depth(c)} hidden layers)" if c.model == "fcn" else "CNN")
-        half = onset(P, mean, 0.5)
-        summary[f"half_P[{c.model}]"] = round(half, 1) if math.isfinite(half) else None
-        conv = [r for r in select(rows, c) if not r["converged"]]
-        summary[f"not_converged[{c.model}]"] = len(conv)
-    Pc, ec = curves["cnn"]
-    Pf, ef = curves["fcn"]
-    for i, P in enumerate(Pc):
-        j = np.flatnonzero(Pf == P)
-        if j.size:
-            table.append([int(P), _fmt(ec[i].mean()), _fmt(ef[j[0]].mean())])
-    ax.axvline(1e4, color="grey", lw=0.8, ls=":")
-    ax.set(xscale="log", xlabel="training-set size P", ylabel="test error", title="uniform RHM, m=v=n_c=10, s=2, L=3")
-    ax.legend(fontsize=7)
-    rep.section("Test error against P")
-    rep.text("P* = n_c m^L = 10^4 (dotted). The seed says an FCN needs about 2^L P*; Cagnetta et al. find its "
-             "sample complexity grows much faster than the CNN's. FCN runs that hit the step budget are counted in "
-             "the headline (not_converged).")
-    rep.table(["P", "CNN test error", "FCN test error"], table)
-    rep.figure(fig, "rhm_fcn", "CNN vs FCN on the uniform RHM")
-    rep.add_headline("rhm-fcn", summary)
-    rep.write()
-    return summary
+    def analyse(self, rows, config):
+        summary, curves = {}, {}
+        for cv, c0, sub in self.curves(rows, config):
+            P, errs = by_P(sub)
+            curves[c0.net.kind] = (P, errs)
+            half = onset(P, _means(errs), 0.5)
+            summary[f"half_P[{c0.net.kind}]"] = round(half, 1) if math.isfinite(half) else None
+            summary[f"not_converged[{c0.net.kind}]"] = int((~sub["converged"].astype(bool)).sum())
+        table = []
+        if "cnn" in curves and "fcn" in curves:
+            (Pc, ec), (Pf, ef) = curves["cnn"], curves["fcn"]
+            for i, P in enumerate(Pc):
+                j = np.flatnonzero(Pf == P)
+                if j.size:
+                    table.append([int(P), _fmt(ec[i].mean()), _fmt(ef[j[0]].mean())])
+        summary["table"] = table
+        return summary
 
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
 
-def spec_depth(config):
-    """Hidden layers of the FCN of a configuration (= L)."""
-    return config.L
+        fig, ax = new_figure(width=6)
+        for cv, c0, sub in self.curves(rows, config):
+            P, errs = by_P(sub)
+            lab = f"FCN ({c0.net.depth or c0.rhm.L} hidden layers)" if c0.net.kind == "fcn" else \
+                c0.net.kind.upper()
+            ax.plot(P, _means(errs), "o-", ms=3, label=lab)
+        ax.axvline(config.rhm.n_c * config.rhm.m ** config.rhm.L, color="grey", lw=0.8, ls=":")
+        ax.set(xscale="log", xlabel="training-set size P", ylabel="test error",
+               title=f"uniform RHM, m={config.rhm.m} v={config.rhm.v} n_c={config.rhm.n_c}, s={config.rhm.s}, "
+                     f"L={config.rhm.L}")
+        ax.legend(fontsize=7)
+        return [_save(fig, folder, "rhm_fcn")]
+
+    def report(self, rows, summary, config):
+        return "\n".join([
+            "## Test error against P\n",
+            "P* = n_c m^L (dotted). The seed says an FCN needs about 2^L P*; Cagnetta et al. find its sample "
+            "complexity grows much faster than the CNN's. FCN runs that hit the step budget are counted in the "
+            "headline (not_converged).\n",
+            md_table(["P", "CNN test error", "FCN test error"], summary.get("table", []))])
 
 
 # --------------------------------------------------------------------------- demo section
@@ -482,24 +577,26 @@ def demo_section(report, quick=False):
     import torch
 
     from scalinglab.validate.plots import new_figure
-    from scalinglab.validate.rhm._runs import run_block
 
     t0 = time.perf_counter()
     torch.manual_seed(0)
     a = 2.0
-    c = _all_levels(a)
-    spec = c.spec()
     P_grid = [32, 128] if quick else [32, 128, 512, 2048, 8192]
-    seeds = [0] if quick else [0, 1]
-    st = RunSettings(h=32, n_test=1024 if quick else 2048)
+    seeds = 1 if quick else 2
+    n_test = 1024 if quick else 2048
+    net, train, sizes = Net(width=32), TrainConfig(), RHMSizes()
     rows = []
     for P in P_grid:
-        rows += run_block(c, P, seeds, st, "cpu")
+        cells = curve_cells(Curve(alpha=a), sizes, net, train, n_test, [P], seeds)
+        rows += run_block(cells, "cpu")
+        for r, c in zip(rows[-len(cells):], cells):
+            r["P"] = c.P
+    spec = cells[0].spec()
     P, errs = by_P(rows)
     _, seen = by_P(rows, "seen_frac")
-    mean = np.array([e.mean() for e in errs])
+    mean = _means(errs)
     eps = _theory_eps(spec, P)
-    lines = [f"RHM validation (CNN h={st.h}, {spec.describe()}, {len(seeds)} seed(s), n_test={st.n_test}):",
+    lines = [f"RHM validation (CNN h={net.width}, {spec.describe()}, {seeds} seed(s), n_test={n_test}):",
              "     P   test err   eps(P)   unseen-path frac"]
     tab = []
     for i in range(P.size):
@@ -507,10 +604,10 @@ def demo_section(report, quick=False):
         lines.append(f"{int(P[i]):6d}   {mean[i]:.4f}    {eps[i]:.4f}   {uns:.4f}")
         tab.append([int(P[i]), float(mean[i]), float(eps[i]), float(uns)])
     report.section("RHM: networks against the path theory")
-    report.text(f"CNN (L=3, filter = stride = 2, width {st.h}) trained with Adam to train loss < {st.loss_tol:g} "
-                f"on {spec.describe()}; test error on fresh data against Hutter's seen-path error eps(P) of "
-                "theory.rhm, and the measured fraction of test paths not seen in training (its expectation is "
-                "exactly eps(P)).")
+    report.text(f"CNN (L=3, filter = stride = 2, width {net.width}) trained with Adam to train loss < "
+                f"{train.loss_tol:g} on {spec.describe()}; test error on fresh data against Hutter's seen-path error "
+                "eps(P) of theory.rhm, and the measured fraction of test paths not seen in training (its "
+                "expectation is exactly eps(P)).")
     report.table(["P", "test error", "eps(P)", "unseen-path fraction"], tab)
     if P.size >= 2:
         fig, ax = new_figure()

@@ -1,109 +1,149 @@
-"""Training sweeps on the Zipf RHM: one row per trained network, resumable.
+"""Training runs on the Zipf RHM: the run cell, its config pieces, and the stacked runner.
 
-A *configuration* is an RHM (Zipf exponent ``alpha`` on the levels listed in
-``levels``, uniform elsewhere) and a model kind. :func:`run_block` trains the
-networks of one configuration and training-set size P for several seeds at
-once (stacked, :mod:`scalinglab.validate.models`) and measures, on fresh test
-data, the test error and the seed's path bookkeeping: for every test datum,
-how many of its K paths were seen in training (position-specific, and the
+A run is an :class:`RHMRun` cell: the data model (:class:`RHMSizes` and one Zipf exponent
+per level: any RHMSpec), the network (:class:`Net`), the
+training settings (:class:`~scalinglab.validate.train.TrainConfig`, the one
+place of their defaults), the number of fresh test data, the training-set size
+P and the seed. Its key (:func:`scalinglab.validate.protocol.cell_key`) is
+derived from all of them, so any changed setting is a different run.
+:func:`run_block` trains the runs of one group (equal but for the seed) at once
+(stacked, :mod:`scalinglab.validate.models`) and measures, on fresh test data,
+the test error and the seed's path bookkeeping: for every test datum, how many
+of its K paths were seen in training (position-specific, and the
 position-free fraction), and the accuracy of the test data with k seen paths.
-:func:`sweep` runs a grid of (configuration, P, seed) into a
-:class:`~scalinglab.validate.results.ResultStore` and skips finished runs, so a
-killed sweep resumes.
+
+The RHM experiments (:mod:`scalinglab.validate.rhm._experiments`) share one
+row store, ``OUT/../rhm-runs``: cells are of one kind (``rhm-run``), so a run
+made for one figure is reused by every other figure that needs it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
-from scalinglab._util import progress
+from scalinglab.errors import InputError
 from scalinglab.theory.rhm import RHMSpec
-from scalinglab.validate.results import ResultStore, cell_key
 from scalinglab.validate.train import TrainConfig
 
-__all__ = ["BASE", "RunSettings", "Config", "make_spec", "run_block", "sweep", "KEY_FIELDS", "select", "by_P"]
+__all__ = ["BASE", "RHMSizes", "Net", "Curve", "RHMRun", "run_block", "curve_cells", "by_P", "alpha_label", "MODELS"]
 
 #: The seed's model: m = v = n_c = 10, s = 2, L = 3 (P* = 10^4).
 BASE = dict(n_c=10, v=10, m=10, s=2, L=3)
-
-# Every setting that changes a run's result is part of its key, so a changed
-# setting never silently reuses stored runs.
-_SETTING_KEYS = ("h", "n_test", "lr", "batch_size", "max_epochs", "max_steps", "loss_tol", "stop")
-KEY_FIELDS = ("model", "alpha", "levels", "L", "P", "seed") + _SETTING_KEYS
+MODELS = ("cnn", "fcn", "perceptron")
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    """Network and training settings shared by a sweep.
+class RHMSizes:
+    """Sizes of an RHM: classes ``n_c``, vocabulary ``v``, rules per symbol ``m``, tuple size ``s``, depth ``L``."""
 
-    Attributes
-    ----------
-    h : int
-        Width of the CNN/FCN hidden layers.
-    n_test : int
-        Fresh test data per run.
-    lr, batch_size, max_epochs, max_steps, loss_tol, stop :
-        See :class:`scalinglab.validate.train.TrainConfig`.
-    """
+    n_c: int = field(default=10, metadata={"ge": 1})
+    v: int = field(default=10, metadata={"ge": 1})
+    m: int = field(default=10, metadata={"ge": 1})
+    s: int = field(default=2, metadata={"ge": 2})
+    L: int = field(default=3, metadata={"ge": 1})
 
-    h: int = 64
-    n_test: int = 4096
-    lr: float = TrainConfig.lr
-    batch_size: int = TrainConfig.batch_size
-    max_epochs: int = TrainConfig.max_epochs
-    max_steps: int = TrainConfig.max_steps
-    loss_tol: float = TrainConfig.loss_tol
-    stop: str = TrainConfig.stop
+    def __post_init__(self):
+        try:
+            RHMSpec(self.n_c, self.v, self.m, self.s, self.L, -1.0)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
 
-    def key_row(self):
-        """The settings that identify a run (columns of the results CSV)."""
-        return {k: getattr(self, k) for k in _SETTING_KEYS}
+    def spec(self, alpha):
+        """The RHMSpec of these sizes with per-level exponents ``alpha``."""
+        return RHMSpec(self.n_c, self.v, self.m, self.s, self.L, tuple(alpha))
 
-    def train_config(self):
-        return TrainConfig(lr=self.lr, batch_size=self.batch_size, max_epochs=self.max_epochs,
-                           max_steps=self.max_steps, loss_tol=self.loss_tol, stop=self.stop)
+    def alphas(self, alpha, zipf_levels=None):
+        """Per-level exponents: scalar ``alpha`` on ``zipf_levels`` (1-based; None/empty = all), -1 elsewhere;
+        a sequence is taken as one value per level."""
+        if not isinstance(alpha, (int, float)):
+            a = tuple(float(x) for x in alpha)
+            if len(a) != self.L:
+                raise InputError(f"alpha needs one value per level (L={self.L}), got {len(a)}")
+            if zipf_levels:
+                raise InputError("give either a per-level alpha list or zipf_levels with a scalar alpha")
+        else:
+            zl = set(range(1, self.L + 1)) if not zipf_levels else {int(z) for z in zipf_levels}
+            bad = sorted(z for z in zl if not 1 <= z <= self.L)
+            if bad:
+                raise InputError(f"zipf_levels must lie in 1..L={self.L}, got {bad}")
+            a = tuple(float(alpha) if lv in zl else -1.0 for lv in range(1, self.L + 1))
+        try:
+            self.spec(a)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        return a
+
+
+def alpha_label(alpha):
+    """``uniform``, ``zipf a=1 on [2,3]`` or ``zipf a=(u, 1, 2)`` for per-level exponents."""
+    if all(a == -1.0 for a in alpha):
+        return "uniform"
+    zl = [i + 1 for i, a in enumerate(alpha) if a != -1.0]
+    vals = {alpha[z - 1] for z in zl}
+    if len(vals) == 1:
+        return f"zipf a={vals.pop():g} on [{','.join(map(str, zl))}]"
+    return "zipf a=(" + ", ".join("u" if a == -1.0 else f"{a:g}" for a in alpha) + ")"
 
 
 @dataclass(frozen=True)
-class Config:
-    """One RHM + model configuration of a sweep.
+class Net:
+    """A network: ``kind`` (cnn, fcn, perceptron), hidden ``width``, FCN ``depth`` (0 = L)."""
 
-    ``levels`` is a string of the Zipf levels joined by ``-`` (``"1-2-3"``:
-    all levels of L = 3; ``"3"``: the bottom level only; ``""``: uniform).
+    kind: str = field(default="cnn", metadata={"choices": MODELS})
+    width: int = field(default=64, metadata={"ge": 1})
+    depth: int = field(default=0, metadata={"ge": 0})
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One learning curve of an RHM sweep: a data model and a network kind (and its stopping rule).
+
+    ``alpha`` is a scalar put on ``zipf_levels`` (empty = all levels) or one
+    value per level; ``model`` overrides the sweep's net kind; ``stop``
+    overrides the sweep's training stop rule (``""``: keep it).
     """
 
-    model: str = "cnn"
-    alpha: float = -1.0
-    levels: str = ""
-    L: int = 3
+    alpha: float | tuple[float, ...] = -1.0
+    zipf_levels: tuple[int, ...] = ()
+    model: str = field(default="", metadata={"choices": ("",) + MODELS})
+    stop: str = field(default="", metadata={"choices": ("", "loss", "val")})
+
+
+@dataclass(frozen=True)
+class RHMRun:
+    """One trained network (a cell of every RHM experiment)."""
+
+    kind: ClassVar[str] = "rhm-run"
+
+    rhm: RHMSizes
+    alpha: tuple[float, ...]
+    net: Net
+    train: TrainConfig
+    n_test: int
+    P: int
+    seed: int
+
+    def spec(self):
+        return self.rhm.spec(self.alpha)
 
     @property
     def label(self):
-        if self.alpha == -1.0 or not self.levels:
-            return f"{self.model} uniform"
-        lv = self.levels.replace("-", ",")
-        return f"{self.model} zipf a={self.alpha:g} on [{lv}]"
-
-    def spec(self):
-        return make_spec(self.alpha, self.levels, L=self.L)
-
-    def row(self):
-        return {"model": self.model, "alpha": float(self.alpha), "levels": self.levels or "none", "L": self.L}
+        return f"{self.net.kind} {alpha_label(self.alpha)}"
 
 
-def make_spec(alpha, levels, L=3, **kw):
-    """RHMSpec of the seed's base model with Zipf ``alpha`` on ``levels`` ("1-2-3", "3", "" or "none")."""
-    params = {**BASE, "L": L, **kw}
-    if alpha == -1.0 or levels in ("", "none", None):
-        return RHMSpec.make(**params, alpha=-1.0)
-    lv = [int(t) for t in str(levels).split("-")]
-    return RHMSpec.make(**params, alpha=float(alpha), zipf_levels=lv)
+def curve_cells(curve, rhm, net, train, n_test, P_grid, seeds):
+    """The cells of one curve: a grid of P and seeds on the curve's model and network."""
+    alpha = rhm.alphas(curve.alpha, curve.zipf_levels)
+    n = replace(net, kind=curve.model or net.kind)
+    tr = replace(train, stop=curve.stop) if curve.stop else train
+    return [RHMRun(rhm, alpha, n, tr, int(n_test), int(P), int(sd)) for P in P_grid for sd in range(int(seeds))]
 
 
-def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
-    """Train ``len(seeds)`` networks of one configuration at training-set size P.
+def run_block(cells, device="cpu"):
+    """Train the networks of ``cells`` (equal but for the seed and the Zipf exponents) as one stack.
 
     Run ``seed`` uses rules, data stream, initialisation and batch order all
     derived from ``seed`` (rules seed = data seed = init seed = ``seed``).
@@ -111,68 +151,35 @@ def run_block(config, P, seeds, settings=RunSettings(), device="cpu"):
     Returns
     -------
     list of dict
-        One row per seed: ``test_err``, ``train_loss``, ``epochs``,
-        ``converged``, ``seen_frac`` (fraction of test paths seen at their
-        position), ``seen_frac_free`` (at any position), and for k = 0..K
-        ``n_k`` (test data with k seen paths) and ``acc_k`` (their accuracy,
-        empty when ``n_k = 0``).
+        One per cell: ``test_err``, ``train_loss``, ``epochs``, ``converged``,
+        ``seen_frac`` (fraction of test paths seen at their position),
+        ``seen_frac_free`` (at any position), ``R`` (runs in the stack),
+        ``wall_block_s``, and for k = 0..K ``n_k`` (test data with k seen
+        paths) and ``acc_k`` (their accuracy, None when ``n_k = 0``).
     """
     from scalinglab.validate.rhm._engine import train_cells
 
-    spec = config.spec()
-    seeds = [int(s) for s in seeds]
-    measured = train_cells([(spec, P, sd) for sd in seeds], model=config.model, h=settings.h,
-                           n_test=settings.n_test, train=settings.train_config(), device=device)
-    return [{**config.row(), "P": int(P), "seed": sd, **settings.key_row(), **m} for sd, m in zip(seeds, measured)]
-
-
-def sweep(store_dir, configs, P_grid, seeds, settings=RunSettings(), device="cpu", desc="rhm sweep"):
-    """Train every (configuration, P, seed) not yet in ``store_dir``; seeds of one cell are stacked.
-
-    Returns the :class:`ResultStore` (old and new rows).
-    """
-    store = ResultStore(store_dir, KEY_FIELDS)
-    todo = []
-    for cfg in configs:
-        for P in P_grid:
-            base = {**cfg.row(), "P": int(P), **settings.key_row()}
-            missing = [s for s in seeds if not store.done({**base, "seed": int(s)})]
-            if missing:
-                todo.append((cfg, int(P), missing))
-    bar = progress(total=len(todo), desc=desc)
-    try:
-        for cfg, P, missing in todo:
-            for row in run_block(cfg, P, missing, settings, device):
-                store.append(row)
-            bar.update()
-    finally:
-        bar.close()
-    return store
-
-
-def select(rows, config, settings=None):
-    """Rows of one configuration (and settings, when given)."""
-    want = cell_key(config.row())
-    out = []
-    for r in rows:
-        if cell_key({k: r.get(k) for k in config.row()}) != want:
-            continue
-        if settings is not None and cell_key({k: r.get(k) for k in _SETTING_KEYS}) != cell_key(settings.key_row()):
-            continue
-        out.append(r)
-    return out
+    cells = list(cells)
+    c0 = cells[0]
+    if any(replace(c, seed=0, alpha=()) != replace(c0, seed=0, alpha=()) for c in cells):
+        raise ValueError("run_block needs cells that differ only in their seed and Zipf exponents")
+    return train_cells([(c.spec(), c.P, c.seed) for c in cells], model=c0.net.kind, h=c0.net.width,
+                       depth=c0.net.depth or None, n_test=c0.n_test, train=c0.train, device=device)
 
 
 def by_P(rows, field="test_err"):
-    """``(P array, list of per-seed value arrays)`` of a field, P ascending (None values dropped)."""
+    """``(P array, list of per-seed value arrays)`` of a field, P ascending (missing values dropped).
+
+    ``rows`` is a DataFrame or a list of dicts.
+    """
+    import pandas as pd
+
+    recs = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     groups = {}
-    for r in rows:
-        if r.get(field) is None:
+    for r in recs:
+        v = r.get(field)
+        if v is None or pd.isna(v):
             continue
-        groups.setdefault(int(r["P"]), []).append(float(r[field]))
+        groups.setdefault(int(r["P"]), []).append(float(v))
     Ps = np.array(sorted(groups), dtype=float)
     return Ps, [np.array(groups[int(P)]) for P in Ps]
-
-
-def settings_dict(settings):
-    return asdict(settings)

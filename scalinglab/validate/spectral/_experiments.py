@@ -14,14 +14,16 @@ Reproductions (``scalinglab reproduce NAME``):
 * ``spectral-teacher-student`` (in :mod:`scalinglab.validate.spectral._nets`)
   -- torch networks, fitted ``alpha_D`` against ``4/d``.
 
-Every reproduction stores one row per draw / seed (resumable sweep), writes a
-manifest, and draws its figure from the saved CSV.
+Every reproduction is an experiment of :mod:`scalinglab.validate.protocol`
+(shipped specs ``scalinglab/specs/spectral-*.toml``): one row per draw /
+seed, figures drawn from the stored rows.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -30,14 +32,14 @@ from scalinglab.theory.spectral import levina_bickel, sample_manifold, twonn
 from scalinglab.theory.spectral import fit_spectrum, gram_spectrum
 from scalinglab.theory.spectral import (eigenlearning_curve, powerlaw_spectrum, regime_exponents,
                                         resolution_limited, rf_teacher_student_loss)
-from scalinglab.validate.spectral._linear_rf import rf_loss_one_draw
-from scalinglab.validate.reproduce import reproducer
+from scalinglab.validate import protocol
 from scalinglab.validate.plots import save_figure
-from scalinglab.validate.results import load_results, write_json
-from scalinglab.validate.sweep import grid, run_sweep
+from scalinglab.validate.report import md_table
+from scalinglab.validate.spectral._linear_rf import rf_loss_one_draw
 
-__all__ = ["RF_REGIMES", "rf_regime_point", "rf_draw_cell", "rf_cells", "analyse_rf", "run_rf_regimes",
-           "gram_id_cell", "run_gram_id", "interpolation_cell", "run_interpolation", "demo_section"]
+__all__ = ["RF_REGIMES", "rf_regime_point", "rf_draw_cell", "RFConfig", "RFCell", "analyse_rf", "GramIDConfig",
+           "GramIDCell", "gram_id_cell", "InterpolationConfig", "InterpolationCell", "interpolation_cell",
+           "log_int_grid", "demo_section"]
 
 #: regime name -> (which of D, P varies, what is held, measured quantity)
 RF_REGIMES = {
@@ -79,22 +81,41 @@ def rf_draw_cell(regime, x, draw, alpha_K, S, fixed, seed=0):
     return {"loss": loss, "limit": limit, "excess": loss - limit}
 
 
-def rf_cells(quick=True, alpha_K=0.5, n_draws=None, seeds=None):
-    """The sweep cells and parameters of ``spectral-rf-regimes``."""
-    S = 800 if quick else 4000
-    fixed = 24 if quick else 48
-    n_draws = n_draws or seeds or (6 if quick else 24)
-    res_x = np.unique(np.geomspace(8, S // (10 if quick else 16), 6 if quick else 9).astype(int))
-    var_x = np.unique(np.geomspace(8 * fixed, 64 * fixed, 5 if quick else 7).astype(int))
-    cells = []
-    for regime in RF_REGIMES:
-        xs = var_x if regime.startswith("variance") else res_x
-        cells += [dict(c, regime=regime, alpha_K=alpha_K, S=S, fixed=fixed)
-                  for c in grid(x=[int(v) for v in xs], draw=range(n_draws))]
-    params = {"alpha_K": alpha_K, "S": S, "fixed": fixed, "n_draws": n_draws,
-              "windows": {"variance": [int(var_x[0]), int(var_x[-1])], "resolution": [int(res_x[0]), int(res_x[-1])]},
-              "model": "Gaussian features, C = diag(i^-(1+alpha_K)), teacher w ~ N(0, I/S), min-norm least squares"}
-    return cells, params
+def log_int_grid(grid):
+    """Distinct integers of a log grid ``(lo, hi, n)``: ``unique(geomspace(lo, hi, n).astype(int))``."""
+    return [int(v) for v in np.unique(np.geomspace(grid[0], grid[1], int(grid[2])).astype(int))]
+
+
+@dataclass(frozen=True)
+class RFConfig:
+    """Config of ``spectral-rf-regimes``: the linear random-feature teacher-student model.
+
+    Gaussian features of covariance ``diag(i^-(1+alpha_K))`` (S modes), teacher
+    ``w ~ N(0, I/S)``, min-norm least squares; ``seeds`` draws per point;
+    ``fixed`` is P0 (variance_D) or D0 (variance_P); grids ``(lo, hi, n)``.
+    """
+
+    alpha_K: float = field(default=0.5, metadata={"gt": 0})
+    S: int = field(default=800, metadata={"ge": 2})
+    fixed: int = field(default=24, metadata={"ge": 1})
+    seeds: int = field(default=6, metadata={"ge": 1})
+    resolution_x: tuple[float, float, float] = field(default=(8.0, 80.0, 6.0), metadata={"ge": 1})
+    variance_x: tuple[float, float, float] = field(default=(192.0, 1536.0, 5.0), metadata={"ge": 1})
+    n_boot: int = field(default=500, metadata={"ge": 100, "analysis": True})
+
+
+@dataclass(frozen=True)
+class RFCell:
+    """One draw of the linear RF model in one regime at abscissa x."""
+
+    kind: ClassVar[str] = "spectral-rf"
+
+    regime: str
+    x: int
+    draw: int
+    alpha_K: float
+    S: int
+    fixed: int
 
 
 def rf_theory(regime, xs, alpha_K, S, fixed):
@@ -110,7 +131,8 @@ def rf_theory(regime, xs, alpha_K, S, fixed):
 
 
 def analyse_rf(rows, n_boot=500):
-    """Fit the four regimes from stored rows; returns per-regime summaries."""
+    """Fit the four regimes from stored rows (a DataFrame or list of dicts); returns per-regime summaries."""
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     out = {}
     for regime in RF_REGIMES:
         rr = [r for r in rows if r["regime"] == regime]
@@ -120,6 +142,8 @@ def analyse_rf(rows, n_boot=500):
         xs = np.array(sorted({int(r["x"]) for r in rr}), dtype=float)
         field = "excess" if regime.startswith("variance") else "loss"
         samples = [np.array([float(r[field]) for r in rr if int(r["x"]) == x]) for x in xs]
+        if xs.size < 3:
+            continue
         bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=n_boot, seed=1)
         theory = rf_theory(regime, xs, alpha_K, S, fixed)
         mean = np.array([s.mean() for s in samples])
@@ -156,29 +180,54 @@ def _plot_rf(summary, path):
     fig.suptitle(f"linear RF teacher-student, lambda_i ~ i^-(1+alpha_K), alpha_K={s['alpha_K']}, S={s['S']}",
                  fontsize=9)
     fig.tight_layout()
-    save_figure(fig, path)
+    return save_figure(fig, path)
 
 
-def run_rf_regimes(out, quick=True, seeds=None, executor=None, replot=False, alpha_K=0.5):
-    """Run (or resume) the four-regime sweep and draw its figure from the CSV."""
-    out = Path(out)
-    if not replot:
-        cells, params = rf_cells(quick=quick, alpha_K=alpha_K, seeds=seeds)
-        run_sweep(cells, rf_draw_cell, out, key_fields=("regime", "alpha_K", "S", "fixed", "x", "draw"),
-                  params=params, device="cpu", executor=executor, desc="linear RF", seeds=None)
-    summary = analyse_rf(load_results(out))
-    _plot_rf(summary, out / "figures" / "rf_regimes.png")
-    write_json(out, "summary.json", summary)
-    return summary
+@protocol.experiment
+class RFRegimes(protocol.Experiment):
+    name = "spectral-rf-regimes"
+    description = "linear random-feature teacher-student: the four scaling regimes vs theory (Bahri et al. 2021, " \
+                  "Sec. 3)"
+    title = "Linear random-feature teacher-student model: the four scaling regimes"
+    config_type = RFConfig
 
+    def cells(self, config):
+        cells = []
+        for regime in RF_REGIMES:
+            xs = log_int_grid(config.variance_x if regime.startswith("variance") else config.resolution_x)
+            cells += [RFCell(regime, x, k, config.alpha_K, config.S, config.fixed)
+                      for x in xs for k in range(config.seeds)]
+        return cells
 
-@reproducer("spectral-rf-regimes", "linear random-feature teacher-student: the four scaling regimes vs theory "
-                                   "(Bahri et al. 2021, Sec. 3)")
-def _reproduce_rf(out, *, quick, device, replot, seeds):
-    summary = run_rf_regimes(out, quick=quick, seeds=seeds, replot=replot)
-    return {f"{k}_exponent": f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] (theory fitted in the same "
-                             f"window {v['theory_exponent_in_window']:.3f}, asymptotic {v['expected']:.3f}; "
-                             f"max |sim/theory - 1| = {v['max_rel_dev']:.3f})" for k, v in summary.items()}
+    def run(self, cells, device):
+        return [rf_draw_cell(c.regime, c.x, c.draw, c.alpha_K, c.S, c.fixed) for c in cells]
+
+    def cost(self, cell):
+        D, P = rf_regime_point(cell.regime, cell.x, cell.fixed)
+        m = max(v for v in (D, P, cell.S) if math.isfinite(v))
+        return 3e-10 * cell.S * m * m + 1e-3
+
+    def analyse(self, rows, config):
+        s = analyse_rf(rows, n_boot=config.n_boot)
+        return {**{f"{k}_exponent": f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] (theory fitted in "
+                                    f"the same window {v['theory_exponent_in_window']:.3f}, asymptotic "
+                                    f"{v['expected']:.3f}; max |sim/theory - 1| = {v['max_rel_dev']:.3f})"
+                    for k, v in s.items()}, "regimes": s}
+
+    def figures(self, rows, summary, config, folder):
+        if not summary.get("regimes"):
+            return []
+        return [_plot_rf(summary["regimes"], folder / "rf_regimes.png")]
+
+    def report(self, rows, summary, config):
+        tab = [[k, f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]", f"{v['theory_exponent_in_window']:.3f}",
+                f"{v['expected']:.3f}", f"{v['max_rel_dev']:.3f}", str(v["window"]), v["n_draws"]]
+               for k, v in summary.get("regimes", {}).items()]
+        return "\n".join(["## Exponents of the four regimes\n", "\n".join(f"* {k}: {v}" for k, v in RF_REGIMES.items()),
+                          f"\nBootstrap ({config.n_boot} resamples over draws) of the OLS log-log exponent over the "
+                          "whole grid; the theory (rf_teacher_student_loss) fitted in the same window.\n",
+                          md_table(["regime", "measured [95% CI]", "theory in window", "asymptotic",
+                                    "max |sim/theory - 1|", "window", "draws"], tab)])
 
 
 # --------------------------------------------------------------------------- Gram spectra + ID
@@ -192,50 +241,85 @@ def gram_id_cell(d, n, seed, window_lo=5, window_hi=None):
             "twonn": twonn(X).dimension, "levina_bickel": levina_bickel(X).dimension}
 
 
-def run_gram_id(out, quick=True, seeds=None, replot=False, executor=None):
-    """Run (or resume) the Gram-spectrum / intrinsic-dimension sweep; figure from the CSV."""
-    out = Path(out)
-    n = 1200 if quick else 4000
-    nseeds = seeds or (2 if quick else 5)
-    if not replot:
-        cells = grid(d=[1, 2, 3, 4, 6, 8], n=[n], seed=range(nseeds))
-        run_sweep(cells, gram_id_cell, out, key_fields=("d", "n", "seed"), executor=executor,
-                  params={"kernel": "laplace (median bandwidth)", "manifold": "flat torus in R^2d",
-                          "window": "ranks 5..n/20"}, device="cpu", desc="gram/id")
-    rows = load_results(out)
-    ds = sorted({int(r["d"]) for r in rows})
-    summ = {}
-    for d in ds:
-        rr = [r for r in rows if int(r["d"]) == d]
-        summ[d] = {k: float(np.mean([float(r[k]) for r in rr])) for k in ("alpha_K", "twonn", "levina_bickel")}
-    from scalinglab.validate.plots import new_figure
+@dataclass(frozen=True)
+class GramIDConfig:
+    """Config of ``spectral-gram-id``: uniform points on flat d-tori (in R^2d), Laplace kernel (median bandwidth)."""
 
-    fig, axes = new_figure(ncols=2, width=4.6, height=3.6)
-    axes = np.ravel(axes)
-    dd = np.array(ds, dtype=float)
-    axes[0].plot(dd, [summ[d]["alpha_K"] for d in ds], "o", label="Gram fit")
-    fine = np.linspace(dd.min(), dd.max(), 100)
-    axes[0].plot(fine, 1 / fine, "-", label="1/d")
-    axes[0].set_xlabel("d")
-    axes[0].set_ylabel("alpha_K (Laplace kernel)")
-    axes[0].legend(fontsize=8)
-    axes[1].plot(dd, [summ[d]["twonn"] for d in ds], "o", label="TwoNN")
-    axes[1].plot(dd, [summ[d]["levina_bickel"] for d in ds], "s", label="Levina-Bickel")
-    axes[1].plot(dd, dd, "-", label="true d")
-    axes[1].set_xlabel("d")
-    axes[1].set_ylabel("estimated dimension")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, out / "figures" / "gram_id.png")
-    write_json(out, "summary.json", summ)
-    return {f"d={d}": f"alpha_K {s['alpha_K']:.3f} (1/d = {1 / d:.3f}); TwoNN {s['twonn']:.2f}; "
-                      f"LB {s['levina_bickel']:.2f}" for d, s in summ.items()}
+    dims: tuple[int, ...] = field(default=(1, 2, 3, 4, 6, 8), metadata={"ge": 1})
+    n: int = field(default=1200, metadata={"ge": 20})
+    seeds: int = field(default=2, metadata={"ge": 1})
+    #: rank window of the Gram fits; window_hi = 0: max(window_lo + 5, n // 20)
+    window_lo: int = field(default=5, metadata={"ge": 1})
+    window_hi: int = field(default=0, metadata={"ge": 0})
 
 
-@reproducer("spectral-gram-id", "Laplace-kernel Gram spectra (alpha_K vs 1/d) and intrinsic dimension "
-                                "(TwoNN, Levina-Bickel) on d-tori")
-def _reproduce_gram_id(out, *, quick, device, replot, seeds):
-    return run_gram_id(out, quick=quick, seeds=seeds, replot=replot)
+@dataclass(frozen=True)
+class GramIDCell:
+    kind: ClassVar[str] = "spectral-gram-id"
+
+    d: int
+    n: int
+    seed: int
+    window_lo: int
+    window_hi: int
+
+
+@protocol.experiment
+class GramID(protocol.Experiment):
+    name = "spectral-gram-id"
+    description = "Laplace-kernel Gram spectra (alpha_K vs 1/d) and intrinsic dimension (TwoNN, Levina-Bickel) on " \
+                  "d-tori"
+    title = "Gram spectra and intrinsic dimension on flat tori"
+    config_type = GramIDConfig
+
+    def cells(self, config):
+        return [GramIDCell(d, config.n, s, config.window_lo, config.window_hi)
+                for d in config.dims for s in range(config.seeds)]
+
+    def run(self, cells, device):
+        return [gram_id_cell(c.d, c.n, c.seed, c.window_lo, c.window_hi or None) for c in cells]
+
+    def cost(self, cell):
+        return 2e-9 * cell.n**3 + 0.05
+
+    def analyse(self, rows, config):
+        recs = rows.to_dict("records")
+        summ = {}
+        for d in sorted({int(r["d"]) for r in recs}):
+            rr = [r for r in recs if int(r["d"]) == d]
+            summ[d] = {k: float(np.mean([float(r[k]) for r in rr])) for k in ("alpha_K", "twonn", "levina_bickel")}
+        return {**{f"d={d}": f"alpha_K {s['alpha_K']:.3f} (1/d = {1 / d:.3f}); TwoNN {s['twonn']:.2f}; "
+                             f"LB {s['levina_bickel']:.2f}" for d, s in summ.items()},
+                "by_d": {str(d): v for d, v in summ.items()}}
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
+
+        summ = {int(d): v for d, v in summary.get("by_d", {}).items()}
+        ds = sorted(summ)
+        fig, axes = new_figure(ncols=2, width=4.6, height=3.6)
+        axes = np.ravel(axes)
+        dd = np.array(ds, dtype=float)
+        axes[0].plot(dd, [summ[d]["alpha_K"] for d in ds], "o", label="Gram fit")
+        fine = np.linspace(dd.min(), dd.max(), 100)
+        axes[0].plot(fine, 1 / fine, "-", label="1/d")
+        axes[0].set_xlabel("d")
+        axes[0].set_ylabel("alpha_K (Laplace kernel)")
+        axes[0].legend(fontsize=8)
+        axes[1].plot(dd, [summ[d]["twonn"] for d in ds], "o", label="TwoNN")
+        axes[1].plot(dd, [summ[d]["levina_bickel"] for d in ds], "s", label="Levina-Bickel")
+        axes[1].plot(dd, dd, "-", label="true d")
+        axes[1].set_xlabel("d")
+        axes[1].set_ylabel("estimated dimension")
+        axes[1].legend(fontsize=8)
+        fig.tight_layout()
+        return [save_figure(fig, folder / "gram_id.png")]
+
+    def report(self, rows, summary, config):
+        tab = [[d, f"{v['alpha_K']:.3f}", f"{1 / int(d):.3f}", f"{v['twonn']:.2f}", f"{v['levina_bickel']:.2f}"]
+               for d, v in summary.get("by_d", {}).items()]
+        return "\n".join(["## Gram-spectrum exponent and intrinsic dimension (means over seeds)\n",
+                          md_table(["d", "alpha_K", "1/d", "TwoNN", "Levina-Bickel"], tab)])
 
 
 # --------------------------------------------------------------------------- interpolation (4/d)
@@ -264,51 +348,89 @@ def interpolation_cell(d, D, seed, method, n_test=4000, margin=0.15):
     return {"mse": float(np.mean(err**2)), "l1": float(np.mean(np.abs(err))), "n_used": int(err.size)}
 
 
-def run_interpolation(out, quick=True, seeds=None, replot=False, executor=None):
-    """Interpolants on ``d``-cubes: fitted MSE / L1 exponents vs 4/d, 2/d, 1/d."""
-    out = Path(out)
-    ds = [2, 3, 4] if quick else [2, 3, 4, 5]
-    Ds = [250, 500, 1000, 2000, 4000] if quick else [250, 500, 1000, 2000, 4000, 8000, 16000]
-    nseeds = seeds or (2 if quick else 4)
-    if not replot:
-        cells = grid(d=ds, D=Ds, seed=range(nseeds), method=["linear", "nearest"])
-        run_sweep(cells, interpolation_cell, out, key_fields=("d", "D", "seed", "method"), executor=executor,
-                  params={"target": "sum sin(2 pi x) + cos(pi x_1 x_d)", "test_box": [0.15, 0.85]}, device="cpu",
-                  desc="interpolation")
-    rows = load_results(out)
-    summ = {}
-    for d in sorted({int(r["d"]) for r in rows}):
-        rb = resolution_limited(d)
-        for method, metric, pred in [("linear", "mse", rb.mse_piecewise_linear),
-                                     ("nearest", "mse", rb.mse_piecewise_constant), ("nearest", "l1", rb.lipschitz_l1)]:
-            rr = [r for r in rows if int(r["d"]) == d and r["method"] == method]
-            xs = np.array(sorted({int(r["D"]) for r in rr}), dtype=float)
-            samples = [np.array([float(r[metric]) for r in rr if int(r["D"]) == x]) for x in xs]
-            bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=300, seed=3)
-            summ[f"d={d} {method} {metric}"] = {"exponent": bf.exponent, "ci": list(bf.ci), "predicted": pred,
-                                                "D": xs.tolist(), "mean": [float(s.mean()) for s in samples]}
-    from scalinglab.validate.plots import new_figure
+@dataclass(frozen=True)
+class InterpolationConfig:
+    """Config of ``spectral-interpolation``: interpolants of ``D`` uniform samples on ``[0,1]^d``."""
 
-    fig, ax = new_figure(width=5.5, height=4.0)
-    for k, (name, v) in enumerate(summ.items()):
-        ax.plot(v["D"], v["mean"], "o-", ms=3, color=f"C{k}",
-                label=f"{name}: {v['exponent']:.2f} (pred. {v['predicted']:.2f})")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("D")
-    ax.set_ylabel("error")
-    ax.legend(fontsize=6)
-    save_figure(fig, out / "figures" / "interpolation.png")
-    write_json(out, "summary.json", summ)
-    return summ
+    dims: tuple[int, ...] = field(default=(2, 3, 4), metadata={"ge": 1})
+    D: tuple[int, ...] = field(default=(250, 500, 1000, 2000, 4000), metadata={"ge": 2})
+    seeds: int = field(default=2, metadata={"ge": 1})
+    methods: tuple[str, ...] = field(default=("linear", "nearest"), metadata={"choices": ("linear", "nearest")})
+    n_test: int = field(default=4000, metadata={"ge": 1})
+    margin: float = field(default=0.15, metadata={"ge": 0, "lt": 0.5})
+    n_boot: int = field(default=300, metadata={"ge": 100, "analysis": True})
 
 
-@reproducer("spectral-interpolation", "piecewise-linear / nearest-neighbour interpolants on d-cubes: error exponents "
-                                      "vs 4/d, 2/d, 1/d (the manifold argument without an optimiser)")
-def _reproduce_interpolation(out, *, quick, device, replot, seeds):
-    s = run_interpolation(out, quick=quick, seeds=seeds, replot=replot)
-    return {k: f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] vs {v['predicted']:.3f}"
-            for k, v in s.items()}
+@dataclass(frozen=True)
+class InterpolationCell:
+    kind: ClassVar[str] = "spectral-interpolation"
+
+    d: int
+    D: int
+    seed: int
+    method: str
+    n_test: int
+    margin: float
+
+
+@protocol.experiment
+class Interpolation(protocol.Experiment):
+    name = "spectral-interpolation"
+    description = "piecewise-linear / nearest-neighbour interpolants on d-cubes: error exponents vs 4/d, 2/d, 1/d " \
+                  "(the manifold argument without an optimiser)"
+    title = "Interpolants on d-cubes: the manifold exponents without an optimiser"
+    config_type = InterpolationConfig
+
+    def cells(self, config):
+        return [InterpolationCell(d, D, s, m, config.n_test, config.margin)
+                for d in config.dims for D in config.D for s in range(config.seeds) for m in config.methods]
+
+    def run(self, cells, device):
+        return [interpolation_cell(c.d, c.D, c.seed, c.method, c.n_test, c.margin) for c in cells]
+
+    def cost(self, cell):
+        return 2e-5 * cell.D * 2 ** cell.d + 1e-5 * cell.n_test * cell.d
+
+    def analyse(self, rows, config):
+        recs = rows.to_dict("records")
+        summ = {}
+        for d in sorted({int(r["d"]) for r in recs}):
+            rb = resolution_limited(d)
+            for method, metric, pred in [("linear", "mse", rb.mse_piecewise_linear),
+                                         ("nearest", "mse", rb.mse_piecewise_constant),
+                                         ("nearest", "l1", rb.lipschitz_l1)]:
+                rr = [r for r in recs if int(r["d"]) == d and r["method"] == method]
+                xs = np.array(sorted({int(r["D"]) for r in rr}), dtype=float)
+                if xs.size < 3:
+                    continue
+                samples = [np.array([float(r[metric]) for r in rr if int(r["D"]) == x]) for x in xs]
+                bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=config.n_boot, seed=3)
+                summ[f"d={d} {method} {metric}"] = {"exponent": bf.exponent, "ci": list(bf.ci), "predicted": pred,
+                                                    "D": xs.tolist(), "mean": [float(s.mean()) for s in samples]}
+        return {**{k: f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] vs {v['predicted']:.3f}"
+                   for k, v in summ.items()}, "fits": summ}
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
+
+        fig, ax = new_figure(width=5.5, height=4.0)
+        for k, (name, v) in enumerate(summary.get("fits", {}).items()):
+            ax.plot(v["D"], v["mean"], "o-", ms=3, color=f"C{k}",
+                    label=f"{name}: {v['exponent']:.2f} (pred. {v['predicted']:.2f})")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("D")
+        ax.set_ylabel("error")
+        ax.legend(fontsize=6)
+        return [save_figure(fig, folder / "interpolation.png")]
+
+    def report(self, rows, summary, config):
+        tab = [[k, f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]", f"{v['predicted']:.3f}"]
+               for k, v in summary.get("fits", {}).items()]
+        return "\n".join(["## Error exponents against the manifold predictions\n",
+                          "Target sum sin(2 pi x) + cos(pi x_1 x_d); test points in the box [margin, 1 - margin]^d. "
+                          f"Bootstrap ({config.n_boot} resamples over seeds) of the OLS log-log exponent over all D.\n",
+                          md_table(["d, method, metric", "measured [95% CI]", "predicted"], tab)])
 
 
 # --------------------------------------------------------------------------- demo

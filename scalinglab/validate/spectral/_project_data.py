@@ -13,19 +13,18 @@ Registered reproduction: ``spectral-project-data``.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from scalinglab.theory.spectral import levina_bickel, twonn
 from scalinglab.theory.spectral import fit_spectrum, gram_spectrum
-from scalinglab.validate.reproduce import reproducer
+from scalinglab.validate import protocol
 from scalinglab.validate.plots import save_figure
-from scalinglab.validate.results import load_results, write_json
-from scalinglab.validate.sweep import run_sweep
+from scalinglab.validate.report import md_table
 
-__all__ = ["SOURCES", "project_points", "project_data_cell"]
+__all__ = ["SOURCES", "project_points", "project_data_cell", "ProjectDataConfig", "ProjectDataCell"]
 
 SOURCES = ("rhm", "percolation")
 
@@ -86,60 +85,92 @@ def project_data_cell(source, param, n, seed):
         spec = gram_spectrum(X, "linear", center=True)
         fit = fit_spectrum(spec.eigenvalues, window=(3, 60))
         out.update(alpha_K=fit.alpha_K, alpha_K_stderr=fit.fit.stderr, kernel="linear-centred", window="3:60",
-                   top_eigs=json.dumps([round(float(v), 5) for v in spec.eigenvalues[:30]]))
+                   top_eigs=[round(float(v), 5) for v in spec.eigenvalues[:30]])
     else:
         spec = gram_spectrum(X, "laplace")
         fit = fit_spectrum(spec.eigenvalues, window=(5, 200))
         out.update(alpha_K=fit.alpha_K, alpha_K_stderr=fit.fit.stderr, kernel="laplace", window="5:200",
                    twonn=twonn(X).dimension, lb_10_20=levina_bickel(X, 10, 20).dimension,
                    lb_30_60=levina_bickel(X, 30, 60).dimension,
-                   top_eigs=json.dumps([round(float(v), 6) for v in spec.eigenvalues[:30]]))
+                   top_eigs=[round(float(v), 6) for v in spec.eigenvalues[:30]])
     return out
 
 
-def run_project_data(out, quick=True, seeds=None, replot=False, executor=None):
-    """Sweep over the RHM (alpha) and percolation (p) data; figure from the CSV."""
-    out = Path(out)
-    n = 2000 if quick else 4000
-    nseeds = seeds or (2 if quick else 4)
-    if not replot:
-        cells = [dict(source="rhm", param=a, n=n, seed=s) for a in (-1.0, 0.5, 1.0, 2.0) for s in range(nseeds)]
-        cells += [dict(source="percolation", param=p, n=n, seed=s) for p in (0.55, 0.6, 0.75) for s in range(nseeds)]
-        run_sweep(cells, project_data_cell, out, key_fields=("source", "param", "n", "seed"), executor=executor,
-                  params={"rhm": "one-hot inputs, m=v=n_c=10, s=2, L=3; centred linear Gram, ranks 3-60",
-                          "percolation": "dominant cluster, z=3, R^8; Laplace Gram, ranks 5-200; TwoNN, LB"},
-                  device="cpu", desc="project data")
-    rows = load_results(out)
-    summ = {}
-    for src in SOURCES:
-        for prm in sorted({float(r["param"]) for r in rows if r["source"] == src}):
-            rr = [r for r in rows if r["source"] == src and float(r["param"]) == prm]
-            keys = ["alpha_K"] + (["twonn", "lb_10_20", "lb_30_60"] if src == "percolation" else [])
-            summ[f"{src} {'alpha' if src == 'rhm' else 'p'}={prm:g}"] = {
-                **{k: float(np.mean([float(r[k]) for r in rr])) for k in keys},
-                "eigs": np.mean([json.loads(r["top_eigs"]) for r in rr], axis=0).tolist()}
-    from scalinglab.validate.plots import new_figure
+@dataclass(frozen=True)
+class ProjectDataConfig:
+    """Config of ``spectral-project-data``: RHM inputs (alpha on all levels, m = v = n_c = 10, s = 2, L = 3;
+    centred linear Gram, ranks 3-60) and percolation clusters (dominant cluster, z = 3, R^8; Laplace Gram,
+    ranks 5-200; TwoNN, Levina-Bickel)."""
 
-    fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
-    axes = np.ravel(axes)
-    for name, v in summ.items():
-        ax = axes[0] if name.startswith("rhm") else axes[1]
-        e = np.array(v["eigs"])
-        ax.loglog(np.arange(1, e.size + 1), e, "o-", ms=3, label=f"{name}: alpha_K {v['alpha_K']:.2f}")
-    axes[0].set_title("RHM inputs: centred linear Gram spectrum", fontsize=9)
-    axes[1].set_title("percolation cluster: Laplace Gram spectrum", fontsize=9)
-    for ax in axes:
-        ax.set_xlabel("rank i")
-        ax.set_ylabel("eigenvalue of K/N")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    save_figure(fig, out / "figures" / "project_data_spectra.png")
-    write_json(out, "summary.json", summ)
-    return summ
+    rhm_alphas: tuple[float, ...] = field(default=(-1.0, 0.5, 1.0, 2.0), metadata={"ge": -1})
+    percolation_p: tuple[float, ...] = field(default=(0.55, 0.6, 0.75), metadata={"gt": 0.5, "lt": 1})
+    n: int = field(default=2000, metadata={"ge": 300})
+    seeds: int = field(default=2, metadata={"ge": 1})
 
 
-@reproducer("spectral-project-data", "Gram spectra of RHM inputs and percolation clusters; intrinsic dimension "
-                                     "of the clusters (fractal dimension 4)")
-def _reproduce_project_data(out, *, quick, device, replot, seeds):
-    s = run_project_data(out, quick=quick, seeds=seeds, replot=replot)
-    return {k: ", ".join(f"{a} {b:.3f}" for a, b in v.items() if a != "eigs") for k, v in s.items()}
+@dataclass(frozen=True)
+class ProjectDataCell:
+    kind: ClassVar[str] = "spectral-project-data"
+
+    source: str
+    param: float
+    n: int
+    seed: int
+
+
+@protocol.experiment
+class ProjectData(protocol.Experiment):
+    name = "spectral-project-data"
+    description = "Gram spectra of RHM inputs and percolation clusters; intrinsic dimension of the clusters " \
+                  "(fractal dimension 4)"
+    title = "Gram spectra and intrinsic dimension of the project's data"
+    config_type = ProjectDataConfig
+
+    def cells(self, config):
+        cells = [ProjectDataCell("rhm", float(a), config.n, s) for a in config.rhm_alphas for s in range(config.seeds)]
+        return cells + [ProjectDataCell("percolation", float(p), config.n, s) for p in config.percolation_p
+                        for s in range(config.seeds)]
+
+    def run(self, cells, device):
+        return [project_data_cell(c.source, c.param, c.n, c.seed) for c in cells]
+
+    def cost(self, cell):
+        return 3e-9 * cell.n**3 + 0.1
+
+    def analyse(self, rows, config):
+        recs = rows.to_dict("records")
+        summ = {}
+        for src in SOURCES:
+            for prm in sorted({float(r["param"]) for r in recs if r["source"] == src}):
+                rr = [r for r in recs if r["source"] == src and float(r["param"]) == prm]
+                keys = ["alpha_K"] + (["twonn", "lb_10_20", "lb_30_60"] if src == "percolation" else [])
+                summ[f"{src} {'alpha' if src == 'rhm' else 'p'}={prm:g}"] = {
+                    **{k: float(np.mean([float(r[k]) for r in rr])) for k in keys},
+                    "eigs": np.mean([list(r["top_eigs"]) for r in rr], axis=0).tolist()}
+        return {**{k: ", ".join(f"{a} {b:.3f}" for a, b in v.items() if a != "eigs") for k, v in summ.items()},
+                "data": summ}
+
+    def figures(self, rows, summary, config, folder):
+        from scalinglab.validate.plots import new_figure
+
+        fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
+        axes = np.ravel(axes)
+        for name, v in summary.get("data", {}).items():
+            ax = axes[0] if name.startswith("rhm") else axes[1]
+            e = np.array(v["eigs"])
+            ax.loglog(np.arange(1, e.size + 1), e, "o-", ms=3, label=f"{name}: alpha_K {v['alpha_K']:.2f}")
+        axes[0].set_title("RHM inputs: centred linear Gram spectrum", fontsize=9)
+        axes[1].set_title("percolation cluster: Laplace Gram spectrum", fontsize=9)
+        for ax in axes:
+            ax.set_xlabel("rank i")
+            ax.set_ylabel("eigenvalue of K/N")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
+        fig.tight_layout()
+        return [save_figure(fig, folder / "project_data_spectra.png")]
+
+    def report(self, rows, summary, config):
+        tab = [[k, ", ".join(f"{a} {b:.3f}" for a, b in v.items() if a != "eigs")]
+               for k, v in summary.get("data", {}).items()]
+        return "\n".join(["## Spectrum exponents and intrinsic dimension (means over seeds)\n",
+                          md_table(["data", "estimates"], tab)])

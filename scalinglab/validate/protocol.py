@@ -1,0 +1,770 @@
+"""The experiment protocol: one engine that runs, resumes, distributes, analyses and draws every sweep.
+
+An experiment (a shipped reproduction or a researcher's own spec) is a sweep
+over *cells*; see ``docs/developer/protocol.md`` for the contract. In short::
+
+    @protocol.experiment
+    class MyExperiment(protocol.Experiment):
+        name = "my-experiment"
+        description = "one line for --list"
+        config_type = MyConfig           # frozen dataclass, built from the TOML spec
+        def cells(self, config): ...     # list of frozen Cell dataclasses
+        def run(self, cells, device): ...            # one dict of measured values per cell
+        def analyse(self, rows, config): ...         # rows: pandas DataFrame of stored rows
+        def figures(self, rows, summary, config, folder): ...
+        def report(self, rows, summary, config): ... # markdown
+
+    outcome = protocol.execute(get("my-experiment"), config, "results/mine")
+
+The key of a cell is derived from *all* its fields (:func:`cell_key`), so a
+changed setting is a different cell; rows of other settings stay on disk and
+are reported, never analysed. :func:`execute` skips cells with stored rows,
+claims the others (so two sweeps into one folder share the work), runs them in
+groups (:meth:`Experiment.group`, e.g. stacked seeds) here or on an executor
+(:func:`make_executor`: Dask ``local[:N]`` / ``tcp://...`` or Slurm through
+submitit), writes each row as its group completes, then analyses the rows of
+the current config only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from scalinglab._util import progress
+from scalinglab.errors import InputError
+from scalinglab.validate import specs as _specs
+from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, environment_info,
+                                         infer_schema, strict_json, to_frame, write_json)
+
+__all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
+           "Outcome", "make_executor", "SubmititExecutor", "rows_folder", "select", "shipped_spec",
+           "config_from_spec_file", "stored_manifest", "WALL_PREFIX"]
+
+#: Columns whose name starts with this hold wall times (excluded from reproducibility comparisons).
+WALL_PREFIX = "wall"
+
+
+# --------------------------------------------------------------------------- keys
+def _canon(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _canon(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_canon(v) for v in obj]
+    if isinstance(obj, float):
+        return repr(obj)  # exact, and nan/inf stay distinguishable
+    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
+        return _canon(obj.item())
+    return obj
+
+
+def cell_key(cell):
+    """The key of a cell: a hash of the canonical JSON of *every* field, nested dataclasses included.
+
+    The cell type's ``kind`` (a class attribute; default: the class name) is
+    part of the key, so cells of different experiment kinds never collide.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Cell:
+    ...     P: int
+    ...     seed: int
+    >>> cell_key(Cell(10, 0)) == cell_key(Cell(10, 0)) != cell_key(Cell(10, 1))
+    True
+    """
+    if not (dataclasses.is_dataclass(cell) and not isinstance(cell, type)):
+        raise TypeError(f"a cell must be a dataclass instance, got {type(cell).__name__}")
+    kind = getattr(type(cell), "kind", type(cell).__name__)
+    text = json.dumps({"kind": kind, "cell": _canon(cell)}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def flatten(cell, prefix=""):
+    """``{"field": value, "nested.field": value}`` of a dataclass (tuples as lists)."""
+    out = {}
+    for f in dataclasses.fields(cell):
+        v = getattr(cell, f.name)
+        name = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            out.update(flatten(v, name + "."))
+        elif isinstance(v, tuple):
+            out[name] = [_specs.to_dict(x) for x in v]
+        else:
+            out[name] = v
+    return out
+
+
+def select(rows, cells):
+    """The rows (a DataFrame) of the given cells, matched by key."""
+    keys = {cell_key(c) for c in cells}
+    return rows[rows["key"].isin(keys)] if len(rows) else rows
+
+
+# --------------------------------------------------------------------------- devices
+def resolve_device(device="auto"):
+    """The torch device string for ``device``.
+
+    ``"auto"``/None: ``"cuda"`` when torch sees a GPU, else ``"cpu"``;
+    ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` are checked: an explicit
+    accelerator that is not available, or any other name, is an InputError.
+
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    if device is None or device == "auto":
+        try:
+            import torch
+        except ImportError:
+            return "cpu"
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    dev = str(device).strip().lower()
+    if dev == "cpu":
+        return "cpu"
+    if dev == "mps":
+        try:
+            import torch
+        except ImportError:
+            raise InputError("--device mps needs torch (pip install 'scalinglab[validate]')") from None
+        if not torch.backends.mps.is_available():
+            raise InputError("--device mps requested but MPS is not available on this machine")
+        return "mps"
+    if dev == "cuda" or (dev.startswith("cuda:") and dev[5:].isdigit()):
+        try:
+            import torch
+        except ImportError:
+            raise InputError(f"--device {device} needs torch (pip install 'scalinglab[validate]')") from None
+        if not torch.cuda.is_available():
+            raise InputError(f"--device {device} requested but CUDA is not available on this machine "
+                             "(use --device cpu or auto)")
+        if ":" in dev and int(dev[5:]) >= torch.cuda.device_count():
+            raise InputError(f"--device {device}: only {torch.cuda.device_count()} CUDA device(s) here")
+        return dev
+    raise InputError(f"--device {device!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
+
+
+# --------------------------------------------------------------------------- executors
+class SubmititExecutor:
+    """``submit(fn, *args, **kw)`` on Slurm via submitit, returning ``concurrent.futures`` futures."""
+
+    def __init__(self, partition, folder="submitit-logs", timeout_min=60, max_waiters=64, **slurm):
+        try:
+            import submitit
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise InputError("Slurm sweeps need submitit: pip install 'scalinglab[cluster]'") from exc
+        self._ex = submitit.AutoExecutor(folder=folder)
+        self._ex.update_parameters(slurm_partition=partition, timeout_min=timeout_min, **slurm)
+        self._pool = ThreadPoolExecutor(max_workers=max_waiters)
+
+    def submit(self, fn, *args, **kwargs):
+        job = self._ex.submit(fn, *args, **kwargs)
+        return self._pool.submit(job.result)
+
+    def close(self):
+        self._pool.shutdown(wait=False)
+
+
+def _dask():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise InputError('Dask sweeps need dask.distributed: pip install "scalinglab[cluster]"') from exc
+    return distributed
+
+
+@contextlib.contextmanager
+def make_executor(address=None, threads_per_worker=1):
+    """Yield an executor for a scheduler address; ``None``/``""`` yields None (run in this process).
+
+    ``"local"``/``"local:N"``: a ``dask.distributed.LocalCluster`` of N worker
+    processes (default 2); ``"inprocess"``: a Dask cluster of threads in this
+    process (for tests); ``"tcp://HOST:PORT"``: a running Dask scheduler;
+    ``"slurm:PARTITION"``: Slurm jobs through submitit (one job per group of
+    cells, logs in ``./submitit-logs``).
+    """
+    if address in (None, ""):
+        yield None
+        return
+    if not isinstance(address, str):
+        raise InputError(f"--scheduler must be a string, got {address!r}")
+    if address.startswith("slurm:"):
+        part = address.split(":", 1)[1]
+        if not part:
+            raise InputError("--scheduler slurm needs a partition: slurm:PARTITION")
+        ex = SubmititExecutor(part)
+        try:
+            yield ex
+        finally:
+            ex.close()
+        return
+    if address in ("inprocess", "local") or address.startswith("local:"):
+        if address == "inprocess":
+            kw = dict(processes=False, n_workers=1, threads_per_worker=max(1, threads_per_worker))
+        else:
+            n = 2
+            if ":" in address:
+                try:
+                    n = int(address.split(":", 1)[1])
+                except ValueError:
+                    raise InputError(f"--scheduler {address!r}: use local:N with a whole number N") from None
+                if n < 1:
+                    raise InputError(f"--scheduler {address!r}: local:N needs N >= 1")
+            kw = dict(n_workers=n, threads_per_worker=threads_per_worker, processes=True)
+        distributed = _dask()
+        cluster = distributed.LocalCluster(dashboard_address=None, **kw)
+        client = distributed.Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()
+        return
+    if "://" not in address:
+        raise InputError(f"--scheduler {address!r}: use local, local:N, tcp://HOST:PORT or slurm:PARTITION")
+    client = _dask().Client(address, timeout="20s")
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _as_completed(executor, futures):
+    try:
+        from distributed import Client, as_completed as das_completed
+
+        if isinstance(executor, Client):
+            return das_completed(list(futures))
+    except ImportError:
+        pass
+    from concurrent.futures import as_completed
+
+    return as_completed(list(futures))
+
+
+# --------------------------------------------------------------------------- experiments
+class Experiment:
+    """Base class of every experiment; subclass, set the attributes, register with :func:`experiment`.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``scalinglab reproduce NAME``, ``experiment = NAME`` in a spec).
+    description : str
+        One line for ``--list``.
+    config_type : type
+        Frozen config dataclass (built from the spec by :mod:`scalinglab.validate.specs`).
+    shared_rows : str or None
+        Rows live in ``OUT/../<shared_rows>`` (shared with other experiments whose
+        cells are of the same kind) instead of ``OUT``.
+    uses_device : bool
+        Whether cells run on the torch device (False: CPU-only computations).
+    title : str
+        Title of ``report.md`` (default: the description).
+    """
+
+    name = ""
+    description = ""
+    config_type = None
+    shared_rows = None
+    uses_device = False
+    title = ""
+
+    # -- specs ------------------------------------------------------------------
+    @property
+    def default_spec(self):
+        """File name of the shipped full spec (package data ``scalinglab/specs``)."""
+        return f"{self.name}.toml"
+
+    @property
+    def quick_spec(self):
+        """File name of the shipped quick spec (``--quick``)."""
+        return f"{self.name}.quick.toml"
+
+    def config_from_dict(self, mapping):
+        """The config from a spec mapping (``experiment`` and the ``[run]`` table removed)."""
+        body = {k: v for k, v in mapping.items() if k not in ("experiment", "run")}
+        return _specs.build(self.config_type, body)
+
+    def with_seeds(self, config, n):
+        """``config`` with ``n`` seeds (``--seeds``); None when it has no seeds."""
+        if "seeds" not in {f.name for f in dataclasses.fields(config)}:
+            return None
+        return dataclasses.replace(config, seeds=int(n))
+
+    # -- the sweep ---------------------------------------------------------------
+    def cells(self, config):  # pragma: no cover - abstract
+        """Every cell of the sweep (frozen dataclasses), in run order."""
+        raise NotImplementedError
+
+    def group(self, cell):
+        """Cells with equal group run together in one :meth:`run` call (default: alone)."""
+        return cell
+
+    def run(self, cells, device):  # pragma: no cover - abstract
+        """Measured values of ``cells`` (one group): a list of dicts, one per cell, in order."""
+        raise NotImplementedError
+
+    def cost(self, cell):
+        """Rough seconds one cell takes on a CPU (for ``--dry-run``)."""
+        return 1.0
+
+    # -- analysis (from stored rows only) ----------------------------------------
+    def analyse(self, rows, config):
+        """Summary (a JSON-able dict) from the stored rows of the current config."""
+        return {}
+
+    def figures(self, rows, summary, config, folder):
+        """Draw figures into ``folder``; return their paths."""
+        return []
+
+    def report(self, rows, summary, config):
+        """Markdown: tables of the measurement beside the theory."""
+        return ""
+
+
+REGISTRY = {}
+
+# Modules that register experiments; imported lazily (some need torch).
+# Lightest first: get(name) stops at the module that registers the name (torch is imported by the RHM one).
+_MODULES = [
+    "scalinglab.validate.spectral._experiments",
+    "scalinglab.validate.percolation._experiments",
+    "scalinglab.validate.spectral._project_data",
+    "scalinglab.validate.spectral._nets",
+    "scalinglab.validate.rhm._experiments",
+]
+
+
+def experiment(cls):
+    """Class decorator: register an instance of ``cls`` under ``cls.name``."""
+    if not cls.name or cls.config_type is None:
+        raise TypeError(f"{cls.__name__} needs a name and a config_type")
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+def _load(until=None):
+    errors = {}
+    for mod in _MODULES:
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:  # e.g. torch missing: say so when asked for
+            errors[mod] = exc
+        if until is not None and until in REGISTRY:
+            break
+    return errors
+
+
+def available():
+    """``{name: description}`` of every registered experiment."""
+    _load()
+    return {k: v.description for k, v in sorted(REGISTRY.items())}
+
+
+def get(name):
+    """The registered experiment ``name``; InputError (with the choices) when unknown."""
+    if name in REGISTRY:
+        return REGISTRY[name]
+    errors = _load(until=name)
+    if name not in REGISTRY:
+        hint = ""
+        if errors:
+            hint = " (some experiment modules failed to import: " + "; ".join(
+                f"{m}: {e}" for m, e in errors.items()) + " -- is the 'validate' extra (torch) installed?)"
+        raise InputError(f"unknown experiment {name!r}; available: {', '.join(sorted(REGISTRY))}{hint}")
+    return REGISTRY[name]
+
+
+def shipped_spec(name, quick=False):
+    """``(mapping, text)`` of a shipped spec file of experiment ``name``."""
+    exp = get(name)
+    fname = exp.quick_spec if quick else exp.default_spec
+    res = resources.files("scalinglab").joinpath("specs", fname)
+    try:
+        text = res.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"experiment {name!r} ships no spec {fname}") from None
+    return _specs.parse_toml(text, fname), text
+
+
+def config_from_spec_file(path):
+    """``(experiment, config, run_options, text)`` of a user's TOML spec file."""
+    mapping, text = _specs.read_spec(path)
+    name = mapping.get("experiment")
+    if not isinstance(name, str):
+        raise InputError(f"{path}: the spec needs a string key 'experiment' naming the kind "
+                         f"({', '.join(available())})")
+    exp = get(name)
+    run = mapping.get("run", {})
+    if not isinstance(run, dict):
+        raise InputError("spec key 'run': expected a table")
+    bad = [k for k in run if k not in ("device", "scheduler", "out")]
+    if bad:
+        raise InputError(f"unknown spec key 'run.{bad[0]}'; known keys of 'run': device, out, scheduler")
+    for k, v in run.items():
+        if not isinstance(v, str):
+            raise InputError(f"spec key 'run.{k}': expected a string, got {v!r}")
+    return exp, exp.config_from_dict(mapping), run, text
+
+
+def rows_folder(out, manifest_data=None):
+    """The folder holding the rows of results folder ``out`` (its manifest's ``rows_store``)."""
+    rel = (manifest_data or {}).get("rows_store", ".")
+    return (Path(out) / rel).resolve() if rel != "." else Path(out)
+
+
+def stored_manifest(exp, folder):
+    """The manifest of a results folder of ``exp``; InputError when there is none or it is another experiment's."""
+    man = Manifest.load(folder) if Path(folder).is_dir() else Manifest(Path(folder) / "manifest.json", {})
+    if not man.data:
+        raise InputError(f"nothing to replot in {folder}: no manifest.json (run the experiment first)")
+    if man.experiment != exp.name:
+        raise InputError(f"{folder} holds results of {man.experiment!r}, not {exp.name!r}")
+    return man
+
+
+def _rows_dir_for(exp, out):
+    return (Path(out).resolve().parent / exp.shared_rows) if exp.shared_rows else Path(out)
+
+
+# --------------------------------------------------------------------------- the engine
+@dataclass
+class Outcome:
+    """What :func:`execute` did: the summary and the bookkeeping to report."""
+
+    name: str
+    out: str
+    summary: dict = field(default_factory=dict)
+    n_cells: int = 0
+    n_stored: int = 0
+    n_ran: int = 0
+    missing: list = field(default_factory=list)
+    ignored: int = 0
+    notes: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    plan: list = field(default_factory=list)
+    cost_s: float = 0.0
+    device: str = "cpu"
+
+    def to_dict(self):
+        return strict_json(dataclasses.asdict(self))
+
+
+def _varying(cells):
+    flat = [flatten(c) for c in cells]
+    if not flat:
+        return []
+    keys = [k for k in flat[0] if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1]
+    return keys or list(flat[0])[:3]
+
+
+def describe_cells(cells, limit=None, among=None):
+    """Short one-line descriptions of cells: only the fields that vary between them (or ``among`` these)."""
+    keys = _varying(among if among is not None else cells)
+    out = []
+    for c in cells[:limit]:
+        f = flatten(c)
+        out.append(", ".join(f"{k}={f[k]}" for k in keys))
+    return out
+
+
+def _run_block(exp, cells, device):
+    """Run one group of cells (on a worker or here); returns (rows, wall seconds)."""
+    t0 = time.perf_counter()
+    res = exp.run(list(cells), device)
+    wall = time.perf_counter() - t0
+    if len(res) != len(cells):
+        raise RuntimeError(f"{exp.name}.run returned {len(res)} rows for {len(cells)} cells")
+    return res, wall
+
+
+class _Done:
+    """Keys with rows in a store, refreshed incrementally (only shards that grew are re-read)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.keys = set()
+        self._sizes = {}
+
+    def refresh(self):
+        for shard in self.store.shards():
+            size = shard.stat().st_size
+            if self._sizes.get(shard) == size:
+                continue
+            self._sizes[shard] = size
+            for ln in shard.read_bytes().split(b"\n"):
+                try:
+                    self.keys.add(json.loads(ln)["key"])
+                except (ValueError, KeyError, TypeError):
+                    pass  # torn or foreign lines are handled by RowStore.read
+        return self.keys
+
+
+def _write_rows(store, exp, block, res, wall, device, keys):
+    for cell, measured in zip(block, res):
+        k = keys[cell]
+        clash = set(measured) & ({"key", "kind", "device"} | set(flatten(cell)))
+        if clash:
+            raise RuntimeError(f"{exp.name}.run returned values named like cell fields: {sorted(clash)}")
+        row = {"key": k, "kind": getattr(type(cell), "kind", type(cell).__name__), **flatten(cell), **measured,
+               "device": device, "wall_s": round(wall / len(block), 4)}
+        store.append(row)
+        store.release(k)
+
+
+@contextlib.contextmanager
+def _releasing(store, keys, cells):
+    """On an error or interrupt, give back the claims this process still holds (others may take the cells)."""
+    try:
+        yield
+    except BaseException:
+        for c in cells:
+            if not store.claimed_by_other(keys[c]) and (store.claims_dir / keys[c]).exists():
+                store.release(keys[c])
+        raise
+
+
+def _run_missing(exp, store, cells, keys, device, scheduler, echo):
+    """Run every cell without a row; returns how many this process ran."""
+    done = _Done(store)
+    done.refresh()
+    todo = [c for c in cells if keys[c] not in done.keys]
+    if not todo:
+        return 0
+    blocks = {}
+    for c in todo:
+        blocks.setdefault(exp.group(c), []).append(c)
+    ran = 0
+    bar = progress(total=len(todo), desc=exp.name)
+    try:
+        with make_executor(scheduler) as ex, _releasing(store, keys, todo):
+            pending = []
+            if ex is None:
+                for block in blocks.values():
+                    mine = [c for c in block if store.claim(keys[c])]
+                    pending += [c for c in block if c not in mine]
+                    if mine and done.refresh() & {keys[c] for c in mine}:  # finished elsewhere meanwhile
+                        for c in mine:
+                            if keys[c] in done.keys:
+                                store.release(keys[c])
+                        mine = [c for c in mine if keys[c] not in done.keys]
+                    if not mine:
+                        continue
+                    res, wall = _run_block(exp, mine, device)
+                    _write_rows(store, exp, mine, res, wall, device, keys)
+                    ran += len(mine)
+                    bar.update(len(mine))
+            else:
+                futures = {}
+                for block in blocks.values():
+                    mine = [c for c in block if store.claim(keys[c])]
+                    pending += [c for c in block if c not in mine]
+                    if mine:
+                        futures[ex.submit(_run_block, exp, mine, device)] = mine
+                for fut in _as_completed(ex, futures):
+                    mine = futures[fut]
+                    res, wall = fut.result()
+                    _write_rows(store, exp, mine, res, wall, device, keys)
+                    ran += len(mine)
+                    bar.update(len(mine))
+            # cells claimed by other live writers: wait for their rows, take over stale claims
+            waited = False
+            while pending:
+                done.refresh()
+                pending = [c for c in pending if keys[c] not in done.keys]
+                free = [c for c in pending if not store.claimed_by_other(keys[c])]
+                if free:
+                    mine = [c for c in free if store.claim(keys[c])]
+                    if mine:
+                        res, wall = _run_block(exp, mine, device)
+                        _write_rows(store, exp, mine, res, wall, device, keys)
+                        ran += len(mine)
+                        bar.update(len(mine))
+                    continue
+                if pending:
+                    if not waited and echo:
+                        echo(f"{exp.name}: waiting for {len(pending)} cell(s) run by another writer")
+                    waited = True
+                    time.sleep(0.2)
+    finally:
+        bar.close()
+    return ran
+
+
+def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_cells, ran):
+    from filelock import FileLock
+
+    out = Path(out)
+    with FileLock(str(out / ".manifest.lock")):
+        man = Manifest.load(out)
+        env = environment_info(device)
+        old = man.data
+        man.data = {
+            "format": FORMAT,
+            "experiment": exp.name,
+            "description": exp.description,
+            "created": old.get("created", env["time_utc"]),
+            "updated": env["time_utc"],
+            "config": _specs.to_dict(config),
+            "spec": spec_text if spec_text is not None else old.get("spec"),
+            "seeds": getattr(config, "seeds", None),
+            "n_cells": n_cells,
+            "rows_store": os.path.relpath(rows_dir, out) if Path(rows_dir) != out else ".",
+            "schema": {**old.get("schema", {}), **schema},
+            "device": device,
+            "environment": env,
+            "history": old.get("history", []) + [{"argv": env["argv"], "time_utc": env["time_utc"],
+                                                   "device": device, "cells": n_cells, "ran": ran}],
+        }
+        man.save()
+    return man
+
+
+def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, source=None, dry_run=False,
+            spec_text=None, echo=None):
+    """Run (or resume) an experiment into ``out``, then analyse, draw and report from the stored rows.
+
+    Parameters
+    ----------
+    exp : Experiment
+    config : config dataclass or None
+        None with ``replot``: the config recorded in the source folder's manifest.
+    out : path
+        Results folder.
+    device : str
+        ``auto``, ``cpu``, ``cuda``, ``cuda:N`` (checked by :func:`resolve_device`).
+    scheduler : str or None
+        None (here), ``local``, ``local:N``, ``tcp://...``, ``slurm:PARTITION``.
+    replot : bool
+        Analyse and draw from stored rows only; nothing is run.
+    source : path, optional
+        With ``replot``: read the rows (and config) of this folder, write to ``out``.
+    dry_run : bool
+        Only plan: cells, what is stored, an estimate of the cost; nothing written.
+    spec_text : str, optional
+        The spec's text, recorded in the manifest.
+    echo : callable, optional
+        Where progress messages go.
+
+    Returns
+    -------
+    Outcome
+    """
+    out = Path(out)
+    if exp.uses_device:
+        dev = resolve_device(device)
+    else:  # CPU-only cells: the flag is still checked (without importing torch for "auto")
+        dev = "cpu" if device in (None, "auto") else (resolve_device(device) and "cpu")
+    if replot:
+        src = Path(source) if source else out
+        man = stored_manifest(exp, src)
+        if config is None:
+            config = exp.config_from_dict(man.data["config"])
+        rows_dir = rows_folder(src, man.data)
+        spec_text = spec_text if spec_text is not None else man.data.get("spec")
+    else:
+        if config is None:
+            raise ValueError("execute needs a config unless replot=True")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} is a file, not a folder; choose another --out")
+        man = Manifest.load(out) if out.is_dir() else Manifest(out / "manifest.json", {})
+        if man.data and man.experiment != exp.name:
+            raise InputError(f"--out {out} holds results of experiment {man.experiment!r}; use another --out "
+                             f"for {exp.name!r}")
+        rows_dir = _rows_dir_for(exp, out)
+    store = RowStore(rows_dir)
+    cells = exp.cells(config)
+    keys = {c: cell_key(c) for c in cells}
+    if len(set(keys.values())) != len(cells):
+        raise InputError(f"{exp.name}: the spec makes the same cell twice (a repeated value in a grid?)")
+    oc = Outcome(exp.name, str(out), n_cells=len(cells), device=dev)
+
+    if dry_run:
+        stored = {r["key"] for r in store.read(quarantine=False).rows} if store.rows_dir.is_dir() else set()
+        desc = describe_cells(cells)
+        for c, d in zip(cells, desc):
+            is_done = keys[c] in stored
+            cost = 0.0 if is_done else exp.cost(c)
+            oc.plan.append({"cell": d, "stored": is_done, "cost_s": round(cost, 3)})
+            oc.cost_s += cost
+        oc.n_stored = sum(p["stored"] for p in oc.plan)
+        if dev != "cpu":
+            oc.notes.append("cost estimates are for a CPU; a GPU is typically several times faster")
+        return oc
+
+    if not replot:
+        check_out_folder(out)
+        if rows_dir != out:
+            check_out_folder(rows_dir, "runs store")
+        first = store.read()  # validates every shard before running; quarantines torn tails
+        oc.notes += first.notes
+        oc.n_ran = _run_missing(exp, store, cells, keys, dev, scheduler, echo)
+        store.close()
+    else:
+        check_out_folder(out)
+
+    read = store.read(quarantine=not replot)  # a replot only reads
+    oc.notes += [n for n in read.notes if n not in oc.notes]
+    want = set(keys.values())
+    mine = [r for r in read.rows if r.get("key") in want]
+    oc.ignored = sum(1 for r in read.rows if r.get("key") not in want)
+    oc.n_stored = len(mine)
+    have = {r["key"] for r in mine}
+    missing = [c for c in cells if keys[c] not in have]
+    oc.missing = describe_cells(missing, limit=20, among=cells) if missing else []
+    schema = infer_schema(mine)
+    if not replot:
+        _update_manifest(out, exp, config, spec_text, schema, rows_dir, dev, len(cells), oc.n_ran)
+    elif Path(source or out) != out:  # redrawn into another folder: give it a manifest pointing at the rows
+        src_man = Manifest.load(source)
+        data = {**src_man.data, "rows_store": os.path.relpath(rows_dir, out.resolve())}
+        write_json(out, "manifest.json", data)
+    if oc.ignored:
+        oc.notes.append(f"{oc.ignored} stored row(s) of other settings ignored (kept on disk, not analysed)")
+    if missing:
+        oc.notes.append(f"{len(missing)} of {len(cells)} cells have no results yet (e.g. {oc.missing[0]}); "
+                        "the analysis uses what exists")
+    rows = to_frame(mine, schema)
+    _export_csv(rows, out / "results.csv")
+    if len(rows):
+        oc.summary = exp.analyse(rows, config) or {}
+        oc.figures = [str(p) for p in (exp.figures(rows, oc.summary, config, out / "figures") or [])]
+        body = exp.report(rows, oc.summary, config) or ""
+    else:
+        oc.summary, body = {}, "No results yet.\n"
+    write_json(out, "summary.json", oc.summary)
+    _write_report(out, exp, config, oc, body)
+    return oc
+
+
+def _export_csv(rows, path):
+    df = rows.copy()
+    for c, t in df.attrs.get("schema", {}).items():
+        if t == "json":
+            df[c] = [None if v is None else json.dumps(list(v) if isinstance(v, tuple) else v) for v in df[c]]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_report(out, exp, config, oc, body):
+    lines = [f"# {exp.title or exp.description}", "",
+             f"Experiment `{exp.name}`: {oc.n_stored} of {oc.n_cells} cells stored "
+             f"({oc.n_ran} run now); rows in `results.csv`, settings in `manifest.json`.", ""]
+    if oc.notes:
+        lines += ["Notes:", ""] + [f"* {n}" for n in oc.notes] + [""]
+    lines.append(body.rstrip() + "\n")
+    for p in oc.figures:
+        rel = os.path.relpath(p, out)
+        lines.append(f"![{Path(p).stem}]({rel})\n")
+    (Path(out) / "report.md").write_text("\n".join(lines))

@@ -298,3 +298,65 @@ def seen_count_pmf_bruteforce(spec, test_derivation, P):
                         seen[j] = True
         pmf[sum(seen)] += prob
     return pmf
+
+
+# ----------------------------------------------------------------------------- Brill's toy (issue 13)
+def tree_nearest_bfs(parent, train, queries):
+    """Nearest training site of each query by breadth-first search over the tree (adjacency lists).
+
+    Returns (dist, nearest) with ties broken by the smallest index.
+    """
+    n = len(parent)
+    adj = [[] for _ in range(n)]
+    for i, q in enumerate(parent):
+        if q >= 0:
+            adj[i].append(int(q))
+            adj[int(q)].append(i)
+    is_train = set(int(t) for t in train)
+    dist, near = [], []
+    for u in queries:
+        u = int(u)
+        seen = {u: 0}
+        frontier = [u]
+        d = 0
+        while frontier:
+            hits = [v for v in frontier if v in is_train]
+            if hits:
+                break
+            d += 1
+            nxt = []
+            for v in frontier:
+                for w in adj[v]:
+                    if w not in seen:
+                        seen[w] = d
+                        nxt.append(w)
+            frontier = nxt
+        dist.append(d)
+        near.append(min(hits))
+    return np.array(dist), np.array(near)
+
+
+def brill_predict(parent, value, train, queries):
+    """His estimator: value of the nearest training site / (1 + l/sqrt(s)), 0 without training sites."""
+    s = len(parent)
+    if len(train) == 0:
+        return np.zeros(len(queries))
+    d, w = tree_nearest_bfs(parent, train, queries)
+    return np.asarray(value)[w] / (1.0 + d / math.sqrt(s))
+
+
+def grow_bethe_bfs(n_children, p, s_max, rng):
+    """One cluster grown breadth-first with a Python deque: parent list (or None if > s_max)."""
+    from collections import deque
+
+    parent = [-1]
+    queue = deque([0])
+    while queue:
+        v = queue.popleft()
+        k = int(rng.binomial(n_children, p)) + (int(rng.random() < p) if v == 0 else 0)
+        if len(parent) + k > s_max:
+            return None
+        for _ in range(k):
+            parent.append(v)
+            queue.append(len(parent) - 1)
+    return parent

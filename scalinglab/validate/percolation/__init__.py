@@ -37,3 +37,40 @@ __all__ = [
     "plot_theory",
     "run_theory",
 ]
+
+# Brill's toy experiment as he ran it (issue 13); appended, kept apart from the ported experiments above
+from scalinglab.validate.percolation._brill_toy import (  # noqa: E402,F401
+    BrillToyConfig,
+    BRILL_TOY_QUICK,
+    BRILL_REPORTED,
+    BrillClusters,
+    brill_clusters,
+    brill_losses,
+    ScaleFactors,
+    brill_scale_factors,
+    brill_p_train,
+    brill_toy_cells,
+    brill_toy_cell,
+    brill_toy_run_seed,
+    brill_toy_analyse,
+    brill_toy_theory,
+    brill_fig5,
+)
+
+__all__ += [
+    "BrillToyConfig",
+    "BRILL_TOY_QUICK",
+    "BRILL_REPORTED",
+    "BrillClusters",
+    "brill_clusters",
+    "brill_losses",
+    "ScaleFactors",
+    "brill_scale_factors",
+    "brill_p_train",
+    "brill_toy_cells",
+    "brill_toy_cell",
+    "brill_toy_run_seed",
+    "brill_toy_analyse",
+    "brill_toy_theory",
+    "brill_fig5",
+]

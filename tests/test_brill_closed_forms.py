@@ -154,7 +154,7 @@ def test_bethe_quanta_quantiles_match_direct_sum():
 def test_direct_sums_have_the_closed_form_exponents(quanta, cd):
     """Local exponents of his loss model summed over exact-n_s quanta = those of the closed forms (N, D in 1e3..1e5)."""
     N = np.geomspace(1e3, 1e5, 3)
-    r = quanta_loss_sums(quanta.freqs, N=N, D=N, c_over_D=cd)
+    r = quanta_loss_sums(quanta.freqs, D=N, c_over_D=cd)
 
     def slope(y):
         return np.polyfit(np.log(N), np.log(y), 1)[0]
@@ -163,8 +163,13 @@ def test_direct_sums_have_the_closed_form_exponents(quanta, cd):
     # (discrete p_1 = 0.61 here against alpha = 1 in the continuum): 0.013 apart at these D
     tol_d = 0.02 if cd == 0.5 else 0.01
     assert slope(r["data"]) == pytest.approx(slope(brill_data_loss(N, 1.0, cd)), abs=tol_d)
-    tol = 0.06 if cd == 20.0 else 0.02  # many clusters at n_k ~ 1: the discrete sum converges slowly
-    assert slope(r["model"]) == pytest.approx(slope(brill_model_loss(N, 1.0, cd)), abs=tol)
+    # model: N in 1e3..1e4 (k_br stays well inside the 5e4 clusters); the discrete allocation
+    # (n_k < 1 counted as unlearned, sums instead of integrals near k = 1) is steeper by
+    # 0.002 (cD = 0.1) to 0.037 (cD = 20) here and converges slowly to the closed form
+    Nm = np.geomspace(1e3, 1e4, 3)
+    rm = quanta_loss_sums(quanta.freqs, N=Nm, c_over_D=cd)["model"]
+    sm = np.polyfit(np.log(Nm), np.log(rm), 1)[0]
+    assert sm == pytest.approx(np.polyfit(np.log(Nm), np.log(brill_model_loss(Nm, 1.0, cd)), 1)[0], abs=0.045)
 
 
 def test_direct_sum_shows_the_log_correction(quanta):

@@ -151,9 +151,8 @@ def test_losses_match_reference_estimator(rng):
 
 
 # ----------------------------------------------------------------------------- policy (validate)
-from scalinglab.validate.percolation import (BRILL_TOY_QUICK, BrillToyConfig, brill_clusters,  # noqa: E402
-                                              brill_fig5, brill_losses, brill_p_train, brill_scale_factors,
-                                              brill_toy_analyse, brill_toy_cell, brill_toy_cells,
+from scalinglab.validate.percolation import (BrillToyConfig, brill_clusters,  # noqa: E402
+                                              brill_fig5, brill_losses, brill_p_train, brill_toy_analyse, brill_toy_cell, brill_toy_cells,
                                               brill_toy_run_seed)
 from scalinglab.theory.percolation import brill_nk  # noqa: E402
 

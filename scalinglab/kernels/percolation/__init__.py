@@ -6,6 +6,7 @@ from scalinglab.kernels.percolation._brill_toy import (  # noqa: F401
     tree_nearest,
     brill_cluster_losses,
 )
+from scalinglab.kernels.percolation._newman_ziff import newman_ziff  # noqa: F401
 from scalinglab.kernels.percolation._clusters import (  # noqa: F401
     bethe_cluster_sizes,
     bethe_forest,
@@ -22,4 +23,5 @@ __all__ = [
     "tree_depths",
     "tree_nearest",
     "brill_cluster_losses",
+    "newman_ziff",
 ]

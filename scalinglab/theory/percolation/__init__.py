@@ -65,6 +65,20 @@ from scalinglab.theory.percolation._brill_closed_forms import (  # noqa: F401
     quanta_allocation_loss,
     random_allocations,
 )
+from scalinglab.theory.percolation._lattice import (  # noqa: F401
+    label_lattice,
+    LATTICE_LITERATURE,
+    LatticeSweep,
+    lattice_sweep,
+    canonical,
+    wrapping_probability,
+    pc_crossings,
+    pc_extrapolate,
+    powerlaw_mle_discrete,
+    tau_estimate,
+    fractal_dim,
+    lattice_exponents,
+)
 from scalinglab.theory.percolation._symbolic import (  # noqa: F401
     stirling_log_ns,
     derive_tau,
@@ -133,4 +147,16 @@ __all__ = [
     "allocation_nk",
     "quanta_allocation_loss",
     "random_allocations",
+    "label_lattice",
+    "LATTICE_LITERATURE",
+    "LatticeSweep",
+    "lattice_sweep",
+    "canonical",
+    "wrapping_probability",
+    "pc_crossings",
+    "pc_extrapolate",
+    "powerlaw_mle_discrete",
+    "tau_estimate",
+    "fractal_dim",
+    "lattice_exponents",
 ]

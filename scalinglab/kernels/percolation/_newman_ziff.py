@@ -1,0 +1,230 @@
+"""Newman-Ziff sweeps on periodic hypercubic lattices (plain arrays in, arrays out).
+
+One sample adds the sites (site percolation) or bonds (bond percolation) of
+an ``L^d`` torus in a random order and keeps the clusters in a union-find
+forest (union by size, path compression) -- the same structure as
+:func:`scalinglab.kernels.percolation.label_clusters`, extended by the
+*unwrapped displacement* of every site to its parent (Machta et al.): when a
+new bond joins two sites of one cluster whose displacements to the root
+disagree, the cluster wraps around the torus, in every direction where they
+differ. After every addition ``n = 0..M`` the kernel adds, over samples,
+
+* ``s_max(n)`` and ``s_max(n)^2`` (largest cluster: ``P_inf = s_max/N``),
+* ``sum_clusters s^2`` (mean cluster size ``chi = (sum s^2 - s_max^2)/N``),
+
+and records, per sample, the first ``n`` at which some cluster wraps in
+direction 0 (``n_x``), in any direction (``n_any``) and in all ``d``
+directions (``n_all``). At the snapshot ``n_snap`` it adds the histogram of
+cluster sizes and records ``s_max``. The canonical (fixed-``p``) curves are
+the binomial convolutions of these microcanonical ones (Newman & Ziff 2001),
+done in :mod:`scalinglab.theory.percolation._lattice`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["newman_ziff"]
+
+
+@njit(cache=True)
+def _find(par, off, i, d, stack, disp):
+    """Root of ``i`` with path compression; ``disp[:] = x(root) - x(i)`` (unwrapped)."""
+    n = 0
+    a = i
+    while par[a] != a:
+        stack[n] = a
+        n += 1
+        a = par[a]
+    root = a
+    for k in range(n - 1, -1, -1):  # from just below the root downwards
+        node = stack[k]
+        p = par[node]
+        if p != root:
+            for t in range(d):
+                off[node * d + t] += off[p * d + t]
+            par[node] = root
+    if i == root:
+        for t in range(d):
+            disp[t] = 0
+    else:
+        for t in range(d):
+            disp[t] = off[i * d + t]
+    return root
+
+
+@njit(cache=True)
+def _join(i, j, k, step, par, off, size, mask, d, stack, di, dj, state):
+    """Add the bond ``i -> j`` (``j = i + step e_k`` unwrapped); update sizes, wrap masks and ``state``.
+
+    ``state``: [sum s^2, s_max, mask of the last wrapping event] (int64).
+    Returns the root whose wrap mask may have changed (or -1).
+    """
+    ri = _find(par, off, i, d, stack, di)
+    rj = _find(par, off, j, d, stack, dj)
+    dj[k] += step  # now x(rj) - x(i) = dj + step e_k
+    if ri == rj:
+        m = 0
+        for t in range(d):
+            if di[t] != dj[t]:
+                m |= 1 << t
+        if m != 0 and (mask[ri] | m) != mask[ri]:
+            mask[ri] |= m
+            return ri
+        return -1
+    si = size[ri]
+    sj = size[rj]
+    if si >= sj:
+        big, small = ri, rj
+        for t in range(d):  # x(ri) - x(rj) = di - dj'
+            off[rj * d + t] = di[t] - dj[t]
+    else:
+        big, small = rj, ri
+        for t in range(d):
+            off[ri * d + t] = dj[t] - di[t]
+    par[small] = big
+    size[big] = si + sj
+    state[0] += 2 * np.int64(si) * np.int64(sj)
+    if np.int64(si) + sj > state[1]:
+        state[1] = np.int64(si) + sj
+    if mask[small] != 0 and (mask[big] | mask[small]) != mask[big]:
+        mask[big] |= mask[small]
+        return big
+    mask[big] |= mask[small]
+    return -1
+
+
+@njit(cache=True)
+def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max):
+    """Newman-Ziff sweeps of ``n_samples`` samples on the periodic ``L^d`` lattice.
+
+    Parameters
+    ----------
+    d : int
+        Dimension (>= 1).
+    L : int
+        Linear size (>= 3, so that the two neighbours along an axis differ).
+    bond : bool
+        Bond percolation (all sites present, bonds added) instead of site.
+    n_samples : int
+        Independent samples (orders).
+    seed : int
+        Seed of Numba's generator.
+    n_snap : int
+        Number of additions at which the cluster-size histogram is taken
+        (``-1``: none).
+    hist_max : int
+        Sizes ``> hist_max`` are not histogrammed (still counted in ``s_max``).
+    n_max : int
+        Stop each sample after ``n_max`` additions (``<= M``); entries beyond
+        stay 0 and wrapping first seen later is recorded as ``M + 1``.
+
+    Returns
+    -------
+    smax_sum, smax2_sum, s2_sum : float64 arrays (M + 1,)
+        Sums over samples of ``s_max(n)``, ``s_max(n)^2`` and ``sum s^2`` after
+        ``n`` additions (``M = L^d`` sites or ``d L^d`` bonds).
+    n_wrap : int64 array (n_samples, 3)
+        First ``n`` with a cluster wrapping in direction 0 / any direction /
+        all directions (``M + 1`` if never).
+    hist : int64 array (hist_max + 1,)
+        Cluster sizes at ``n_snap`` summed over samples.
+    smax_snap : int64 array (n_samples,)
+        Largest cluster at ``n_snap``.
+    """
+    np.random.seed(seed)
+    N = 1
+    for _ in range(d):
+        N *= L
+    M = d * N if bond else N
+    strides = np.empty(d, dtype=np.int64)
+    acc = 1
+    for k in range(d - 1, -1, -1):
+        strides[k] = acc
+        acc *= L
+    full = (1 << d) - 1
+    smax_sum = np.zeros(M + 1)
+    smax2_sum = np.zeros(M + 1)
+    s2_sum = np.zeros(M + 1)
+    n_wrap = np.full((n_samples, 3), M + 1, dtype=np.int64)
+    hist = np.zeros(hist_max + 1, dtype=np.int64)
+    smax_snap = np.zeros(n_samples, dtype=np.int64)
+    # int32 state (4 bytes a site and direction): the random access order makes this memory-bound
+    par = np.empty(N, dtype=np.int32)
+    off = np.zeros(N * d, dtype=np.int32)
+    size = np.ones(N, dtype=np.int32)
+    mask = np.zeros(N, dtype=np.int32)
+    occ = np.zeros(N, dtype=np.bool_)
+    stack = np.empty(N, dtype=np.int32)
+    di = np.empty(d, dtype=np.int64)
+    dj = np.empty(d, dtype=np.int64)
+    state = np.zeros(2, dtype=np.int64)
+    for smp in range(n_samples):
+        for i in range(N):
+            par[i] = i
+            size[i] = 1
+            mask[i] = 0
+            occ[i] = bond
+        for t in range(N * d):
+            off[t] = 0
+        state[0] = N if bond else 0
+        state[1] = 1 if bond else 0
+        order = np.random.permutation(M)
+        n_stop = min(n_max, M)
+        wx = M + 1
+        wany = M + 1
+        wall = M + 1
+        for n in range(n_stop + 1):
+            if n > 0:
+                item = order[n - 1]
+                if bond:
+                    i = item // d
+                    k = item % d
+                    c = (i // strides[k]) % L
+                    j = i + strides[k] if c < L - 1 else i - (L - 1) * strides[k]
+                    r = _join(i, j, k, 1, par, off, size, mask, d, stack, di, dj, state)
+                    if r >= 0:
+                        m = mask[r]
+                        if wx > M and (m & 1):
+                            wx = n
+                        if wany > M:
+                            wany = n
+                        if wall > M and m == full:
+                            wall = n
+                else:
+                    i = item
+                    occ[i] = True
+                    state[0] += 1
+                    if state[1] < 1:
+                        state[1] = 1
+                    for k in range(d):
+                        c = (i // strides[k]) % L
+                        for step in (-1, 1):
+                            if step == 1:
+                                j = i + strides[k] if c < L - 1 else i - (L - 1) * strides[k]
+                            else:
+                                j = i - strides[k] if c > 0 else i + (L - 1) * strides[k]
+                            if occ[j]:
+                                r = _join(i, j, k, step, par, off, size, mask, d, stack, di, dj, state)
+                                if r >= 0:
+                                    m = mask[r]
+                                    if wx > M and (m & 1):
+                                        wx = n
+                                    if wany > M:
+                                        wany = n
+                                    if wall > M and m == full:
+                                        wall = n
+            sm = state[1]
+            smax_sum[n] += sm
+            smax2_sum[n] += sm * sm
+            s2_sum[n] += state[0]
+            if n == n_snap:
+                smax_snap[smp] = sm
+                for i in range(N):
+                    if occ[i] and par[i] == i and size[i] <= hist_max:
+                        hist[size[i]] += 1
+        n_wrap[smp, 0] = wx
+        n_wrap[smp, 1] = wany
+        n_wrap[smp, 2] = wall
+    return smax_sum, smax2_sum, s2_sum, n_wrap, hist, smax_snap

@@ -360,3 +360,79 @@ def grow_bethe_bfs(n_children, p, s_max, rng):
             parent.append(v)
             queue.append(len(parent) - 1)
     return parent
+
+
+def torus_sweep(d, L, bond, order):
+    """Newman-Ziff observables by brute force: after every addition, label the torus by BFS.
+
+    Returns (s_max[n], sum_s2[n], first n wrapping in direction 0 / any / all), n = 0..M. A
+    cluster wraps in direction k when BFS reaches one site with two unwrapped coordinates that
+    differ along k.
+    """
+    N = L**d
+    M = d * N if bond else N
+    coords = list(itertools.product(range(L), repeat=d))
+    index = {c: i for i, c in enumerate(coords)}
+    smax, s2 = [], []
+    first = [M + 1, M + 1, M + 1]
+    for n in range(M + 1):
+        added = order[:n]
+        if bond:
+            occ = [True] * N
+            bonds = set()
+            for b in added:
+                i, k = divmod(int(b), d)
+                c = list(coords[i])
+                c[k] = (c[k] + 1) % L
+                j = index[tuple(c)]
+                bonds.add((min(i, j), max(i, j), k))
+        else:
+            occ = [False] * N
+            for i in added:
+                occ[int(i)] = True
+        def neighbours(i):
+            c = coords[i]
+            for k in range(d):
+                for step in (-1, 1):
+                    cc = list(c)
+                    cc[k] = (cc[k] + step) % L
+                    j = index[tuple(cc)]
+                    if not occ[j]:
+                        continue
+                    if bond and (min(i, j), max(i, j), k) not in bonds:
+                        continue
+                    yield j, k, step
+        seen = {}
+        sizes = []
+        masks = []
+        for start in range(N):
+            if not occ[start] or start in seen:
+                continue
+            seen[start] = tuple([0] * d)
+            stack = [start]
+            size, mask = 0, 0
+            while stack:
+                v = stack.pop()
+                size += 1
+                for w, k, step in neighbours(v):
+                    pos = list(seen[v])
+                    pos[k] += step
+                    pos = tuple(pos)
+                    if w not in seen:
+                        seen[w] = pos
+                        stack.append(w)
+                    else:
+                        for t in range(d):
+                            if seen[w][t] != pos[t]:
+                                mask |= 1 << t
+            sizes.append(size)
+            masks.append(mask)
+        smax.append(max(sizes) if sizes else 0)
+        s2.append(sum(x * x for x in sizes))
+        if first[0] > M and any(m & 1 for m in masks):
+            first[0] = n
+        if first[1] > M and any(masks):
+            first[1] = n
+        if first[2] > M and any(m == (1 << d) - 1 for m in masks):
+            first[2] = n
+    return np.array(smax), np.array(s2), first

@@ -235,3 +235,28 @@ def test_fig5_model_only():
     bad = np.zeros((1, cfg.k_clusters))
     bad[0, 0] = 500.0
     assert quanta_allocation_loss(bad, bethe_quanta(cfg.k_clusters).freqs)[0] > 1.5 * r["predicted_loss"]
+
+
+# ----------------------------------------------------------------------------- figures 2-5
+def test_fig2_fig3_fig4_arrays_and_plots(tmp_path):
+    from scalinglab.theory.percolation import brill_data_loss as bdl
+    from scalinglab.validate.percolation import (brill_fig2, brill_fig3, brill_fig4, plot_brill_fig2,
+                                                  plot_brill_fig3, plot_brill_fig4, plot_brill_fig5)
+
+    f2 = brill_fig2(n_points=50)
+    assert set(f2["loss"]) == {0.1, 0.5, 1.0, 2.0, 20.0} and f2["N"][-1] == pytest.approx(1e8)
+    # his Fig. 2 at N = 1 starts at (1/k_br(1) + 1) k_br(1)^-1 < 2 and all curves decrease
+    assert all(np.all(np.diff(v) < 0) for v in f2["loss"].values())
+    f3 = brill_fig3(n_points=50)
+    assert np.allclose(f3["loss"][0.5], bdl(f3["D"], 1.0, 0.5, normalise=False))
+    f4 = brill_fig4()
+    assert np.allclose(f4["model_ratio"][2][-2:], 0.5)  # d = 7, 8: (2/4)/1 (his d = 6 uses tau = 2.487)
+    assert np.allclose(f4["data_ratio"][2][-2:], 1.0)  # his toy sits exactly at ratio 1
+    # d = 2: tau = 187/91 -> alpha = 36/5, D = 91/48 -> (c/D)/alpha = (96/91)/(36/5) for c = 2
+    assert f4["model_ratio"][2][0] == pytest.approx((96 / 91) / (36 / 5))
+    f4m = brill_fig4(measured={2: {"D": 1.9}})
+    assert f4m["source"][0] == {"tau": "literature", "D": "ours"} and f4m["D"][0] == 1.9
+    for fn, arg in ((plot_brill_fig2, f2), (plot_brill_fig3, f3), (plot_brill_fig4, f4)):
+        assert fn(tmp_path, arg).exists()
+    r = brill_fig5(BrillToyConfig(), n_points=100, simulate=False, grid=10)
+    assert plot_brill_fig5(tmp_path, r).exists()

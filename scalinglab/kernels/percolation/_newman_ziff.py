@@ -96,7 +96,7 @@ def _join(i, j, k, step, par, off, size, mask, d, stack, di, dj, state):
 
 
 @njit(cache=True)
-def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max):
+def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
     """Newman-Ziff sweeps of ``n_samples`` samples on the periodic ``L^d`` lattice.
 
     Parameters
@@ -170,7 +170,10 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max):
             off[t] = 0
         state[0] = N if bond else 0
         state[1] = 1 if bond else 0
-        order = np.random.permutation(M)
+        if orders.shape[0] > 0:
+            order = orders[smp]
+        else:
+            order = np.random.permutation(M)
         n_stop = min(n_max, M)
         wx = M + 1
         wany = M + 1

@@ -398,5 +398,5 @@ def lattice_clusters(shape, p, seed=0):
         raise ValueError(f"p must lie in [0, 1], got {p!r}")
     occ = np.random.default_rng(seed).random(shape) < p
     labels, n = label_lattice(occ)
-    sizes = np.bincount(labels, minlength=n + 1)[1:]
-    return labels.reshape(shape), sizes
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    return labels, sizes

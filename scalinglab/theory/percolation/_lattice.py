@@ -200,7 +200,8 @@ def lattice_sweep(d, L, kind="site", n_samples=100, seed=0, p_snap=None, p_max=N
     nw, hists, snaps = [], [], []
     t0 = time.perf_counter()
     for nb, sd in zip(sizes, seeds):
-        a, b2, c, w, h, sm = newman_ziff(d, L, kind == "bond", nb, sd, n_snap, hist_max, n_max)
+        a, b2, c, w, h, sm = newman_ziff(d, L, kind == "bond", nb, sd, n_snap, hist_max, n_max,
+                                         np.zeros((0, 0), dtype=np.int64))
         acc[0] += a
         acc[1] += b2
         acc[2] += c
@@ -213,14 +214,20 @@ def lattice_sweep(d, L, kind="site", n_samples=100, seed=0, p_snap=None, p_max=N
                         smax_snap=np.concatenate(snaps), seconds=time.perf_counter() - t0)
 
 
-def _binom_weights(M, p, n_max):
-    """Binomial(M, p) pmf over n = 0..n_max (log space), rows per p; warns via nan if mass beyond n_max."""
+def _binom_window(M, p, n_max, width=12.0):
+    """Binomial(M, p) pmf on the window ``mu +- width sigma`` (clipped to 0..n_max); returns (lo, w, lost)."""
     from scipy.stats import binom
 
-    n = np.arange(n_max + 1)
-    w = binom.pmf(n[None, :], M, np.asarray(p, dtype=float)[:, None])
-    lost = 1.0 - w.sum(axis=1)
-    return w, lost
+    mu = M * p
+    sig = np.sqrt(max(M * p * (1 - p), 1e-12))
+    lo = int(max(0, np.floor(mu - width * sig - 2)))
+    hi = int(min(M, np.ceil(mu + width * sig + 2)))
+    lost = float(binom.sf(n_max, M, p)) if hi > n_max else 0.0
+    hi = min(hi, n_max)
+    if hi < lo:
+        return lo, np.zeros(0), 1.0
+    n = np.arange(lo, hi + 1)
+    return lo, binom.pmf(n, M, p), lost
 
 
 def canonical(sweep, p):
@@ -237,11 +244,13 @@ def canonical(sweep, p):
     """
     p = np.atleast_1d(np.asarray(p, dtype=float))
     n_max = sweep.n_max
-    w, lost = _binom_weights(sweep.M, p, n_max)
-    k = slice(0, n_max + 1)
-    sm = w @ sweep.smax_mean[k]
-    sm2 = w @ sweep.smax2_mean[k]
-    s2 = w @ sweep.s2_mean[k]
+    sm, sm2, s2, lost = (np.zeros(p.size) for _ in range(4))
+    for i, q in enumerate(p):  # windowed: the pmf beyond 12 sigma is below 1e-30
+        lo, w, lost[i] = _binom_window(sweep.M, q, n_max)
+        sl = slice(lo, lo + w.size)
+        sm[i] = w @ sweep.smax_mean[sl]
+        sm2[i] = w @ sweep.smax2_mean[sl]
+        s2[i] = w @ sweep.s2_mean[sl]
     bad = lost > 1e-9
     var = np.maximum(sm2 - sm**2, 0.0)
     out = {"p": p, "P_inf": sm / sweep.N, "P_inf_se": np.sqrt(var / sweep.n_samples) / sweep.N,

@@ -74,3 +74,38 @@ __all__ += [
     "brill_toy_theory",
     "brill_fig5",
 ]
+
+# Brill's figures 2-5 and the hypercubic-lattice experiment (issue 13)
+from scalinglab.validate.percolation._brill_figures import (  # noqa: E402,F401
+    BRILL_CDS,
+    brill_fig2,
+    brill_fig3,
+    brill_fig4,
+    plot_brill_fig2,
+    plot_brill_fig3,
+    plot_brill_fig4,
+    plot_brill_fig5,
+)
+from scalinglab.validate.percolation._lattice import (  # noqa: E402,F401
+    LATTICE_FULL,
+    LATTICE_QUICK,
+    lattice_cells,
+    lattice_cell,
+    lattice_analyse,
+)
+
+__all__ += [
+    "BRILL_CDS",
+    "brill_fig2",
+    "brill_fig3",
+    "brill_fig4",
+    "plot_brill_fig2",
+    "plot_brill_fig3",
+    "plot_brill_fig4",
+    "plot_brill_fig5",
+    "LATTICE_FULL",
+    "LATTICE_QUICK",
+    "lattice_cells",
+    "lattice_cell",
+    "lattice_analyse",
+]

@@ -76,7 +76,8 @@ def lattice_cell(d, kind, L, n_samples, batch=0, seed=0):
     >>> len(row["n_wrap_x"]), row["M"]
     (5, 64)
     """
-    sw = lattice_sweep(d, L, kind, n_samples=n_samples, seed=hash((seed, batch)) & 0x7FFFFFFF, batches=1)
+    sub = int(np.random.SeedSequence([int(seed), int(batch)]).generate_state(1)[0] & 0x7FFFFFFF)
+    sw = lattice_sweep(d, L, kind, n_samples=n_samples, seed=sub, batches=1)
     h = sw.hist[0][:HIST_CAP + 1]
     nz = np.flatnonzero(h)
     pg = _p_grid(d, kind)

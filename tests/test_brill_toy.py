@@ -252,8 +252,8 @@ def test_fig2_fig3_fig4_arrays_and_plots(tmp_path):
     f4 = brill_fig4()
     assert np.allclose(f4["model_ratio"][2][-2:], 0.5)  # d = 7, 8: (2/4)/1 (his d = 6 uses tau = 2.487)
     assert np.allclose(f4["data_ratio"][2][-2:], 1.0)  # his toy sits exactly at ratio 1
-    # d = 2: tau = 187/91 -> alpha = 36/5, D = 91/48 -> (c/D)/alpha = (96/91)/(36/5) for c = 2
-    assert f4["model_ratio"][2][0] == pytest.approx((96 / 91) / (36 / 5))
+    # d = 2: tau = 187/91 -> alpha = 86/5, D = 91/48 -> (c/D)/alpha = (96/91)/(86/5) for c = 2
+    assert f4["model_ratio"][2][0] == pytest.approx((96 / 91) / (86 / 5))
     f4m = brill_fig4(measured={2: {"D": 1.9}})
     assert f4m["source"][0] == {"tau": "literature", "D": "ours"} and f4m["D"][0] == 1.9
     for fn, arg in ((plot_brill_fig2, f2), (plot_brill_fig3, f3), (plot_brill_fig4, f4)):

@@ -161,3 +161,21 @@ def test_lattice_clusters_unchanged_api(rng):
     occ = np.random.default_rng(1).random((30, 30)) < 0.6
     ref, n = ndimage.label(occ)
     assert np.array_equal(labels, ref) and sizes.sum() == occ.sum() and labels.dtype == np.int64
+
+
+def test_lattice_cells_rows_and_analysis():
+    from scalinglab.validate.percolation import (LATTICE_QUICK, lattice_analyse, lattice_cell, lattice_cells,
+                                                  lattice_fig4_measured)
+
+    settings = {(2, "site"): LATTICE_QUICK[(2, "site")]}
+    cells = lattice_cells(settings, batch=25)
+    assert len(cells) == 8 + 4 + 2
+    rows = [lattice_cell(**c) for c in cells]
+    again = lattice_cell(**cells[0])
+    assert again["n_wrap_x"] == rows[0]["n_wrap_x"]  # a cell depends on its coordinates only
+    a = lattice_analyse(rows, n_boot=100)["2-site"]
+    e = a["pc_extrapolated"]["x"]
+    assert e["ci"][0] <= 0.59274621 <= e["ci"][1]
+    assert 1.7 < a["D"]["D"] < 2.1 and a["tau_mle"]["L"] == 64
+    m = lattice_fig4_measured({"2-site": a})
+    assert set(m) == {2} and m[2]["tau"] == pytest.approx(1 + 2 / a["D"]["D"])

@@ -123,8 +123,9 @@ def grow_brill_clusters(n_keep, n_children, p, s_min, s_max, seed, max_attempts)
         Random-walk target, standardised (mean 0, variance 1) per cluster.
     offsets : int64 array (K + 1,)
         Cluster ``c`` is ``offsets[c]:offsets[c+1]`` (in order of growth).
-    counts : int64 array (3,)
-        Clusters grown below ``s_min``, above ``s_max``, and attempts made.
+    counts : int64 array (4,)
+        Clusters grown below ``s_min``, above ``s_max``, attempts made, and
+        sites grown in all (kept or not).
     """
     np.random.seed(seed)
     cdf = _binom_cdf(n_children, p)
@@ -136,9 +137,11 @@ def grow_brill_clusters(n_keep, n_children, p, s_min, s_max, seed, max_attempts)
     n_small = 0
     n_large = 0
     attempts = 0
+    grown = 0
     while kept < n_keep and attempts < max_attempts:
         attempts += 1
         scratch, size = _grow_one(scratch, cdf, p, s_max)
+        grown += min(size, s_max)
         if size > s_max:
             n_large += 1
             continue
@@ -181,10 +184,11 @@ def grow_brill_clusters(n_keep, n_children, p, s_min, s_max, seed, max_attempts)
         if sd > 0:
             for i in range(a, b):
                 value[i] /= sd
-    counts = np.empty(3, dtype=np.int64)
+    counts = np.empty(4, dtype=np.int64)
     counts[0] = n_small
     counts[1] = n_large
     counts[2] = attempts
+    counts[3] = grown
     return parent, depth, value, offsets[:kept + 1].copy(), counts
 
 

@@ -92,6 +92,7 @@ from scalinglab.validate.percolation._lattice import (  # noqa: E402,F401
     lattice_cells,
     lattice_cell,
     lattice_analyse,
+    lattice_fig4_measured,
 )
 
 __all__ += [
@@ -108,4 +109,5 @@ __all__ += [
     "lattice_cells",
     "lattice_cell",
     "lattice_analyse",
+    "lattice_fig4_measured",
 ]

@@ -261,7 +261,7 @@ def brill_clusters(config=None, seed=0):
     return BrillClusters(parent=parent[idx], depth=depth[idx], value=value[idx],
                          offsets=np.concatenate([[0], np.cumsum(new_sizes)]).astype(np.int64), sizes=new_sizes,
                          n_small=int(counts[0]), n_large=int(counts[1]), attempts=int(counts[2]),
-                         meta={"seed": int(seed)})
+                         meta={"seed": int(seed), "sites_grown": int(counts[3])})
 
 
 def brill_losses(clusters, p_train, p_valid, seed):

@@ -115,10 +115,10 @@ def test_losses_exact_cases(rng):
     par, dep, val, off, _ = grow_brill_clusters(5, 199, 1 / 199, 300, 5000, 4, 10**6)
     sizes = np.diff(off)
     # every site a test site, no training: predictions 0, loss = mean value^2 = 1 exactly
-    sse, ntr = brill_cluster_losses(par, dep, val, off, np.zeros(5), sizes.astype(np.int64), 1)
+    sse, ntr = brill_cluster_losses(par, dep, val, off[:-1], np.diff(off), np.zeros(5), sizes.astype(np.int64), 1)
     assert np.allclose(sse, sizes) and np.all(ntr == 0)
     # one test site, all others training: prediction from the parent (distance 1, smallest index)
-    sse, ntr = brill_cluster_losses(par, dep, val, off, np.ones(5), np.ones(5, np.int64), 2)
+    sse, ntr = brill_cluster_losses(par, dep, val, off[:-1], np.diff(off), np.ones(5), np.ones(5, np.int64), 2)
     assert np.array_equal(ntr, sizes - 1)
     for c in range(5):
         p = par[off[c]:off[c + 1]]
@@ -137,7 +137,7 @@ def test_losses_match_reference_estimator(rng):
     p = par.astype(np.int64)
     s = p.size
     q, nte = 0.05, 20
-    ours = [brill_cluster_losses(par, dep, val, off, np.array([q]), np.array([nte]), seed)[0][0] / nte
+    ours = [brill_cluster_losses(par, dep, val, off[:-1], np.diff(off), np.array([q]), np.array([nte]), seed)[0][0] / nte
             for seed in range(400)]
     ref = []
     for _ in range(400):

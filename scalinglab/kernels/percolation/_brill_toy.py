@@ -332,7 +332,7 @@ def _draw_distinct(s, k, mark, code, out, start):
 
 
 @njit(cache=True)
-def brill_cluster_losses(parent, depth, value, offsets, q_train, n_test, seed):
+def brill_cluster_losses(parent, depth, value, starts, sizes, q_train, n_test, seed):
     """One evaluation of Brill's regressor on every cluster.
 
     For cluster ``c`` of ``s`` sites: ``n_test[c]`` test sites drawn uniformly
@@ -343,8 +343,11 @@ def brill_cluster_losses(parent, depth, value, offsets, q_train, n_test, seed):
 
     Parameters
     ----------
-    parent, depth, value, offsets : arrays
+    parent, depth, value : arrays
         As returned by :func:`grow_brill_clusters` (parents local to each cluster).
+    starts, sizes : int64 arrays (K,)
+        Cluster ``c`` is ``starts[c]:starts[c] + sizes[c]`` (any order, e.g.
+        ranked by size without moving the site arrays).
     q_train : float64 array (K,)
         Binomial probability of a non-test site being a training site (in [0, 1]).
     n_test : int64 array (K,)
@@ -360,10 +363,10 @@ def brill_cluster_losses(parent, depth, value, offsets, q_train, n_test, seed):
         Training sites drawn.
     """
     np.random.seed(seed)
-    K = offsets.size - 1
+    K = starts.size
     smax = 0
     for c in range(K):
-        smax = max(smax, offsets[c + 1] - offsets[c])
+        smax = max(smax, sizes[c])
     mark = np.zeros(smax, dtype=np.int8)
     up = np.full(smax, _INF, dtype=np.int64)
     touched = np.empty(smax, dtype=np.int64)
@@ -371,8 +374,8 @@ def brill_cluster_losses(parent, depth, value, offsets, q_train, n_test, seed):
     sse = np.zeros(K, dtype=np.float64)
     ntr_out = np.zeros(K, dtype=np.int64)
     for c in range(K):
-        a = offsets[c]
-        s = offsets[c + 1] - a
+        a = starts[c]
+        s = sizes[c]
         nte = n_test[c]
         q = min(max(q_train[c], 0.0), 1.0)
         m = s - nte

@@ -137,7 +137,7 @@ def brill_kbr(N, b):
     numpy.ndarray
         ``k_br`` for each ``N``.
 
-    >>> round(float(brill_kbr(24.0, -1/3)), 9)
+    >>> round(float(brill_kbr(24.0, -1/3)[0]), 9)
     8.0
     """
     N = np.atleast_1d(np.asarray(N, dtype=float))
@@ -180,7 +180,7 @@ def brill_nk(N, k, alpha=1.0, c_over_D=0.5):
 
     >>> n = brill_nk(24.0, np.arange(1, 10))
     >>> round(float(n[0]), 6), float(n[-1])
-    (4.0, 0.0)
+    (16.0, 0.0)
     """
     b = brill_b(alpha, c_over_D)
     N = np.asarray(N, dtype=float)

@@ -38,7 +38,7 @@ def brill_fig2(c_over_D=BRILL_CDS, alpha=1.0, n_points=400):
         smallest ``c/D``) and ``asymptote_exact[cD]``.
 
     >>> f = brill_fig2(n_points=5)
-    >>> sorted(f["loss"])[:2], f["N"][0]
+    >>> sorted(f["loss"])[:2], float(f["N"][0])
     ([0.1, 0.5], 1.0)
     """
     N = np.geomspace(1.0, 1e8, n_points)

@@ -222,7 +222,7 @@ def brill_model_loss(N, alpha=1.0, c_over_D=0.5, normalise=True):
     numpy.ndarray
 
     >>> round(float(brill_model_loss(1e4)[0]), 4)
-    0.0174
+    0.0478
     """
     alpha = _pos("alpha", alpha)
     b = brill_b(alpha, c_over_D)

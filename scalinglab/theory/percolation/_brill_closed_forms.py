@@ -43,6 +43,7 @@ come from the exact Bethe ``n_s`` are :func:`bethe_quanta` and
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -459,40 +460,42 @@ class BetheQuanta:
 
 
 def _sb_tail(grid, p, z, s_max, s_exact=100_000):
-    """``P(S >= s)`` (unnormalised: sum of ``s n_s/p`` over ``s <= t <= s_max``) at the sizes ``grid``."""
+    """``sum_{s <= t <= s_max} s n_s/p`` at the (ascending) sizes ``grid``.
+
+    Term by term up to ``s_exact``; beyond, the integral of the exact summand
+    between consecutive nodes (Gauss-Legendre, 16 points, in ``log s``) with the
+    Euler-Maclaurin end terms, accumulated from ``s_max`` downwards.
+    """
     from scalinglab.theory.percolation._bethe import size_biased_pmf
 
+    grid = np.asarray(grid, dtype=float)
     s_exact = int(min(s_exact, s_max))
     s = np.arange(1, s_exact + 1, dtype=float)
     w = size_biased_pmf(s, p, z)
     tail_head = np.cumsum(w[::-1])[::-1]  # sum_{t >= s}^{s_exact}
-    # beyond s_exact: Euler-Maclaurin with Gauss-Legendre in log s of the exact summand
-    far = 0.0
-    lo, hi = float(s_exact), float(s_max)
-
-    def seg(a, bnd):
-        if bnd <= a:
-            return 0.0
-        nodes, weights = np.polynomial.legendre.leggauss(48)
-        edges = np.linspace(math.log(a), math.log(bnd), 25)
-        tot = 0.0
-        for e0, e1 in zip(edges[:-1], edges[1:]):
-            u = 0.5 * (e1 - e0) * nodes + 0.5 * (e1 + e0)
-            x = np.exp(u)
-            tot += 0.5 * (e1 - e0) * float(np.sum(weights * size_biased_pmf(x, p, z) * x))
-        fa, fb = size_biased_pmf(np.array([a, bnd]), p, z)
-        return tot - 0.5 * fa + 0.5 * fb  # sum over (a, bnd]
-
-    far = seg(lo, hi)
-    out = np.empty(len(grid))
-    for i, g in enumerate(grid):
-        if g <= s_exact:
-            out[i] = tail_head[int(g) - 1] + far
-        else:
-            out[i] = seg(float(g), hi) + float(size_biased_pmf(np.array([float(g)]), p, z)[0])
+    # nodes from s_exact to s_max: the grid points beyond s_exact, refined to <= 5 % steps
+    far_pts = grid[grid > s_exact]
+    knots = np.unique(np.concatenate([[float(s_exact), float(s_max)], far_pts,
+                                      np.geomspace(s_exact, s_max, max(2, int(np.log(s_max / s_exact) / 0.05)))]))
+    x, wq = np.polynomial.legendre.leggauss(16)
+    lo, hi = np.log(knots[:-1]), np.log(knots[1:])
+    u = 0.5 * (hi - lo)[:, None] * x[None, :] + 0.5 * (hi + lo)[:, None]
+    seg = 0.5 * (hi - lo) * (size_biased_pmf(np.exp(u), p, z) * np.exp(u) * wq[None, :]).sum(axis=1)
+    integ_from = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]])  # int_{knot_i}^{s_max}
+    fk = size_biased_pmf(knots, p, z)
+    f_max = fk[-1]
+    # sum_{t = k}^{s_max} f(t) ~ int_k^{s_max} f + (f(k) + f(s_max))/2
+    sum_from = integ_from + 0.5 * (fk + f_max)
+    far_total = sum_from[0] - fk[0]  # sizes in (s_exact, s_max]
+    out = np.empty(grid.size)
+    near = grid <= s_exact
+    out[near] = tail_head[grid[near].astype(np.int64) - 1] + far_total
+    idx = np.searchsorted(knots, grid[~near])
+    out[~near] = sum_from[idx]
     return out
 
 
+@functools.lru_cache(maxsize=16)
 def bethe_quanta(n_clusters=316, z=200, p=None, s_min=300, s_max=30_000_000):
     """Rank-ordered expected cluster sizes (and frequencies) from the exact Bethe ``n_s``.
 
@@ -536,8 +539,11 @@ def bethe_quanta(n_clusters=316, z=200, p=None, s_min=300, s_max=30_000_000):
     q = (np.arange(1, n_clusters + 1) - 0.5) / n_clusters  # upper quantiles, decreasing size with k
     # W decreases with s: interpolate log s as a function of log W
     sizes = np.exp(np.interp(np.log(q), np.log(W[::-1]), np.log(grid[::-1])))
-    return BetheQuanta(sizes=sizes, freqs=sizes / sizes.sum(), z=int(z), p=float(p), s_min=s_min,
-                       s_max=s_max, n_clusters=n_clusters)
+    freqs = sizes / sizes.sum()
+    sizes.flags.writeable = False  # cached: shared between callers
+    freqs.flags.writeable = False
+    return BetheQuanta(sizes=sizes, freqs=freqs, z=int(z), p=float(p), s_min=s_min, s_max=s_max,
+                       n_clusters=n_clusters)
 
 
 def _learned_loss(n, cd):

@@ -42,6 +42,7 @@ __all__ = [
 from scalinglab.validate.percolation._brill_toy import (  # noqa: E402,F401
     BrillToyConfig,
     BRILL_TOY_QUICK,
+    BRILL_TOY_FULL,
     BRILL_REPORTED,
     BrillClusters,
     brill_clusters,
@@ -60,6 +61,7 @@ from scalinglab.validate.percolation._brill_toy import (  # noqa: E402,F401
 __all__ += [
     "BrillToyConfig",
     "BRILL_TOY_QUICK",
+    "BRILL_TOY_FULL",
     "BRILL_REPORTED",
     "BrillClusters",
     "brill_clusters",

@@ -19,22 +19,23 @@ import numpy as np
 
 from scalinglab.errors import InputError
 from scalinglab.theory.percolation import (LATTICE_LITERATURE, LatticeSweep, canonical, fractal_dim, lattice_sweep,
-                                           pc_crossings, pc_extrapolate, tau_estimate)
+                                           pc_crossings, pc_extrapolate, powerlaw_mle_discrete, tau_estimate)
 
 __all__ = ["LATTICE_FULL", "LATTICE_QUICK", "lattice_cells", "lattice_cell", "lattice_analyse",
            "lattice_fig4_measured"]
 
-# (d, kind) -> [(L, samples)]; batches of 10 samples per cell. Sized for ~10 minutes on one core
-# of the 2-core project machine (see the report of issue 13 for the measured times).
+# (d, kind) -> [(L, samples)]; each size split into >= 10 cells (batches), so that tau's bootstrap
+# over batches has enough groups. Sized for a few minutes on one core of the 2-core project machine
+# (docs/percolation-brill.md has the measured time).
 LATTICE_FULL = {
-    (2, "site"): [(32, 2000), (64, 1000), (128, 400), (256, 200), (512, 60)],
-    (2, "bond"): [(32, 1000), (64, 500), (128, 200), (256, 100)],
-    (3, "site"): [(8, 2000), (16, 1000), (32, 300), (64, 60)],
-    (3, "bond"): [(8, 1000), (16, 500), (32, 150)],
-    (4, "site"): [(6, 2000), (8, 1000), (12, 400), (16, 150), (20, 60)],
-    (5, "site"): [(4, 2000), (6, 1000), (8, 400), (10, 150), (12, 60)],
-    (6, "site"): [(4, 1000), (5, 600), (6, 300), (8, 60)],
-    (7, "site"): [(4, 600), (5, 300), (6, 60)],
+    (2, "site"): [(32, 2000), (64, 1000), (128, 600), (256, 300), (512, 120), (1024, 30)],
+    (2, "bond"): [(32, 1000), (64, 500), (128, 300), (256, 150)],
+    (3, "site"): [(8, 2000), (16, 1000), (32, 500), (64, 120)],
+    (3, "bond"): [(8, 1000), (16, 500), (32, 300)],
+    (4, "site"): [(6, 2000), (8, 1000), (12, 600), (16, 300), (20, 120)],
+    (5, "site"): [(4, 2000), (6, 1000), (8, 600), (10, 300), (12, 120)],
+    (6, "site"): [(4, 1000), (5, 600), (6, 400), (8, 120)],
+    (7, "site"): [(4, 600), (5, 400), (6, 120)],
 }
 
 LATTICE_QUICK = {
@@ -46,8 +47,11 @@ P_GRID_POINTS = 61
 HIST_CAP = 100_000
 
 
-def lattice_cells(settings=None, batch=10, seed=0):
+def lattice_cells(settings=None, batch=None, seed=0):
     """One cell per ``(d, kind, L, batch)`` of ``settings`` (default :data:`LATTICE_FULL`).
+
+    ``batch``: samples per cell; default ``max(10, ceil(samples/10))`` (at
+    least ~10 cells per size, few enough that per-cell overhead stays small).
 
     Returns
     -------
@@ -58,10 +62,11 @@ def lattice_cells(settings=None, batch=10, seed=0):
     cells = []
     for (d, kind), sizes in settings.items():
         for L, n in sizes:
-            nb = max(1, int(np.ceil(n / batch)))
+            bs = int(batch) if batch is not None else max(10, int(np.ceil(n / 10)))
+            nb = max(1, int(np.ceil(n / bs)))
             for b in range(nb):
                 cells.append({"d": int(d), "kind": kind, "L": int(L),
-                              "n_samples": int(min(batch, n - b * batch)), "batch": b, "seed": int(seed)})
+                              "n_samples": int(min(bs, n - b * bs)), "batch": b, "seed": int(seed)})
     return cells
 
 
@@ -149,6 +154,15 @@ def lattice_analyse(rows, n_boot=200):
                 pass
         if res["tau_mle_by_L"]:
             res["tau_mle"] = res["tau_mle_by_L"][-1]
+            big = sweeps[-1]
+            res["tau_mle_windows"] = []
+            for lo, hi in ((8, 100), (30, 300), (100, 1000), (300, 3000)):
+                if hi < big.hist.shape[1] and hi < np.mean(big.smax_snap) / 10:
+                    try:
+                        t = powerlaw_mle_discrete(big.hist.sum(axis=0), lo, hi)
+                    except InputError:
+                        continue
+                    res["tau_mle_windows"].append({"L": big.L, "window": (lo, hi), "tau": t["tau"], "ci": t["ci"]})
         if d <= 5 and len(sweeps) >= 2:
             D = fractal_dim(sweeps)
             res["D"] = D

@@ -315,3 +315,141 @@ def seen_count_pmf_bruteforce(spec, test_derivation, P):
                         seen[j] = True
         pmf[sum(seen)] += prob
     return pmf
+
+
+# ----------------------------------------------------------------------------- Brill's toy (issue 13)
+def tree_nearest_bfs(parent, train, queries):
+    """Nearest training site of each query by breadth-first search over the tree (adjacency lists).
+
+    Returns (dist, nearest) with ties broken by the smallest index.
+    """
+    n = len(parent)
+    adj = [[] for _ in range(n)]
+    for i, q in enumerate(parent):
+        if q >= 0:
+            adj[i].append(int(q))
+            adj[int(q)].append(i)
+    is_train = set(int(t) for t in train)
+    dist, near = [], []
+    for u in queries:
+        u = int(u)
+        seen = {u: 0}
+        frontier = [u]
+        d = 0
+        while frontier:
+            hits = [v for v in frontier if v in is_train]
+            if hits:
+                break
+            d += 1
+            nxt = []
+            for v in frontier:
+                for w in adj[v]:
+                    if w not in seen:
+                        seen[w] = d
+                        nxt.append(w)
+            frontier = nxt
+        dist.append(d)
+        near.append(min(hits))
+    return np.array(dist), np.array(near)
+
+
+def brill_predict(parent, value, train, queries):
+    """His estimator: value of the nearest training site / (1 + l/sqrt(s)), 0 without training sites."""
+    s = len(parent)
+    if len(train) == 0:
+        return np.zeros(len(queries))
+    d, w = tree_nearest_bfs(parent, train, queries)
+    return np.asarray(value)[w] / (1.0 + d / math.sqrt(s))
+
+
+def grow_bethe_bfs(n_children, p, s_max, rng):
+    """One cluster grown breadth-first with a Python deque: parent list (or None if > s_max)."""
+    from collections import deque
+
+    parent = [-1]
+    queue = deque([0])
+    while queue:
+        v = queue.popleft()
+        k = int(rng.binomial(n_children, p)) + (int(rng.random() < p) if v == 0 else 0)
+        if len(parent) + k > s_max:
+            return None
+        for _ in range(k):
+            parent.append(v)
+            queue.append(len(parent) - 1)
+    return parent
+
+
+def torus_sweep(d, L, bond, order):
+    """Newman-Ziff observables by brute force: after every addition, label the torus by BFS.
+
+    Returns (s_max[n], sum_s2[n], first n wrapping in direction 0 / any / all), n = 0..M. A
+    cluster wraps in direction k when BFS reaches one site with two unwrapped coordinates that
+    differ along k.
+    """
+    N = L**d
+    M = d * N if bond else N
+    coords = list(itertools.product(range(L), repeat=d))
+    index = {c: i for i, c in enumerate(coords)}
+    smax, s2 = [], []
+    first = [M + 1, M + 1, M + 1]
+    for n in range(M + 1):
+        added = order[:n]
+        if bond:
+            occ = [True] * N
+            bonds = set()
+            for b in added:
+                i, k = divmod(int(b), d)
+                c = list(coords[i])
+                c[k] = (c[k] + 1) % L
+                j = index[tuple(c)]
+                bonds.add((min(i, j), max(i, j), k))
+        else:
+            occ = [False] * N
+            for i in added:
+                occ[int(i)] = True
+        def neighbours(i):
+            c = coords[i]
+            for k in range(d):
+                for step in (-1, 1):
+                    cc = list(c)
+                    cc[k] = (cc[k] + step) % L
+                    j = index[tuple(cc)]
+                    if not occ[j]:
+                        continue
+                    if bond and (min(i, j), max(i, j), k) not in bonds:
+                        continue
+                    yield j, k, step
+        seen = {}
+        sizes = []
+        masks = []
+        for start in range(N):
+            if not occ[start] or start in seen:
+                continue
+            seen[start] = tuple([0] * d)
+            stack = [start]
+            size, mask = 0, 0
+            while stack:
+                v = stack.pop()
+                size += 1
+                for w, k, step in neighbours(v):
+                    pos = list(seen[v])
+                    pos[k] += step
+                    pos = tuple(pos)
+                    if w not in seen:
+                        seen[w] = pos
+                        stack.append(w)
+                    else:
+                        for t in range(d):
+                            if seen[w][t] != pos[t]:
+                                mask |= 1 << t
+            sizes.append(size)
+            masks.append(mask)
+        smax.append(max(sizes) if sizes else 0)
+        s2.append(sum(x * x for x in sizes))
+        if first[0] > M and any(m & 1 for m in masks):
+            first[0] = n
+        if first[1] > M and any(masks):
+            first[1] = n
+        if first[2] > M and any(m == (1 << d) - 1 for m in masks):
+            first[2] = n
+    return np.array(smax), np.array(s2), first

@@ -1,5 +1,12 @@
 """Numba kernels of percolation: Bethe-lattice growth, tree embedding, lattice labelling."""
 
+from scalinglab.kernels.percolation._brill_toy import (  # noqa: F401
+    grow_brill_clusters,
+    tree_depths,
+    tree_nearest,
+    brill_cluster_losses,
+)
+from scalinglab.kernels.percolation._newman_ziff import newman_ziff  # noqa: F401
 from scalinglab.kernels.percolation._clusters import (  # noqa: F401
     bethe_cluster_sizes,
     bethe_forest,
@@ -12,4 +19,9 @@ __all__ = [
     "bethe_forest",
     "embed_tree",
     "label_clusters",
+    "grow_brill_clusters",
+    "tree_depths",
+    "tree_nearest",
+    "brill_cluster_losses",
+    "newman_ziff",
 ]

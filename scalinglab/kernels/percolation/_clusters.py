@@ -18,6 +18,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# the one user-error type (a dependency-free leaf module): the Python-level wrapper of
+# label_clusters refuses bad arguments with it before any Numba code runs
+from scalinglab.errors import InputError
+
 __all__ = ["bethe_cluster_sizes", "bethe_forest", "embed_tree", "label_clusters"]
 
 
@@ -150,8 +154,8 @@ def _find(par, i):
 
 
 @njit(cache=True)
-def label_clusters(occ, shape):
-    """Label the nearest-neighbour clusters of a flattened occupied array.
+def _label_nd(occ, shape):
+    """Label the nearest-neighbour clusters of a flattened occupied array (any ``d``).
 
     Parameters
     ----------
@@ -212,3 +216,173 @@ def label_clusters(occ, shape):
             else:
                 labels[i] = labels[r]
     return labels, nlab
+
+
+@njit(cache=True)
+def _resolve(par, nprov):
+    """Provisional labels -> final labels ``1..K`` in order of first appearance (roots are minimal)."""
+    final = np.zeros(nprov + 1, dtype=np.int64)
+    k = 0
+    for i in range(1, nprov + 1):
+        r = par[i]
+        if r == i:
+            k += 1
+            final[i] = k
+        else:
+            final[i] = final[r]  # r < i is already final (par[i] was compressed below)
+    return final, k
+
+
+@njit(cache=True)
+def _root32(par, i):
+    while par[i] != i:
+        par[i] = par[par[i]]
+        i = par[i]
+    return i
+
+
+@njit(cache=True)
+def _link(par, a, b):
+    """Union of the sets of provisional labels ``a`` and ``b`` (the smaller root becomes the root)."""
+    ra = _root32(par, a)
+    rb = _root32(par, b)
+    if ra < rb:
+        par[rb] = ra
+    elif rb < ra:
+        par[ra] = rb
+
+
+@njit(cache=True)
+def _label_2d(occ, n0, n1):
+    """Raster scan with provisional labels; a union only where the up-left site is empty.
+
+    The left and up-left labels are carried in registers along the row, so each
+    site reads ``occ``, the label above, and writes its own label.
+    """
+    N = n0 * n1
+    lab = np.zeros(N, dtype=np.int64)
+    par = np.empty(N // 2 + 2, dtype=np.int64)
+    nprov = 0
+    for i in range(n0):
+        base = i * n1
+        left = 0
+        upleft = 0
+        for j in range(n1):
+            x = base + j
+            up = lab[x - n1] if i > 0 else 0
+            if occ[x]:
+                if left == 0:
+                    if up == 0:
+                        nprov += 1
+                        par[nprov] = nprov
+                        left = nprov
+                    else:
+                        left = up
+                elif up != 0 and up != left and upleft == 0:
+                    _link(par, left, up)
+                lab[x] = left
+            else:
+                left = 0
+            upleft = up
+    for k in range(1, nprov + 1):
+        par[k] = par[par[k]]  # parents are smaller: one forward pass reaches the roots
+    final, nlab = _resolve(par, nprov)
+    for x in range(N):
+        v = lab[x]
+        if v != 0:
+            lab[x] = final[v]
+    return lab, nlab
+
+
+@njit(cache=True)
+def _label_3d(occ, n0, n1, n2):
+    """3-d raster scan with provisional labels (left, up, front neighbours; left/up-left in registers)."""
+    N = n0 * n1 * n2
+    lab = np.zeros(N, dtype=np.int64)
+    par = np.empty(N // 2 + 2, dtype=np.int64)
+    s1 = n2
+    s0 = n1 * n2
+    nprov = 0
+    for i in range(n0):
+        for j in range(n1):
+            base = i * s0 + j * s1
+            a = 0
+            bprev = 0
+            for k in range(n2):
+                x = base + k
+                b = lab[x - s1] if j > 0 else 0
+                if occ[x]:
+                    c = lab[x - s0] if i > 0 else 0
+                    m = a
+                    if b != 0 and (m == 0 or b < m):
+                        m = b
+                    if c != 0 and (m == 0 or c < m):
+                        m = c
+                    if m == 0:
+                        nprov += 1
+                        par[nprov] = nprov
+                        m = nprov
+                    else:
+                        if a != 0 and a != m:
+                            _link(par, a, m)
+                        if b != 0 and b != m and not (a != 0 and bprev != 0):
+                            _link(par, b, m)
+                        if c != 0 and c != m:
+                            _link(par, c, m)
+                    lab[x] = m
+                    a = m
+                else:
+                    a = 0
+                bprev = b
+    for q in range(1, nprov + 1):
+        par[q] = par[par[q]]
+    final, nlab = _resolve(par, nprov)
+    for x in range(N):
+        v = lab[x]
+        if v != 0:
+            lab[x] = final[v]
+    return lab, nlab
+
+
+def label_clusters(occ, shape):
+    """Label the nearest-neighbour clusters of a flattened occupied array.
+
+    Parameters
+    ----------
+    occ : bool array (N,)
+        C-order flattening of a ``shape`` array; ``True`` = occupied.
+    shape : int array (d,)
+        The array's shape; ``prod(shape)`` must equal ``occ.size``.
+
+    Returns
+    -------
+    labels : int64 array (N,)
+        ``0`` on empty sites, ``1..K`` on clusters, numbered in order of their
+        first site in C (raster) order (as ``scipy.ndimage.label``).
+    n_clusters : int
+
+    Notes
+    -----
+    2-d and 3-d arrays use raster scans with provisional labels (a union only
+    where two labelled neighbours are not already joined through the
+    diagonal site), other dimensions the generic union-find. Measured against
+    ``scipy.ndimage.label`` in ``benchmarks/bench_percolation.py``.
+
+    >>> lab, n = label_clusters(np.array([1, 0, 1, 1], dtype=bool), np.array([2, 2]))
+    >>> lab.tolist(), n
+    ([1, 0, 1, 1], 1)
+    """
+    occ = np.asarray(occ)
+    shape = np.asarray(shape, dtype=np.int64).ravel()
+    if occ.ndim != 1:
+        raise InputError(f"occ must be a flat array, got {occ.ndim} dimensions")
+    if shape.size < 1 or np.any(shape < 1):
+        raise InputError(f"shape entries must be >= 1, got {shape.tolist()}")
+    if int(np.prod(shape.astype(object))) != occ.size:
+        raise InputError(f"occ has {occ.size} entries but prod(shape) = {int(np.prod(shape.astype(object)))}")
+    occ = np.ascontiguousarray(occ, dtype=np.bool_)
+    if shape.size == 2:
+        return _label_2d(occ, int(shape[0]), int(shape[1]))
+    if shape.size == 3:
+        return _label_3d(occ, int(shape[0]), int(shape[1]), int(shape[2]))
+    return _label_nd(occ, shape)

@@ -464,12 +464,12 @@ def lattice_clusters(shape, p, seed=0):
     sizes : numpy.ndarray of int64, shape (K,)
         Size of cluster ``k + 1``.
     """
-    from scalinglab.kernels.percolation import label_clusters
+    from scalinglab.theory.percolation._lattice import label_lattice
 
     shape = tuple(check_int("shape entry", n, lo=1) for n in shape)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must lie in [0, 1], got {p!r}")
     occ = np.random.default_rng(seed).random(shape) < p
-    labels, n = label_clusters(occ.ravel(), np.array(shape, dtype=np.int64))
-    sizes = np.bincount(labels, minlength=n + 1)[1:]
-    return labels.reshape(shape), sizes
+    labels, n = label_lattice(occ)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    return labels, sizes

@@ -37,3 +37,79 @@ __all__ = [
     "TheoryCell",
     "theory_cell",
 ]
+
+# Brill's toy experiment as he ran it (issue 13); appended, kept apart from the ported experiments above
+from scalinglab.validate.percolation._brill_toy import (  # noqa: E402,F401
+    BrillToyConfig,
+    BRILL_TOY_QUICK,
+    BRILL_TOY_FULL,
+    BRILL_REPORTED,
+    BrillClusters,
+    brill_clusters,
+    brill_losses,
+    ScaleFactors,
+    brill_scale_factors,
+    brill_p_train,
+    brill_toy_cells,
+    brill_toy_cell,
+    brill_toy_run_seed,
+    brill_toy_analyse,
+    brill_toy_theory,
+    brill_fig5,
+)
+
+__all__ += [
+    "BrillToyConfig",
+    "BRILL_TOY_QUICK",
+    "BRILL_TOY_FULL",
+    "BRILL_REPORTED",
+    "BrillClusters",
+    "brill_clusters",
+    "brill_losses",
+    "ScaleFactors",
+    "brill_scale_factors",
+    "brill_p_train",
+    "brill_toy_cells",
+    "brill_toy_cell",
+    "brill_toy_run_seed",
+    "brill_toy_analyse",
+    "brill_toy_theory",
+    "brill_fig5",
+]
+
+# Brill's figures 2-5 and the hypercubic-lattice experiment (issue 13)
+from scalinglab.validate.percolation._brill_figures import (  # noqa: E402,F401
+    BRILL_CDS,
+    brill_fig2,
+    brill_fig3,
+    brill_fig4,
+    plot_brill_fig2,
+    plot_brill_fig3,
+    plot_brill_fig4,
+    plot_brill_fig5,
+)
+from scalinglab.validate.percolation._lattice import (  # noqa: E402,F401
+    LATTICE_FULL,
+    LATTICE_QUICK,
+    lattice_cells,
+    lattice_cell,
+    lattice_analyse,
+    lattice_fig4_measured,
+)
+
+__all__ += [
+    "BRILL_CDS",
+    "brill_fig2",
+    "brill_fig3",
+    "brill_fig4",
+    "plot_brill_fig2",
+    "plot_brill_fig3",
+    "plot_brill_fig4",
+    "plot_brill_fig5",
+    "LATTICE_FULL",
+    "LATTICE_QUICK",
+    "lattice_cells",
+    "lattice_cell",
+    "lattice_analyse",
+    "lattice_fig4_measured",
+]

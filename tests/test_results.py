@@ -47,6 +47,8 @@ def results():
         "BetheStats": percolation.bethe_stats(0.5, 3, sizes=[1, 10]),
         "BetheExponents": percolation.bethe_exponents(),
         "BrillPrediction": percolation.brill_prediction("supercritical"),
+        "BetheQuanta": percolation.bethe_quanta(n_clusters=5, z=3, s_min=10, s_max=1000),
+        "LatticeSweep": percolation.lattice_sweep(2, 8, n_samples=4),
         "EigenlearningCurve": spectral.eigenlearning_curve([10.0, 200.0], lam, lam / 200),
         "RFLoss": spectral.rf_teacher_student_loss([10.0, np.inf, 50.0], [np.inf, 20.0, 49.5], lam),
         "RegimeExponents": spectral.regime_exponents(0.5),

@@ -18,9 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# the one user-error type (a dependency-free leaf module): the Python-level wrapper of
-# label_clusters refuses bad arguments with it before any Numba code runs
-from scalinglab.errors import InputError
+# kernels import nothing of ours: the Python-level wrapper of label_clusters refuses bad
+# arguments with a plain ValueError before any Numba code runs (theory.percolation re-raises it as InputError)
 
 __all__ = ["bethe_cluster_sizes", "bethe_forest", "embed_tree", "label_clusters"]
 
@@ -375,11 +374,11 @@ def label_clusters(occ, shape):
     occ = np.asarray(occ)
     shape = np.asarray(shape, dtype=np.int64).ravel()
     if occ.ndim != 1:
-        raise InputError(f"occ must be a flat array, got {occ.ndim} dimensions")
+        raise ValueError(f"occ must be a flat array, got {occ.ndim} dimensions")
     if shape.size < 1 or np.any(shape < 1):
-        raise InputError(f"shape entries must be >= 1, got {shape.tolist()}")
+        raise ValueError(f"shape entries must be >= 1, got {shape.tolist()}")
     if int(np.prod(shape.astype(object))) != occ.size:
-        raise InputError(f"occ has {occ.size} entries but prod(shape) = {int(np.prod(shape.astype(object)))}")
+        raise ValueError(f"occ has {occ.size} entries but prod(shape) = {int(np.prod(shape.astype(object)))}")
     occ = np.ascontiguousarray(occ, dtype=np.bool_)
     if shape.size == 2:
         return _label_2d(occ, int(shape[0]), int(shape[1]))

@@ -45,10 +45,11 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglab._results import Result
 from scalinglab.errors import InputError
 
 __all__ = [
@@ -428,8 +429,8 @@ def brill_symbolic_checks(cases=((1, "1/2"), (1, "1/10"), (1, 20), ("3/2", "7/3"
 
 
 # --------------------------------------------------------------------------- discrete quanta from exact n_s
-@dataclass(frozen=True)
-class BetheQuanta:
+@dataclass(frozen=True, repr=False)
+class BetheQuanta(Result):
     """Expected rank-ordered cluster sizes of ``n_clusters`` size-biased Bethe clusters.
 
     Attributes
@@ -452,11 +453,6 @@ class BetheQuanta:
     s_max: int
     n_clusters: int
 
-    def to_dict(self):
-        d = asdict(self)
-        d["sizes"] = self.sizes.tolist()
-        d["freqs"] = self.freqs.tolist()
-        return d
 
 
 def _sb_tail(grid, p, z, s_max, s_exact=100_000):

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scalinglab._results import Result
 from scalinglab.errors import InputError
 
 __all__ = ["label_lattice", "LATTICE_LITERATURE", "LatticeSweep", "lattice_sweep", "canonical", "wrapping_probability",
@@ -93,8 +94,8 @@ def _lit_pc(d, kind):
     return 1.0 / (2 * d - 1)
 
 
-@dataclass
-class LatticeSweep:
+@dataclass(repr=False)
+class LatticeSweep(Result):
     """Microcanonical Newman-Ziff results of one ``(d, L, kind)``.
 
     Attributes

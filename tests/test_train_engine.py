@@ -342,3 +342,132 @@ def test_sample_benchmark_quick_runs(capsys):
     out = _bench("bench_rhm_sample").main(["--quick"])
     assert "samples/s" in capsys.readouterr().out
     assert out["ours_uniform_s"] > 0 and "peer_uniform_s" not in out
+
+
+# --------------------------------------------------------------------------- SGD (Cagnetta et al.)
+def _peer_forward(Wp, bp, ro, x1h, h):
+    """Cagnetta et al.'s hierarchical CNN (pcsl-epfl/random-hierarchy-model, models/cnn.py) written out:
+    conv1d with filter size = stride = s, output / sqrt(fan_in) (bias inside the conv), ReLU, read-out / h."""
+    z = x1h
+    for W, b in zip(Wp, bp):
+        fan = W.shape[1] * W.shape[2]
+        z = torch.nn.functional.conv1d(z, W, b, stride=W.shape[2]).div(fan**0.5).relu()
+    return z.mean(-1) @ ro / h
+
+
+def test_sgd_equals_peer_parametrisation():
+    """optimizer="sgd" follows the trajectory of the peer's mean-field CNN under torch's plain SGD at lr * h,
+    momentum 0.9: same batches, parameters mapped W' = sqrt(fan) W, read-out' = h * read-out."""
+    spec, P, h, s, v = make_spec(2.0, "1-2-3"), 256, 8, 2, 10
+    cfg = TrainConfig(optimizer="sgd", lr=0.1, momentum=0.9, max_epochs=3, batch_size=64, loss_tol=1e-9)
+    data = RHMData(spec, 3)
+    tr, te = data.train(P), data.test(200)
+    model = build_stacked("cnn", spec, [3], h=h)
+    init = [p.detach().clone() for p in model.parameters()]  # readout, w.0..2, b.0..2
+
+    def to_peer(w, fan_in_ch):  # ours (fan, h), feature = j * C + c  ->  theirs (h, C, s) * sqrt(fan)
+        fan = w.shape[0]
+        return (w.reshape(s, fan_in_ch, -1).permute(2, 1, 0) * fan**0.5).contiguous()
+
+    chans = [v] + [h] * (spec.L - 1)
+    Wp = [to_peer(init[1 + i][0], chans[i]).requires_grad_(True) for i in range(spec.L)]
+    bp = [(init[1 + spec.L + i][0, 0] * (chans[i] * s) ** 0.5).clone().requires_grad_(True) for i in range(spec.L)]
+    ro = (init[0][0] * h).clone().requires_grad_(True)
+    opt = torch.optim.SGD(Wp + bp + [ro], lr=0.1 * h, momentum=0.9)
+    x1h = torch.as_tensor(onehot(tr.x, v))  # (P, v, d)
+    y = torch.as_tensor(tr.y).long()
+    for epoch in range(1, cfg.max_epochs + 1):
+        order = T.epoch_order(3, epoch, P)
+        for i in range(P // cfg.batch_size):
+            idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            loss = torch.nn.functional.cross_entropy(_peer_forward(Wp, bp, ro, x1h[idx], h), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    T_ = torch.as_tensor
+    res = train_stacked(model, T_(tr.x)[None], T_(tr.y)[None], T_(te.x)[None], T_(te.y)[None], cfg, seeds=[3])
+    got = list(model.parameters())
+    with torch.no_grad():
+        assert torch.allclose(got[0][0] * h, ro, atol=1e-4, rtol=1e-4)
+        for i in range(spec.L):
+            assert torch.allclose(to_peer(got[1 + i][0], chans[i]), Wp[i], atol=1e-4, rtol=1e-4)
+            assert torch.allclose(got[1 + spec.L + i][0, 0] * (chans[i] * s) ** 0.5, bp[i], atol=1e-4, rtol=1e-4)
+        peer_err = (_peer_forward(Wp, bp, ro, torch.as_tensor(onehot(te.x, v)), h).argmax(-1)
+                    != torch.as_tensor(te.y)).float().mean()
+    assert res["test_err"][0] == pytest.approx(float(peer_err), abs=0.011)
+    assert float((got[0] - init[0]).detach().abs().max()) > 1e-3  # it moved
+
+
+def test_sgd_stacked_equals_alone_and_compacts():
+    """SGD runs in a stack equal lone runs, also when runs stop at different epochs (stack compaction)."""
+    cfg = TrainConfig(optimizer="sgd", lr=0.2, max_epochs=15, loss_tol=0.5, batch_size=16)
+    alone = [run_block_like([c], cfg) for c in CELLS]
+    both = run_block_like(CELLS, cfg)
+    assert len({r["epochs"] for r in both}) > 1  # they stopped at different epochs
+    for a, b in zip(alone, both):
+        assert a[0]["test_err"] == b["test_err"] and a[0]["epochs"] == b["epochs"]
+
+
+def run_block_like(cells, cfg):
+    return train_cells(cells, h=16, n_test=300, train=cfg)
+
+
+def test_train_config_optimizer_fields_keep_old_keys():
+    """optimizer/momentum at their defaults leave every stored Adam run's key unchanged; other values change it."""
+    from dataclasses import dataclass, field
+
+    from scalinglab.validate.protocol import cell_key
+
+    @dataclass(frozen=True)
+    class Old:  # TrainConfig before the optimizer fields
+        lr: float = 3e-3
+        batch_size: int = 128
+        max_epochs: int = 300
+        max_steps: int = 20000
+        loss_tol: float = 1e-2
+        stop: str = "loss"
+        patience: int = 20
+        weight_decay: float = 0.0
+
+    @dataclass(frozen=True)
+    class CellOld:
+        train: Old = field(default_factory=Old)
+
+    @dataclass(frozen=True)
+    class CellNew:
+        train: TrainConfig = field(default_factory=TrainConfig)
+
+    CellOld.__name__ = CellNew.__name__ = "C"
+    assert cell_key(CellOld()) == cell_key(CellNew())
+    assert cell_key(CellNew(TrainConfig(optimizer="sgd"))) != cell_key(CellNew())
+    assert cell_key(CellNew(TrainConfig(momentum=0.5))) != cell_key(CellNew())
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="momentum"):
+        TrainConfig(momentum=1.0)
+
+
+SGD_CFG = TrainConfig(optimizer="sgd", lr=0.2, max_epochs=15, loss_tol=0.5, batch_size=16)
+
+
+def test_sgd_graph_control_flow_on_cpu(monkeypatch):
+    """SGD through the CUDA-graph control flow (fake graph on the CPU, compaction included) = eager SGD."""
+    eager = train_cells(CELLS, h=16, n_test=300, train=SGD_CFG)
+    monkeypatch.setattr(T, "cuda_graphs_enabled", lambda device: True)
+    monkeypatch.setattr(T._Trainer, "_warmup_stream", lambda self: contextlib.nullcontext())
+    monkeypatch.setattr(T._Trainer, "_capture", lambda self, body: _FakeGraph(self, body))
+    monkeypatch.setitem(T.COMPACT_FRACTION, "cpu", 0.25)
+    _FakeGraph.captures = 0
+    graphed = train_cells(CELLS, h=16, n_test=300, train=SGD_CFG)
+    assert _fields(graphed) == _fields(eager) and _FakeGraph.captures >= 1
+
+
+@needs_cuda
+def test_cuda_sgd_graph_equals_eager(monkeypatch):
+    """SGD captured in a CUDA graph gives the eager SGD results up to rounding."""
+    res = {}
+    for g in (True, False):
+        monkeypatch.setenv("SCALINGLAB_CUDA_GRAPHS", "1" if g else "0")
+        res[g] = train_cells(CELLS, h=16, n_test=300, train=SGD_CFG, device="cuda")
+    for a, b in zip(res[True], res[False]):
+        assert abs(a["epochs"] - b["epochs"]) <= 1 and abs(a["test_err"] - b["test_err"]) <= 3 / 300

@@ -34,9 +34,11 @@ How a stack is trained
   gathered on the device, the loss is the sum over runs of each run's mean
   cross-entropy (runs stay independent; computed as logsumexp minus the
   label's logit, 3x faster than ``cross_entropy`` on a CPU thread for 10
-  classes), then backward and Adam. Adam is
+  classes), then backward and the optimiser step. Adam is
   torch's *fused* implementation (on the CPU: 0.30 ms against 3.0 ms for the
-  default per-tensor loop at h = 64, R = 40, one thread).
+  default per-tensor loop at h = 64, R = 40, one thread); so is SGD with
+  momentum (``TrainConfig.optimizer = "sgd"``, Cagnetta et al.'s choice).
+  Both are element-wise, so one optimiser over the stack equals R separate ones.
 * **Epoch end** (the one host synchronisation per epoch): the stopping rule
   decides; each run that stops is evaluated on its test data (in chunks sized
   to a memory budget, so a 40-run stack of width 2048 fits) and its
@@ -76,7 +78,7 @@ import torch
 
 from scalinglab.validate.protocol import resolve_device  # noqa: F401  (the one device check)
 
-__all__ = ["TrainConfig", "train_stacked", "resolve_device", "epoch_order", "cuda_graphs_enabled"]
+__all__ = ["TrainConfig", "train_stacked", "resolve_device", "epoch_order", "cuda_graphs_enabled", "sgd_param_lrs"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class TrainConfig:
     Attributes
     ----------
     lr : float
-        Adam learning rate.
+        Learning rate (Adam's; SGD's is ``lr * h``, see ``optimizer``).
     batch_size : int
         Mini-batch size per run (capped at the training-set size).
     max_epochs : int
@@ -100,7 +102,21 @@ class TrainConfig:
     patience : int
         Epochs without validation improvement before stopping (``stop="val"``).
     weight_decay : float
-        Adam (L2) weight decay.
+        L2 weight decay (Adam's or SGD's ``weight_decay``).
+    optimizer : str
+        ``"adam"`` (torch's fused Adam, learning rate ``lr``) or ``"sgd"``:
+        fused SGD with heavy-ball ``momentum`` that reproduces Cagnetta et
+        al.'s training (``pcsl-epfl/random-hierarchy-model``: mean-field
+        networks, SGD at ``lr * width``, momentum 0.9, loss threshold 1e-3,
+        default lr 0.1) in our parametrisation: per-layer rates from
+        :func:`sgd_param_lrs`.
+    momentum : float
+        SGD momentum (unused by Adam).
+
+    The last two fields were added after runs had been stored: at their
+    defaults they are left out of the run key
+    (``metadata["key_omit_default"]``, :func:`scalinglab.validate.protocol.cell_key`),
+    so stored Adam runs keep their keys.
     """
 
     lr: float = field(default=3e-3, metadata={"gt": 0})
@@ -111,6 +127,8 @@ class TrainConfig:
     stop: str = field(default="loss", metadata={"choices": ("loss", "val")})
     patience: int = field(default=20, metadata={"ge": 1})
     weight_decay: float = field(default=0.0, metadata={"ge": 0})
+    optimizer: str = field(default="adam", metadata={"choices": ("adam", "sgd"), "key_omit_default": True})
+    momentum: float = field(default=0.9, metadata={"ge": 0, "lt": 1, "key_omit_default": True})
 
     def __post_init__(self):
         if self.stop not in ("loss", "val"):
@@ -119,6 +137,10 @@ class TrainConfig:
             raise ValueError("lr, batch_size, max_epochs and loss_tol must be positive")
         if not (self.max_steps >= 1 and self.patience >= 1 and self.weight_decay >= 0):
             raise ValueError("max_steps and patience must be >= 1 and weight_decay >= 0")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"momentum must lie in [0, 1), got {self.momentum!r}")
 
 
 def cpu_threads():
@@ -129,6 +151,45 @@ def cpu_threads():
     two (2 cores, load ~5).
     """
     return max(1, int(os.environ.get("SCALINGLAB_TORCH_THREADS", "1")))
+
+
+def sgd_param_lrs(model, lr):
+    """Per-parameter SGD learning rates (``model.parameters()`` order) equal to Cagnetta et al.'s SGD.
+
+    Their networks (``pcsl-epfl/random-hierarchy-model``) hold N(0, 1) weights,
+    divide each layer's output by ``sqrt(fan_in)`` and the read-out by the
+    width h (mean field), and train with SGD at learning rate ``lr * h``.
+    Ours hold the scaled weights themselves (N(0, 1/fan_in), read-out
+    N(0, 1)/h), so the same trajectory needs ``lr * h / fan_in`` on a hidden
+    layer's weights and ``lr * h / h**2 = lr / h`` on the read-out. Biases
+    (they have none by default) get their layer's rate, that of a weight on a
+    constant input. Models without a width (the patchwise perceptron) use
+    ``lr / fan_in``.
+
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> from scalinglab.validate.models import build_model
+    >>> [round(x, 4) for x in sgd_param_lrs(build_model("cnn", RHMSpec.make(), h=32), 0.1)]
+    [0.0031, 0.16, 0.05, 0.05, 0.16, 0.05, 0.05]
+    """
+    h = int(getattr(model, "h", 0) or 0)
+    base = lr * (h or 1)
+    fans = {}
+    for name, p in model.named_parameters():
+        if name.startswith("w"):
+            fans[name.replace("w", "", 1)] = p.shape[-2] if name == "w" else p.shape[1]
+    out = []
+    for name, p in model.named_parameters():
+        if name == "readout":
+            out.append(lr / h)
+        elif name.startswith("w"):
+            out.append(base / fans[name.replace("w", "", 1)])
+        elif name.startswith("b."):
+            out.append(base / fans[name[1:]])
+        elif name == "bias":  # the perceptron's
+            out.append(base / fans[""])
+        else:  # pragma: no cover - a new model kind
+            raise ValueError(f"sgd_param_lrs: no rule for parameter {name!r} of {type(model).__name__}")
+    return out
 
 
 def cuda_graphs_enabled(device):
@@ -390,17 +451,32 @@ class _Trainer:
 
     # ---------------------------------------------------------------- stack (re)construction
     def _make_opt(self, params, state=None):
-        """Fused Adam over ``params`` with its state created here, on the default stream (given, or zero)
-        rather than lazily inside a warm-up step on the side stream."""
+        """Fused Adam or SGD over ``params`` with its state created here, on the default stream (given, or
+        zero) rather than lazily inside a warm-up step on the side stream.
+
+        SGD's momentum buffer starts at zero: ``buf = momentum * 0 + grad`` equals torch's lazy first step
+        ``buf = grad`` (no dampening), so the trajectory is torch's.
+        """
+        cfg = self.cfg
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            opt = torch.optim.Adam(params, lr=self.cfg.lr, weight_decay=self.cfg.weight_decay, fused=True,
-                                   capturable=self.use_graphs)
+            if cfg.optimizer == "sgd":
+                groups = [{"params": [p], "lr": r} for p, r in zip(params, sgd_param_lrs(self.model, cfg.lr))]
+                opt = torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                                      fused=True)
+            else:
+                opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True,
+                                       capturable=self.use_graphs)
         for i, p in enumerate(params):
-            opt.state[p] = state[i] if state is not None else {
-                "step": torch.zeros((), dtype=torch.float32, device=p.device),
-                "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
-                "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}
+            if state is not None:
+                opt.state[p] = state[i]
+            elif cfg.optimizer == "sgd":
+                if cfg.momentum > 0:
+                    opt.state[p] = {"momentum_buffer": torch.zeros_like(p, memory_format=torch.preserve_format)}
+            else:
+                opt.state[p] = {"step": torch.zeros((), dtype=torch.float32, device=p.device),
+                                "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                                "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}
         return opt
 
     def _new_stack(self):

@@ -4,7 +4,7 @@ Run as a script::
 
     python benchmarks/bench_rhm_train.py [--quick] [--device auto|cpu|cuda|both]
         [--cases 64x4,64x40,1024x4,1024x40] [--repeat 5] [--threads 1,2] [--cell 64x4x1024]
-        [--grid [--grid-h 1024] [--grid-seeds 10]] [--json]
+        [--grid [--grid-h 1024] [--grid-seeds 10]] [--json] [--save PATH]
 
 For every case ``h x R`` (CNN of width h, R stacked runs, seed model with
 Zipf alpha = 1 on all levels, batch 128) and every device (the CPU always,
@@ -233,6 +233,7 @@ def main(argv=None):
     ap.add_argument("--grid-h", type=int, default=1024, help="width of the grid runs (default: %(default)s)")
     ap.add_argument("--grid-seeds", type=int, default=10)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--save", metavar="PATH", help="also write the results as JSON to PATH")
     a = ap.parse_args(argv)
     cases = [tuple(int(t) for t in c.split("x")) for c in a.cases.split(",")]
     if a.quick:
@@ -272,6 +273,9 @@ def main(argv=None):
            "cuda_device": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
            "cases": results, "threads": threads, "cells": cells,
            "grid": grids}
+    if a.save:
+        with open(a.save, "w") as fh:
+            json.dump(out, fh, indent=2)
     if a.json:
         print(json.dumps(out, indent=2))
         return out

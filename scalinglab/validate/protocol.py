@@ -338,6 +338,10 @@ class Experiment:
         """Markdown: tables of the measurement beside the theory."""
         return ""
 
+    def notes(self, config):
+        """Lines about the settings that the report's notes and the command's output carry (default: none)."""
+        return []
+
 
 REGISTRY = {}
 
@@ -349,6 +353,7 @@ _MODULES = [
     "scalinglab.validate.spectral._project_data",
     "scalinglab.validate.spectral._nets",
     "scalinglab.validate.rhm._experiments",
+    "scalinglab.validate.rhm._width",
 ]
 
 
@@ -608,11 +613,31 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
     return ran
 
 
-def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_cells, ran):
-    from filelock import FileLock
+@contextlib.contextmanager
+def _flock(path):
+    """An exclusive ``fcntl.flock`` on ``path``: the stand-in for ``filelock`` where it is not installed."""
+    import fcntl
 
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _manifest_lock(path):
+    try:
+        from filelock import FileLock
+    except ImportError:  # e.g. a GPU image without filelock (POSIX only)
+        return _flock(path)
+    return FileLock(path)
+
+
+def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_cells, ran, record=True):
+    """Write or update ``out/manifest.json``; ``record=False`` adds no history entry (the pre-run manifest)."""
     out = Path(out)
-    with FileLock(str(out / ".manifest.lock")):
+    with _manifest_lock(str(out / ".manifest.lock")):
         man = Manifest.load(out)
         env = environment_info(device)
         old = man.data
@@ -630,8 +655,8 @@ def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_ce
             "schema": {**old.get("schema", {}), **schema},
             "device": device,
             "environment": env,
-            "history": old.get("history", []) + [{"argv": env["argv"], "time_utc": env["time_utc"],
-                                                   "device": device, "cells": n_cells, "ran": ran}],
+            "history": old.get("history", []) + ([{"argv": env["argv"], "time_utc": env["time_utc"],
+                                                    "device": device, "cells": n_cells, "ran": ran}] if record else []),
         }
         man.save()
     return man
@@ -715,6 +740,8 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
             check_out_folder(rows_dir, "runs store")
         first = store.read()  # validates every shard before running; quarantines torn tails
         oc.notes += first.notes
+        # the manifest holds this sweep's settings before it runs: a killed sweep can be replotted from what it stored
+        _update_manifest(out, exp, config, spec_text, {}, rows_dir, dev, len(cells), 0, record=False)
         oc.n_ran = _run_missing(exp, store, cells, keys, dev, scheduler, echo)
         store.close()
     else:
@@ -741,6 +768,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     if missing:
         oc.notes.append(f"{len(missing)} of {len(cells)} cells have no results yet (e.g. {oc.missing[0]}); "
                         "the analysis uses what exists")
+    oc.notes += [n for n in exp.notes(config) if n not in oc.notes]
     rows = to_frame(mine, schema)
     _export_csv(rows, out / "results.csv")
     if len(rows):

@@ -28,6 +28,14 @@ from scalinglab.validate.rhm._experiments import (  # noqa: F401
     split_table,
     exponent_table,
 )
+from scalinglab.validate.rhm._width import (  # noqa: F401
+    WidthConfig,
+    converged_width,
+    paired_exponent_difference,
+    width_table,
+    width_note,
+    CONVERGED_WIDTH,
+)
 from scalinglab.validate.rhm._theory_figures import (  # noqa: F401
     zipf_paths_figure,
     alpha_prime_figure,
@@ -57,6 +65,12 @@ __all__ = [
     "path_scale",
     "split_table",
     "exponent_table",
+    "WidthConfig",
+    "converged_width",
+    "paired_exponent_difference",
+    "width_table",
+    "width_note",
+    "CONVERGED_WIDTH",
     "zipf_paths_figure",
     "alpha_prime_figure",
     "eps_figure",

@@ -121,6 +121,11 @@ class _RHMExperiment(protocol.Experiment):
     def run(self, cells, device):
         return run_block(cells, device)
 
+    def notes(self, config):
+        from scalinglab.validate.rhm._width import width_note
+
+        return width_note(config)
+
     def cost(self, cell):
         P, tr = cell.P, cell.train
         steps = min(tr.max_steps, tr.max_epochs * max(1, P // min(tr.batch_size, P)))

@@ -1,0 +1,153 @@
+"""The prepared device run (benchmarks/gpu/run_all.sh) in tiny mode on the CPU, its job runner, and the reference
+results shipped in results/reference/."""
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import warnings
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_ALL = ROOT / "benchmarks" / "gpu" / "run_all.sh"
+STEPS = sorted((ROOT / "benchmarks" / "gpu" / "steps").glob("*.sh"))
+REFERENCE = ROOT / "results" / "reference"
+
+
+def _env(**kw):
+    env = {**os.environ, "PYTHON": sys.executable, "SCALINGLAB_PROGRESS": "0", **kw}
+    env.pop("OUT", None)
+    return env
+
+
+def _budget(step):
+    for ln in step.read_text().splitlines()[:3]:
+        if ln.startswith("# budget_s:"):
+            return int(ln.split(":")[1])
+    raise AssertionError(f"{step.name} has no '# budget_s: N' line")
+
+
+def test_steps_fit_nine_minutes_and_parse_arguments():
+    """Budgets + the runner's reserves stay under 9 minutes; --list, --help and a bad argument behave."""
+    assert [s.name for s in STEPS] == ["10-bench.sh", "20-width.sh", "30-rhm.sh", "40-teacher-student.sh"]
+    out = subprocess.run(["bash", str(RUN_ALL), "--list"], capture_output=True, text=True, env=_env())
+    assert out.returncode == 0
+    total = int(out.stdout.split("capped at ")[1].split()[0])
+    assert sum(_budget(s) for s in STEPS) <= total and total + 15 <= 9 * 60  # + preflight
+    assert all(f"{s.name} budget_s={_budget(s)}" in out.stdout for s in STEPS)
+    assert subprocess.run(["bash", str(RUN_ALL), "--help"], capture_output=True, env=_env()).returncode == 0
+    bad = subprocess.run(["bash", str(RUN_ALL), "--bogus"], capture_output=True, text=True, env=_env())
+    assert bad.returncode == 2 and "unknown argument" in bad.stderr
+    bad = subprocess.run(["bash", str(RUN_ALL), "--mode", "huge"], capture_output=True, text=True, env=_env())
+    assert bad.returncode == 2
+
+
+def test_run_all_tiny_on_cpu_packs_every_step(tmp_path):
+    """MODE=tiny: every step runs tiny cells on the CPU; the pack holds <= 8 files with the results folders
+    (rows, manifests, summaries, reports, figures), the benchmark, the logs and SUMMARY.md."""
+    res, pack = tmp_path / "res", tmp_path / "pack"
+    p = subprocess.run(["bash", str(RUN_ALL), "--results", str(res), "--out", str(pack)], capture_output=True,
+                       text=True, env=_env(MODE="tiny"), timeout=400)
+    assert p.returncode == 0, p.stdout + p.stderr
+    steps = [ln.split("\t") for ln in (res / "steps.tsv").read_text().splitlines()]
+    assert [s[0] for s in steps] == [s.name[:-3] for s in STEPS] and all(s[4] == "complete" for s in steps), steps
+    files = sorted(f.name for f in pack.iterdir())
+    assert files == ["SUMMARY.md", "results.tar.gz", "run_all.log"] and len(files) <= 8
+    with tarfile.open(pack / "results.tar.gz") as tf:
+        names = set(tf.getnames())
+    for exp in ("rhm-width", "rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn", "spectral-teacher-student"):
+        for f in ("manifest.json", "summary.json", "report.md", "results.csv"):
+            assert f"res/{exp}/{f}" in names, (exp, f)
+        assert any(n.startswith(f"res/{exp}/figures/") and n.endswith(".png") for n in names), exp
+    assert any(n.startswith("res/rhm-runs/rows/") for n in names)
+    for f in ("bench/bench_rhm_train.json", "logs/run_all.log", "logs/30-rhm.log", "jobs.jsonl", "SUMMARY.md",
+              "preflight.txt"):
+        assert f"res/{f}" in names, f
+    assert not any(".claims/" in n or n.endswith(".job-running") for n in names)
+    summary = (pack / "SUMMARY.md").read_text()
+    assert "## Training benchmark" in summary and "## rhm-width" in summary and "Fig. 6 grid" in summary
+    jobs = [json.loads(ln) for ln in (res / "jobs.jsonl").read_text().splitlines()]
+    assert not any("error" in j for j in jobs)
+    man = json.loads((res / "rhm-fig6" / "manifest.json").read_text())
+    assert man["config"]["net"]["width"] == 8 and "tiny" in man["spec"]
+
+
+def test_repro_job_cut_at_its_limit_is_drawn_and_resumes(tmp_path, monkeypatch):
+    """A job that reaches its time limit stops mid-sweep, keeps its finished cells, draws its report from them, and
+    the next call runs only the rest (what makes every step of the device run resumable)."""
+    sys.path.insert(0, str(ROOT / "benchmarks" / "gpu"))
+    try:
+        import repro
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks" / "gpu"))
+    from scalinglab.validate import protocol
+
+    monkeypatch.setattr(repro, "_COMPLETED", set())
+    exp = protocol.get("rhm-width")
+    calls, run = [], exp.run
+
+    def run_then_time_up(cells, device):  # the alarm fires during the third group
+        calls.append(len(cells))
+        if len(calls) == 3:
+            raise repro.Deadline()
+        return run(cells, device)
+
+    res = tmp_path / "res"
+    args = ["--results", str(res), "--mode", "tiny", "--device", "cpu"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(exp, "run", run_then_time_up)
+        assert repro.main(args + ["rhm-width"]) == 0
+        monkeypatch.setattr(exp, "run", run)
+        first = [json.loads(ln) for ln in (res / "jobs.jsonl").read_text().splitlines()][-1]
+        assert first["interrupted"] and first["stored"] == calls[0] + calls[1] < first["cells"], first
+        assert (res / "rhm-width" / "report.md").exists() and not (res / "rhm-width" / repro.RUNNING).exists()
+        assert repro.main(args + ["rhm-width"]) == 0
+    second = [json.loads(ln) for ln in (res / "jobs.jsonl").read_text().splitlines()][-1]
+    assert not second["interrupted"] and second["stored"] == second["cells"]
+    assert second["ran"] == first["cells"] - first["stored"]
+    # a job killed from outside leaves its marker: --replot-stale draws it
+    (res / "rhm-width" / repro.RUNNING).write_text("x")
+    (res / "rhm-width" / "report.md").unlink()
+    assert repro.main(["--results", str(res), "--replot-stale"]) == 0
+    assert (res / "rhm-width" / "report.md").exists()
+
+
+# --------------------------------------------------------------------------- reference results
+REF_NAMES = ("rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn", "rhm-width")
+
+
+def test_reference_folders_are_complete_and_small():
+    total = 0
+    for name in REF_NAMES:
+        man = json.loads((REFERENCE / name / "manifest.json").read_text())
+        assert man["experiment"] == name and man["rows_store"] == "../rhm-runs"
+        assert "quick CPU run" in man["reference"], name
+        assert man["device"] == "cpu"
+        report = (REFERENCE / name / "report.md").read_text()
+        assert "of" in report and "cells stored" in report
+        assert f"{man['n_cells']} of {man['n_cells']} cells stored" in report, name
+    for p in REFERENCE.rglob("*"):
+        if p.is_file():
+            total += p.stat().st_size
+    assert total < 6 * 2**20, f"results/reference holds {total / 2**20:.1f} MiB"
+
+
+def test_reference_replot_from_redraws_the_figures(tmp_path):
+    """`scalinglab reproduce rhm-fig6 --replot --from results/reference/rhm-fig6` on a laptop: figures and the same
+    summary as the stored one, nothing trained."""
+    from scalinglab.cli import main
+
+    out = tmp_path / "fig6"
+    assert main(["reproduce", "rhm-fig6", "--replot", "--from", str(REFERENCE / "rhm-fig6"), "--out", str(out),
+                 "--json"]) == 0
+    assert (out / "figures" / "rhm_fig6.png").exists()
+    new = json.loads((out / "summary.json").read_text())
+    old = json.loads((REFERENCE / "rhm-fig6" / "summary.json").read_text())
+    assert new["exponent[alpha=2]"] == old["exponent[alpha=2]"]
+    assert "64 of 64" in (out / "report.md").read_text() or "128 of 128" in (out / "report.md").read_text()

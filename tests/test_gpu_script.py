@@ -75,6 +75,21 @@ def test_run_all_tiny_on_cpu_packs_every_step(tmp_path):
     assert not any("error" in j for j in jobs)
     man = json.loads((res / "rhm-fig6" / "manifest.json").read_text())
     assert man["config"]["net"]["width"] == 8 and "tiny" in man["spec"]
+    # what a GPU session does next: adopt the pack as reference results (label + redraw), then replot from it
+    sys.path.insert(0, str(ROOT / "benchmarks" / "gpu"))
+    try:
+        import adopt
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks" / "gpu"))
+    ref = tmp_path / "reference" / "gpu"
+    assert adopt.main([str(ref), "--from", str(pack / "results.tar.gz"), "--label", "tiny test run"]) == 0
+    assert json.loads((ref / "rhm-width" / "manifest.json").read_text())["label"] == "tiny test run"
+    assert "> tiny test run" in (ref / "rhm-fig6" / "report.md").read_text()
+    from scalinglab.cli import main
+
+    assert main(["reproduce", "rhm-width", "--replot", "--from", str(ref / "rhm-width"), "--out",
+                 str(tmp_path / "w")]) == 0
+    assert "> tiny test run" in (tmp_path / "w" / "report.md").read_text()
 
 
 def test_repro_job_cut_at_its_limit_is_drawn_and_resumes(tmp_path, monkeypatch):
@@ -127,11 +142,13 @@ def test_reference_folders_are_complete_and_small():
     for name in REF_NAMES:
         man = json.loads((REFERENCE / name / "manifest.json").read_text())
         assert man["experiment"] == name and man["rows_store"] == "../rhm-runs"
-        assert "quick CPU run" in man["reference"], name
+        assert "quick CPU run" in man["label"], name
         assert man["device"] == "cpu"
         report = (REFERENCE / name / "report.md").read_text()
-        assert "of" in report and "cells stored" in report
         assert f"{man['n_cells']} of {man['n_cells']} cells stored" in report, name
+        assert "> quick CPU run" in report, name  # the label under the title
+        if name != "rhm-width":
+            assert "narrower than the converged width" in report, name
     for p in REFERENCE.rglob("*"):
         if p.is_file():
             total += p.stat().st_size

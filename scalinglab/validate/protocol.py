@@ -655,6 +655,7 @@ def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_ce
             "schema": {**old.get("schema", {}), **schema},
             "device": device,
             "environment": env,
+            **({"label": old["label"]} if old.get("label") else {}),  # a folder's label (e.g. reference results)
             "history": old.get("history", []) + ([{"argv": env["argv"], "time_utc": env["time_utc"],
                                                     "device": device, "cells": n_cells, "ran": ran}] if record else []),
         }
@@ -793,7 +794,8 @@ def _export_csv(rows, path):
 
 
 def _write_report(out, exp, config, oc, body):
-    lines = [f"# {exp.title or exp.description}", "",
+    label = Manifest.load(out).data.get("label") if (Path(out) / "manifest.json").exists() else None
+    lines = [f"# {exp.title or exp.description}", ""] + ([f"> {label}", ""] if label else []) + [
              f"Experiment `{exp.name}`: {oc.n_stored} of {oc.n_cells} cells stored "
              f"({oc.n_ran} run now); rows in `results.csv`, settings in `manifest.json`.", ""]
     if oc.notes:

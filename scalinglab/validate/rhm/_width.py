@@ -59,11 +59,12 @@ CONVERGED_WIDTH = 1024
 #: CPU reference run (results/reference/rhm-width, summary.json "bias"; docs/results/rhm-width.md) and issue 9's
 #: H100 numbers (quoted, not measured here).
 NARROW_BIAS = (
-    "on the quick CPU grid (results/reference/rhm-width: P = 16 ... 1024, 6 seeds, Adam) the exponent at h = 64 lies "
-    "0.013 [0.004, 0.022] (alpha = 1) and 0.020 [0.005, 0.034] (alpha = 2) below that at h = 256 (95 % paired "
-    "bootstrap over seeds; alpha = 4: 0.017 [-0.008, 0.039]); on one H100 (issue 9, quoted) h = 64 gave 0.24 / 0.42 "
-    "/ 0.54 (alpha = 1 / 2 / 4, the full Fig. 6 window) against eps(P) 0.34 / 0.47 / 0.59, and on P = 20 ... 5120 "
-    "h = 256 gave 0.321 / 0.475 and h = 1024 gave 0.353 / 0.517 (alpha = 1 / 2) against eps(P) 0.366 / 0.484"
+    "on the quick CPU grid (results/reference/rhm-width: P = 16 ... 4096, 6 seeds, Adam) the exponent at h = 64 lies "
+    "0.028 [0.022, 0.033] (alpha = 1), 0.023 [0.008, 0.038] (alpha = 2) and 0.039 [0.016, 0.061] (alpha = 4) below "
+    "that at h = 256 (95 % paired bootstrap over seeds), and it still moves beyond 256; on one H100 (issue 9, quoted) "
+    "h = 64 gave 0.24 / 0.42 / 0.54 (alpha = 1 / 2 / 4, the full Fig. 6 window) against eps(P) 0.34 / 0.47 / 0.59, "
+    "and on P = 20 ... 5120 h = 256 gave 0.321 / 0.475 and h = 1024 gave 0.353 / 0.517 (alpha = 1 / 2) against "
+    "eps(P) 0.366 / 0.484"
 )
 
 

@@ -14,7 +14,6 @@ every folder is redrawn from its stored rows (nothing is trained). Prints the fo
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tarfile

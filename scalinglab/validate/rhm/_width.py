@@ -419,14 +419,16 @@ class RHMWidth(_RHMExperiment):
             lo = np.array([r["ci"][0] for r in recs])
             hi = np.array([r["ci"][1] for r in recs])
             err = np.vstack([np.where(np.isfinite(lo), y - lo, 0), np.where(np.isfinite(hi), hi - y, 0)])
-            ax.errorbar(h, y, yerr=err, fmt="o-", color=cols(i), ms=4, capsize=3, label=f"alpha={a:g} measured")
+            ax.errorbar(h, y, yerr=err, fmt="o-", color=cols(i), ms=4, capsize=3, label=f"alpha={a:g}")
             ax.axhline(np.nanmean([r["eps_exponent"] for r in recs]), color=cols(i), ls="--", lw=1,
-                       label="eps(P), same window")
-            ax.axhline(recs[0]["predicted"], color=cols(i), ls=":", lw=1, label="alpha'/(1+alpha')")
+                       label="eps(P) fitted on the same P" if i == 0 else None)
+            ax.axhline(recs[0]["predicted"], color=cols(i), ls=":", lw=1,
+                       label="alpha'/(1+alpha')" if i == 0 else None)
         ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(config.widths), [str(w) for w in sorted(config.widths)])
         ax.set(xlabel="CNN width h", ylabel="exponent of the test error in P",
                title=f"exponent vs width, P window {tuple(config.fit_window)}, 95% bootstrap over seeds")
-        ax.legend(fontsize=6, ncol=2)
+        ax.legend(fontsize=7)
         paths.append(_save(fig, folder, "rhm_width_exponents"))
         # 2. err / eps(P) against P, one panel per alpha; 3. the learning curves
         for name, key, ylabel, logy in (("rhm_width_ratio", "err_over_eps", "test error / eps(P)", False),

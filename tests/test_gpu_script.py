@@ -168,3 +168,15 @@ def test_reference_replot_from_redraws_the_figures(tmp_path):
     old = json.loads((REFERENCE / "rhm-fig6" / "summary.json").read_text())
     assert new["exponent[alpha=2]"] == old["exponent[alpha=2]"]
     assert "64 of 64" in (out / "report.md").read_text() or "128 of 128" in (out / "report.md").read_text()
+
+
+def test_narrow_bias_quoted_in_reports_matches_the_reference_run():
+    """The bias every quick RHM report quotes (validate.rhm._width.NARROW_BIAS) is the one stored in
+    results/reference/rhm-width (h = 64 against h = 256, paired)."""
+    from scalinglab.validate.rhm._width import NARROW_BIAS
+
+    s = json.loads((REFERENCE / "rhm-width" / "summary.json").read_text())
+    for b in s["bias"]:
+        if (b["width"], b["reference_width"]) == (64, 256):
+            quoted = f"{-b['diff']:.3f} [{-b['ci'][1]:.3f}, {-b['ci'][0]:.3f}] (alpha = {b['alpha']:g})"
+            assert quoted in NARROW_BIAS, quoted

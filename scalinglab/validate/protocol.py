@@ -57,7 +57,10 @@ WALL_PREFIX = "wall"
 # --------------------------------------------------------------------------- keys
 def _canon(obj):
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        # a field added later with metadata {"key_omit_default": True} is left out of the canonical form while it
+        # holds its default, so the keys of cells stored before it existed stay valid (any other value is keyed)
+        return {f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not (f.metadata.get("key_omit_default") and getattr(obj, f.name) == f.default)}
     if isinstance(obj, dict):
         return {str(k): _canon(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -342,6 +345,7 @@ _MODULES = [
     "scalinglab.validate.spectral._project_data",
     "scalinglab.validate.spectral._nets",
     "scalinglab.validate.rhm._experiments",
+    "scalinglab.validate.rhm._seed_experiments",
 ]
 
 

@@ -45,7 +45,7 @@ from scalinglab.validate.rhm._experiments import _RHMExperiment, _fmt, _save, _s
 from scalinglab.validate.rhm._runs import Curve, Net, RHMRun, RHMSizes, alpha_label
 from scalinglab.validate.train import TrainConfig
 
-__all__ = ["SeedSweep", "FCNOnsetConfig", "SplitModelConfig", "iid_overlap", "seed_matrix", "split_arrays",
+__all__ = ["SeedSweep", "FCNOnsetConfig", "SplitModelConfig", "Fig5Config", "LargeMConfig", "iid_overlap", "seed_matrix", "split_arrays",
            "boot_split_diff", "boot_onset"]
 
 
@@ -449,6 +449,14 @@ def _compare_splits(groups, K, config):
                 flat = np.where(ok, np.abs(d), -1)
                 p, k = np.unravel_index(np.argmax(flat), flat.shape)
                 inside = ((lo <= 0) & (hi >= 0))[ok]
+                per_k = []
+                for kk in range(K + 1):
+                    if not ok[:, kk].any():
+                        continue
+                    q = int(np.argmax(np.where(ok[:, kk], np.abs(d[:, kk]), -1)))
+                    per_k.append({"k": kk, "diff": float(d[q, kk]), "ci": [float(lo[q, kk]), float(hi[q, kk])],
+                                  "at_P": int(common[q]), "n_P": int(ok[:, kk].sum())})
+                rec["per_k"] = per_k
                 rec.update(max_abs_diff=float(abs(d[p, k])), diff=float(d[p, k]), ci=[float(lo[p, k]), float(hi[p, k])],
                            at_P=int(common[p]), at_k=int(k), frac_ci_contains_0=float(inside.mean()),
                            mean_abs_diff=float(np.abs(d[ok]).mean()),
@@ -474,15 +482,21 @@ def _seed_spread(groups, K, min_split):
 
 
 def _compare_report(recs, K):
-    tab = []
+    tab, per = [], []
     for r in recs:
         if "max_abs_diff" not in r:
             tab.append([r["a"], r["b"], 0, "-", "-", "-", "-"])
             continue
         tab.append([r["a"], r["b"], r["n_compared"], _ci_text(r["diff"], r["ci"]), f"P={r['at_P']}, k={r['at_k']}",
                     _fmt(r["mean_abs_diff"], 2), f"{100 * r['frac_ci_contains_0']:.0f} %"])
-    return md_table(["A", "B", "(P, k) compared", "largest A - B [95% CI]", "where", "mean |A - B|",
-                     "CIs containing 0"], tab)
+        for q in r.get("per_k", []):
+            per.append([f"{r['a']} - {r['b']}", q["k"], q["n_P"], _ci_text(q["diff"], q["ci"]), q["at_P"],
+                        "yes" if q["ci"][0] <= 0 <= q["ci"][1] else "no"])
+    return "\n".join([
+        md_table(["A", "B", "(P, k) compared", "largest A - B [95% CI]", "where", "mean |A - B|",
+                  "CIs containing 0"], tab),
+        "\nPer split k: the largest difference over P (with its interval) and whether that interval contains 0.\n",
+        md_table(["pair", "k", "P compared", "largest A - B over P [95% CI]", "at P", "CI contains 0"], per)])
 
 
 @protocol.experiment
@@ -801,46 +815,63 @@ class SplitModel(_SeedExperiment):
 
 
 # --------------------------------------------------------------------------- large m
+def _exponent_fit(spec, P, M, window, n_boot):
+    """Measured exponent of the seed-mean error over ``window`` (bootstrap over seeds) and the eps(P) exponent on
+    the same P; ``{}`` when fewer than 3 P with a non-zero mean lie in the window."""
+    import warnings
+
+    from scalinglab.theory.rhm import alpha_prime_at, learning_curve
+
+    mean = np.nanmean(M, 0)
+    ok = (P >= window[0]) & (P <= window[1]) & (mean > 0)
+    if ok.sum() < 3:
+        return {}
+    win = (float(P[ok].min()), float(P[ok].max()))
+    cols = [M[:, i][np.isfinite(M[:, i])] for i in np.flatnonzero(ok)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = bootstrap_powerlaw(P[ok].astype(float), cols, window=win, n_boot=n_boot)
+    eps = learning_curve(spec, P[ok].astype(float)).eps
+    ap_hi = float(alpha_prime_at(spec, [win[1]]).alpha_prime[0])
+    return {"window": list(win), "measured": b.exponent, "ci": list(b.ci),
+            "eps_exponent": powerlaw_fit(P[ok], eps).exponent, "err_over_eps": (mean[ok] / eps).round(3).tolist(),
+            "alpha_prime_at_hi": ap_hi, "local_predicted_at_hi": ap_hi / (1 + ap_hi) if ap_hi > 0 else float("nan")}
+
+
+@dataclass(frozen=True)
+class LargeMConfig(SeedSweep):
+    """:class:`SeedSweep` plus a second fit window that grows with the model: ``[fit_window[0],
+    scaled_window_hi * P*]`` (analysis only; 0.5 P* keeps Fig. 6's 4096 at m = 10)."""
+
+    scaled_window_hi: float = field(default=0.5, metadata={"gt": 0, "analysis": True})
+
+
 @protocol.experiment
 class LargeM(_SeedExperiment):
     name = "rhm-large-m"
     description = "beyond the seed: the Fig. 6 exponent at m = 10, 16, 24, 32 against eps(P) and alpha'/(1+alpha')"
     title = "Does the learning-curve exponent approach alpha'/(1+alpha') as m grows?"
+    config_type = LargeMConfig
 
     def analyse(self, rows, config):
-        from scalinglab.theory.rhm import alpha_prime, alpha_prime_at, learning_curve
+        from scalinglab.theory.rhm import alpha_prime
 
         table = []
-        w = config.fit_window
         for md, cv, c0, sub in self.curves(rows, config):
             if all(a == -1.0 for a in c0.alpha):
                 continue
             spec = c0.spec()
             P, _, M = seed_matrix(sub)
-            mean = np.nanmean(M, 0)
-            ok = (P >= w[0]) & (P <= w[1]) & (mean > 0)
             ap = alpha_prime(spec)
             rec = {"m": md.m, "v": md.v, "n_c": md.n_c, "alpha": c0.alpha[0], "alpha_prime": ap.alpha_prime,
                    "predicted": ap.predicted_exponent, "P_star": spec.P_star,
-                   "alpha_prime_at_Pmax": float(alpha_prime_at(spec, [float(P[ok].max())]).alpha_prime[0])
-                   if ok.any() else float("nan"),
-                   "window": [float(P[ok].min()), float(P[ok].max())] if ok.sum() >= 2 else None,
-                   "mean_err": dict(zip(P.astype(int).tolist(), np.round(mean, 4).tolist()))}
-            if ok.sum() >= 3:
-                cols = [M[:, i][np.isfinite(M[:, i])] for i in np.flatnonzero(ok)]
-                import warnings
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    b = bootstrap_powerlaw(P[ok].astype(float), cols, window=tuple(rec["window"]),
-                                           n_boot=config.n_boot)
-                eps = learning_curve(spec, P[ok].astype(float)).eps
-                rec.update(measured=b.exponent, ci=list(b.ci), eps_exponent=powerlaw_fit(P[ok], eps).exponent,
-                           err_over_eps=(mean[ok] / eps).round(3).tolist())
-            else:
-                rec.update(measured=float("nan"), ci=[float("nan")] * 2, eps_exponent=float("nan"))
+                   "mean_err": dict(zip(P.astype(int).tolist(), np.round(np.nanmean(M, 0), 4).tolist())),
+                   "fixed": _exponent_fit(spec, P, M, config.fit_window, config.n_boot),
+                   "scaled": _exponent_fit(spec, P, M, (config.fit_window[0], config.scaled_window_hi * spec.P_star),
+                                           config.n_boot)}
             table.append(rec)
-        return {"table": table, "grid": config.grid_text(), "fit_window": list(w),
+        return {"table": table, "grid": config.grid_text(), "fit_window": list(config.fit_window),
+                "scaled_window_hi": config.scaled_window_hi,
                 "models": [f"m={md.m}: v={md.v}, n_c={md.n_c}, s={md.s}, L={md.L}; m*v={md.m * md.v} <= v^s="
                            f"{md.v ** md.s}, m*n_c={md.m * md.n_c}; input {md.s ** md.L} symbols of {md.v}"
                            for md in config.models]}
@@ -866,32 +897,48 @@ class LargeM(_SeedExperiment):
         ax.legend(fontsize=5, ncol=2)
         for i, a in enumerate(alphas):
             recs = sorted([r for r in summary["table"] if r["alpha"] == a], key=lambda r: r["m"])
-            m_ = np.array([r["m"] for r in recs], float)
-            meas = np.array([r["measured"] for r in recs], float)
-            err = np.array([[r["measured"] - r["ci"][0], r["ci"][1] - r["measured"]] for r in recs], float).T
-            bx.errorbar(m_, meas, yerr=np.nan_to_num(np.abs(err)), fmt="o-", color=f"C{i}", capsize=2,
-                        label=f"a={a:g} measured")
-            bx.plot(m_, [r["eps_exponent"] for r in recs], "s--", color=f"C{i}", ms=3, label=f"a={a:g} eps(P) fit")
-            bx.plot(m_, [r["predicted"] for r in recs], "^:", color=f"C{i}", ms=3, label=f"a={a:g} a'/(1+a')")
-        bx.set(xlabel="m (rules per symbol)", ylabel="exponent",
-               title=f"fit window P in {tuple(summary.get('fit_window', config.fit_window))}")
+            for key, fmt, lab in (("scaled", "o-", f"window [{config.fit_window[0]:g}, "
+                                                     f"{summary.get('scaled_window_hi', 0.5):g} P*]"),
+                                  ("fixed", "o:", f"window {tuple(config.fit_window)}")):
+                rr = [r for r in recs if r[key]]
+                if not rr:
+                    continue
+                m_ = np.array([r["m"] for r in rr], float)
+                meas = np.array([r[key]["measured"] for r in rr], float)
+                err = np.abs(np.array([[r[key]["measured"] - r[key]["ci"][0], r[key]["ci"][1] - r[key]["measured"]]
+                                       for r in rr], float).T)
+                bx.errorbar(m_, meas, yerr=np.nan_to_num(err), fmt=fmt, color=f"C{i}", capsize=2, ms=4,
+                            mfc="none" if key == "fixed" else None, label=f"a={a:g} measured, {lab}")
+                if key == "scaled":
+                    bx.plot(m_, [r[key]["eps_exponent"] for r in rr], "s--", color=f"C{i}", ms=3,
+                            label=f"a={a:g} eps(P) fit, same window")
+            bx.plot([r["m"] for r in recs], [r["predicted"] for r in recs], "^-", color=f"C{i}", lw=2, alpha=0.4,
+                    label=f"a={a:g} alpha'/(1+alpha')")
+        bx.set(xlabel="m (rules per symbol)", ylabel="exponent")
         bx.legend(fontsize=5)
         return [_save(fig, folder, "rhm_large_m")]
 
     def report(self, rows, summary, config):
         tab = []
         for r in sorted(summary.get("table", []), key=lambda r: (r["alpha"], r["m"])):
-            tab.append([f"{r['alpha']:g}", r["m"], _fmt(r["alpha_prime"]), _fmt(r["predicted"]),
-                        _ci_text(r["measured"], r["ci"]), _fmt(r["eps_exponent"]), str(r["window"]),
-                        f"{r['P_star']:.3g}", " ".join(f"{x:.2f}" for x in r.get("err_over_eps", []))])
+            row = [f"{r['alpha']:g}", r["m"], f"{r['P_star']:.3g}", _fmt(r["alpha_prime"]), _fmt(r["predicted"])]
+            for key in ("fixed", "scaled"):
+                f = r[key]
+                row += ([str(tuple(int(x) for x in f["window"])), _ci_text(f["measured"], f["ci"]),
+                         _fmt(f["eps_exponent"]), _fmt(f["local_predicted_at_hi"])] if f else ["-"] * 4)
+            tab.append(row)
+        hi = summary.get("scaled_window_hi", 0.5)
         return "\n".join([
             "## Exponent as m grows (Fig. 6 experiment)\n", f"Grid: {summary.get('grid', '')}.\n",
             "Models (rules unambiguous, input small): " + "; ".join(summary.get("models", [])) + ".\n",
-            "Measured: OLS of log(seed-mean error) on log P over the window, 95 % bootstrap over seeds. eps(P) "
-            "exponent: the same fit of the theory's eps(P) on the same P. alpha': full per-class window [1, m^L]."
-            f"{_few_seeds_note(config)}\n",
-            md_table(["alpha", "m", "alpha'", "alpha'/(1+alpha')", "measured [95% CI]", "eps(P) exponent",
-                      "P window", "P*", "error / eps(P) on the window"], tab)])
+            "Measured: OLS of log(seed-mean error) on log P over a window, 95 % bootstrap over seeds; eps(P) "
+            "exponent: the same fit of the theory's eps(P) on the same P. alpha': full per-class window [1, m^L]; "
+            "'local' is alpha'/(1+alpha') with the local alpha' at the rank probed by the window's largest P "
+            "(theory.rhm.alpha_prime_at). Two windows: the fixed one of Fig. 6 and one that grows with the model, "
+            f"[{config.fit_window[0]:g}, {hi:g} P*] (capped by the grid).{_few_seeds_note(config)}\n",
+            md_table(["alpha", "m", "P*", "alpha'", "alpha'/(1+alpha')", "fixed window", "measured [95% CI]",
+                      "eps(P) exp.", "local a'/(1+a')", "scaled window", "measured [95% CI]", "eps(P) exp.",
+                      "local a'/(1+a')"], tab)])
 
 
 # --------------------------------------------------------------------------- Fig. 6, i.i.d. and distinct
@@ -902,7 +949,7 @@ class Fig6Distinct(_SeedExperiment):
     title = "Seed Fig. 6 in both sampling modes: population risk and error on unseen data"
 
     def analyse(self, rows, config):
-        from scalinglab.theory.rhm import alpha_prime, learning_curve
+        from scalinglab.theory.rhm import alpha_prime
 
         w = config.fit_window
         table, overlap = [], []
@@ -918,21 +965,9 @@ class Fig6Distinct(_SeedExperiment):
                     with _quiet():
                         rec[f] = dict(zip(P.astype(int).tolist(), np.round(np.nanmean(F, 0), 4).tolist()))
             if not all(a == -1.0 for a in c0.alpha):
-                ok = (P >= w[0]) & (P <= w[1]) & (mean > 0)
                 ap = alpha_prime(spec)
                 rec.update(alpha_prime=ap.alpha_prime, predicted=ap.predicted_exponent,
-                           window=[float(P[ok].min()), float(P[ok].max())] if ok.sum() >= 2 else None)
-                if ok.sum() >= 3:
-                    import warnings
-
-                    cols = [M[:, i][np.isfinite(M[:, i])] for i in np.flatnonzero(ok)]
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        b = bootstrap_powerlaw(P[ok].astype(float), cols, window=tuple(rec["window"]),
-                                               n_boot=config.n_boot)
-                    eps = learning_curve(spec, P[ok].astype(float)).eps
-                    rec.update(measured=b.exponent, ci=list(b.ci), eps_exponent=powerlaw_fit(P[ok], eps).exponent,
-                               err_over_eps=(mean[ok] / eps).round(3).tolist())
+                           **_exponent_fit(spec, P, M, w, config.n_boot))
                 if c0.sampling == "iid":  # the issue's overlap numbers: exact expectation beside the measured
                     d, t = iid_overlap(spec, P.astype(float))
                     overlap.append({"curve": alpha_label(c0.alpha), "P": P.astype(int).tolist(),
@@ -941,8 +976,13 @@ class Fig6Distinct(_SeedExperiment):
                                     "distinct_frac_measured": [rec.get("distinct_frac", {}).get(int(p)) for p in P],
                                     "test_in_train_measured": [rec.get("train_mass", {}).get(int(p)) for p in P]})
             table.append(rec)
+        md = config.models[0]
+        P_issue = [1e3, 1e4, 1e5, 1e6]
+        d, t = iid_overlap(md.spec(md.alphas(1.0)), P_issue)
         return {"table": table, "overlap": overlap, "grid": config.grid_text(), "fit_window": list(w),
-                "issue_numbers": {"alpha": 1.0, "P": 1e6, "distinct_frac": 0.24, "test_in_train": 0.83}}
+                "issue_numbers": {"alpha": 1.0, "P": 1e6, "distinct_frac": 0.24, "test_in_train": 0.83},
+                "issue_check": {"P": P_issue, "distinct_frac_exact": d.round(4).tolist(),
+                                "test_in_train_exact": t.round(4).tolist(), "model": _model_text(md)}}
 
     def figures(self, rows, summary, config, folder):
         from scalinglab.theory.rhm import learning_curve
@@ -983,6 +1023,18 @@ class Fig6Distinct(_SeedExperiment):
                 ov.append([o["curve"], P, f"{o['distinct_frac_exact'][i]:.3f}", _fmt(dm),
                            f"{o['test_in_train_exact'][i]:.3f}", _fmt(tm)])
         iss = summary.get("issue_numbers", {})
+        chk = summary.get("issue_check", {})
+        ck = [[f"{p:g}", f"{d:.3f}", f"{t:.3f}"] for p, d, t in zip(chk.get("P", []), chk.get("distinct_frac_exact", []),
+                                                                    chk.get("test_in_train_exact", []))]
+        dm = []
+        for r in summary.get("table", []):
+            if r["sampling"] != "distinct" or "distinct_frac" not in r:
+                continue
+            iid = next((x for x in summary["table"] if x["sampling"] == "iid" and x["alpha"] == r["alpha"]), {})
+            for P, v in r["distinct_frac"].items():
+                dm.append([r["curve"], P, _fmt(v), _fmt(r.get("train_mass", {}).get(P)),
+                           _fmt(iid.get("train_mass", {}).get(P)), _fmt(r["mean_err"].get(P)),
+                           _fmt(iid.get("mean_err", {}).get(P))])
         return "\n".join([
             "## Seed Fig. 6 with i.i.d. and with distinct data\n", f"Grid: {summary.get('grid', '')}.\n",
             "i.i.d.: P i.i.d. training draws, fresh i.i.d. test data (population risk). distinct: the first P "
@@ -998,4 +1050,12 @@ class Fig6Distinct(_SeedExperiment):
             "(iid_overlap: whole-datum spectrum) beside the values measured on the runs' own training sets "
             "(distinct_frac = distinct/P; test-in-train = probability mass of the training set, exact per set).\n",
             md_table(["curve", "P", "distinct fraction, exact E", "measured", "fresh test datum in training, exact E",
-                      "measured"], ov)])
+                      "measured"], ov),
+            f"\nThe issue's setting ({chk.get('model', '')}, alpha = 1), exact expectations (no training needed):\n",
+            md_table(["P", "distinct fraction of i.i.d. draws", "fresh test datum in the training set"], ck),
+            "\n### Distinct sampling: what the training set covers\n",
+            "distinct_frac: P / (i.i.d. draws it took to meet P distinct data); mass: probability that a fresh i.i.d. "
+            "datum is a training datum, for the distinct set and for P i.i.d. draws (distinct-mode test data avoid "
+            "the training set by construction).\n",
+            md_table(["curve", "P", "distinct_frac", "mass, distinct set", "mass, i.i.d. set", "error, distinct",
+                      "error, i.i.d."], dm)])

@@ -180,3 +180,21 @@ def test_distinct_sets_are_distinct_nested_reproducible():
         RHMData(tiny, 0).test(5, exclude=all16)
     with pytest.raises(InputError, match="sampling"):
         d.train(10, "unique")
+
+
+def test_train_cells_in_both_modes_report_the_overlap():
+    from scalinglab.validate.rhm import train_cells
+    from scalinglab.validate.train import TrainConfig
+
+    spec = RHMSpec.make(alpha=2.0)
+    tr = TrainConfig(max_epochs=2)
+    iid, dis = (train_cells([(spec, 300, 5)], h=8, n_test=200, train=tr, sampling=s)[0] for s in ("iid", "distinct"))
+    d = RHMData(spec, 5)
+    train = d.train(300)
+    assert iid["distinct_frac"] == np.unique(d.keys(train)).size / 300 < 1 and iid["stream_draws"] is None
+    assert iid["train_mass"] == pytest.approx(1 - d.unseen_mass(train), abs=1e-12)
+    dset, t_P = d.distinct(300)
+    assert dis["distinct_frac"] == 1.0 and dis["stream_draws"] == t_P > 300
+    assert dis["train_mass"] == pytest.approx(1 - d.unseen_mass(dset), abs=1e-12) and dis["train_mass"] > iid["train_mass"]
+    with pytest.raises(InputError, match="sampling"):
+        train_cells([(spec, 30, 0)], h=8, n_test=50, train=tr, sampling="unique")

@@ -55,12 +55,16 @@ WALL_PREFIX = "wall"
 
 
 # --------------------------------------------------------------------------- keys
+def _omitted(obj, f):
+    """A field added after runs were stored, left out of the key while it has its default value
+    (``metadata={"key_omit_default": True}``), so adding a setting does not invalidate stored runs."""
+    return f.metadata.get("key_omit_default") and f.default is not dataclasses.MISSING \
+        and getattr(obj, f.name) == f.default
+
+
 def _canon(obj):
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        # a field added later with metadata {"key_omit_default": True} is left out of the canonical form while it
-        # holds its default, so the keys of cells stored before it existed stay valid (any other value is keyed)
-        return {f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not (f.metadata.get("key_omit_default") and getattr(obj, f.name) == f.default)}
+        return {f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not _omitted(obj, f)}
     if isinstance(obj, dict):
         return {str(k): _canon(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -41,20 +41,21 @@ def _bookkeeping(tr_keys, te_keys):
 
 
 def _overlap(data, tr, t_P):
-    """How the training set overlaps the data: ``distinct_frac`` (distinct data / P for i.i.d. draws; P / the
-    stream length it took for distinct sampling) and ``train_mass`` (probability that a fresh i.i.d. datum is a
-    training datum, exact); None when the model is too large to key its data exactly."""
+    """How the training set overlaps the data: ``distinct_frac`` (distinct data / P: below 1 for i.i.d. draws
+    with repeats, 1 for distinct sampling), ``stream_draws`` (distinct sampling: the Poisson time of the P-th
+    first occurrence, i.e. about how many i.i.d. draws it took to meet P distinct data; None for i.i.d.) and
+    ``train_mass`` (probability that a fresh i.i.d. datum is a training datum, exact); None where the model is
+    too large to key its data exactly."""
     P = len(tr)
+    out = {"distinct_frac": None, "stream_draws": None if t_P is None else float(t_P), "train_mass": None}
     if P == 0:
-        return {"distinct_frac": None, "train_mass": 0.0}
+        return {**out, "train_mass": 0.0}
     try:
         keys = np.unique(data.keys(tr))
     except InputError:
-        return {"distinct_frac": None, "train_mass": None}
+        return out
     tree = K.unseen_tree(keys, data.spec.m, data.n_nodes, data.node_probs)
-    mass = 1.0 - float(K.unseen_mass(*tree, data.spec.n_c))
-    frac = keys.size / P if t_P is None else P / t_P
-    return {"distinct_frac": float(frac), "train_mass": mass}
+    return {**out, "distinct_frac": keys.size / P, "train_mass": 1.0 - float(K.unseen_mass(*tree, data.spec.n_c))}
 
 
 def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None, device="cpu", sampling="iid"):
@@ -93,8 +94,8 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
         position), ``seen_frac_free`` (at any position), for k = 0..K ``n_k``
         (test data with k seen paths) and ``acc_k`` (their accuracy, None when
         ``n_k = 0``), ``wall_block_s`` (the stack's training time), ``R``, and
-        the overlap of training set and data: ``distinct_frac`` and
-        ``train_mass`` (:func:`_overlap`).
+        the overlap of training set and data: ``distinct_frac``,
+        ``stream_draws`` and ``train_mass`` (:func:`_overlap`).
 
     Examples
     --------

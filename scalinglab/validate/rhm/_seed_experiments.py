@@ -959,7 +959,7 @@ class Fig6Distinct(_SeedExperiment):
             mean = np.nanmean(M, 0)
             rec = {"curve": alpha_label(c0.alpha), "alpha": c0.alpha[0], "sampling": c0.sampling,
                    "mean_err": dict(zip(P.astype(int).tolist(), np.round(mean, 4).tolist()))}
-            for f in ("seen_frac", "distinct_frac", "train_mass"):
+            for f in ("seen_frac", "distinct_frac", "train_mass", "stream_draws"):
                 if f in sub.columns:
                     _, _, F = seed_matrix(sub, f)
                     with _quiet():
@@ -1028,11 +1028,11 @@ class Fig6Distinct(_SeedExperiment):
                                                                     chk.get("test_in_train_exact", []))]
         dm = []
         for r in summary.get("table", []):
-            if r["sampling"] != "distinct" or "distinct_frac" not in r:
+            if r["sampling"] != "distinct" or "stream_draws" not in r:
                 continue
             iid = next((x for x in summary["table"] if x["sampling"] == "iid" and x["alpha"] == r["alpha"]), {})
-            for P, v in r["distinct_frac"].items():
-                dm.append([r["curve"], P, _fmt(v), _fmt(r.get("train_mass", {}).get(P)),
+            for P, v in r.get("stream_draws", {}).items():
+                dm.append([r["curve"], P, _fmt(v / P if v is not None else None), _fmt(r.get("train_mass", {}).get(P)),
                            _fmt(iid.get("train_mass", {}).get(P)), _fmt(r["mean_err"].get(P)),
                            _fmt(iid.get("mean_err", {}).get(P))])
         return "\n".join([
@@ -1054,8 +1054,9 @@ class Fig6Distinct(_SeedExperiment):
             f"\nThe issue's setting ({chk.get('model', '')}, alpha = 1), exact expectations (no training needed):\n",
             md_table(["P", "distinct fraction of i.i.d. draws", "fresh test datum in the training set"], ck),
             "\n### Distinct sampling: what the training set covers\n",
-            "distinct_frac: P / (i.i.d. draws it took to meet P distinct data); mass: probability that a fresh i.i.d. "
+            "draws / P: the stream length it took to meet P distinct data (the Poisson time of the P-th first "
+            "occurrence, so about 1 with fluctuations at small P), over P; mass: probability that a fresh i.i.d. "
             "datum is a training datum, for the distinct set and for P i.i.d. draws (distinct-mode test data avoid "
             "the training set by construction).\n",
-            md_table(["curve", "P", "distinct_frac", "mass, distinct set", "mass, i.i.d. set", "error, distinct",
+            md_table(["curve", "P", "draws / P", "mass, distinct set", "mass, i.i.d. set", "error, distinct",
                       "error, i.i.d."], dm)])

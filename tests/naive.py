@@ -453,3 +453,62 @@ def torus_sweep(d, L, bond, order):
         if first[2] > M and any(m == (1 << d) - 1 for m in masks):
             first[2] = n
     return np.array(smax), np.array(s2), first
+
+
+# --------------------------------------------------------------------------- distinct RHM data (issue 10)
+def rhm_datum_key(y, ranks, m):
+    """Mixed-radix key of one datum: ``((y*m + r_0)*m + r_1)...``."""
+    k = int(y)
+    for r in ranks:
+        k = k * m + int(r)
+    return k
+
+
+def rhm_all_data(node_probs, n_c):
+    """Every datum ``(class, rank at every node)`` of an RHM with its probability, by enumeration."""
+    node_probs = np.asarray(node_probs, dtype=float)
+    n_nodes, m = node_probs.shape
+    out = {}
+    for c in range(n_c):
+        for rk in itertools.product(range(m), repeat=n_nodes):
+            p = 1.0 / n_c
+            for i, r in enumerate(rk):
+                p *= node_probs[i][r]
+            out[(c,) + rk] = p
+    return out
+
+
+def rhm_iid_datum(node_probs, n_c, rng):
+    """One i.i.d. datum ``(class, ranks...)`` drawn with ``random.Random`` ``rng``."""
+    m = len(node_probs[0])
+    return (rng.randrange(n_c),) + tuple(rng.choices(range(m), weights=list(w))[0] for w in node_probs)
+
+
+def rhm_first_distinct(node_probs, n_c, P, rng):
+    """The first P distinct data of an i.i.d. stream, drawing one datum at a time (the definition)."""
+    seen, order = set(), []
+    while len(order) < P:
+        d = rhm_iid_datum(node_probs, n_c, rng)
+        if d not in seen:
+            seen.add(d)
+            order.append(d)
+    return order
+
+
+def ppswor_prob(seq, probs):
+    """Probability that successive sampling without replacement (proportional to ``probs``) starts with ``seq``."""
+    p, rest = 1.0, 1.0
+    for d in seq:
+        p *= probs[d] / rest
+        rest -= probs[d]
+    return p
+
+
+def rhm_unseen_draws(node_probs, n_c, exclude, n, rng):
+    """n i.i.d. data that are not in the set ``exclude``, by rejection (the definition of the test law)."""
+    out = []
+    while len(out) < n:
+        d = rhm_iid_datum(node_probs, n_c, rng)
+        if d not in exclude:
+            out.append(d)
+    return out

@@ -87,9 +87,10 @@ def _leaves(obj, path=()):
 
 
 #: Fields whose every other value the config refuses (the dominant cluster set is one cluster, dominant).
-CONSTANT_FIELDS = {("dominant", "n_clusters"), ("dominant", "dominant")}
+CONSTANT_FIELDS = {("dominant", "n_clusters"), ("dominant", "dominant"),
+                   ("P_in_units_of_Pstar",)}  # rhm-fcn-onset: its P multiples (< 1) are no absolute sizes
 #: Fields without effect in a shipped spec's context: the Zipf levels of a uniform curve (alpha = -1).
-IRRELEVANT = {("rhm-fcn", ("curves", -1, "zipf_levels"))}
+IRRELEVANT = {("rhm-fcn", ("curves", -1, "zipf_levels")), ("rhm-fcn-onset", ("curves", -1, "zipf_levels"))}
 
 
 def _set(d, path, value):

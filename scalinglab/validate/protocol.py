@@ -354,6 +354,7 @@ _MODULES = [
     "scalinglab.validate.spectral._nets",
     "scalinglab.validate.rhm._experiments",
     "scalinglab.validate.rhm._width",
+    "scalinglab.validate.rhm._seed_experiments",
 ]
 
 

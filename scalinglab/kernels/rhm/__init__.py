@@ -24,6 +24,14 @@ from scalinglab.kernels.rhm._sample import (  # noqa: F401
     path_log_freq,
     uniform01,
 )
+from scalinglab.kernels.rhm._distinct import (  # noqa: F401
+    datum_keys,
+    decode_keys,
+    unseen_tree,
+    unseen_mass,
+    sample_unseen,
+    unseen_log_prob,
+)
 
 __all__ = [
     "multiset_groups",
@@ -44,4 +52,10 @@ __all__ = [
     "path_keys",
     "path_log_freq",
     "uniform01",
+    "datum_keys",
+    "decode_keys",
+    "unseen_tree",
+    "unseen_mass",
+    "sample_unseen",
+    "unseen_log_prob",
 ]

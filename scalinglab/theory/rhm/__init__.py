@@ -10,7 +10,8 @@ patch; its frequency is ``(1/n_c) prod_l f^(l)_{i_l}``.
   :func:`alpha_c`, :func:`alpha_c_table`;
 * learning curve: :func:`learning_curve` (``eps(P) = sum f (1-f)^P``),
   :func:`eps_position_free`;
-* seen paths: :func:`seen_paths_distribution`, :func:`split_accuracy_model`;
+* seen paths: :func:`seen_paths_distribution`, :func:`split_accuracy_model`,
+  :func:`split_model_error` (the split model along a learning curve);
 * symbolic checks (sympy): :func:`hutter_learning_curve`,
   :func:`piltz_main_term`, :func:`product_zipf_effective_exponent`.
 
@@ -55,6 +56,8 @@ from scalinglab.theory.rhm._seen import (  # noqa: F401
     SeenPathsDistribution,
     seen_paths_distribution,
     sample_derivations,
+    SplitModelCurve,
+    split_model_error,
 )
 from scalinglab.theory.rhm._symbolic import (  # noqa: F401
     HutterCurve,
@@ -97,6 +100,8 @@ __all__ = [
     "SeenPathsDistribution",
     "seen_paths_distribution",
     "sample_derivations",
+    "SplitModelCurve",
+    "split_model_error",
     "HutterCurve",
     "hutter_learning_curve",
     "zipf_seen_error",

@@ -15,7 +15,8 @@ from scalinglab.kernels.rhm import seen_paths_pmf
 from scalinglab.theory.rhm._spectrum import path_spectrum
 from scalinglab.theory.rhm._learning_curve import _check_P, eps_of_spectrum
 
-__all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution", "sample_derivations"]
+__all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution", "sample_derivations",
+           "SplitModelCurve", "split_model_error"]
 
 
 # ----------------------------------------------------------------------------- split accuracy
@@ -213,3 +214,136 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
     binom_pk = split_accuracy_model(np.zeros(spec.K + 1), np.clip(q, 0, 1)).pk
     return SeenPathsDistribution(P=P, pk=pk, stderr=se, binomial=binom_pk, n_test=n_test, seed=seed,
                                  model=spec.describe())
+
+
+# ----------------------------------------------------------------------------- the split model along a learning curve
+@dataclass(frozen=True, repr=False)
+class SplitModelCurve(Result):
+    """Test error predicted by the split-accuracy model at every P (seed eqs. 9-11).
+
+    Attributes
+    ----------
+    P : numpy.ndarray
+        Training-set sizes.
+    c_k : numpy.ndarray, shape (len(P), K+1)
+        Split accuracies used at each P.
+    pk_exact : numpy.ndarray, shape (len(P), K+1)
+        Exact distribution of the number of seen paths
+        (:func:`seen_paths_distribution`).
+    pk_binomial : numpy.ndarray
+        Independent-path binomial with ``q = 1 - eps(P)``.
+    pk_binomial_path : numpy.ndarray
+        The binomial at the seed's threshold ``q = path(P)``.
+    error_exact, error_binomial : numpy.ndarray
+        ``1 - sum_k c_k pk`` with either distribution.
+    error_seed_eq9 : numpy.ndarray
+        The seed's eq. 9 as written: ``1 - sum_k c_k C(K,k) path(P)^k``
+        (threshold ``q = path(P)``, no ``(1-q)^(K-k)`` factors; its weights do
+        not sum to one, so it goes negative once path(P) is not small).
+    error_binomial_path : numpy.ndarray
+        The seed's eq. 9 with the ``(1-q)^(K-k)`` factors restored: the
+        binomial with the threshold ``q = path(P)``.
+    model : str or None
+    """
+
+    P: np.ndarray
+    c_k: np.ndarray
+    pk_exact: np.ndarray
+    pk_binomial: np.ndarray
+    pk_binomial_path: np.ndarray
+    error_exact: np.ndarray
+    error_binomial: np.ndarray
+    error_seed_eq9: np.ndarray
+    error_binomial_path: np.ndarray
+    model: str | None = None
+
+    _repr_fields = ("P", "error_exact", "error_binomial", "error_binomial_path", "model")
+
+    def _frame_data(self):
+        return {k: getattr(self, k) for k in ("P", "error_exact", "error_binomial", "error_binomial_path",
+                                              "error_seed_eq9")}
+
+    def _text(self):
+        lines = ([self.model] if self.model else []) + [
+            "split-accuracy model: error = 1 - sum_k c_k Pr(k of K paths seen)",
+            f"{'P':>10s}  {'exact':>9s}  {'binomial':>9s}  {'bin. path(P)':>12s}  {'seed eq. 9':>10s}"]
+        lines += [f"{p:10.4g}  {a:9.5f}  {b:9.5f}  {d:12.5f}  {c:10.5f}"
+                  for p, a, b, c, d in zip(self.P, self.error_exact, self.error_binomial, self.error_seed_eq9,
+                                           self.error_binomial_path)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """Predicted errors against P (log-log). Returns the axes."""
+        ax = new_axes(ax)
+        ax.loglog(self.P, self.error_exact, label="exact seen-path distribution", **kw)
+        ax.loglog(self.P, self.error_binomial, "--", label="binomial (independent paths)")
+        ok = self.error_binomial_path > 0
+        ax.loglog(self.P[ok], self.error_binomial_path[ok], ":", label="binomial, q = path(P)")
+        ax.set_xlabel("training-set size P")
+        ax.set_ylabel("predicted test error")
+        ax.legend(fontsize=8)
+        return ax
+
+
+def split_model_error(spec, P, c_k, n_test=4000, seed=0, seen=None):
+    """Test error of the split-accuracy model along a learning curve.
+
+    ``error(P) = 1 - sum_k c_k(P) Pr_P(k of the K paths of a test datum seen)``
+    with the exact distribution of the number of seen paths
+    (:func:`seen_paths_distribution`, i.i.d. training sets), with the
+    independent-path binomial ``C(K,k) q^k (1-q)^(K-k)``, ``q = 1 - eps(P)``
+    (the exact probability that one path is seen), with the binomial at the
+    seed's threshold ``q = path(P)`` (its eq. 7), and with the seed's eq. 9 as
+    written (``q = path(P)``, the ``(1-q)`` factors dropped).
+
+    Parameters
+    ----------
+    spec : RHMSpec
+    P : array_like
+        Training-set sizes.
+    c_k : array_like, shape (K+1,) or (len(P), K+1)
+        Accuracy of a test datum with k seen paths, in [0, 1]: one vector for
+        every P (the seed's flat c_k) or one per P.
+    n_test, seed : int
+        Monte Carlo test derivations of the exact distribution.
+    seen : array_like, optional
+        A precomputed exact distribution ``(len(P), K+1)`` (skips the Monte Carlo).
+
+    Returns
+    -------
+    SplitModelCurve
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> r = split_model_error(RHMSpec.make(alpha=2.0), [100, 1000], [0.1, 0.2, 0.4, 0.8, 1.0], n_test=500)
+    >>> bool(r.error_exact[1] < r.error_exact[0])
+    True
+    """
+    P = _check_P(P)
+    K = spec.K
+    c = np.asarray(c_k, dtype=float)
+    if c.ndim == 1:
+        c = np.broadcast_to(c, (P.size, c.size))
+    if c.shape != (P.size, K + 1) or np.any(~np.isfinite(c)) or np.any((c < 0) | (c > 1)):
+        raise ValueError(f"c_k must hold K+1 = {K + 1} accuracies in [0, 1] (one vector, or one per P), "
+                         f"got shape {np.asarray(c_k).shape}")
+    if seen is None:
+        pk = seen_paths_distribution(spec, P, n_test=n_test, seed=seed).pk
+    else:
+        pk = np.asarray(seen, dtype=float)
+        if pk.shape != (P.size, K + 1):
+            raise ValueError(f"seen must have shape (len(P), K+1) = {(P.size, K + 1)}, got {pk.shape}")
+    sp = path_spectrum(spec)
+    q = np.clip(1 - eps_of_spectrum(sp, P), 0, 1)
+    k = np.arange(K + 1)
+    pk_bin = binom.pmf(k[None, :], K, q[:, None])
+    # seed eq. 9: path(P) = mass of paths with 1/f <= P; C(K,k) q^k without (1-q)^(K-k)
+    with np.errstate(divide="ignore"):
+        path_mass = np.clip(sp.mass_above(sp.n_c / P), 0, 1)  # as in learning_curve
+    logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
+    eq9 = 1 - (np.exp(logC[None, :] + xlogy(k[None, :], path_mass[:, None])) * c).sum(1)
+    pk_path = binom.pmf(k[None, :], K, path_mass[:, None])
+    return SplitModelCurve(P=P, c_k=np.array(c), pk_exact=pk, pk_binomial=pk_bin, pk_binomial_path=pk_path,
+                           error_exact=1 - (pk * c).sum(1), error_binomial=1 - (pk_bin * c).sum(1),
+                           error_seed_eq9=eq9, error_binomial_path=1 - (pk_path * c).sum(1), model=spec.describe())

@@ -6,6 +6,7 @@ from scalinglab.validate.rhm._data import (  # noqa: F401
     seen_paths,
     TEST_START,
     onehot,
+    SAMPLING,
 )
 from scalinglab.validate.rhm._runs import (  # noqa: F401
     BASE,
@@ -50,6 +51,7 @@ __all__ = [
     "seen_paths",
     "TEST_START",
     "onehot",
+    "SAMPLING",
     "BASE",
     "RHMSizes",
     "Net",

@@ -10,6 +10,21 @@ Seeding: the rules come from ``rules_seed``; data ``i`` of the stream
 of size P is the first P data of the stream (training sets of growing P are
 nested) and the test set is drawn from indices ``>= TEST_START`` (disjoint,
 fresh data).
+
+Two ways to sample (``sampling``, a setting of every RHM run):
+
+* ``"iid"`` (default): the training set is P i.i.d. draws (with repeats) and
+  the test set fresh i.i.d. draws, so the test error is the population risk;
+  with Zipf rules many test data also occur in the training set.
+* ``"distinct"``: the training set is the first P *distinct* data of an
+  i.i.d. stream (sampling without replacement proportional to probability, as
+  in the peer code of Cagnetta et al., where rules are uniform), and the test
+  set is drawn from the RHM *conditioned on not being a training datum*
+  (i.i.d. draws of the unseen part, weighted by probability): the error on
+  unseen data. :meth:`RHMData.distinct` draws the training set exactly without
+  a rejection loop (a Poisson stream split level by level, below), and
+  :meth:`RHMData.draw_unseen` the test set (Numba kernel
+  :func:`scalinglab.kernels.rhm._distinct.sample_unseen`).
 """
 
 from __future__ import annotations
@@ -19,13 +34,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglab._util import check_int
+from scalinglab.errors import InputError
 from scalinglab.kernels import rhm as K
+from scalinglab.kernels.rhm._sample import _cdfs, _thresholds
 from scalinglab.theory.rhm import RHMSpec
 
-__all__ = ["RHMData", "Batch", "seen_paths", "TEST_START", "onehot"]
+__all__ = ["RHMData", "Batch", "seen_paths", "TEST_START", "onehot", "SAMPLING"]
 
 #: First stream index of test data (training sets never reach it).
 TEST_START = 2**40
+#: Sampling modes of a training set (see the module docstring).
+SAMPLING = ("iid", "distinct")
+#: Tag of the random streams of the distinct-data sampler (its own streams, apart from the i.i.d. ones).
+_DISTINCT_TAG = 0x44495354
 
 
 @dataclass(frozen=True)
@@ -101,17 +122,165 @@ class RHMData:
         keys = K.path_keys(y, ranks, self.spec.m, self.spec.s, self.spec.L)
         return Batch(x, y, ranks, keys)
 
-    def train(self, P):
-        """The training set of size P (the first P data of the stream)."""
-        return self.draw(P, 0)
+    def train(self, P, sampling="iid"):
+        """The training set of size P: the first P data of the stream (``"iid"``) or the first P distinct
+        data of a stream (``"distinct"``, :meth:`distinct`)."""
+        if sampling == "iid":
+            return self.draw(P, 0)
+        if sampling == "distinct":
+            return self.distinct(P)[0]
+        raise InputError(f"sampling must be one of {list(SAMPLING)}, got {sampling!r}")
 
-    def test(self, n):
-        """``n`` fresh test data (disjoint from every training set)."""
-        return self.draw(n, TEST_START)
+    def test(self, n, exclude=None):
+        """``n`` fresh test data (stream indices from TEST_START); with ``exclude`` (a training Batch): drawn
+        conditioned on not being one of its data (:meth:`draw_unseen`)."""
+        if exclude is None:
+            return self.draw(n, TEST_START)
+        return self.draw_unseen(n, exclude, TEST_START)
+
+    # -- distinct data ------------------------------------------------------------------------------------
+    @property
+    def n_nodes(self):
+        return int(K.n_nodes(self.spec.s, self.spec.L))
+
+    @property
+    def node_probs(self):
+        """``(n_nodes, m)`` rank probabilities of every derivation node (its level's row)."""
+        off = K.level_offsets(self.spec.s, self.spec.L)
+        return np.repeat(self.probs, np.diff(off), axis=0)
+
+    def _check_keys(self):
+        need = self.spec.n_c * self.spec.m ** self.n_nodes  # Python int: exact
+        if need >= 2**63:
+            raise InputError(f"distinct sampling needs n_c*m**n_nodes = {need:.3g} < 2**63 data to key them "
+                             f"exactly (n_nodes = {self.n_nodes}); use sampling='iid' for this model")
+        return need
+
+    def keys(self, batch):
+        """Exact integer key of every datum of ``batch`` (:func:`scalinglab.kernels.rhm.datum_keys`)."""
+        self._check_keys()
+        return K.datum_keys(np.asarray(batch.y, np.int64), np.asarray(batch.ranks, np.int64), self.spec.m)
+
+    def _batch_of_keys(self, keys):
+        y = np.empty(keys.size, np.int64)
+        ranks = np.empty((keys.size, self.n_nodes), np.int16)
+        K.decode_keys(keys, self.spec.m, self.n_nodes, y, ranks)
+        x = K.expand(self.rules, y, ranks)
+        return Batch(x, y, ranks, K.path_keys(y, ranks, self.spec.m, self.spec.s, self.spec.L))
+
+    def distinct(self, P, max_doublings=80):
+        """The first P distinct data of an i.i.d. stream, in order of first occurrence.
+
+        Exact and without a rejection loop. The stream is taken as a Poisson
+        process of rate 1 in "draws"; over a time window each datum occurs a
+        Poisson(window * p) number of times, independently, so the data seen in
+        a window follow from splitting one Poisson count level by level (class,
+        then the rank at every derivation node; each split a multinomial drawn
+        as conditional binomials), touching only the branches that occur. The
+        first occurrence of a datum seen n times in a window is at
+        ``start + window * Beta(1, n)``. Windows ``[0, 1], [1, 2], [2, 4], ...``
+        (each with its own legacy ``numpy.random.RandomState`` stream, seeded
+        by ``(sample_seed, window)``, whose values numpy keeps fixed across
+        versions) are added until P distinct data have occurred, and the data
+        are sorted by first occurrence. The order does not depend on P, so
+        training sets of growing P are nested; cost ~ the number of distinct
+        data in the last windows, whatever the number of repeats.
+
+        Returns
+        -------
+        (Batch, float)
+            The data, and the stream time of the P-th first occurrence (the
+            number of i.i.d. draws it took, in expectation).
+        """
+        P = check_int("P", P, lo=0)
+        total = self._check_keys()
+        if P > total:
+            raise InputError(f"P = {P} distinct data requested but the model has only {total}")
+        if P == 0:
+            return self._batch_of_keys(np.empty(0, np.int64)), 0.0
+        node_p = self.node_probs
+        cls_p = np.full(self.spec.n_c, 1.0 / self.spec.n_c)
+        seed = self.sample_seed & 0xFFFFFFFFFFFFFFFF
+        keys, times = [], []
+        t_lo = 0.0
+        for j in range(max_doublings):
+            t_hi = 1.0 if j == 0 else 2.0 ** j
+            rs = np.random.RandomState(np.array([seed & 0xFFFFFFFF, seed >> 32, j, _DISTINCT_TAG], np.uint64)
+                                       .astype(np.uint32))
+            k, n = _poisson_split(rs, t_hi - t_lo, cls_p, node_p, self.spec.m)
+            u = rs.random_sample(k.size)
+            with np.errstate(divide="ignore"):
+                t = t_lo + (t_hi - t_lo) * -np.expm1(np.log(u) / n)
+            keys.append(k)
+            times.append(t)
+            t_lo = t_hi
+            if np.unique(np.concatenate(keys)).size >= P:
+                break
+        else:
+            raise InputError(f"distinct sampling: fewer than P = {P} distinct data after 2**{max_doublings} draws")
+        keys, times = np.concatenate(keys), np.concatenate(times)
+        order = np.lexsort((keys, times))
+        keys, times = keys[order], times[order]
+        _, first = np.unique(keys, return_index=True)
+        first = np.sort(first)[:P]
+        return self._batch_of_keys(keys[first]), float(times[first[-1]])
+
+    def unseen_tree(self, exclude):
+        """``(pref, h, offs)`` of :func:`scalinglab.kernels.rhm.unseen_tree` for the data of Batch ``exclude``."""
+        keys = np.unique(self.keys(exclude))
+        return K.unseen_tree(keys, self.spec.m, self.n_nodes, self.node_probs)
+
+    def unseen_mass(self, exclude):
+        """Probability that a fresh datum is not one of the data of ``exclude`` (exact)."""
+        pref, h, offs = self.unseen_tree(exclude)
+        return float(K.unseen_mass(pref, h, offs, self.spec.n_c))
+
+    def draw_unseen(self, n, exclude, start=TEST_START):
+        """Data ``start .. start+n-1`` of the stream, drawn conditioned on not being a datum of ``exclude``."""
+        n = check_int("n", n, lo=0)
+        pref, h, offs = self.unseen_tree(exclude)
+        if K.unseen_mass(pref, h, offs, self.spec.n_c) <= 0.0:
+            raise InputError("every datum of the model is in the training set: no unseen test data exist")
+        node_p = self.node_probs
+        thr = _thresholds(_cdfs(node_p))
+        y = np.empty(n, np.int64)
+        ranks = np.empty((n, self.n_nodes), np.int16)
+        K.sample_unseen(pref, h, offs, node_p, thr, self.spec.n_c, self.spec.m,
+                        np.uint64(self.sample_seed & 0xFFFFFFFFFFFFFFFF), np.uint64(int(start)), n, y, ranks)
+        x = K.expand(self.rules, y, ranks)
+        return Batch(x, y, ranks, K.path_keys(y, ranks, self.spec.m, self.spec.s, self.spec.L))
 
     def path_log_freq(self, keys):
         """Log path frequency ``log[(1/n_c) prod_l f^(l)_{i_l}]`` of path keys."""
         return K.path_log_freq(keys, self.log_probs, self.spec.n_c)
+
+
+def _multinomial(rs, n, p):
+    """Rows ``(len(n), len(p))`` of multinomial counts (totals ``n``, probabilities ``p``) as conditional
+    binomials of the legacy RandomState (its stream is fixed across numpy versions)."""
+    out = np.empty((n.size, p.size), np.int64)
+    rem = n.astype(np.int64)
+    tail = np.cumsum(p[::-1])[::-1]
+    for r in range(p.size - 1):
+        x = rs.binomial(rem, min(1.0, p[r] / tail[r])).astype(np.int64)
+        out[:, r] = x
+        rem = rem - x
+    out[:, -1] = rem
+    return out
+
+
+def _poisson_split(rs, window, cls_p, node_p, m):
+    """Keys and counts (>= 1) of the data occurring in a Poisson window of ``window`` draws."""
+    N = rs.poisson(window)
+    counts = _multinomial(rs, np.array([N]), cls_p)[0]
+    keys = np.flatnonzero(counts).astype(np.int64)
+    counts = counts[keys]
+    for d in range(node_p.shape[0]):
+        C = _multinomial(rs, counts, node_p[d])
+        row, rank = np.nonzero(C)
+        keys = keys[row] * m + rank
+        counts = C[row, rank]
+    return keys, counts
 
 
 def seen_paths(train_keys, test_keys, position_specific=True):

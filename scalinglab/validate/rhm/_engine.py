@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from scalinglab.errors import InputError
+from scalinglab.kernels import rhm as K
 from scalinglab.validate.rhm._data import TEST_START, RHMData, seen_paths
 
 __all__ = ["train_cells", "VAL_START"]
@@ -39,7 +40,25 @@ def _bookkeeping(tr_keys, te_keys):
     return seen_paths(tr_keys, te_keys, position_specific=True), seen_paths(tr_keys, te_keys, position_specific=False)
 
 
-def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None, device="cpu"):
+def _overlap(data, tr, t_P):
+    """How the training set overlaps the data: ``distinct_frac`` (distinct data / P: below 1 for i.i.d. draws
+    with repeats, 1 for distinct sampling), ``stream_draws`` (distinct sampling: the Poisson time of the P-th
+    first occurrence, i.e. about how many i.i.d. draws it took to meet P distinct data; None for i.i.d.) and
+    ``train_mass`` (probability that a fresh i.i.d. datum is a training datum, exact); None where the model is
+    too large to key its data exactly."""
+    P = len(tr)
+    out = {"distinct_frac": None, "stream_draws": None if t_P is None else float(t_P), "train_mass": None}
+    if P == 0:
+        return {**out, "train_mass": 0.0}
+    try:
+        keys = np.unique(data.keys(tr))
+    except InputError:
+        return out
+    tree = K.unseen_tree(keys, data.spec.m, data.n_nodes, data.node_probs)
+    return {**out, "distinct_frac": keys.size / P, "train_mass": 1.0 - float(K.unseen_mass(*tree, data.spec.n_c))}
+
+
+def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None, device="cpu", sampling="iid"):
     """Train the runs ``cells`` as one stack and measure each of them.
 
     Parameters
@@ -61,6 +80,11 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
         Optimiser and stopping rule (default ``TrainConfig()``).
     device : str
         Torch device of the stack.
+    sampling : str
+        ``"iid"``: P i.i.d. training data, fresh i.i.d. test (and validation)
+        data; ``"distinct"``: the first P distinct data of the stream, test and
+        validation data drawn conditioned on not being training data
+        (:meth:`RHMData.distinct`, :meth:`RHMData.draw_unseen`).
 
     Returns
     -------
@@ -69,7 +93,9 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
         ``converged``, ``seen_frac`` (fraction of test paths seen at their
         position), ``seen_frac_free`` (at any position), for k = 0..K ``n_k``
         (test data with k seen paths) and ``acc_k`` (their accuracy, None when
-        ``n_k = 0``), ``wall_block_s`` (the stack's training time) and ``R``.
+        ``n_k = 0``), ``wall_block_s`` (the stack's training time), ``R``, and
+        the overlap of training set and data: ``distinct_frac``,
+        ``stream_draws`` and ``train_mass`` (:func:`_overlap`).
 
     Examples
     --------
@@ -95,12 +121,18 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
             raise InputError(f"cells: one stack needs equal P and (n_c, v, m, s, L); got P={P_}, "
                              f"{_shape(spec)} beside P={P}, {_shape(spec0)}")
     seeds = [sd for _, _, sd in cells]
-    xs, ys, xt, yt, xv, yv, keys = [], [], [], [], [], [], []
+    xs, ys, xt, yt, xv, yv, keys, overlap = [], [], [], [], [], [], [], []
     for spec, _, sd in cells:
         data = RHMData(spec, rules_seed=sd)
-        tr, te = data.train(P), data.test(n_test)
+        if sampling == "distinct":
+            tr, t_P = data.distinct(P)
+        else:
+            tr, t_P = data.train(P, sampling), None
+        overlap.append(_overlap(data, tr, t_P))
+        excl = tr if sampling == "distinct" else None
+        te = data.test(n_test, exclude=excl)
         if train.stop == "val":  # fresh validation data, after the test data in the stream
-            va = data.draw(n_test, start=VAL_START)
+            va = data.draw(n_test, start=VAL_START) if excl is None else data.draw_unseen(n_test, excl, VAL_START)
             xv.append(va.x)
             yv.append(va.y)
         xs.append(tr.x)
@@ -128,7 +160,7 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
         row = {"test_err": float(res["test_err"][r]), "train_loss": float(res["train_loss"][r]),
                "epochs": int(res["epochs"][r]), "converged": bool(res["converged"][r]),
                "seen_frac": float(seen.mean()), "seen_frac_free": float(free.mean()),
-               "wall_block_s": round(res["wall_s"], 3), "R": len(cells)}
+               "wall_block_s": round(res["wall_s"], 3), "R": len(cells), **overlap[r]}
         for k in range(spec.K + 1):
             sel = k_seen == k
             row[f"n_{k}"] = int(sel.sum())

@@ -26,6 +26,7 @@ import numpy as np
 
 from scalinglab.errors import InputError
 from scalinglab.theory.rhm import RHMSpec
+from scalinglab.validate.rhm._data import SAMPLING
 from scalinglab.validate.train import TrainConfig
 
 __all__ = ["BASE", "RHMSizes", "Net", "Curve", "RHMRun", "run_block", "curve_cells", "by_P", "alpha_label", "MODELS"]
@@ -103,13 +104,17 @@ class Curve:
 
     ``alpha`` is a scalar put on ``zipf_levels`` (empty = all levels) or one
     value per level; ``model`` overrides the sweep's net kind; ``stop``
-    overrides the sweep's training stop rule (``""``: keep it).
+    overrides the sweep's training stop rule (``""``: keep it); ``sampling``
+    is ``"iid"`` (training set of P i.i.d. draws, fresh i.i.d. test data) or
+    ``"distinct"`` (P distinct data, test data unseen in training;
+    :mod:`scalinglab.validate.rhm._data`).
     """
 
     alpha: float | tuple[float, ...] = -1.0
     zipf_levels: tuple[int, ...] = ()
     model: str = field(default="", metadata={"choices": ("",) + MODELS})
     stop: str = field(default="", metadata={"choices": ("", "loss", "val")})
+    sampling: str = field(default="iid", metadata={"choices": SAMPLING})
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,13 @@ class RHMRun:
     n_test: int
     P: int
     seed: int
+    #: ``"iid"`` or ``"distinct"`` (:mod:`scalinglab.validate.rhm._data`); keyed only when not ``"iid"``, so the
+    #: keys of runs stored before the field existed stay valid.
+    sampling: str = field(default="iid", metadata={"choices": SAMPLING, "key_omit_default": True})
+
+    def __post_init__(self):
+        if self.sampling not in SAMPLING:
+            raise InputError(f"sampling must be one of {list(SAMPLING)}, got {self.sampling!r}")
 
     def spec(self):
         return self.rhm.spec(self.alpha)
@@ -139,7 +151,8 @@ def curve_cells(curve, rhm, net, train, n_test, P_grid, seeds):
     alpha = rhm.alphas(curve.alpha, curve.zipf_levels)
     n = replace(net, kind=curve.model or net.kind)
     tr = replace(train, stop=curve.stop) if curve.stop else train
-    return [RHMRun(rhm, alpha, n, tr, int(n_test), int(P), int(sd)) for P in P_grid for sd in range(int(seeds))]
+    return [RHMRun(rhm, alpha, n, tr, int(n_test), int(P), int(sd), curve.sampling) for P in P_grid
+            for sd in range(int(seeds))]
 
 
 def run_block(cells, device="cpu"):
@@ -164,7 +177,8 @@ def run_block(cells, device="cpu"):
     if any(replace(c, seed=0, alpha=()) != replace(c0, seed=0, alpha=()) for c in cells):
         raise ValueError("run_block needs cells that differ only in their seed and Zipf exponents")
     return train_cells([(c.spec(), c.P, c.seed) for c in cells], model=c0.net.kind, h=c0.net.width,
-                       depth=c0.net.depth or None, n_test=c0.n_test, train=c0.train, device=device)
+                       depth=c0.net.depth or None, n_test=c0.n_test, train=c0.train, device=device,
+                       sampling=c0.sampling)
 
 
 def by_P(rows, field="test_err"):

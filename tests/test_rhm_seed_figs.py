@@ -175,3 +175,13 @@ def test_seed_sweep_grid_in_units_of_P_star_and_errors():
     bad["models"][0]["m"] = 10
     with pytest.raises(InputError):
         exp.config_from_dict(bad)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import scalinglab.theory.rhm._seen as seen
+
+    for mod in (seen, S):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__

@@ -41,6 +41,7 @@ def results():
         "LearningCurve": rhm.learning_curve(spec, [0.0, 10.0, 100.0]),
         "SplitModel": rhm.split_accuracy_model([0.1, 0.5, 0.9], [0.0, 0.5, 1.0]),
         "SeenPathsDistribution": rhm.seen_paths_distribution(spec, [10.0, 100.0], n_test=50),
+        "SplitModelCurve": rhm.split_model_error(spec, [10.0, 100.0], [0.1, 0.2, 0.4, 0.8, 1.0], n_test=50),
         "HutterCurve": rhm.hutter_learning_curve(),
         "PiltzMainTerm": rhm.piltz_main_term(2),
         "ProductZipfExponent": rhm.product_zipf_effective_exponent(2),

@@ -164,8 +164,8 @@ def test_seed_sweep_grid_in_units_of_P_star_and_errors():
     exp = protocol.get("rhm-fcn-onset")
     mapping, _ = protocol.shipped_spec("rhm-fcn-onset", quick=True)
     cfg = exp.config_from_dict(mapping)
-    L2, L3 = cfg.models
-    assert cfg.P_grid(L2)[2] == 64 and cfg.P_grid(L3)[2] == 256
+    L2, L3, seed_L2 = cfg.models
+    assert cfg.P_grid(L2)[2] == 64 and cfg.P_grid(L3)[2] == 256 and cfg.P_grid(seed_L2)[0] == 250
     assert {c.net.kind for c in exp.cells(cfg)} == {"cnn", "fcn"}
     bad = json.loads(json.dumps(mapping))
     bad["P"] = [0.001]
@@ -175,3 +175,13 @@ def test_seed_sweep_grid_in_units_of_P_star_and_errors():
     bad["models"][0]["m"] = 10
     with pytest.raises(InputError):
         exp.config_from_dict(bad)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import scalinglab.theory.rhm._seen as seen
+
+    for mod in (seen, S):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__

@@ -181,6 +181,7 @@ def test_run_block_row_fields_unchanged():
     want = ["test_err", "train_loss", "epochs", "converged", "seen_frac", "seen_frac_free", "wall_block_s", "R"]
     for k in range(spec.K + 1):
         want += [f"n_{k}", f"acc_{k}"]
+    want += ["distinct_frac", "stream_draws", "train_mass"]  # issue 10: overlap of training set and data
     assert [list(r) for r in rows] == [want, want]
     assert all(r["R"] == 2 for r in rows)
 

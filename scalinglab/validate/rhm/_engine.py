@@ -160,10 +160,11 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
         row = {"test_err": float(res["test_err"][r]), "train_loss": float(res["train_loss"][r]),
                "epochs": int(res["epochs"][r]), "converged": bool(res["converged"][r]),
                "seen_frac": float(seen.mean()), "seen_frac_free": float(free.mean()),
-               "wall_block_s": round(res["wall_s"], 3), "R": len(cells), **overlap[r]}
+               "wall_block_s": round(res["wall_s"], 3), "R": len(cells)}
         for k in range(spec.K + 1):
             sel = k_seen == k
             row[f"n_{k}"] = int(sel.sum())
             row[f"acc_{k}"] = float(correct[sel].mean()) if sel.any() else None
+        row.update(overlap[r])
         rows.append(row)
     return rows

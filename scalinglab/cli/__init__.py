@@ -4,6 +4,11 @@ Each area adds its sub-commands in ``scalinglab/cli/_<area>.py`` through an
 ``_<area>_commands(sub, common)`` function listed in :data:`_AREAS`. A handler takes the parsed arguments and
 returns ``(payload, text)``: ``payload`` is a JSON-able dict printed with
 ``--json``, ``text`` the human-readable form.
+
+Errors: a handler raises :class:`~scalinglab.errors.InputError` for a user
+mistake; :func:`main` prints it as one line ``scalinglab: error: ...`` and
+returns 2 (argparse's own errors exit 2 as well). Any other exception is a
+bug and propagates with its traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import argparse
 import json
 import sys
 
+from scalinglab.errors import InputError
 from scalinglab.validate.results import json_default
 
 from scalinglab.cli._common import CLIError, parse_grid  # noqa: F401
@@ -53,8 +59,9 @@ def main(argv=None):
         return 2
     try:
         payload, text = args.handler(args)
-    except (CLIError, ValueError) as exc:
-        print(f"scalinglab: error: {exc}", file=sys.stderr)
+    except InputError as exc:  # a user error (CLIError is one too); anything else is a bug: let it show
+        msg = " ".join(str(exc).split())  # always one line
+        print(f"scalinglab: error: {msg}", file=sys.stderr)
         return 2
     try:
         print(json.dumps(payload, indent=2, default=json_default) if getattr(args, "json", False) else text)

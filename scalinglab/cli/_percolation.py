@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 
+import math
+
 import numpy as np
 
+from scalinglab import _validation as v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
 def _cmd_perc_stats(args):
     from scalinglab.theory.percolation import bethe_stats, log_cluster_numbers
 
+    sizes = v.real_array("--sizes", args.sizes, lo=1, max_size=10**5)
     st = bethe_stats(args.p, args.z, s_max=args.s_max)
-    sizes = np.array(args.sizes, dtype=float)
-    if np.any(sizes < 1):
-        raise CLIError("--sizes must be >= 1")
     log_ns = log_cluster_numbers(sizes, args.p, args.z)
     payload = {**st.to_dict(), "sizes": sizes.tolist(), "log_n_s": log_ns.tolist(),
                "identity_residual": st.finite_site_fraction + st.p_inf - st.p}
+    if math.isinf(st.mean_cluster_size) or math.isinf(st.cutoff_size):
+        payload["notes"] = [f"p = p_c = {st.p_c:g} exactly: the mean finite cluster size and the cutoff size s_xi "
+                            "diverge (inf)"]
     lines = [f"Bethe lattice z={st.z}, p={st.p:g} (p_c={st.p_c:.6g}, {st.regime})",
              f"  P_inf                     {st.p_inf:.10g}",
              f"  sum_s s n_s (to s={args.s_max:.0e} + tail) {st.finite_site_fraction:.12g}",
@@ -36,7 +40,7 @@ def _cmd_perc_exponents(args):
     if args.derive:
         from scalinglab.theory.percolation import derive_exponents
 
-        d = {k: str(v) for k, v in derive_exponents(args.z).items()}
+        d = {k: str(x) for k, x in derive_exponents(args.z).items()}
         src = f"derived with sympy for z={args.z}"
     else:
         d = bethe_exponents().to_dict()
@@ -52,13 +56,17 @@ def _cmd_perc_predict(args):
         pr = lattice_prediction(args.lattice_dim, c=args.c, regime=args.regime)
     else:
         pr = brill_prediction(args.regime, c=args.c, D=args.D, tau=args.tau, alpha=args.alpha)
+    payload = pr.to_dict()
+    if pr.regime == "supercritical":
+        payload["notes"] = ["alpha, model_ratio and data_ratio are nan in the supercritical regime: one dominant "
+                            "cluster, no Zipf-distributed quanta"]
     lines = [f"Brill percolation model, {pr.regime} regime: alpha={pr.alpha:.4g}, c={pr.c:g}, D={pr.D:.4g}, "
              f"c/D={pr.c_over_D:.4g}",
              f"  model scaling  L ~ N^-{pr.model_exponent:.4g}   (limited by {pr.model_limited_by}; "
              f"(c/D)/alpha = {pr.model_ratio:.4g})",
              f"  data scaling   L ~ D^-{pr.data_exponent:.4g}   (limited by {pr.data_limited_by}; "
              f"(c/D)/(alpha/(1+alpha)) = {pr.data_ratio:.4g})"]
-    return pr.to_dict(), "\n".join(lines)
+    return payload, "\n".join(lines)
 
 
 def _percolation_commands(sub, common):

@@ -6,13 +6,17 @@ import argparse
 
 import numpy as np
 
+from scalinglab import _validation as v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
 def _spec_from_args(args):
     from scalinglab.theory.rhm import RHMSpec
 
-    alpha = [float(a) for a in args.alpha.split(",")]
+    try:
+        alpha = [float(a) for a in args.alpha.split(",")]
+    except ValueError:
+        raise CLIError(f"--alpha {args.alpha!r}: give one number or one per level, comma-separated") from None
     if len(alpha) == 1:
         return RHMSpec.make(n_c=args.n_c, v=args.v, m=args.m, s=args.s, L=args.L, alpha=alpha[0],
                             zipf_levels=args.zipf_levels)
@@ -51,11 +55,13 @@ def _rhm_model_parent():
 def _cmd_rhm_spectrum(args):
     from scalinglab.theory.rhm import alpha_prime, path_spectrum
 
+    head = v.integer("--head", args.head, lo=0)
     spec = _spec_from_args(args)
     sp = path_spectrum(spec, mode=args.mode)
     fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
-    n = min(args.head, sp.n_groups)
+    n = min(head, sp.n_groups)
     payload = {"spec": spec.describe(), **sp.to_dict(max_groups=n), "alpha_prime": fit.to_dict()}
+    _note_predicted(payload, fit)
     lines = [spec.describe(), f"{sp.n_groups} distinct path frequencies ({sp.mode} mode"
              + (f", |Δ ln f| <= {sp.log_tol:g}" if sp.mode == "binned" else "") + f"), {sp.n_per_class:.6g} paths per class",
              f"alpha' = {fit.alpha_prime:.4f} over ranks [{fit.window[0]:g}, {fit.window[1]:g}] "
@@ -69,6 +75,14 @@ def _cmd_rhm_spectrum(args):
     return payload, "\n".join(lines)
 
 
+def _note_predicted(payload, fit):
+    """State why the predicted exponent is nan (alpha' <= 0: no power-law learning curve)."""
+    if not fit.alpha_prime > 0:
+        payload.setdefault("notes", []).append(
+            f"predicted_exponent is nan: alpha' = {fit.alpha_prime:.4g} <= 0, the spectrum is not a decaying "
+            "power law, so eps(P) has no power-law exponent alpha'/(1+alpha')")
+
+
 def _cmd_rhm_alpha_prime(args):
     from scalinglab.theory.rhm import alpha_prime, alpha_prime_at, path_spectrum
 
@@ -76,12 +90,17 @@ def _cmd_rhm_alpha_prime(args):
     sp = path_spectrum(spec)
     fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
     payload = {"spec": spec.describe(), **fit.to_dict()}
+    _note_predicted(payload, fit)
     lines = [spec.describe(), f"alpha' = {fit.alpha_prime:.4f}  (slope {fit.slope:.4f}; ranks [{fit.window[0]:g}, "
              f"{fit.window[1]:g}], {fit.n_points} log-uniform points, {fit.method})",
              f"predicted learning-curve exponent alpha'/(1+alpha') = {fit.predicted_exponent:.4f}"]
     if args.at_P is not None:
         r, a = alpha_prime_at(sp, args.at_P)
         payload["at_P"] = {"P": args.at_P.tolist(), "rank": r.tolist(), "alpha_prime": a.tolist()}
+        if np.any(np.isnan(a)):
+            payload.setdefault("notes", []).append(
+                "local alpha' is nan where its window [r/rho, r*rho], clipped to [1, m**L], holds fewer than two "
+                "distinct integer ranks")
         lines.append("local alpha' at the rank probed by P (paths with f/n_c >= 1/P):")
         lines += [f"  P={p:10.4g}  rank={rk:10.4g}  alpha'={x:.4f}" for p, rk, x in zip(args.at_P, r, a)]
     return payload, "\n".join(lines)
@@ -102,8 +121,12 @@ def _cmd_rhm_table(args):
     rows = alpha_c_table(args.m, Ls=args.L, n_points=args.n_points)
     lines = [f"alpha_c(m={args.m}, L, window [1, r_hi]); alpha' by OLS over {args.n_points} log-uniform ranks",
              f"{'L':>3s}  {'window':>8s}  {'r_hi':>10s}  alpha_c"]
-    lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}" for r in rows]
-    return {"m": args.m, "rows": rows}, "\n".join(lines)
+    lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}"
+              + (f"  ({r['note']})" if "note" in r else "") for r in rows]
+    payload = {"m": args.m, "rows": rows}
+    if any("note" in r for r in rows):
+        payload["notes"] = ["alpha_c is nan in rows where alpha' does not change sign (see each row's note)"]
+    return payload, "\n".join(lines)
 
 
 def _cmd_rhm_eps(args):
@@ -122,6 +145,10 @@ def _cmd_rhm_eps(args):
     payload = {"spec": spec.describe(), **lc.to_dict()}
     if args.position_free:
         payload["eps_position_free"] = free.tolist()
+    _note_predicted(payload, lc.alpha_prime)
+    if np.any(np.isnan(lc.local_exponent)):
+        payload.setdefault("notes", []).append(
+            "local_exponent is nan at P = 0 or when the grid has fewer than two distinct P (no slope)")
     return payload, "\n".join(lines)
 
 
@@ -145,30 +172,37 @@ def _cmd_rhm_sample(args):
     from scalinglab.kernels.rhm import level_offsets
     from scalinglab.validate.rhm import RHMData
 
+    n = v.integer("--n", args.n, lo=1)
+    start = v.integer("--start", args.start, lo=0, hi=2**63 - 1)
+    rules_seed = v.seed("--rules-seed", args.rules_seed)
+    seed = v.seed("--seed", args.seed)
+    head = v.integer("--head", args.head, lo=0)
+    out = None if args.out is None else v.output_file("--out", args.out, suffix=".npz")
     spec = _spec_from_args(args)
-    if args.n < 1:
-        raise CLIError("--n must be >= 1")
-    data = RHMData(spec, rules_seed=args.rules_seed, sample_seed=args.seed)
+    data = RHMData(spec, rules_seed=rules_seed, sample_seed=seed)
     t0 = time.perf_counter()
-    b = data.draw(args.n, start=args.start)
+    b = data.draw(n, start=start)
     wall = time.perf_counter() - t0
     off = level_offsets(spec.s, spec.L)
     dev = [float(np.abs(np.bincount(b.ranks[:, off[l]:off[l + 1]].ravel(), minlength=spec.m)
                         / ((off[l + 1] - off[l]) * args.n) - spec.level_probs(l + 1)).max()) for l in range(spec.L)]
-    payload = {"spec": spec.describe(), "n": args.n, "rules_seed": args.rules_seed, "seed": args.seed,
-               "start": args.start, "wall_s": wall, "class_counts": np.bincount(b.y, minlength=spec.n_c),
+    payload = {"spec": spec.describe(), "n": n, "rules_seed": rules_seed, "seed": seed,
+               "start": start, "wall_s": wall, "class_counts": np.bincount(b.y, minlength=spec.n_c),
                "max_rank_freq_deviation_per_level": dev}
-    lines = [spec.describe(), f"{args.n} data (rules seed {args.rules_seed}, data seed {args.seed}, from index "
+    lines = [spec.describe(), f"{n} data (rules seed {args.rules_seed}, data seed {args.seed}, from index "
              f"{args.start}) in {wall:.3g} s (first call includes Numba compilation)",
              "class counts: " + " ".join(map(str, payload["class_counts"])),
              "max |empirical - f| of rule-rank frequencies per level: " + " ".join(f"{d:.2e}" for d in dev)]
-    if args.out:
-        np.savez_compressed(args.out, x=b.x, y=b.y, ranks=b.ranks, path_keys=b.keys,
-                            **{f"rules_level{l + 1}": r for l, r in enumerate(data.rules)})
-        payload["out"] = args.out
-        lines.append(f"wrote {args.out} (x: symbols (n, s**L); y: labels; ranks: derivations (n, n_nodes), "
+    if out is not None:
+        try:
+            np.savez_compressed(out, x=b.x, y=b.y, ranks=b.ranks, path_keys=b.keys,
+                                **{f"rules_level{l + 1}": r for l, r in enumerate(data.rules)})
+        except OSError as exc:  # disk full, permission, a folder removed meanwhile: the user's to fix
+            raise CLIError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+        payload["out"] = str(out)
+        lines.append(f"wrote {out} (x: symbols (n, s**L); y: labels; ranks: derivations (n, n_nodes), "
                      "level by level; path_keys: (n, K); rules_levelL: (n_parent, m, s))")
-    for i in range(min(args.head, args.n)):
+    for i in range(min(head, n)):
         lines.append(f"  y={b.y[i]}  x={' '.join(map(str, b.x[i]))}  path keys={' '.join(map(str, b.keys[i]))}")
     return payload, "\n".join(lines)
 

@@ -66,8 +66,8 @@ def integer(name, value, lo=None, hi=None):
     if lo is not None and out < lo:
         raise InputError(f"{name} must be >= {lo}, got {out}")
     if hi is not None and out > hi:
-        raise InputError(f"{name} must be <= {hi:.6g}, got {out:.6g}" if out > 10**15 else
-                         f"{name} must be <= {hi}, got {out}")
+        shown = f"{out:.6g}" if out > 10**15 else str(out)
+        raise InputError(f"{name} = {shown} is over the limit {hi}")
     return out
 
 
@@ -223,6 +223,8 @@ def output_file(name, path, suffix=None):
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
         raise InputError(f"{name} must be a file path, got {_show(path)}")
     p = Path(path)
+    if p.is_dir() or str(path).endswith(os.sep):
+        raise InputError(f"{name}: {p} is a folder; give a file name")
     if suffix and p.suffix != suffix:
         p = p.with_name(p.name + suffix)
     if p.is_dir():

@@ -72,7 +72,7 @@ def _mp_eps(m, L, alpha, n_c, P):
             f = mpmath.fprod(f1[i] ** c for i, c in enumerate(cnt))
             terms.append((mult, f))
         for p in P:
-            out.append(mpmath.fsum(mult * f * (1 - f / n_c) ** p for mult, f in terms))
+            out.append(mpmath.fsum(mult * f * mpmath.exp(p * mpmath.log1p(-f / n_c)) for mult, f in terms))
         return [float(x) for x in out]
 
 

@@ -29,8 +29,9 @@ def test_rhm_spectrum_L_1000_is_refused_quickly(capsys):
 
 @pytest.mark.timeout(30)
 def test_rhm_spectrum_binned_work_is_estimated(capsys):
-    # m = 2 keeps m**L = 2**900 in range; alpha = 50 spreads ln f over ~ 900 * 35 / 1e-3 bins
-    err = _refused(capsys, "rhm", "spectrum", "--m", "2", "--v", "2", "--n-c", "2", "--L", "900", "--alpha", "50")
+    # m**L = 1e300 is in range, the exact spectrum is not (C(309, 9) multisets), and alpha = 50 spreads ln f over
+    # 300 * 51 ln 10 / 1e-3 = 3.5e7 bins: ~5e10 bin updates
+    err = _refused(capsys, "rhm", "spectrum", "--L", "300", "--alpha", "50")
     assert "binned" in err
 
 
@@ -64,7 +65,11 @@ def test_alpha_prime_1e9_points_is_refused_quickly():
 
 @pytest.mark.timeout(30)
 def test_cli_grid_with_1e9_points_is_refused(capsys):
-    _refused(capsys, "rhm", "eps", "--P", "1:1e6:1000000000")
+    with pytest.raises(SystemExit) as exc:  # an argparse error: exit 2 with usage and the message
+        main(["rhm", "eps", "--P", "1:1e6:1000000000"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "1000000000 points, over the limit 100000" in err
 
 
 @pytest.mark.timeout(30)

@@ -4,32 +4,54 @@ from __future__ import annotations
 
 import argparse
 
+import math
+
 import numpy as np
 
+from scalinglab import _validation as v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+
+#: Largest data file --data reads (bytes on disk).
+MAX_DATA_FILE_BYTES = 2**30
 
 
 def _load_points(args):
     """Points from --data FILE (.npy / .csv / .txt) or a sampled --manifold."""
-    from scalinglab.theory.spectral import sample_manifold
+    from scalinglab.theory.spectral import MAX_POINT_BYTES, sample_manifold
 
     if args.data:
-        path = args.data
+        path = str(v.input_file("--data", args.data))
+        size = __import__("os").path.getsize(path)
+        v.size_limit(f"--data {path}", size, MAX_DATA_FILE_BYTES, " bytes", "subsample the file")
         try:
             X = np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter="," if path.endswith(".csv")
-                                                                      else None)
-        except OSError as exc:
-            raise CLIError(f"cannot read {path}: {exc}") from None
-        X = np.asarray(X, dtype=float)
+                                                                      else None, ndmin=1)
+            X = np.asarray(X, dtype=float)
+        except (OSError, ValueError, TypeError, EOFError) as exc:  # unreadable, not numbers, pickled objects
+            raise CLIError(f"--data: cannot read {path} as a numeric array: {' '.join(str(exc).split())}") from None
+        if X.ndim == 0 or X.size == 0:
+            raise CLIError(f"--data {path} holds no points")
         if X.ndim == 1:
             X = X[:, None]
-        return X.reshape(X.shape[0], -1), f"data {path} ({X.shape[0]} points)"
+        X = X.reshape(X.shape[0], -1)
+        v.real_array(f"--data {path}", X, ndim=2)  # finite values
+        return X, f"data {path} ({X.shape[0]} points)"
+    n = v.integer("--n", args.n, lo=2)
+    seed = v.seed("--seed", args.seed)
     if args.source:
         from scalinglab.validate.spectral import project_points
 
-        return project_points(args.source, args.n, args.seed, alpha=args.alpha, p=args.p)
-    return (sample_manifold(args.manifold, args.n, args.d, ambient=args.ambient, seed=args.seed),
-            f"{args.n} uniform points on a {args.manifold} of dimension {args.d}")
+        coords = 80 if args.source == "rhm" else 8
+        v.size_limit(f"--n {n} points of --source {args.source}", 8.0 * n * coords * 4, MAX_POINT_BYTES, " bytes",
+                     "lower --n")
+        if args.source == "percolation":
+            v.real("--p (the cluster must be able to grow: p_c = 1/2 < p < 1)", args.p, lo=0.5, hi=1, lo_open=True,
+                   hi_open=True)
+        else:
+            v.real("--alpha", args.alpha, lo=-1)
+        return project_points(args.source, n, seed, alpha=args.alpha, p=args.p)
+    return (sample_manifold(args.manifold, n, args.d, ambient=args.ambient, seed=seed),
+            f"{n} uniform points on a {args.manifold} of dimension {args.d}")
 
 
 def _parse_window(text):
@@ -37,21 +59,39 @@ def _parse_window(text):
         return None
     try:
         lo, hi = text.split(":")
-        return float(lo), float(hi)
+        lo, hi = float(lo), float(hi)
     except ValueError:
-        raise CLIError(f"window {text!r}: use LO:HI (ranks)") from None
+        raise CLIError(f"--window {text!r}: use LO:HI (ranks)") from None
+    for x in (lo, hi):
+        if not (math.isfinite(x) and x.is_integer()):
+            raise CLIError(f"--window {text!r}: ranks must be integers")
+    return int(lo), int(hi)
+
+
+def _spectrum_notes(lam, payload, what="eigenvalues i^-(1+alpha_K)"):
+    from scalinglab.theory.spectral import zero_mode_note
+
+    note = zero_mode_note(lam)
+    if note:
+        k = int(np.sum(lam == 0))
+        payload.setdefault("notes", []).append(
+            f"{k} of the {lam.size} {what} underflow float64 (below 5e-324) and count as zero modes: never "
+            f"learned, counted in S; their contribution to any loss is below {lam.size} x 5e-324 per unit of "
+            "target power")
 
 
 def _cmd_spectral_exponents(args):
     from scalinglab.theory.spectral import regime_exponents, resolution_limited
 
+    if args.smoothness is not None and args.d is None:
+        raise CLIError("--smoothness needs --d (the kernel bound is t/d)")
     ex = regime_exponents(args.alpha_K)
     payload = {"regimes": ex.to_dict()}
     lines = [f"spectrum lambda_i ~ i^-(1 + alpha_K), alpha_K = {args.alpha_K:g}  (loss exponents, L ~ x^-a)",
              f"  variance-limited:   alpha_D = {ex.variance_D:g}, alpha_P = {ex.variance_P:g}",
              f"  resolution-limited: alpha_D = {ex.resolution_D:g}, alpha_P = {ex.resolution_P:g}",
              f"  assumption: {ex.assumption}"]
-    if args.d:
+    if args.d is not None:
         rb = resolution_limited(args.d, args.smoothness)
         payload["manifold"] = rb.to_dict()
         lines += [f"manifold of dimension d = {args.d:g}:",
@@ -67,32 +107,44 @@ def _cmd_spectral_rf(args):
     from scalinglab.theory.spectral import powerlaw_spectrum, rf_teacher_student_loss
 
     lam = powerlaw_spectrum(args.modes, args.alpha_K)
-    D = np.asarray(args.D, dtype=float)
-    P = np.asarray(args.P, dtype=float)
+    D = v.real_array("--D", args.D, lo=1, allow_inf=True)
+    P = v.real_array("--P", args.P, lo=1, allow_inf=True)
+    v.size_limit("the --D x --P grid", float(D.size) * P.size, 10**5, " points", "fewer D or P")
     DD, PP = np.meshgrid(D, P, indexing="ij")
     r = rf_teacher_student_loss(DD.ravel(), PP.ravel(), lam)
     rows = [{"D": float(d), "P": float(p), "loss": float(v)} for d, p, v in zip(r.D, r.P, r.loss)]
     lines = [f"linear RF teacher-student, S = {args.modes} Gaussian features, lambda_i = i^-(1+{args.alpha_K:g}), "
              "teacher w ~ N(0, I/S):", f"{'D':>10} {'P':>10} {'L(D,P)':>14}"]
     lines += [f"{x['D']:>10g} {x['P']:>10g} {x['loss']:>14.6g}" for x in rows]
-    return {"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method}, "\n".join(lines)
+    payload = {"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method}
+    _spectrum_notes(lam, payload)
+    if np.any(np.isinf(r.loss)):
+        payload.setdefault("notes", []).append("loss is inf at the interpolation peak |D - P| <= 1: the Gaussian "
+                                               "least-squares variance factor (M-1)/(M-m-1) diverges")
+    return payload, "\n".join(lines)
 
 
 def _cmd_spectral_eigenlearning(args):
     from scalinglab.theory.spectral import eigenlearning_curve, powerlaw_spectrum
 
     lam = powerlaw_spectrum(args.modes, args.alpha_K)
-    beta = args.alpha_K if args.target_exponent is None else args.target_exponent
-    v2 = powerlaw_spectrum(args.modes, beta) if beta > 0 else None
-    if v2 is None:
-        raise CLIError("--target-exponent must be > 0")
+    beta = args.alpha_K if args.target_exponent is None else v.positive("--target-exponent", args.target_exponent)
+    v2 = powerlaw_spectrum(args.modes, beta)
     lc = eigenlearning_curve(args.n, lam, v2, ridge=args.ridge, noise=args.noise)
     lines = [f"kernel ridge regression, lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
              f"ridge {args.ridge:g}, noise {args.noise:g}, {args.modes} modes:",
              f"{'n':>10} {'kappa':>12} {'test MSE':>12} {'learned':>8}"]
     lines += [f"{n:>10g} {k:>12.4g} {e:>12.4g} {f:>8.3f}" for n, k, e, f in
               zip(lc.n, lc.kappa, lc.test_mse, lc.learned_fraction)]
-    return lc.to_dict(), "\n".join(lines)
+    payload = lc.to_dict()
+    _spectrum_notes(lam, payload)
+    if np.any(np.isinf(lc.test_mse)):
+        payload.setdefault("notes", []).append("test MSE and e0 are inf where n equals the number of positive modes "
+                                               "without ridge: the interpolation peak, E0 = n/(n - sum L^2) diverges")
+    if np.any(np.isnan(lc.learned_fraction)):
+        payload.setdefault("notes", []).append("learned_fraction is nan: the target powers underflow to 0 (no target "
+                                               "power to learn)")
+    return payload, "\n".join(lines)
 
 
 def _cmd_spectral_gram(args):

@@ -66,7 +66,7 @@ def integer(name, value, lo=None, hi=None):
     if lo is not None and out < lo:
         raise InputError(f"{name} must be >= {lo}, got {out}")
     if hi is not None and out > hi:
-        shown = f"{out:.6g}" if out > 10**15 else str(out)
+        shown = str(out) if out <= 10**15 else f"1e+{len(str(out)) - 1} or more"
         raise InputError(f"{name} = {shown} is over the limit {hi}")
     return out
 

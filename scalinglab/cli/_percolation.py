@@ -7,14 +7,14 @@ import math
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
 def _cmd_perc_stats(args):
     from scalinglab.theory.percolation import bethe_stats, log_cluster_numbers
 
-    sizes = v.real_array("--sizes", args.sizes, lo=1, max_size=10**5)
+    sizes = _v.real_array("--sizes", args.sizes, lo=1, max_size=10**5)
     st = bethe_stats(args.p, args.z, s_max=args.s_max)
     log_ns = log_cluster_numbers(sizes, args.p, args.z)
     payload = {**st.to_dict(), "sizes": sizes.tolist(), "log_n_s": log_ns.tolist(),

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
@@ -55,7 +55,7 @@ def _rhm_model_parent():
 def _cmd_rhm_spectrum(args):
     from scalinglab.theory.rhm import alpha_prime, path_spectrum
 
-    head = v.integer("--head", args.head, lo=0)
+    head = _v.integer("--head", args.head, lo=0)
     spec = _spec_from_args(args)
     sp = path_spectrum(spec, mode=args.mode)
     fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
@@ -172,12 +172,12 @@ def _cmd_rhm_sample(args):
     from scalinglab.kernels.rhm import level_offsets
     from scalinglab.validate.rhm import RHMData
 
-    n = v.integer("--n", args.n, lo=1)
-    start = v.integer("--start", args.start, lo=0, hi=2**63 - 1)
-    rules_seed = v.seed("--rules-seed", args.rules_seed)
-    seed = v.seed("--seed", args.seed)
-    head = v.integer("--head", args.head, lo=0)
-    out = None if args.out is None else v.output_file("--out", args.out, suffix=".npz")
+    n = _v.integer("--n", args.n, lo=1)
+    start = _v.integer("--start", args.start, lo=0, hi=2**63 - 1)
+    rules_seed = _v.seed("--rules-seed", args.rules_seed)
+    seed = _v.seed("--seed", args.seed)
+    head = _v.integer("--head", args.head, lo=0)
+    out = None if args.out is None else _v.output_file("--out", args.out, suffix=".npz")
     spec = _spec_from_args(args)
     data = RHMData(spec, rules_seed=rules_seed, sample_seed=seed)
     t0 = time.perf_counter()

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 #: Largest data file --data reads (bytes on disk).
@@ -20,9 +20,9 @@ def _load_points(args):
     from scalinglab.theory.spectral import MAX_POINT_BYTES, sample_manifold
 
     if args.data:
-        path = str(v.input_file("--data", args.data))
+        path = str(_v.input_file("--data", args.data))
         size = __import__("os").path.getsize(path)
-        v.size_limit(f"--data {path}", size, MAX_DATA_FILE_BYTES, " bytes", "subsample the file")
+        _v.size_limit(f"--data {path}", size, MAX_DATA_FILE_BYTES, " bytes", "subsample the file")
         try:
             X = np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter="," if path.endswith(".csv")
                                                                       else None, ndmin=1)
@@ -34,21 +34,21 @@ def _load_points(args):
         if X.ndim == 1:
             X = X[:, None]
         X = X.reshape(X.shape[0], -1)
-        v.real_array(f"--data {path}", X, ndim=2)  # finite values
+        _v.real_array(f"--data {path}", X, ndim=2)  # finite values
         return X, f"data {path} ({X.shape[0]} points)"
-    n = v.integer("--n", args.n, lo=2)
-    seed = v.seed("--seed", args.seed)
+    n = _v.integer("--n", args.n, lo=2)
+    seed = _v.seed("--seed", args.seed)
     if args.source:
         from scalinglab.validate.spectral import project_points
 
         coords = 80 if args.source == "rhm" else 8
-        v.size_limit(f"--n {n} points of --source {args.source}", 8.0 * n * coords * 4, MAX_POINT_BYTES, " bytes",
+        _v.size_limit(f"--n {n} points of --source {args.source}", 8.0 * n * coords * 4, MAX_POINT_BYTES, " bytes",
                      "lower --n")
         if args.source == "percolation":
-            v.real("--p (the cluster must be able to grow: p_c = 1/2 < p < 1)", args.p, lo=0.5, hi=1, lo_open=True,
+            _v.real("--p (the cluster must be able to grow: p_c = 1/2 < p < 1)", args.p, lo=0.5, hi=1, lo_open=True,
                    hi_open=True)
         else:
-            v.real("--alpha", args.alpha, lo=-1)
+            _v.real("--alpha", args.alpha, lo=-1)
         return project_points(args.source, n, seed, alpha=args.alpha, p=args.p)
     return (sample_manifold(args.manifold, n, args.d, ambient=args.ambient, seed=seed),
             f"{n} uniform points on a {args.manifold} of dimension {args.d}")
@@ -107,9 +107,9 @@ def _cmd_spectral_rf(args):
     from scalinglab.theory.spectral import powerlaw_spectrum, rf_teacher_student_loss
 
     lam = powerlaw_spectrum(args.modes, args.alpha_K)
-    D = v.real_array("--D", args.D, lo=1, allow_inf=True)
-    P = v.real_array("--P", args.P, lo=1, allow_inf=True)
-    v.size_limit("the --D x --P grid", float(D.size) * P.size, 10**5, " points", "fewer D or P")
+    D = _v.real_array("--D", args.D, lo=1, allow_inf=True)
+    P = _v.real_array("--P", args.P, lo=1, allow_inf=True)
+    _v.size_limit("the --D x --P grid", float(D.size) * P.size, 10**5, " points", "fewer D or P")
     DD, PP = np.meshgrid(D, P, indexing="ij")
     r = rf_teacher_student_loss(DD.ravel(), PP.ravel(), lam)
     rows = [{"D": float(d), "P": float(p), "loss": float(v)} for d, p, v in zip(r.D, r.P, r.loss)]
@@ -128,7 +128,7 @@ def _cmd_spectral_eigenlearning(args):
     from scalinglab.theory.spectral import eigenlearning_curve, powerlaw_spectrum
 
     lam = powerlaw_spectrum(args.modes, args.alpha_K)
-    beta = args.alpha_K if args.target_exponent is None else v.positive("--target-exponent", args.target_exponent)
+    beta = args.alpha_K if args.target_exponent is None else _v.positive("--target-exponent", args.target_exponent)
     v2 = powerlaw_spectrum(args.modes, beta)
     lc = eigenlearning_curve(args.n, lam, v2, ridge=args.ridge, noise=args.noise)
     lines = [f"kernel ridge regression, lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "

@@ -24,6 +24,8 @@ which to install.
 
 from __future__ import annotations
 
+from scalinglab.errors import InputError
+
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,11 +78,11 @@ def make_executor(address=None, threads_per_worker=1):
         yield None
         return
     if not isinstance(address, str):
-        raise ValueError(f"scheduler address must be a string, got {address!r}")
+        raise InputError(f"scheduler address must be a string, got {address!r}")
     if address.startswith("slurm:"):
         part = address.split(":", 1)[1]
         if not part:
-            raise ValueError("use slurm:PARTITION")
+            raise InputError("use slurm:PARTITION")
         ex = SubmititExecutor(part)
         try:
             yield ex
@@ -97,9 +99,9 @@ def make_executor(address=None, threads_per_worker=1):
                 try:
                     n = int(address.split(":", 1)[1])
                 except ValueError:
-                    raise ValueError(f"bad local cluster size in {address!r}; use local:N") from None
+                    raise InputError(f"bad local cluster size in {address!r}; use local:N") from None
                 if n < 1:
-                    raise ValueError("local:N needs N >= 1")
+                    raise InputError("local:N needs N >= 1")
             kw = dict(n_workers=n, threads_per_worker=threads_per_worker, processes=True)
         cluster = distributed.LocalCluster(dashboard_address=None, **kw)
         client = distributed.Client(cluster)
@@ -110,7 +112,7 @@ def make_executor(address=None, threads_per_worker=1):
             cluster.close()
         return
     if "://" not in address:
-        raise ValueError(f"unknown scheduler address {address!r}: use local, local:N, tcp://HOST:PORT or "
+        raise InputError(f"unknown scheduler address {address!r}: use local, local:N, tcp://HOST:PORT or "
                          "slurm:PARTITION")
     client = distributed.Client(address, timeout="20s")
     try:

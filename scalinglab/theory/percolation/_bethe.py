@@ -42,7 +42,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import gammaincc, gammaln, gamma as gamma_fn
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 
@@ -66,9 +66,13 @@ FRACTAL_DIM = 4.0
 CHEMICAL_DIM = 2.0
 
 
+#: Largest coordination number (a sanity bound: the formulas hold for any z, floats do not).
+MAX_Z = 10**9
+
+
 def _check_zp(z, p):
-    z = check_int("z", z, lo=3)
-    p = v.probability("p", p)
+    z = check_int("z", z, lo=3, hi=MAX_Z)
+    p = _v.probability("p", p)
     return z, p
 
 
@@ -78,6 +82,16 @@ def _eps(p, z):
     if p == 1.0 / (z - 1):
         return 0.0
     return float(Fraction(p) - Fraction(1, z - 1))
+
+
+def _pow1m(x, k):
+    """``(1 - x)**k`` for ``0 <= x <= 1`` through log1p (exact digits for small x, 0 at x = 1)."""
+    return 0.0 if x >= 1.0 else math.exp(k * math.log1p(-x))
+
+
+def _one_minus_pow1m(x, k):
+    """``1 - (1 - x)**k`` without cancellation for small x (1 at x = 1)."""
+    return 1.0 if x >= 1.0 else -math.expm1(k * math.log1p(-x))
 
 
 def _branch_sum(x, n):
@@ -94,8 +108,7 @@ def _branch_sum(x, n):
             if term <= 1e-18 * abs(out) or j >= 60:
                 return out
             j += 1
-    q = 0.0 if x >= 1.0 else math.exp(n * math.log1p(-x))  # (1-x)**n
-    return n - (1.0 - x) * (1.0 - q) / x
+    return n - (1.0 - x) * (1.0 - _pow1m(x, n)) / x
 
 
 def _one_minus_Q(p, z):
@@ -131,8 +144,9 @@ def _log_c(p, z):
     a = (z - 1) * _eps(p, z)
     if a == 0.0:
         return 0.0
-    if abs(a) >= 0.05:
-        return math.log1p(a) + (z - 2) * math.log1p(-a / (z - 2))
+    if abs(a) >= 0.05:  # far from p_c: the direct form, no cancellation
+        return (math.log(p) + (z - 2) * math.log1p(-p) + (z - 1) * math.log(z - 1)
+                - (z - 2) * math.log(z - 2))
     out, n, an = 0.0, 2, a * a
     while True:
         term = an * ((1.0 if n % 2 else -1.0) - (z - 2.0) ** (1 - n)) / n
@@ -145,7 +159,7 @@ def _log_c(p, z):
 
 def critical_p(z):
     """Percolation threshold ``p_c = 1/(z-1)`` of the Bethe lattice of coordination ``z``."""
-    z = check_int("z", z, lo=3)
+    z = check_int("z", z, lo=3, hi=MAX_Z)
     return 1.0 / (z - 1)
 
 
@@ -170,7 +184,7 @@ def log_cluster_numbers(s, p, z=3):
     """
     z, p = _check_zp(z, p)
     shape = np.shape(s)
-    s = v.real_array("cluster sizes", np.ravel(s), lo=1, min_size=0).reshape(shape)
+    s = _v.real_array("cluster sizes", np.ravel(s), lo=1, min_size=0).reshape(shape)
     big = s >= _STIRLING_FROM
     if not np.any(big):
         return _log_ns_gammaln(s, p, z)
@@ -273,7 +287,7 @@ def p_infinity(p, z=3):
     """
     z, p = _check_zp(z, p)
     x = _one_minus_Q(p, z)
-    return p * -math.expm1(z * math.log1p(-x)) if x > 0 else 0.0
+    return p * _one_minus_pow1m(x, z) if x > 0 else 0.0
 
 
 def mean_cluster_size(p, z=3):
@@ -298,9 +312,9 @@ def mean_cluster_size(p, z=3):
     if eps < 0:
         return (1.0 + p) / (-(z - 1) * eps)  # 1 - (z-1) p = -(z-1)(p - p_c), exact
     x = _one_minus_Q(p, z)
-    ps = p * math.exp((z - 2) * math.log1p(-x))
+    ps = p * _pow1m(x, z - 2)
     # 1 - (z-1) p Q^(z-2) = (z-1) [p (1 - Q^(z-2)) - (p - p_c)]: both O(p - p_c), no cancellation
-    denom = (z - 1) * (p * -math.expm1((z - 2) * math.log1p(-x)) - eps)
+    denom = (z - 1) * (p * _one_minus_pow1m(x, z - 2) - eps)
     return 1.0 + z * ps / denom
 
 
@@ -328,9 +342,9 @@ def cluster_moment(k, p, z=3, s_max=10**9, s_exact=200_000):
         The moment (``inf`` when it diverges: ``k >= 3/2`` at ``p = p_c``).
     """
     z, p = _check_zp(z, p)
-    k = v.real("k", k, lo=-50, hi=50)
+    k = _v.real("k", k, lo=-50, hi=50)
     s_exact = check_int("s_exact", s_exact, lo=10, hi=10**7)
-    s_max = min(v.real("s_max", s_max, lo=s_exact, allow_inf=True), 1e15)
+    s_max = min(_v.real("s_max", s_max, lo=s_exact, allow_inf=True), 1e15)
     s = np.arange(1, s_exact + 1, dtype=np.float64)
     head = float(np.sum(np.exp(k * np.log(s) + log_cluster_numbers(s, p, z))))
 
@@ -377,7 +391,7 @@ def size_biased_pmf(s, p, z=3):
     """
     z, p = _check_zp(z, p)
     shape = np.shape(s)
-    s = v.real_array("cluster sizes", np.ravel(s), lo=1, min_size=0).reshape(shape)
+    s = _v.real_array("cluster sizes", np.ravel(s), lo=1, min_size=0).reshape(shape)
     return np.exp(np.log(s) + log_cluster_numbers(s, p, z) - math.log(p))
 
 
@@ -501,10 +515,10 @@ def lattice_clusters(shape, p, seed=0):
         raise InputError(f"shape must be a tuple of sizes, got {shape!r}") from None
     if not shape:
         raise InputError("shape needs at least one dimension")
-    p = v.probability("p", p, open_=False)
-    seed = v.seed("seed", seed)
+    p = _v.probability("p", p, open_=False)
+    seed = _v.seed("seed", seed)
     n_sites = math.prod(shape)
-    v.size_limit(f"a lattice of {n_sites:.3g} sites", 17.0 * n_sites, MAX_LATTICE_BYTES, " bytes",
+    _v.size_limit(f"a lattice of {n_sites:.3g} sites", 17.0 * n_sites, MAX_LATTICE_BYTES, " bytes",
                  "a smaller shape")
     occ = np.random.default_rng(seed).random(shape) < p
     labels, n = label_clusters(occ.ravel(), np.array(shape, dtype=np.int64))

@@ -48,7 +48,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_positive
 from scalinglab.errors import InputError
 
@@ -75,7 +75,7 @@ def quanta_zipf_alpha(tau):
     ``alpha = (3 - tau)/(tau - 2)`` for size-biased clusters with frequency ∝
     size (see module docstring); requires ``2 < tau < 3``.
     """
-    tau = v.real("tau", tau)
+    tau = _v.real("tau", tau)
     if not 2.0 < tau < 3.0:
         raise InputError(f"the quanta picture needs 2 < tau < 3, got tau = {tau}")
     return (3.0 - tau) / (tau - 2.0)
@@ -148,7 +148,7 @@ def brill_prediction(regime="subcritical", c=2.0, D=4.0, tau=2.5, alpha=None):
     -------
     BrillPrediction
     """
-    regime = v.choice("regime", regime, ("subcritical", "critical", "supercritical"))
+    regime = _v.choice("regime", regime, ("subcritical", "critical", "supercritical"))
     c = check_positive("c", c)
     D = check_positive("D", D)
     cd = c / D
@@ -165,7 +165,7 @@ def brill_prediction(regime="subcritical", c=2.0, D=4.0, tau=2.5, alpha=None):
 def lattice_prediction(d, c=2.0, regime="subcritical"):
     """:func:`brill_prediction` with ``tau`` and ``D`` of the ``d``-dimensional lattice
     (``d >= 6`` uses the mean-field / Bethe values)."""
-    d = v.integer("lattice dimension d", d, lo=2)
+    d = _v.integer("lattice dimension d", d, lo=2)
     tau, D = LATTICE_EXPONENTS[min(d, 6)]
     return brill_prediction(regime, c=c, D=D, tau=tau)
 
@@ -205,10 +205,10 @@ def theory_loss_vs_model_size(N, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1=1.0
     alpha = check_positive("alpha", alpha)
     cd = check_positive("c_over_D", c_over_D)
     s1 = check_positive("s1", s1)
-    n_quanta = v.integer("n_quanta", n_quanta, lo=1, hi=MAX_QUANTA)
-    n_rho = v.integer("n_rho", n_rho, lo=1, hi=10**5)
-    Ns = v.real_array("model size N", N, lo=1)
-    v.size_limit("theory_loss_vs_model_size", float(Ns.size) * n_rho * n_quanta, MAX_LOSS_WORK, " operations",
+    n_quanta = _v.integer("n_quanta", n_quanta, lo=1, hi=MAX_QUANTA)
+    n_rho = _v.integer("n_rho", n_rho, lo=1, hi=10**5)
+    Ns = _v.real_array("model size N", N, lo=1)
+    _v.size_limit("theory_loss_vs_model_size", float(Ns.size) * n_rho * n_quanta, MAX_LOSS_WORK, " operations",
                  "fewer N, n_rho or n_quanta")
     pk, sk = _quanta(alpha, n_quanta, s1)
     tail = np.concatenate([np.cumsum(pk[::-1])[::-1][1:], [0.0]])  # tail[k] = sum_{j>k} p_j
@@ -246,9 +246,9 @@ def theory_loss_vs_data_size(n_data, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1
     alpha = check_positive("alpha", alpha)
     cd = check_positive("c_over_D", c_over_D)
     s1 = check_positive("s1", s1)
-    n_quanta = v.integer("n_quanta", n_quanta, lo=1, hi=MAX_QUANTA)
-    nds = v.real_array("dataset size n_data", n_data, lo=0, lo_open=True)
-    v.size_limit("theory_loss_vs_data_size", 240.0 * nds.size * n_quanta, MAX_LOSS_WORK, " operations",
+    n_quanta = _v.integer("n_quanta", n_quanta, lo=1, hi=MAX_QUANTA)
+    nds = _v.real_array("dataset size n_data", n_data, lo=0, lo_open=True)
+    _v.size_limit("theory_loss_vs_data_size", 240.0 * nds.size * n_quanta, MAX_LOSS_WORK, " operations",
                  "fewer n_data or n_quanta")
     pk, sk = _quanta(alpha, n_quanta, s1)
     out = []
@@ -272,7 +272,7 @@ def _sb_law(p, z, cap):
     """Size-biased cluster-size law ``s n_s/p`` for ``s < cap`` and the capped mass at ``cap``."""
     from scalinglab.theory.percolation._bethe import size_biased_pmf
 
-    cap = v.integer("cap", cap, lo=2, hi=MAX_QUANTA)
+    cap = _v.integer("cap", cap, lo=2, hi=MAX_QUANTA)
     s = np.arange(1, cap, dtype=np.float64)
     w = size_biased_pmf(s, p, z)
     return np.append(s, float(cap)), np.append(w, max(0.0, 1.0 - w.sum()))
@@ -293,9 +293,9 @@ def unlearned_fraction_data(density, p, z=3, cap=10**6):
     between ``s ~ 1`` and ``s_xi``. For a loss ``|a - a'|^q`` with ``a = +-1``
     the unlearned loss is ``2^(q-1) U``.
     """
-    dens = v.real_array("density", density, lo=0, lo_open=True)
-    cap = v.integer("cap", cap, lo=2, hi=MAX_QUANTA)
-    v.size_limit("unlearned_fraction_data", float(dens.size) * cap, MAX_LOSS_WORK, " operations",
+    dens = _v.real_array("density", density, lo=0, lo_open=True)
+    cap = _v.integer("cap", cap, lo=2, hi=MAX_QUANTA)
+    _v.size_limit("unlearned_fraction_data", float(dens.size) * cap, MAX_LOSS_WORK, " operations",
                  "fewer densities or a smaller cap")
     s, w = _sb_law(p, z, cap)
     mass = s * w
@@ -310,8 +310,8 @@ def unlearned_fraction_model(K, n_clusters, p, z=3, cap=10**6):
     is the mass below ``t``: ``sum_{s<t} s P(s) / sum_s s P(s)`` (continuous in
     ``K`` by interpolating inside the size bin). Decays as ``K^-alpha`` (= 1/K).
     """
-    Kq = v.real_array("K", K, lo=0, lo_open=True)
-    n_clusters = v.positive("n_clusters", n_clusters)
+    Kq = _v.real_array("K", K, lo=0, lo_open=True)
+    n_clusters = _v.positive("n_clusters", n_clusters)
     s, w = _sb_law(p, z, cap)
     mass = s * w
     tail_count = n_clusters * np.cumsum(w[::-1])[::-1]  # expected number of clusters with size >= s

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab.kernels.rhm import decay_sum, log_decay_sum
 from scalinglab.theory.rhm._spec import RHMSpec
 from scalinglab.errors import InputError
@@ -59,11 +59,11 @@ class LearningCurve:
 
 
 def _check_P(P):
-    return v.real_array("P", P, lo=0)
+    return _v.real_array("P", P, lo=0)
 
 
 def _eps_work(n_terms, P, what):
-    v.size_limit(f"{what} ({n_terms:.3g} terms x {P.size} values of P)", float(n_terms) * P.size, MAX_EPS_WORK,
+    _v.size_limit(f"{what} ({n_terms:.3g} terms x {P.size} values of P)", float(n_terms) * P.size, MAX_EPS_WORK,
                  " term evaluations", "fewer P values or a smaller model")
 
 
@@ -125,16 +125,17 @@ def eps_position_free(spec, P, max_paths=MAX_PATHS_POSITION_FREE):
     if not isinstance(spec, RHMSpec):
         raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
     P = _check_P(P)
-    max_paths = v.integer("max_paths", max_paths, lo=1, hi=10**9)
+    max_paths = _v.integer("max_paths", max_paths, lo=1, hi=10**9)
     n = spec.m**spec.L if spec.L * math.log10(spec.m) < 30 else float("inf")
-    v.size_limit(f"the position-free error of {spec.describe()}: enumerating m**L rank tuples", n, max_paths,
+    _v.size_limit(f"the position-free error of {spec.describe()}: enumerating m**L rank tuples", n, max_paths,
                  " tuples (max_paths)", "lower m or L")
     _eps_work(n, P, "the position-free eps(P)")
     logp = [spec.level_log_probs(l) for l in range(1, spec.L + 1)]
     log_Q = logp[-1]  # over i_L
     log_f = logp[-1]
     for l in range(spec.L - 2, -1, -1):  # levels L-1 .. 1, prepending an axis each time
-        log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
+        with np.errstate(divide="ignore"):  # Q = 1 (one rule of probability 1): log1p(-1) = -inf, exact
+            log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
         log_Q = np.add.outer(logp[l], log_g)
         log_f = np.add.outer(logp[l], log_f)
     return decay_sum(log_f.ravel(), log_Q.ravel() - math.log(spec.n_c), P)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 from scalinglab.theory.rhm._spec import RHMSpec
@@ -61,8 +61,8 @@ def split_accuracy_model(c_k, q):
         Probability that a path is seen, in [0, 1]; ``1 - eps(P)`` is exact for
         one path, ``path(P)`` is the seed's threshold version.
     """
-    c = v.real_array("c_k", c_k, lo=0, hi=1, min_size=2, max_size=10**4)
-    q = v.real_array("q", q, lo=0, hi=1, max_size=10**6)
+    c = _v.real_array("c_k", c_k, lo=0, hi=1, min_size=2, max_size=10**4)
+    q = _v.real_array("q", q, lo=0, hi=1, max_size=10**6)
     K = c.size - 1
     k = np.arange(K + 1)
     logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
@@ -124,10 +124,10 @@ def sample_derivations(spec, n, seed=0):
     """
     if not isinstance(spec, RHMSpec):
         raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
-    n = v.integer("n", n, lo=0)
-    seed = v.seed("seed", seed)
+    n = _v.integer("n", n, lo=0)
+    seed = _v.seed("seed", seed)
     n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
-    v.size_limit(f"{n} derivations of {n_nodes} nodes", 8.0 * n * n_nodes, MAX_DERIVATION_BYTES, " bytes",
+    _v.size_limit(f"{n} derivations of {n_nodes} nodes", 8.0 * n * n_nodes, MAX_DERIVATION_BYTES, " bytes",
                  "fewer derivations")
     rng = np.random.default_rng(seed)
     cols = []
@@ -159,9 +159,9 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
                          "estimate the distribution by sampling training sets instead")
     P = _check_P(P)
     n_test = check_int("n_test", n_test, lo=2)
-    seed = v.seed("seed", seed)
+    seed = _v.seed("seed", seed)
     n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
-    v.size_limit(f"the seen-path distribution ({n_test} derivations x {P.size} P x 2**{spec.K} subsets x "
+    _v.size_limit(f"the seen-path distribution ({n_test} derivations x {P.size} P x 2**{spec.K} subsets x "
                  f"{n_nodes} nodes)", float(n_test) * P.size * 2.0**spec.K * n_nodes, MAX_SEEN_WORK, " operations",
                  "fewer test derivations or P values")
     ranks = sample_derivations(spec, n_test, seed)

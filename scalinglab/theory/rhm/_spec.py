@@ -14,7 +14,7 @@ from numbers import Real
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 
@@ -23,8 +23,10 @@ __all__ = ["RHMSpec", "zipf_probs", "zipf_log_probs", "MAX_RULES", "MAX_DEPTH"]
 _VEC_TOL = 1e-9
 #: Largest m: every level holds a vector of m rule probabilities (80 MB at the limit).
 MAX_RULES = 10**7
-#: Largest depth L (a model is L levels deep; the spectrum further needs m**L <= 1e300).
+#: Largest depth L and tuple size s (a model is L levels deep; the spectrum further needs m**L <= 1e300).
 MAX_DEPTH = 10_000
+#: Largest number of classes n_c and vocabulary size v (sanity bound; the sampler needs <= 32767).
+MAX_SIZE = 10**12
 
 
 def zipf_log_probs(m, alpha):
@@ -34,7 +36,7 @@ def zipf_log_probs(m, alpha):
     not underflow. ``alpha = -1`` gives the uniform law ``1/m``.
     """
     m = check_int("m", m, lo=1, hi=MAX_RULES)
-    alpha = v.real("Zipf exponent alpha", alpha, lo=-1)
+    alpha = _v.real("Zipf exponent alpha", alpha, lo=-1)
     lw = -(1.0 + alpha) * np.log(np.arange(1, m + 1, dtype=np.float64))
     mx = lw.max()
     return lw - (mx + np.log(np.exp(lw - mx).sum()))
@@ -90,10 +92,10 @@ class RHMSpec:
 
     def __post_init__(self):
         set_ = lambda k, val: object.__setattr__(self, k, val)  # noqa: E731
-        set_("n_c", check_int("n_c", self.n_c, lo=1))
-        set_("v", check_int("v", self.v, lo=1))
+        set_("n_c", check_int("n_c", self.n_c, lo=1, hi=MAX_SIZE))
+        set_("v", check_int("v", self.v, lo=1, hi=MAX_SIZE))
         set_("m", check_int("m", self.m, lo=1, hi=MAX_RULES))
-        set_("s", check_int("s", self.s, lo=1))
+        set_("s", check_int("s", self.s, lo=1, hi=MAX_DEPTH))
         set_("L", check_int("L", self.L, lo=1, hi=MAX_DEPTH))
         # v**s can be astronomically large: compare exactly only while it is cheap to build
         if self.s * math.log2(self.v) < 4096:
@@ -122,15 +124,13 @@ class RHMSpec:
         if isinstance(a, (bool, np.bool_, str, bytes)):
             raise InputError(f"level {level}: alpha must be a number or a probability vector, got {a!r}")
         if isinstance(a, Real) or (isinstance(a, np.ndarray) and a.ndim == 0):
-            a = float(a)
-            if not np.isfinite(a):
-                raise InputError(f"level {level}: alpha must be finite, got {a}")
+            a = _v.real(f"level {level}: alpha", a)
             if a < -1:
                 raise InputError(f"level {level}: alpha = {a} < -1 is not a Zipf law "
                                  "(f_i ∝ i**-(1+alpha) would grow with rank); use -1 for uniform")
             return a
         try:
-            vec = v.real_array(f"level {level}: probability vector", a, lo=0)
+            vec = _v.real_array(f"level {level}: probability vector", a, lo=0)
         except InputError as exc:
             raise InputError(f"{exc} (probabilities must be finite and non-negative)") from None
         if vec.shape != (self.m,):

@@ -27,12 +27,12 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import brentq
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import (binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups,
                                     multiset_groups_wide)
 from scalinglab.theory.fitting import powerlaw_fit
-from scalinglab.theory.rhm._spec import RHMSpec, zipf_log_probs
+from scalinglab.theory.rhm._spec import MAX_DEPTH, MAX_RULES, RHMSpec, zipf_log_probs
 
 __all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH",
            "MAX_LOG10_PATHS", "MAX_BINNED_WORK", "MAX_FIT_POINTS", "MAX_LOCAL_RANKS",
@@ -130,7 +130,7 @@ class PathSpectrum:
         """``ln f`` of the path of per-class rank ``r`` (1 <= r <= m**L; a
         non-integer r means the ceil(r)-th path)."""
         shape = np.shape(r)
-        r = v.real_array("rank", np.ravel(r), lo=1, hi=float(self.n_per_class) * (1 + 1e-12), min_size=0)
+        r = _v.real_array("rank", np.ravel(r), lo=1, hi=float(self.n_per_class) * (1 + 1e-12), min_size=0)
         rr = np.ceil(r - 1e-9)
         if self.counts.dtype.kind == "i":  # exact integer ranks: compare as integers (floats are coarse past 2**53)
             rr = np.minimum(rr, float(self.n_per_class)).astype(np.int64)
@@ -207,7 +207,7 @@ def _fmt_count(n):
 
 def _check_paths_in_range(m, L):
     """Refuse ``m**L`` beyond ``10**MAX_LOG10_PATHS`` (ranks are float64)."""
-    if m > 1 and L * math.log10(m) > MAX_LOG10_PATHS:
+    if m > 1 and L > MAX_LOG10_PATHS / math.log10(m):
         raise InputError(f"m**L = {m}**{L} = {_fmt_count(m**L)} paths per class, over the limit 1e+{MAX_LOG10_PATHS} (ranks are float64 numbers); "
                          f"lower L or m")
 
@@ -363,8 +363,8 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
     """
     if not isinstance(spec, RHMSpec):
         raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
-    mode = v.choice("mode", mode, ("auto", "exact", "binned"))
-    max_groups = v.integer("max_groups", max_groups, lo=1)
+    mode = _v.choice("mode", mode, ("auto", "exact", "binned"))
+    max_groups = _v.integer("max_groups", max_groups, lo=1)
     _check_paths_in_range(spec.m, spec.L)
     size = spectrum_size(spec)
     fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups
@@ -375,12 +375,12 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
             f"max_groups={max_groups}; use mode='binned' (exact counts and masses, values to within L*bin_width "
             "in ln f)")
     if mode == "binned" or not fits:
-        bw = v.positive("bin_width", bin_width)
+        bw = _v.positive("bin_width", bin_width)
         levels = _binned_levels(spec)
         bins, work = binned_work(levels, bw)
-        v.size_limit(f"the binned spectrum of {spec.describe()} (bin width {bw:g})", work, MAX_BINNED_WORK,
+        _v.size_limit(f"the binned spectrum of {spec.describe()} (bin width {bw:g})", work, MAX_BINNED_WORK,
                      " bin updates", "increase bin_width or lower L or alpha")
-        v.size_limit(f"the binned spectrum of {spec.describe()} (bin width {bw:g})", bins, 50 * max_groups,
+        _v.size_limit(f"the binned spectrum of {spec.describe()} (bin width {bw:g})", bins, 50 * max_groups,
                      " bins", "increase bin_width")
         log_f, counts = _binned_spectrum(spec, bw, levels)
         return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)
@@ -458,7 +458,7 @@ def parse_window(window, n_total, m=None):
     elif isinstance(window, str) and window.startswith("head:"):
         if m is None:
             raise InputError("a 'head:k' window needs m")
-        k = v.real("window head:k", _num(window.split(":", 1)[1], "window head:k"), lo=0, lo_open=True)
+        k = _v.real("window head:k", _num(window.split(":", 1)[1], "window head:k"), lo=0, lo_open=True)
         if k * math.log10(m) > 308:
             raise InputError(f"window head:{k:g} = [1, m**{k:g}] exceeds the {n_total:g} ranks per class")
         lo, hi = 1.0, float(m) ** k
@@ -472,8 +472,8 @@ def parse_window(window, n_total, m=None):
             lo, hi = window
         except (TypeError, ValueError):
             raise InputError(f"window must be None, 'full', 'head:k', 'lo:hi' or (lo, hi); got {window!r}") from None
-        lo = 1.0 if lo is None else v.real("window lo", lo)
-        hi = n_total if hi is None else v.real("window hi", hi)
+        lo = 1.0 if lo is None else _v.real("window lo", lo)
+        hi = n_total if hi is None else _v.real("window hi", hi)
     if not (1 <= lo < hi <= n_total * (1 + 1e-12)):
         raise InputError(f"rank window ({lo:g}, {hi:g}) must satisfy 1 <= lo < hi <= {n_total:g}")
     return lo, hi
@@ -496,9 +496,9 @@ def log_uniform_ranks(lo, hi, n_points):
     >>> log_uniform_ranks(1, 100, 5).tolist()
     [1.0, 3.0, 10.0, 32.0, 100.0]
     """
-    lo = v.real("lo", lo, lo=1)
-    hi = v.real("hi", hi, lo=1)
-    n_points = v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    lo = _v.real("lo", lo, lo=1)
+    hi = _v.real("hi", hi, lo=1)
+    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
     a, b = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
     if b <= a:
         raise InputError(f"rank window ({lo:g}, {hi:g}) holds fewer than 2 integer ranks")
@@ -532,7 +532,7 @@ def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
     >>> round(alpha_prime(RHMSpec.make(alpha=1.0)).alpha_prime, 3)
     0.52
     """
-    n_points = v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
     sp = _as_spectrum(spec_or_spectrum, **kw)
     lo, hi = parse_window(window, sp.n_per_class, sp.m)
     r = log_uniform_ranks(lo, hi, n_points)
@@ -582,11 +582,11 @@ def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_po
     n_points : int
         Log-uniform ranks per local fit.
     """
-    n_points = v.integer("n_points", n_points, lo=2, hi=10_000)
-    hw = v.positive("half_width_decades", half_width_decades)
+    n_points = _v.integer("n_points", n_points, lo=2, hi=10_000)
+    hw = _v.positive("half_width_decades", half_width_decades)
     sp = _as_spectrum(spec_or_spectrum, **kw)
     N = float(sp.n_per_class)
-    ranks = np.geomspace(1, N, 60) if ranks is None else v.real_array("ranks", ranks, lo=1, hi=N * (1 + 1e-12),
+    ranks = np.geomspace(1, N, 60) if ranks is None else _v.real_array("ranks", ranks, lo=1, hi=N * (1 + 1e-12),
                                                                        max_size=MAX_LOCAL_RANKS)
     rho = 10.0 ** min(hw, 300.0)
     out = np.empty(ranks.size)
@@ -616,7 +616,7 @@ def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
     -------
     (ranks, alpha_prime) : tuple of numpy.ndarray
     """
-    P = v.real_array("P", P, lo=0, lo_open=True, max_size=MAX_LOCAL_RANKS)
+    P = _v.real_array("P", P, lo=0, lo_open=True, max_size=MAX_LOCAL_RANKS)
     sp = _as_spectrum(spec_or_spectrum, **kw)
     r = np.clip(sp.rank_of_frequency(sp.n_c / P).astype(float), 1.0, float(sp.n_per_class))
     loc = local_alpha_prime(sp, ranks=r, half_width_decades=half_width_decades)
@@ -659,7 +659,7 @@ class NoSignChange(InputError):
 def _shared_size_check(m, L, what):
     _check_paths_in_range(m, L)
     n = _comb(m + L - 1, L)
-    v.size_limit(f"{what} (m={m}, L={L}): the exact spectrum", n, MAX_GROUPS, " multisets", "lower L or m")
+    _v.size_limit(f"{what} (m={m}, L={L}): the exact spectrum", n, MAX_GROUPS, " multisets", "lower L or m")
     return n
 
 
@@ -685,16 +685,16 @@ def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
     >>> round(alpha_c(10, 3).alpha_c, 3)
     0.316
     """
-    m = v.integer("m", m, lo=2)
-    L = v.integer("L", L, lo=1)
-    n_points = v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
-    xtol = v.positive("xtol", xtol)
+    m = _v.integer("m", m, lo=2, hi=MAX_RULES)
+    L = _v.integer("L", L, lo=1, hi=MAX_DEPTH)
+    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    xtol = _v.positive("xtol", xtol)
     try:
         a_lo, a_hi = bracket
     except (TypeError, ValueError):
         raise InputError(f"bracket must be two numbers (lo, hi), got {bracket!r}") from None
-    a_lo = v.real("bracket lo", a_lo, lo=-1, lo_open=True)
-    a_hi = v.real("bracket hi", a_hi, lo=a_lo, lo_open=True, hi=1e6)
+    a_lo = _v.real("bracket lo", a_lo, lo=-1, lo_open=True)
+    a_hi = _v.real("bracket hi", a_hi, lo=a_lo, lo_open=True, hi=1e6)
     _shared_size_check(m, L, "alpha_c")
     lo_w, hi_w = parse_window(window, float(m) ** L, m)
 
@@ -751,17 +751,17 @@ def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
     >>> [(r["window"], round(r["alpha_c"], 3)) for r in alpha_c_table(10, Ls=[2])]
     [('full', 0.199), ('head:1', 0.467)]
     """
-    m = v.integer("m", m, lo=2)
-    n_points = v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    m = _v.integer("m", m, lo=2, hi=MAX_RULES)
+    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
     try:
-        Ls = [v.integer("L", L, lo=1) for L in Ls]
+        Ls = [_v.integer("L", L, lo=1, hi=MAX_DEPTH) for L in Ls]
     except TypeError:
         raise InputError(f"Ls must be a list of depths, got {Ls!r}") from None
     if not Ls:
         raise InputError("Ls needs at least one depth")
-    v.size_limit("the table", sum(Ls), MAX_TABLE_ROWS, " rows", "fewer or smaller L")
+    _v.size_limit("the table", sum(Ls), MAX_TABLE_ROWS, " rows", "fewer or smaller L")
     total = sum(_shared_size_check(m, L, "the table") for L in set(Ls))
-    v.size_limit(f"the table (m={m}, L={sorted(set(Ls))}): the exact spectra together", total, MAX_GROUPS,
+    _v.size_limit(f"the table (m={m}, L={sorted(set(Ls))}): the exact spectra together", total, MAX_GROUPS,
                  " multisets", "fewer or smaller L")
     rows = []
     for L in Ls:

@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 
 __all__ = [
@@ -201,10 +201,10 @@ def zipf_seen_error(alpha, m, P, chunk=2_000_000):
         ``eps_m(P)`` for each P.
     """
     m = check_int("m", m, lo=1, hi=10**8)
-    alpha = v.real("alpha", alpha, lo=-1, lo_open=True)
-    P = v.real_array("P", P, lo=0)
-    chunk = v.integer("chunk", chunk, lo=1)
-    v.size_limit("zipf_seen_error", float(m) * P.size, 1e10, " terms", "fewer P or a smaller m")
+    alpha = _v.real("alpha", alpha, lo=-1, lo_open=True)
+    P = _v.real_array("P", P, lo=0)
+    chunk = _v.integer("chunk", chunk, lo=1)
+    _v.size_limit("zipf_seen_error", float(m) * P.size, 1e10, " terms", "fewer P or a smaller m")
     i = np.arange(1, m + 1, dtype=np.float64)
     w = i ** -(1.0 + alpha)
     f = w / w[::-1].sum()  # sum small terms first
@@ -399,12 +399,12 @@ class ProductZipfExponent:
         equals r, by bisection in ln x on ``[ln 3, 200]`` (r must exceed r(3)).
         Lets a rank window of :func:`scalinglab.theory.rhm._spectrum.alpha_prime` be
         converted to the x scale of these formulas."""
-        r = v.real_array("rank", r)
+        r = _v.real_array("rank", r)
         pl = self.piltz
         rank = pl if refined else pl.leading_fn
         lo, hi = np.full(r.shape, math.log(3.0)), np.full(r.shape, 200.0)
         if np.any(r <= rank(3.0)) or np.any(r >= rank(math.exp(200.0))):
-            raise v.InputError(f"rank must lie in ({float(rank(3.0)):g}, {float(rank(math.exp(200.0))):g})")
+            raise _v.InputError(f"rank must lie in ({float(rank(3.0)):g}, {float(rank(math.exp(200.0))):g})")
         for _ in range(100):
             mid = 0.5 * (lo + hi)
             below = rank(np.exp(mid)) < r

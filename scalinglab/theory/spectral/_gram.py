@@ -21,7 +21,7 @@ import numpy as np
 from scipy.linalg import eigh
 from scipy.spatial.distance import cdist
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab.errors import InputError
 from scalinglab.theory.fitting import PowerLawFit, powerlaw_fit
 
@@ -37,7 +37,7 @@ MAX_GRAM_ENTRIES = 10**8
 
 
 def _points(name, X):
-    X = v.real_array(name, X, ndim=np.ndim(X) if np.ndim(X) in (1, 2) else 2)
+    X = _v.real_array(name, X, ndim=np.ndim(X) if np.ndim(X) in (1, 2) else 2)
     if X.ndim == 1:
         X = X[:, None]
     return X
@@ -46,7 +46,7 @@ def _points(name, X):
 def _kernel(kernel):
     if callable(kernel):
         return kernel
-    return v.choice("kernel", kernel, _KERNELS)
+    return _v.choice("kernel", kernel, _KERNELS)
 
 
 def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
@@ -74,8 +74,8 @@ def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
             raise InputError(f"Y has {Y.shape[1]} coordinates, X has {X.shape[1]}")
     kernel = _kernel(kernel)
     if bandwidth is not None:
-        bandwidth = v.positive("bandwidth", bandwidth)
-    v.size_limit(f"a {X.shape[0]} x {Y.shape[0]} kernel matrix", float(X.shape[0]) * Y.shape[0], MAX_GRAM_ENTRIES,
+        bandwidth = _v.positive("bandwidth", bandwidth)
+    _v.size_limit(f"a {X.shape[0]} x {Y.shape[0]} kernel matrix", float(X.shape[0]) * Y.shape[0], MAX_GRAM_ENTRIES,
                  " entries", "fewer points")
     if callable(kernel):
         K = np.asarray(kernel(X, Y), dtype=float)
@@ -155,15 +155,15 @@ def gram_spectrum(X, kernel="laplace", bandwidth=None, center=False, max_samples
     >>> gram_spectrum(X, "linear").eigenvalues.tolist()  # K/N = [[0, 0], [0, 1/2]]
     [0.5, 0.0]
     """
-    max_samples = v.integer("max_samples", max_samples, lo=2, hi=MAX_GRAM_SAMPLES)
+    max_samples = _v.integer("max_samples", max_samples, lo=2, hi=MAX_GRAM_SAMPLES)
     X = _points("X", X)
     if X.shape[0] < 2:
         raise InputError(f"X must hold N >= 2 points, got shape {X.shape}")
     kernel = _kernel(kernel)
     if bandwidth is not None:
-        bandwidth = v.positive("bandwidth", bandwidth)
-    center = v.flag("center", center)
-    seed = v.seed("seed", seed)
+        bandwidth = _v.positive("bandwidth", bandwidth)
+    center = _v.flag("center", center)
+    seed = _v.seed("seed", seed)
     if X.shape[0] > max_samples:
         X = X[np.random.default_rng(seed).choice(X.shape[0], max_samples, replace=False)]
     if bandwidth is None and kernel in ("laplace", "rbf"):
@@ -233,7 +233,7 @@ def fit_spectrum(eigenvalues, window=None):
     >>> round(fit_spectrum(np.arange(1, 101.0) ** -1.5).alpha_K, 6)
     0.5
     """
-    ev = v.real_array("eigenvalues", np.ravel(eigenvalues) if np.ndim(eigenvalues) else eigenvalues, lo=0,
+    ev = _v.real_array("eigenvalues", np.ravel(eigenvalues) if np.ndim(eigenvalues) else eigenvalues, lo=0,
                       min_size=5)
     if np.any(np.diff(ev) > 1e-12 * ev.max()):
         raise InputError("eigenvalues must be sorted in decreasing order")
@@ -243,8 +243,8 @@ def fit_spectrum(eigenvalues, window=None):
         lo, hi = window
     except (TypeError, ValueError):
         raise InputError(f"window must be a pair of ranks (lo, hi), got {window!r}") from None
-    lo = v.integer("window lo", lo)
-    hi = v.integer("window hi", hi)
+    lo = _v.integer("window lo", lo)
+    hi = _v.integer("window hi", hi)
     if not 1 <= lo <= hi - 2 or hi > ev.size:
         raise InputError(f"rank window ({lo}, {hi}) must satisfy 1 <= lo <= hi - 2 (3 ranks or more) and "
                          f"hi <= {ev.size} (the number of eigenvalues)")

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 
@@ -73,8 +73,8 @@ class IDEstimate:
 
 
 def _check_points(X):
-    X = v.real_array("X (points x coordinates)", X, ndim=2)
-    v.size_limit(f"a cloud of {X.shape[0]} points x {X.shape[1]} coordinates", 8.0 * X.size, MAX_POINT_BYTES,
+    X = _v.real_array("X (points x coordinates)", X, ndim=2)
+    _v.size_limit(f"a cloud of {X.shape[0]} points x {X.shape[1]} coordinates", 8.0 * X.size, MAX_POINT_BYTES,
                  " bytes", "fewer points")
     return X
 
@@ -127,7 +127,7 @@ def twonn(X, discard_fraction=0.1):
     >>> 1.7 < twonn(sample_manifold("torus", 2000, 2, seed=1)).dimension < 2.3
     True
     """
-    discard_fraction = v.real("discard_fraction", discard_fraction, lo=0, hi=0.5, hi_open=True)
+    discard_fraction = _v.real("discard_fraction", discard_fraction, lo=0, hi=0.5, hi_open=True)
     X = _check_points(X)
     n_distinct = np.unique(X, axis=0).shape[0]
     if n_distinct < TWONN_MIN_POINTS:
@@ -208,15 +208,15 @@ def sample_manifold(kind, n, d, ambient=None, seed=0):
     -------
     numpy.ndarray, shape (n, D)
     """
-    kind = v.choice("kind", kind, ("sphere", "torus", "cube", "subspace"))
+    kind = _v.choice("kind", kind, ("sphere", "torus", "cube", "subspace"))
     n = check_int("n", n, lo=1)
     d = check_int("d", d, lo=1)
     if ambient is not None:
         ambient = check_int("ambient", ambient, lo=1)
-    seed = v.seed("seed", seed)
+    seed = _v.seed("seed", seed)
     width = {"sphere": d + 1, "torus": 2 * d, "cube": d, "subspace": d}[kind]
     cols = max(width, ambient or (2 * d if kind == "subspace" else 0))
-    v.size_limit(f"{n} points x {cols} coordinates", 8.0 * n * cols * 2, MAX_POINT_BYTES, " bytes",
+    _v.size_limit(f"{n} points x {cols} coordinates", 8.0 * n * cols * 2, MAX_POINT_BYTES, " bytes",
                  "fewer points or a lower dimension")
     rng = np.random.default_rng(seed)
     if kind == "sphere":

@@ -62,7 +62,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_positive
 from scalinglab.errors import InputError
 
@@ -80,14 +80,14 @@ MAX_SPECTRAL_WORK = 3e7
 # --------------------------------------------------------------------------- spectra
 def _check_spectrum(eigenvalues, multiplicities=None):
     """Eigenvalues >= 0 (zero = an underflowed or null mode, never learned), at least one > 0."""
-    lam = v.real_array("eigenvalues", np.ravel(eigenvalues) if np.ndim(eigenvalues) else eigenvalues, lo=0,
+    lam = _v.real_array("eigenvalues", np.ravel(eigenvalues) if np.ndim(eigenvalues) else eigenvalues, lo=0,
                        max_size=MAX_MODES)
     if not np.any(lam > 0):
         raise InputError("eigenvalues must be finite and >= 0 with at least one > 0")
     if multiplicities is None:
         mult = np.ones_like(lam)
     else:
-        mult = v.real_array("multiplicities", np.ravel(multiplicities) if np.ndim(multiplicities) else
+        mult = _v.real_array("multiplicities", np.ravel(multiplicities) if np.ndim(multiplicities) else
                             multiplicities, lo=0, lo_open=True)
         if mult.shape != lam.shape:
             raise InputError(f"multiplicities shape {mult.shape} != eigenvalues shape {lam.shape}")
@@ -138,7 +138,7 @@ def powerlaw_spectrum(n_modes, alpha_K, scale=1.0):
     >>> powerlaw_spectrum(3, 1.0).tolist()
     [1.0, 0.25, 0.1111111111111111]
     """
-    n_modes = v.integer("n_modes", n_modes, lo=1, hi=MAX_MODES)
+    n_modes = _v.integer("n_modes", n_modes, lo=1, hi=MAX_MODES)
     alpha_K = check_positive("alpha_K", alpha_K)
     scale = check_positive("scale", scale)
     i = np.arange(1, n_modes + 1, dtype=float)
@@ -185,7 +185,7 @@ def solve_kappa(n, eigenvalues, multiplicities=None, ridge=0.0, rtol=1e-12):
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
     n = check_positive("n", n)
     ridge = check_positive("ridge", ridge, allow_zero=True)
-    rtol = v.real("rtol", rtol, lo=4e-16, hi=0.1)
+    rtol = _v.real("rtol", rtol, lo=4e-16, hi=0.1)
     return _solve_kappa(n, lam, mult, ridge, rtol)
 
 
@@ -288,12 +288,12 @@ def eigenlearning_curve(n, eigenvalues, target_powers, multiplicities=None, ridg
     (1.0, 0.5)
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
-    v2 = v.real_array("target_powers", np.ravel(target_powers) if np.ndim(target_powers) else target_powers, lo=0)
+    v2 = _v.real_array("target_powers", np.ravel(target_powers) if np.ndim(target_powers) else target_powers, lo=0)
     if v2.shape != lam.shape:
         raise InputError(f"target_powers shape {v2.shape} != eigenvalues shape {lam.shape}")
     noise = check_positive("noise", noise, allow_zero=True)
     ridge = check_positive("ridge", ridge, allow_zero=True)
-    ns = v.real_array("n", n, lo=0, lo_open=True)
+    ns = _v.real_array("n", n, lo=0, lo_open=True)
     _work(ns.size, lam.size, "eigenlearning_curve")
     total = float(np.dot(mult, v2))
     with np.errstate(divide="ignore"):
@@ -331,7 +331,7 @@ def rf_residual(n, eigenvalues, multiplicities=None):
     [0.5]
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
-    ns = v.real_array("n", n, lo=0, lo_open=True)
+    ns = _v.real_array("n", n, lo=0, lo_open=True)
     _work(ns.size, lam.size, "rf_residual")
     return _rf_residual(ns, lam, mult)
 
@@ -348,7 +348,7 @@ def _rf_residual(ns, lam, mult):
 
 
 def _work(n_values, n_modes, what):
-    v.size_limit(f"{what} ({n_values} sample sizes x {n_modes} modes)", float(n_values) * n_modes, MAX_SPECTRAL_WORK,
+    _v.size_limit(f"{what} ({n_values} sample sizes x {n_modes} modes)", float(n_values) * n_modes, MAX_SPECTRAL_WORK,
                  " mode evaluations", "fewer modes or sample sizes")
 
 
@@ -425,14 +425,14 @@ def rf_teacher_student_loss(D, P, eigenvalues, multiplicities=None):
     0.5
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
-    D_ = v.real_array("D", np.ravel(D) if np.ndim(D) else D, lo=1, allow_inf=True)
-    P_ = v.real_array("P", np.ravel(P) if np.ndim(P) else P, lo=1, allow_inf=True)
+    D_ = _v.real_array("D", np.ravel(D) if np.ndim(D) else D, lo=1, allow_inf=True)
+    P_ = _v.real_array("P", np.ravel(P) if np.ndim(P) else P, lo=1, allow_inf=True)
     try:
         D_, P_ = np.broadcast_arrays(D_, P_)
     except ValueError:
         raise InputError(f"D ({D_.size} values) and P ({P_.size} values) do not broadcast") from None
     D_, P_ = D_.ravel(), P_.ravel()
-    v.size_limit("the (D, P) grid", D_.size, 10**6, " points", "fewer D or P")
+    _v.size_limit("the (D, P) grid", D_.size, 10**6, " points", "fewer D or P")
     S = float(mult.sum())
     m = np.minimum(D_, P_)
     M = np.maximum(D_, P_)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.special import gamma
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_positive
 
 __all__ = ["RegimeExponents", "regime_exponents", "ResolutionBounds", "resolution_limited", "nn_distance_mean"]
@@ -123,6 +123,6 @@ def nn_distance_mean(D, d, volume=1.0):
     d = check_positive("d", d)
     volume = check_positive("volume", volume)
     shape = np.shape(D)
-    D = v.real_array("D", np.ravel(D), lo=0, lo_open=True, min_size=0).reshape(shape)
+    D = _v.real_array("D", np.ravel(D), lo=0, lo_open=True, min_size=0).reshape(shape)
     vd = math.pi ** (d / 2) / gamma(d / 2 + 1)
     return gamma(1 + 1 / d) * (D * vd / volume) ** (-1 / d)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalinglab import _validation as v
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 from scalinglab.kernels import rhm as K
@@ -93,10 +93,10 @@ class RHMData:
             raise InputError(f"path keys run to n_c*m**L = {spec.n_c}*{spec.m}**{spec.L}, over the limit 2**63 "
                              "(int64 keys); lower m or L")
         rule_bytes = 2.0 * spec.m * spec.s * (spec.n_c + (spec.L - 1) * spec.v)
-        v.size_limit("the rules", rule_bytes, MAX_BATCH_BYTES, " bytes", "lower v, m, s or L")
+        _v.size_limit("the rules", rule_bytes, MAX_BATCH_BYTES, " bytes", "lower v, m, s or L")
         self.spec = spec
-        self.rules_seed = v.seed("rules_seed", rules_seed)
-        self.sample_seed = v.seed("sample_seed", rules_seed if sample_seed is None else sample_seed)
+        self.rules_seed = _v.seed("rules_seed", rules_seed)
+        self.sample_seed = _v.seed("sample_seed", rules_seed if sample_seed is None else sample_seed)
         self.rules = K.make_rules(spec.n_c, spec.v, spec.m, spec.s, spec.L, self.rules_seed)
         self.probs = spec.probs_matrix()
         self.log_probs = np.stack([spec.level_log_probs(l) for l in range(1, spec.L + 1)])
@@ -104,8 +104,8 @@ class RHMData:
     def draw(self, n, start=0):
         """Data ``start .. start+n-1`` of the stream, as a :class:`Batch`."""
         n = check_int("n", n, lo=0)
-        start = v.integer("start", start, lo=0, hi=2**64 - 1 - n)
-        v.size_limit(f"a batch of {n} data", n * self.bytes_per_datum(), MAX_BATCH_BYTES, " bytes", "draw fewer data")
+        start = _v.integer("start", start, lo=0, hi=2**64 - 1 - n)
+        _v.size_limit(f"a batch of {n} data", n * self.bytes_per_datum(), MAX_BATCH_BYTES, " bytes", "draw fewer data")
         x, y, ranks = K.sample(self.rules, self.spec.n_c, self.probs, n, self.sample_seed, start=start)
         keys = K.path_keys(y, ranks, self.spec.m, self.spec.s, self.spec.L)
         return Batch(x, y, ranks, keys)

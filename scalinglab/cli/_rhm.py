@@ -211,7 +211,9 @@ def _cmd_rhm_symbolic(args):
     import sympy as sp
 
     from scalinglab.theory.rhm import hutter_learning_curve, product_zipf_effective_exponent
+    from scalinglab.theory.rhm._symbolic import MAX_L
 
+    _v.integer("--L", args.L, lo=1, hi=MAX_L)  # before the sympy work
     h = hutter_learning_curve()
     pz = product_zipf_effective_exponent(args.L)
     x = np.geomspace(10, 1e6, 6)

@@ -118,6 +118,9 @@ def _cmd_spectral_rf(args):
     lines += [f"{x['D']:>10g} {x['P']:>10g} {x['loss']:>14.6g}" for x in rows]
     payload = {"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method}
     _spectrum_notes(lam, payload)
+    if np.any(np.isinf(D)) or np.any(np.isinf(P)):
+        payload.setdefault("notes", []).append("D = inf or P = inf is the limit of infinitely many data or student "
+                                               "features (as given)")
     if np.any(np.isinf(r.loss)):
         payload.setdefault("notes", []).append("loss is inf at the interpolation peak |D - P| <= 1: the Gaussian "
                                                "least-squares variance factor (M-1)/(M-m-1) diverges")

@@ -46,7 +46,7 @@ def run_demo(out="scalinglab-report", quick=False, sections=None, echo=print):
         ``{"report": path, "headline": {...}, "timings_s": {...}}``.
     """
     if sections:
-        unknown = [s for s in sections if not any(name.startswith(s) for name in SECTIONS)]
+        unknown = [s for s in sections if not s or not any(name.startswith(s) for name in SECTIONS)]
         if unknown:
             raise InputError(f"unknown demo section(s) {unknown}; choose from {list(SECTIONS)}")
     rep = Report(out, title="scalinglab demo report")

@@ -498,7 +498,7 @@ def log_uniform_ranks(lo, hi, n_points):
     """
     lo = _v.real("lo", lo, lo=1)
     hi = _v.real("hi", hi, lo=1)
-    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
     a, b = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
     if b <= a:
         raise InputError(f"rank window ({lo:g}, {hi:g}) holds fewer than 2 integer ranks")
@@ -515,7 +515,7 @@ def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
         Default: the whole per-class spectrum ``[1, m**L]``.
     n_points : int
         Number of log-uniformly spaced ranks (uniform spacing would let the
-        tail dominate).
+        tail dominate); at least 3, so the slope has a standard error.
 
     Returns
     -------
@@ -532,7 +532,7 @@ def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
     >>> round(alpha_prime(RHMSpec.make(alpha=1.0)).alpha_prime, 3)
     0.52
     """
-    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
     sp = _as_spectrum(spec_or_spectrum, **kw)
     lo, hi = parse_window(window, sp.n_per_class, sp.m)
     r = log_uniform_ranks(lo, hi, n_points)
@@ -687,7 +687,7 @@ def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
     """
     m = _v.integer("m", m, lo=2, hi=MAX_RULES)
     L = _v.integer("L", L, lo=1, hi=MAX_DEPTH)
-    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
     xtol = _v.positive("xtol", xtol)
     try:
         a_lo, a_hi = bracket
@@ -752,7 +752,7 @@ def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
     [('full', 0.199), ('head:1', 0.467)]
     """
     m = _v.integer("m", m, lo=2, hi=MAX_RULES)
-    n_points = _v.integer("n_points", n_points, lo=2, hi=MAX_FIT_POINTS)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
     try:
         Ls = [_v.integer("L", L, lo=1, hi=MAX_DEPTH) for L in Ls]
     except TypeError:

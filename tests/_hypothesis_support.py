@@ -30,10 +30,15 @@ settings.register_profile("ci", derandomize=True, deadline=None, database=None, 
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                  HealthCheck.data_too_large])
 settings.register_profile("explore", derandomize=False, deadline=None, database=None, print_blob=True,
-                          max_examples=2000,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                  HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+#: Examples per test are ``examples(n)``: n in the default run, 20 n with ``HYPOTHESIS_PROFILE=explore``.
+SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "explore" else 1
+
+
+def examples(n):
+    return n * SCALE
 
 
 class Hang(AssertionError):

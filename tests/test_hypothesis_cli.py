@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _hypothesis_support import guarded
+from _hypothesis_support import examples, guarded
 from scalinglab.cli import main
 
 pytestmark = pytest.mark.timeout(300)
@@ -198,13 +198,13 @@ def check(argv):
 
 
 @given(command_lines())
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 def test_every_subcommand_answers_or_refuses_cleanly(argv):
     check(argv)
 
 
 @given(st.one_of(*REFUSED_ONLY))
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 def test_experiment_commands_refuse_bad_arguments_before_work(argv):
     assert check(list(argv)) == 2
 

@@ -127,7 +127,7 @@ def eps_position_free(spec, P, max_paths=MAX_PATHS_POSITION_FREE):
     P = _check_P(P)
     max_paths = _v.integer("max_paths", max_paths, lo=1, hi=10**9)
     n = spec.m**spec.L if spec.L * math.log10(spec.m) < 30 else float("inf")
-    _v.size_limit(f"the position-free error of {spec.describe()}: enumerating m**L rank tuples", n, max_paths,
+    _v.size_limit(f"the position-free error of {spec.brief()}: enumerating m**L rank tuples", n, max_paths,
                  " tuples (max_paths)", "lower m or L")
     _eps_work(n, P, "the position-free eps(P)")
     logp = [spec.level_log_probs(l) for l in range(1, spec.L + 1)]
@@ -136,8 +136,8 @@ def eps_position_free(spec, P, max_paths=MAX_PATHS_POSITION_FREE):
     for l in range(spec.L - 2, -1, -1):  # levels L-1 .. 1, prepending an axis each time
         with np.errstate(divide="ignore"):  # Q = 1 (one rule of probability 1): log1p(-1) = -inf, exact
             log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
-        log_Q = np.add.outer(logp[l], log_g)
-        log_f = np.add.outer(logp[l], log_f)
+        log_Q = np.add.outer(logp[l], log_g).ravel()  # flat: L may exceed numpy's 64 dimensions (m = 1)
+        log_f = np.add.outer(logp[l], log_f).ravel()
     return decay_sum(log_f.ravel(), log_Q.ravel() - math.log(spec.n_c), P)
 
 

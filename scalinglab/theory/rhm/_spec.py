@@ -219,3 +219,15 @@ class RHMSpec:
 
         return (f"RHM(n_c={self.n_c}, v={self.v}, m={self.m}, s={self.s}, L={self.L}, "
                 f"levels=[{', '.join(lv(a) for a in self.alpha)}])")
+
+    def brief(self):
+        """:meth:`describe` with runs of equal levels collapsed (``zipf(1) x 300``), for messages."""
+        names = []
+        for a in self.alpha:
+            name = ("uniform" if a == -1.0 else f"zipf({a:g})") if isinstance(a, float) else "vector"
+            if names and names[-1][0] == name:
+                names[-1][1] += 1
+            else:
+                names.append([name, 1])
+        levels = ", ".join(n if k == 1 else f"{n} x {k}" for n, k in names)
+        return f"RHM(n_c={self.n_c}, v={self.v}, m={self.m}, s={self.s}, L={self.L}, levels=[{levels}])"

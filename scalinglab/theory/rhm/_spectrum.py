@@ -370,7 +370,7 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
     fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups
     if mode == "exact" and not fits:
         raise InputError(
-            f"exact spectrum of {spec.describe()} needs {_fmt_count(size['enumerate'])} multisets and up to "
+            f"exact spectrum of {spec.brief()} needs {_fmt_count(size['enumerate'])} multisets and up to "
             f"{_fmt_count(size['groups_bound'])} groups (~{_fmt_count(size['bytes'] / 2**30)} GiB), over the limit "
             f"max_groups={max_groups}; use mode='binned' (exact counts and masses, values to within L*bin_width "
             "in ln f)")
@@ -378,9 +378,9 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
         bw = _v.positive("bin_width", bin_width)
         levels = _binned_levels(spec)
         bins, work = binned_work(levels, bw)
-        _v.size_limit(f"the binned spectrum of {spec.describe()} (bin width {bw:g})", work, MAX_BINNED_WORK,
+        _v.size_limit(f"the binned spectrum of {spec.brief()} (bin width {bw:g})", work, MAX_BINNED_WORK,
                      " bin updates", "increase bin_width or lower L or alpha")
-        _v.size_limit(f"the binned spectrum of {spec.describe()} (bin width {bw:g})", bins, 50 * max_groups,
+        _v.size_limit(f"the binned spectrum of {spec.brief()} (bin width {bw:g})", bins, 50 * max_groups,
                      " bins", "increase bin_width")
         log_f, counts = _binned_spectrum(spec, bw, levels)
         return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)

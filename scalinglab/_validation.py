@@ -30,7 +30,7 @@ import numpy as np
 from scalinglab.errors import InputError
 
 __all__ = ["InputError", "integer", "real", "positive", "probability", "real_array", "choice", "seed", "size_limit",
-           "output_file", "input_file", "flag"]
+           "output_file", "input_file", "flag", "fmt_num"]
 
 
 def _show(value):
@@ -192,6 +192,20 @@ def flag(name, value):
     raise InputError(f"{name} must be True or False, got {_show(value)}")
 
 
+def fmt_num(x):
+    """``x`` as ``1.23e+45`` even when it is an int beyond the float range.
+
+    >>> fmt_num(10**400)
+    '1e+400'
+    """
+    try:
+        return f"{float(x):.3g}"
+    except OverflowError:
+        e = math.log10(x)
+        k = math.floor(e)
+        return f"{10 ** (e - k):.3g}e+{k}"
+
+
 def size_limit(what, needed, limit, unit="", hint=""):
     """Refuse work or memory over a limit, naming both numbers.
 
@@ -209,7 +223,7 @@ def size_limit(what, needed, limit, unit="", hint=""):
     >>> size_limit("the grid", 10, 100)
     """
     if not needed <= limit:  # also refuses nan
-        text = f"{what} needs {needed:.3g}{unit}, over the limit {limit:.3g}{unit}"
+        text = f"{what} needs {fmt_num(needed)}{unit}, over the limit {fmt_num(limit)}{unit}"
         raise InputError(text + (f"; {hint}" if hint else ""))
 
 

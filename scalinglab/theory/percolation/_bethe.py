@@ -131,6 +131,11 @@ def _one_minus_Q(p, z):
     hi = min(1.0, 4.0 * guess)
     if g(hi) > 0:
         hi = 1.0
+        if g(hi) >= 0:  # the root is within rounding of x = 1 (p -> 1, Q ~ 1 - p): iterate Q itself, no cancellation
+            q = 0.0
+            for _ in range(200):
+                q = (1.0 - p) + p * q ** (z - 1)
+            return 1.0 - q
     return brentq(g, 0.0, hi, xtol=1e-300, rtol=1e-15, maxiter=500)
 
 
@@ -259,7 +264,21 @@ def branch_finite_prob(p, z=3):
     0.33333333333333337
     """
     z, p = _check_zp(z, p)
-    return 1.0 - _one_minus_Q(p, z)
+    x = _one_minus_Q(p, z)
+    if x <= 0.5:
+        return 1.0 - x
+    if z == 3:
+        return (1.0 - p) / p  # exact closed form (1 - p is exact for p >= 1/2)
+    # Q < 1/2: Newton from Q = 0 on the convex f(Q) = 1 - p + p Q^(z-1) - Q climbs monotonically to the
+    # smallest root and keeps Q's relative digits (1 - x would lose them when Q is tiny)
+    q = 0.0
+    for _ in range(200):
+        f = 1.0 - p + p * q ** (z - 1) - q
+        step = f / (1.0 - p * (z - 1) * q ** (z - 2))
+        q += step
+        if step <= 1e-17 * q:
+            break
+    return q
 
 
 def branch_infinite_prob(p, z=3):
@@ -518,8 +537,8 @@ def lattice_clusters(shape, p, seed=0):
     p = _v.probability("p", p, open_=False)
     seed = _v.seed("seed", seed)
     n_sites = math.prod(shape)
-    _v.size_limit(f"a lattice of {n_sites:.3g} sites", 17.0 * n_sites, MAX_LATTICE_BYTES, " bytes",
-                 "a smaller shape")
+    _v.size_limit(f"a lattice of {_v.fmt_num(n_sites)} sites", 17 * n_sites, MAX_LATTICE_BYTES, " bytes",
+                  "a smaller shape")
     occ = np.random.default_rng(seed).random(shape) < p
     labels, n = label_clusters(occ.ravel(), np.array(shape, dtype=np.int64))
     sizes = np.bincount(labels, minlength=n + 1)[1:]

@@ -44,6 +44,7 @@ analogues of Brill's Figs. 2 and 3.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -152,10 +153,14 @@ def brill_prediction(regime="subcritical", c=2.0, D=4.0, tau=2.5, alpha=None):
     c = check_positive("c", c)
     D = check_positive("D", D)
     cd = c / D
+    if not math.isfinite(cd):
+        raise InputError(f"c/D = {c:g}/{D:g} overflows float64; D is too small")
     if regime in ("subcritical", "critical"):
         a = quanta_zipf_alpha(tau) if alpha is None else check_positive("alpha", alpha)
         model_ratio = cd / a
         data_ratio = cd / (a / (1 + a))
+        if not (math.isfinite(model_ratio) and math.isfinite(data_ratio)):
+            raise InputError(f"(c/D)/alpha overflows float64 for alpha = {a:g}; alpha is too small")
         return BrillPrediction(regime, a, c, D, cd, min(a, cd), min(a / (1 + a), cd), model_ratio, data_ratio,
                                _limited(model_ratio), _limited(data_ratio))
     return BrillPrediction(regime, float("nan"), c, D, cd, cd, cd, float("nan"), float("nan"),

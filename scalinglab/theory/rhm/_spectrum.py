@@ -318,7 +318,10 @@ def _binned_spectrum(spec, bin_width, level_logps=None):
     k = np.flatnonzero(keep)
     grid = (top - k) * bin_width  # ln f of the grid point of bin k
     log_f = grid + np.log(acc_w[keep] / acc_c[keep])
-    return log_f, acc_c[keep]
+    # a bin's representative lies within L*bin_width/2 of its grid value, so neighbours can swap order when
+    # L > 1: sort (order statistics are 1-Lipschitz, so the rank-r value stays within log_tol) and merge ties
+    order = np.argsort(-log_f, kind="stable")
+    return merge_sorted_values(log_f[order], acc_c[keep][order], MERGE_RTOL)
 
 
 def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH):

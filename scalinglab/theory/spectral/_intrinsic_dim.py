@@ -216,7 +216,7 @@ def sample_manifold(kind, n, d, ambient=None, seed=0):
     seed = _v.seed("seed", seed)
     width = {"sphere": d + 1, "torus": 2 * d, "cube": d, "subspace": d}[kind]
     cols = max(width, ambient or (2 * d if kind == "subspace" else 0))
-    _v.size_limit(f"{n} points x {cols} coordinates", 8.0 * n * cols * 2, MAX_POINT_BYTES, " bytes",
+    _v.size_limit(f"{n} points x {cols} coordinates", 16 * n * cols, MAX_POINT_BYTES, " bytes",
                  "fewer points or a lower dimension")
     rng = np.random.default_rng(seed)
     if kind == "sphere":

@@ -193,9 +193,25 @@ def test_api_refuses(call, needle):
         call()
 
 
-def test_alpha_c_table_row_without_root_states_why():
-    # m = 2, L = 1, full window = ranks [1, 2]: alpha' = alpha for two points, a root exists at 0;
-    # head windows of L=2 with m=2 hold 2 ranks: still a root. Build one without a sign change instead:
-    rows = rhm.alpha_c_table(m=2, Ls=[2])
-    for r in rows:
-        assert math.isfinite(r["alpha_c"]) or r.get("note")
+def test_alpha_c_without_sign_change_says_so():
+    # m = 2, L = 3: ranks 2..4 are one plateau (product 2, count 3): alpha' = -1 whatever alpha
+    with pytest.raises(InputError, match="no sign change"):
+        rhm.alpha_c(2, 3, window=(2, 4))
+
+
+def test_alpha_c_table_row_without_root_states_why(monkeypatch):
+    import scalinglab.theory.rhm._spectrum as S
+
+    real = S.alpha_c
+
+    def fake(m, L, window=None, n_points=200):
+        if window == "head:1":
+            raise S.NoSignChange("no sign change of alpha' (test)")
+        return real(m, L, window=window, n_points=n_points)
+
+    monkeypatch.setattr(S, "alpha_c", fake)
+    rows = rhm.alpha_c_table(m=10, Ls=[2])
+    head = [r for r in rows if r["window"] == "head:1"][0]
+    full = [r for r in rows if r["window"] == "full"][0]
+    assert math.isnan(head["alpha_c"]) and "no sign change" in head["note"]
+    assert full["alpha_c"] == pytest.approx(real(10, 2).alpha_c) and "note" not in full

@@ -64,6 +64,8 @@ def test_position_free_with_more_than_64_levels():
     (lambda: rhm.RHMSpec.make(v=10**400), "v"),
     (lambda: spectral.powerlaw_spectrum(10**400, 1.0), "n_modes"),
     (lambda: perc.cutoff_size(0.5, 10**400), "z"),
+    (lambda: spectral.resolution_limited(1e-300, smoothness=1e300), "overflows"),
+    (lambda: rhm.seen_paths_distribution(rhm.RHMSpec.make(), [1.0], n_test=10**400), "limit"),
 ])
 def test_found_inputs_are_refused(call, needle):
     with pytest.raises(InputError, match=needle):
@@ -79,3 +81,10 @@ def test_nn_distance_small_d_in_log_space():
     got = spectral.nn_distance_mean([D], d)[0]
     assert got == pytest.approx(float(ref), rel=1e-9) if float(ref) > 1e-300 else got < 1e-290
     assert math.isfinite(spectral.nn_distance_mean([10.0], 0.006)[0])
+
+
+def test_seen_distribution_at_P0_with_certain_paths():
+    # m = 1: every path has probability 1, so one datum sees them all; at P = 0 nothing is seen (was nan)
+    spec = rhm.RHMSpec(n_c=1, v=2, m=1, s=1, L=12, alpha=-1.0)
+    d = rhm.seen_paths_distribution(spec, [0.0, 1.0], n_test=2)
+    np.testing.assert_array_equal(d.pk, [[1.0, 0.0], [0.0, 1.0]])

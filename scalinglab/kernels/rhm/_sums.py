@@ -176,7 +176,7 @@ def seen_paths_pmf(ranks, level_p, n_c, s, P):
         _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
         g = np.empty(1 << K, dtype=np.float64)
         for T in range(1 << K):
-            g[T] = np.exp(P * np.log1p(-M[T]))
+            g[T] = 1.0 if P == 0.0 else np.exp(P * np.log1p(-M[T]))  # P = 0: nothing seen, even if M_T = 1
         # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
         for j in range(K):
             bit = 1 << j

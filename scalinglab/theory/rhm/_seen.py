@@ -127,7 +127,7 @@ def sample_derivations(spec, n, seed=0):
     n = _v.integer("n", n, lo=0)
     seed = _v.seed("seed", seed)
     n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
-    _v.size_limit(f"{n} derivations of {n_nodes} nodes", 8.0 * n * n_nodes, MAX_DERIVATION_BYTES, " bytes",
+    _v.size_limit(f"{n} derivations of {n_nodes} nodes", 8 * n * n_nodes, MAX_DERIVATION_BYTES, " bytes",
                  "fewer derivations")
     rng = np.random.default_rng(seed)
     cols = []
@@ -162,7 +162,7 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
     seed = _v.seed("seed", seed)
     n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
     _v.size_limit(f"the seen-path distribution ({n_test} derivations x {P.size} P x 2**{spec.K} subsets x "
-                 f"{n_nodes} nodes)", float(n_test) * P.size * 2.0**spec.K * n_nodes, MAX_SEEN_WORK, " operations",
+                 f"{n_nodes} nodes)", n_test * P.size * 2**spec.K * n_nodes, MAX_SEEN_WORK, " operations",
                  "fewer test derivations or P values")
     ranks = sample_derivations(spec, n_test, seed)
     lp = spec.probs_matrix()

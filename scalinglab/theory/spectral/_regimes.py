@@ -116,6 +116,8 @@ def resolution_limited(d, smoothness=None):
     """
     d = _dimension(d)
     t = None if smoothness is None else check_positive("smoothness", smoothness, allow_zero=True) / d
+    if t is not None and not math.isfinite(t):
+        raise _v.InputError(f"smoothness/d = {smoothness:g}/{d:g} overflows float64")
     return ResolutionBounds(d=d, nn_distance=1.0 / d, lipschitz_l1=1.0 / d, mse_piecewise_linear=4.0 / d,
                             mse_piecewise_constant=2.0 / d, kernel_smoothness=t)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import math
+import warnings
 
 import numpy as np
 
@@ -24,8 +25,10 @@ def _load_points(args):
         size = __import__("os").path.getsize(path)
         _v.size_limit(f"--data {path}", size, MAX_DATA_FILE_BYTES, " bytes", "subsample the file")
         try:
-            X = np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter="," if path.endswith(".csv")
-                                                                      else None, ndmin=1)
+            with warnings.catch_warnings():  # an empty file warns, then is refused below
+                warnings.simplefilter("ignore", UserWarning)
+                X = np.load(path) if path.endswith(".npy") else np.loadtxt(
+                    path, delimiter="," if path.endswith(".csv") else None, ndmin=1)
             X = np.asarray(X, dtype=float)
         except (OSError, ValueError, TypeError, EOFError) as exc:  # unreadable, not numbers, pickled objects
             raise CLIError(f"--data: cannot read {path} as a numeric array: {' '.join(str(exc).split())}") from None

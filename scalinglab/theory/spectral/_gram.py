@@ -95,9 +95,10 @@ def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
     if bandwidth is None:
         sub = dist if dist.shape[0] <= 2000 else dist[:2000, :2000]
         bandwidth = float(np.median(sub[sub > 0])) if np.any(sub > 0) else 1.0
-    if kernel == "laplace":
-        return np.exp(-dist / bandwidth)
-    return np.exp(-0.5 * (dist / bandwidth) ** 2)
+    with np.errstate(over="ignore"):  # a tiny bandwidth: exp(-inf) = 0 is the right limit
+        if kernel == "laplace":
+            return np.exp(-dist / bandwidth)
+        return np.exp(-0.5 * (dist / bandwidth) ** 2)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def specs(draw):
 
 
 @given(specs(), st.sampled_from(["auto", "exact", "binned", "fast", 3]), num(1e-4, 0.5, 0.0, -1.0))
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(80))
 def test_path_spectrum(spec, mode, bw):
     if spec is None:
         return
@@ -85,7 +85,7 @@ def test_path_spectrum(spec, mode, bw):
 
 @given(specs(), st.one_of(st.none(), st.sampled_from(["full", "head:1", "head:0", "1:50", "5:2", "x", "1:2:3"]),
                           st.tuples(num(0, 100), num(0, 1e4))), ints(2, 300, 1, 10**9))
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(80))
 def test_alpha_prime(spec, window, n_points):
     if spec is None:
         return
@@ -99,7 +99,7 @@ def test_alpha_prime(spec, window, n_points):
 
 
 @given(specs(), arrays(0, 1e6, 4, 1e300))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_learning_curve(spec, P):
     if spec is None:
         return
@@ -115,7 +115,7 @@ def test_learning_curve(spec, P):
 
 
 @given(specs(), arrays(0, 1e5, 3))
-@settings(max_examples=examples(20))
+@settings(max_examples=examples(40))
 def test_eps_position_free(spec, P):
     if spec is None:
         return
@@ -125,7 +125,7 @@ def test_eps_position_free(spec, P):
 
 
 @given(specs(), arrays(0, 1e4, 3), ints(2, 200, 1, 10**9), ints(0, 5, -1))
-@settings(max_examples=examples(20))
+@settings(max_examples=examples(40))
 def test_seen_paths_distribution(spec, P, n_test, seed):
     if spec is None:
         return
@@ -137,7 +137,7 @@ def test_seen_paths_distribution(spec, P, n_test, seed):
 
 @given(ints(1, 12, 0, 10**4), ints(1, 8, 0, 60, 400), st.one_of(st.none(), st.sampled_from(["head:1", "2:20"])),
        ints(2, 100, 1))
-@settings(max_examples=examples(25))
+@settings(max_examples=examples(50))
 def test_alpha_c(m, L, window, n_points):
     kind, r = guarded(rhm.alpha_c, m, L, window=window, n_points=n_points)
     if kind == "ok":
@@ -145,7 +145,7 @@ def test_alpha_c(m, L, window, n_points):
 
 
 @given(ints(2, 6, 0, 10**4), st.lists(ints(1, 4, 0, 40), min_size=0, max_size=3))
-@settings(max_examples=examples(15))
+@settings(max_examples=examples(30))
 def test_alpha_c_table(m, Ls):
     kind, rows = guarded(rhm.alpha_c_table, m, Ls)
     if kind == "ok":
@@ -154,7 +154,7 @@ def test_alpha_c_table(m, Ls):
 
 
 @given(arrays(0, 1, 5, 1.5), arrays(0, 1, 3, 1.5))
-@settings(max_examples=examples(25))
+@settings(max_examples=examples(50))
 def test_split_accuracy_model(c, q):
     kind, r = guarded(rhm.split_accuracy_model, c, q)
     if kind == "ok":
@@ -169,7 +169,7 @@ Z = ints(3, 8, 2, 0, 1000, 10**7)
 
 
 @given(P_NEAR, Z, st.one_of(st.sampled_from([1e6, 1e9, 1e20, float("inf"), 10, float("nan")]), JUNK))
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(80))
 def test_bethe_stats(p, z, s_max):
     kind, s = guarded(perc.bethe_stats, p, z, s_max=s_max)
     if kind == "ok":
@@ -180,7 +180,7 @@ def test_bethe_stats(p, z, s_max):
 
 
 @given(arrays(1, 1e12, 4, 1e30), P_NEAR, Z)
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_cluster_numbers(s, p, z):
     kind, ln = guarded(perc.log_cluster_numbers, s, p, z)
     if kind == "ok":
@@ -188,7 +188,7 @@ def test_cluster_numbers(s, p, z):
 
 
 @given(num(-2, 4), P_NEAR, Z)
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_cluster_moment(k, p, z):
     kind, m = guarded(perc.cluster_moment, k, p, z, s_max=1e6)
     if kind == "ok":
@@ -198,7 +198,7 @@ def test_cluster_moment(k, p, z):
 
 @given(st.sampled_from(["subcritical", "critical", "supercritical", "bogus", 1]), num(0, 4), num(0, 8),
        num(1.5, 3.5, 2.0, 3.0), st.one_of(st.none(), num(0, 5)))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_brill_prediction(regime, c, D, tau, alpha):
     kind, pr = guarded(perc.brill_prediction, regime, c=c, D=D, tau=tau, alpha=alpha)
     if kind == "ok":
@@ -208,7 +208,7 @@ def test_brill_prediction(regime, c, D, tau, alpha):
 
 
 @given(num(0, 10, 2.5, 6, 100), num(0, 4))
-@settings(max_examples=examples(20))
+@settings(max_examples=examples(40))
 def test_lattice_prediction(d, c):
     kind, pr = guarded(perc.lattice_prediction, d, c=c)
     if kind == "ok":
@@ -216,7 +216,7 @@ def test_lattice_prediction(d, c):
 
 
 @given(arrays(1, 1e4, 3), num(0, 3), num(0, 2), ints(1, 500, 0, 10**9))
-@settings(max_examples=examples(15))
+@settings(max_examples=examples(30))
 def test_theory_loss_curves(N, alpha, cd, nq):
     for fn in (perc.theory_loss_vs_model_size, perc.theory_loss_vs_data_size):
         kind, L = guarded(fn, N, alpha=alpha, c_over_D=cd, n_quanta=nq)
@@ -225,7 +225,7 @@ def test_theory_loss_curves(N, alpha, cd, nq):
 
 
 @given(st.lists(ints(1, 30, 0, 10**6), min_size=0, max_size=3), num(0, 1, 1.5), ints(0, 3, -1))
-@settings(max_examples=examples(20))
+@settings(max_examples=examples(40))
 def test_lattice_clusters(shape, p, seed):
     kind, r = guarded(perc.lattice_clusters, shape, p, seed=seed)
     if kind == "ok":
@@ -235,7 +235,7 @@ def test_lattice_clusters(shape, p, seed):
 
 # ----------------------------------------------------------------------------------------------- spectral
 @given(ints(1, 5000, 0, 10**9), num(0, 5, 100.0, 1e4), num(0, 10, 1e-300, 1e300))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_powerlaw_spectrum(n, a, scale):
     kind, lam = guarded(spectral.powerlaw_spectrum, n, a, scale=scale)
     if kind == "ok":
@@ -243,7 +243,7 @@ def test_powerlaw_spectrum(n, a, scale):
 
 
 @given(arrays(0, 1e4, 4, 1e9), ints(1, 3000, 0), num(0, 5, 100.0), num(0, 1, 0.0), num(0, 1, 0.0))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_eigenlearning_curve(n, modes, a, ridge, noise):
     kind, lam = guarded(spectral.powerlaw_spectrum, modes, a)
     if kind != "ok":
@@ -258,7 +258,7 @@ def test_eigenlearning_curve(n, modes, a, ridge, noise):
 
 
 @given(arrays(1, 1e4, 3, float("inf")), arrays(1, 1e4, 3, float("inf")), ints(1, 2000, 0), num(0, 3, 100.0))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_rf_teacher_student_loss(D, P, modes, a):
     kind, lam = guarded(spectral.powerlaw_spectrum, modes, a)
     if kind != "ok":
@@ -272,7 +272,7 @@ def test_rf_teacher_student_loss(D, P, modes, a):
 
 @given(st.sampled_from(["sphere", "torus", "cube", "subspace", "blob"]), ints(1, 300, 0, 10**10),
        ints(1, 4, 0, 10**9), st.one_of(st.none(), ints(1, 10, 0)), ints(0, 3, -1))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_manifolds_and_id(kind_, n, d, ambient, seed):
     kind, X = guarded(spectral.sample_manifold, kind_, n, d, ambient=ambient, seed=seed)
     if kind != "ok":
@@ -288,7 +288,7 @@ def test_manifolds_and_id(kind_, n, d, ambient, seed):
 @given(st.lists(st.lists(st.one_of(st.integers(-3, 3), st.floats(-2, 2)), min_size=2, max_size=2), min_size=0,
                 max_size=40), st.sampled_from(["laplace", "rbf", "linear", "arccos1", "bogus"]),
        st.one_of(st.none(), num(0, 3)), ints(2, 40, 1, 10**6), st.sampled_from([None, (3, 8), (1, 3), (0, 5)]))
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(80))
 def test_gram_and_fit(X, kernel, bandwidth, max_samples, window):
     kind, g = guarded(spectral.gram_spectrum, X, kernel=kernel, bandwidth=bandwidth, max_samples=max_samples)
     if kind != "ok":
@@ -301,7 +301,7 @@ def test_gram_and_fit(X, kernel, bandwidth, max_samples, window):
 
 
 @given(num(0, 5), st.one_of(st.none(), num(0, 5)), arrays(0, 1e6, 3))
-@settings(max_examples=examples(30))
+@settings(max_examples=examples(60))
 def test_regimes(alpha_K, d, D):
     for fn, args in ((spectral.regime_exponents, (alpha_K,)), (spectral.resolution_limited, (d if d is not None
                                                                                              else 1.0, alpha_K)),

@@ -185,6 +185,12 @@ def check(argv):
         with open(os.environ["SCALINGLAB_HYP_TIMES"], "a") as fh:
             fh.write(f"{time.perf_counter() - t0:.2f} {argv}\n")
     assert "Traceback" not in err
+    try:
+        from hypothesis import event
+
+        event(f"{' '.join(argv[:2])}: exit {rc}")
+    except Exception:  # outside a hypothesis test
+        pass
     if rc == 2:
         lines = err.strip().splitlines()
         assert (len(lines) == 1 and lines[0].startswith("scalinglab: error: ")) or "usage:" in err, (argv, err)
@@ -198,7 +204,7 @@ def check(argv):
 
 
 @given(command_lines())
-@settings(max_examples=examples(150))
+@settings(max_examples=examples(300))
 def test_every_subcommand_answers_or_refuses_cleanly(argv):
     check(argv)
 

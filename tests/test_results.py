@@ -107,7 +107,9 @@ def test_to_dict_is_strict_json_with_reasons(results):
     assert d["cutoff_size"] is None and "p_c" in d["cutoff_size_reason"]
     lc = results["LearningCurve"]
     d = lc.to_dict()
-    assert d["eps"] == lc.eps.tolist() and d["local_exponent"] == [None] * 3
+    # hardening's log-space local exponent: undefined (null + reason) at P = 0 only, a number at P = 10, 100
+    assert d["eps"] == lc.eps.tolist() and d["local_exponent"][0] is None and "P = 0" in d["local_exponent_reason"]
+    assert all(isinstance(x, float) for x in d["local_exponent"][1:])
     d = results["RFLoss"].to_dict()
     assert d["D"][1] is None and "infinitely many data" in d["D_reason"] and d["loss"][2] is None
     assert results["PowerLawFit"].to_dict()["stderr"] is None

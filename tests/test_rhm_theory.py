@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import naive
+from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import multiset_groups
 from scalinglab.kernels.rhm import decay_sum, seen_paths_pmf
 from scalinglab.theory.rhm import (RHMSpec, alpha_c, alpha_c_table, alpha_prime, alpha_prime_at, eps_position_free,
@@ -247,7 +248,7 @@ def test_bad_inputs():
         path_spectrum(_spec(3, 2, 1.0), mode="fast")
     with pytest.raises(ValueError):
         alpha_prime(_spec(3, 2, 1.0), window=(1, 100))
-    with pytest.raises(TypeError):
+    with pytest.raises(InputError, match="RHMSpec"):  # issue 12: every bad input is the user-error type
         path_spectrum("m=10")
     with pytest.raises(ValueError, match="K ="):
         seen_paths_distribution(RHMSpec(n_c=2, v=10, m=2, s=2, L=6, alpha=1.0), [10.0])

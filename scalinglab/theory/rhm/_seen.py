@@ -9,13 +9,17 @@ import numpy as np
 from scipy.special import gammaln, xlogy
 from scipy.stats import binom
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
+from scalinglab.errors import InputError
+from scalinglab.theory.rhm._spec import RHMSpec
 from scalinglab.kernels.rhm import seen_paths_pmf
 from scalinglab.theory.rhm._spectrum import path_spectrum
 from scalinglab.theory.rhm._learning_curve import _check_P, eps_of_spectrum
 
-__all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution", "sample_derivations"]
+__all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution", "sample_derivations",
+           "MAX_K_EXACT", "MAX_SEEN_WORK"]
 
 
 # ----------------------------------------------------------------------------- split accuracy
@@ -80,12 +84,8 @@ def split_accuracy_model(c_k, q):
         Probability that a path is seen, in [0, 1]; ``1 - eps(P)`` is exact for
         one path, ``path(P)`` is the seed's threshold version.
     """
-    c = np.asarray(c_k, dtype=float)
-    if c.ndim != 1 or c.size < 2 or np.any((c < 0) | (c > 1)):
-        raise ValueError("c_k must be K+1 accuracies in [0, 1]")
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    if np.any((q < 0) | (q > 1)):
-        raise ValueError("q must lie in [0, 1]")
+    c = _v.real_array("c_k", c_k, lo=0, hi=1, min_size=2, max_size=10**4)
+    q = _v.real_array("q", q, lo=0, hi=1, max_size=10**6)
     K = c.size - 1
     k = np.arange(K + 1)
     pk = binom.pmf(k[None, :], K, q[:, None])
@@ -166,6 +166,10 @@ class SeenPathsDistribution(Result):
 
 
 MAX_K_EXACT = 12
+#: Largest memory of sampled derivations (int64 ranks).
+MAX_DERIVATION_BYTES = 2**30
+#: Largest work of :func:`seen_paths_distribution`: derivations x P values x 2**K subsets x tree nodes.
+MAX_SEEN_WORK = 2e10
 
 
 def sample_derivations(spec, n, seed=0):
@@ -174,6 +178,13 @@ def sample_derivations(spec, n, seed=0):
     Level l (1-based) has ``s**(l-1)`` nodes; returns int64 ``(n, n_nodes)``.
     Only ranks are drawn (which tuple a rank maps to is irrelevant to paths).
     """
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
+    n = _v.integer("n", n, lo=0)
+    seed = _v.seed("seed", seed)
+    n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
+    _v.size_limit(f"{n} derivations of {n_nodes} nodes", 8 * n * n_nodes, MAX_DERIVATION_BYTES, " bytes",
+                 "fewer derivations")
     rng = np.random.default_rng(seed)
     cols = []
     for l in range(1, spec.L + 1):
@@ -196,11 +207,19 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
     -------
     SeenPathsDistribution
     """
-    if spec.K > MAX_K_EXACT:
-        raise ValueError(f"K = s**(L-1) = {spec.K} > {MAX_K_EXACT}: 2**K subsets per datum is too many; "
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
+    if spec.s > 1 and (spec.L - 1) * math.log2(spec.s) > math.log2(MAX_K_EXACT) + 1e-9:
+        K = spec.s ** (spec.L - 1) if (spec.L - 1) * math.log2(spec.s) < 64 else float("inf")
+        raise InputError(f"K = s**(L-1) = {K:.6g} > {MAX_K_EXACT}: 2**K subsets per datum is too many; "
                          "estimate the distribution by sampling training sets instead")
     P = _check_P(P)
     n_test = check_int("n_test", n_test, lo=2)
+    seed = _v.seed("seed", seed)
+    n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
+    _v.size_limit(f"the seen-path distribution ({n_test} derivations x {P.size} P x 2**{spec.K} subsets x "
+                 f"{n_nodes} nodes)", n_test * P.size * 2**spec.K * n_nodes, MAX_SEEN_WORK, " operations",
+                 "fewer test derivations or P values")
     ranks = sample_derivations(spec, n_test, seed)
     lp = spec.probs_matrix()
     pk = np.empty((P.size, spec.K + 1))

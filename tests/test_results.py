@@ -136,6 +136,25 @@ def test_str_holds_the_text(results):
     assert "likelihood-ratio" in str(results["DiscretePowerLawFit"])
 
 
+def test_str_states_why_a_value_is_nan_or_inf(results):
+    """One convention for nan/inf: ``<field>_reason`` beside the null of to_dict, the same reason on a
+    ``note:`` line of str (fields sharing a reason on one line); no note where every value is finite."""
+    for name, r in results.items():
+        d, text = r.to_dict(), str(r)
+        for key in r._reasons:
+            v = r._dict_data().get(key)
+            if v is not None and not np.all(np.isfinite(np.asarray(v, dtype=float))):  # NaN/inf, not a bare None
+                notes = {f: ln.split(": ", 2)[2] for ln in text.splitlines() if ln.startswith("note: ")
+                         for f in ln.split(": ", 2)[1].split(", ")}
+                assert notes.get(key) == d[f"{key}_reason"], (name, key, text)
+    assert str(results["BrillPrediction"]).splitlines()[-1] == (
+        "note: alpha, model_ratio, data_ratio: " + results["BrillPrediction"]._reasons["alpha"])
+    assert "note: mean_cluster_size, cutoff_size: infinite exactly at the threshold p_c" in str(results["BetheStats"])
+    assert "note: local_exponent: " in str(results["LearningCurve"])
+    finite = percolation.brill_prediction("subcritical")
+    assert "note:" not in str(finite) and not any(k.endswith("_reason") for k in finite.to_dict())
+
+
 def test_to_frame(results):
     pd = pytest.importorskip("pandas")
     for name, r in results.items():

@@ -88,3 +88,22 @@ def test_seen_distribution_at_P0_with_certain_paths():
     spec = rhm.RHMSpec(n_c=1, v=2, m=1, s=1, L=12, alpha=-1.0)
     d = rhm.seen_paths_distribution(spec, [0.0, 1.0], n_test=2)
     np.testing.assert_array_equal(d.pk, [[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_sampling_refuses_rule_probabilities_that_underflow(capsys):
+    # found by the explore run of the CLI suite after the merge with main: alpha = 1e300 makes every rule
+    # but the first of probability 0 and the sampler raised a plain ValueError (a traceback in the CLI)
+    from scalinglab.cli import main
+    from scalinglab.validate.rhm import RHMData
+
+    spec = rhm.RHMSpec.make(alpha=1e300)
+    assert spec.probs_matrix()[0, 1] == 0.0
+    with pytest.raises(InputError, match="level 1 the rule of rank 2 has probability 0"):
+        RHMData(spec)
+    assert RHMData(rhm.RHMSpec.make(alpha=100.0)).draw(5).x.shape[0] == 5  # tiny but positive: sampled
+    for argv in (["spectral", "id", "--source", "rhm", "--alpha", "1e300", "--n", "60"],
+                 ["rhm", "sample", "--alpha", "1e300", "--n", "5"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("scalinglab: error: sampling needs every rule probability > 0")
+

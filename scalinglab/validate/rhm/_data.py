@@ -109,6 +109,12 @@ class RHMData:
         self.sample_seed = _v.seed("sample_seed", rules_seed if sample_seed is None else sample_seed)
         self.rules = K.make_rules(spec.n_c, spec.v, spec.m, spec.s, spec.L, self.rules_seed)
         self.probs = spec.probs_matrix()
+        zero = np.argwhere(self.probs <= 0)
+        if zero.size:  # the sampler draws every rule with its probability: none may underflow to 0
+            l, r = (int(i) for i in zero[0])
+            raise InputError(f"sampling needs every rule probability > 0; at level {l + 1} the rule of rank {r + 1} "
+                             f"has probability {self.probs[l, r]:g} (its Zipf weight underflows float64): lower "
+                             "alpha or m")
         self.log_probs = np.stack([spec.level_log_probs(l) for l in range(1, spec.L + 1)])
 
     def draw(self, n, start=0):

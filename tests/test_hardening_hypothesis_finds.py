@@ -107,3 +107,16 @@ def test_sampling_refuses_rule_probabilities_that_underflow(capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("scalinglab: error: sampling needs every rule probability > 0")
 
+
+@pytest.mark.parametrize("q", [2.2250738585072014e-308, 1e-308, 5e-324, 1 - 2**-53])
+def test_split_model_at_extreme_q_against_exact_rationals(q):
+    # found by the explore run after the merge with main: scipy.stats.binom.pmf raised OverflowError for
+    # q <= ~1e-307 (K >= 2) and gave 0 instead of 4q at q = 5e-324
+    from fractions import Fraction
+
+    c = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    mod = rhm.split_accuracy_model(c, [q])
+    fq = Fraction(q)
+    exact = [math.comb(4, k) * fq**k * (1 - fq) ** (4 - k) for k in range(5)]
+    np.testing.assert_allclose(mod.pk[0], [float(e) for e in exact], rtol=1e-13, atol=0)
+    assert mod.accuracy[0] == pytest.approx(float(sum(e * Fraction(x) for e, x in zip(exact, c))), rel=1e-13)

@@ -189,7 +189,10 @@ def test_split_model_is_binomial():
     c = np.array([0.1, 0.3, 0.5, 0.8, 0.95])
     q = np.array([0.0, 0.2, 0.7, 1.0])
     mod = split_accuracy_model(c, q)
-    # the model now calls scipy's binom.pmf: check it against exact rational arithmetic
+    # check it against exact rational arithmetic, and against scipy's binom.pmf where scipy works
+    from scipy.stats import binom
+
+    np.testing.assert_allclose(mod.pk, binom.pmf(np.arange(5)[None, :], 4, q[:, None]), rtol=1e-13, atol=1e-16)
     from fractions import Fraction
 
     for i, qq in enumerate(q):

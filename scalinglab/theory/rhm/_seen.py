@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, xlogy
-from scipy.stats import binom
+from scipy.special import gammaln, xlog1py, xlogy
 
 from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
@@ -88,9 +87,12 @@ def split_accuracy_model(c_k, q):
     q = _v.real_array("q", q, lo=0, hi=1, max_size=10**6)
     K = c.size - 1
     k = np.arange(K + 1)
-    pk = binom.pmf(k[None, :], K, q[:, None])
     logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
     kq = xlogy(k[None, :], q[:, None])  # k log q, 0 at k = 0 even for q = 0
+    # the binomial pmf in log space, not scipy.stats.binom.pmf: scipy 1.17 raises OverflowError (boost
+    # ibeta_derivative) for q <= ~1e-307 with K >= 2 and returns 0 for q = 5e-324; this form is exact there
+    # (tests: against exact rationals, and against binom.pmf for ordinary q)
+    pk = np.exp(logC + kq + xlog1py((K - k)[None, :], -q[:, None]))
     acc = pk @ c
     eq9 = 1 - np.exp(logC + kq) @ c  # C(K,k) q^k without (1-q)^(K-k): not a pmf, so not binom.pmf
     return SplitModel(q=q, pk=pk, accuracy=acc, error=1 - acc, seed_eq9_error=eq9)

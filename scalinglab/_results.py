@@ -5,7 +5,9 @@ and so gets, without writing them again:
 
 * a short ``repr`` (one or two lines; arrays summarised by their length and
   range, never printed in full);
-* ``str(result)``: the human-readable text the command line prints;
+* ``str(result)``: the human-readable text the command line prints; a field
+  that holds NaN or inf gets a ``note: <field>: <reason>`` line (the same
+  reason :meth:`Result.to_dict` writes beside its ``null``);
 * :meth:`Result.to_dict`: *strict* JSON (no ``NaN``/``Infinity``, which
   ``json`` would otherwise write and strict parsers refuse): a non-finite
   value becomes ``null`` and the key ``"<field>_reason"`` beside it says why
@@ -257,8 +259,27 @@ class Result:
             lines.append(f"  {f.name:20s} {_short(v, 70)}")
         return "\n".join(lines)
 
+    def _notes(self):
+        """``note: <field>: <reason>`` for each field of ``_reasons`` that holds a NaN or inf (fields
+        sharing a reason on one line): the human-readable side of the ``<field>_reason`` that
+        :meth:`to_dict` writes beside its null."""
+        out = {}
+        data = self._dict_data()
+        for k, why in self._reasons.items():
+            v = data.get(k)
+            if v is None or isinstance(v, (str, Result)) or callable(v):
+                continue
+            try:
+                bad = not np.all(np.isfinite(np.asarray(v, dtype=float)))
+            except (TypeError, ValueError):
+                continue
+            if bad:
+                out.setdefault(why, []).append(k)
+        return [f"note: {', '.join(ks)}: {why}" for why, ks in out.items()]
+
     def __str__(self):
-        return self._text()
+        """The human-readable text: :meth:`_text`, then a ``note:`` line per NaN/inf field saying why."""
+        return "\n".join([self._text()] + self._notes())
 
     # -- JSON
     def _dict_data(self):

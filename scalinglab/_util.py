@@ -1,4 +1,4 @@
-"""Small shared helpers: progress bars and argument checks."""
+"""Small shared helpers: progress bars and argument checks (the checks live in :mod:`scalinglab._validation`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import sys
 
 from tqdm.auto import tqdm
+
+from scalinglab import _validation as _v
 
 __all__ = ["progress", "check_int", "check_positive"]
 
@@ -21,20 +23,12 @@ def progress(iterable=None, total=None, desc=None, disable=None, **kw):
 
 
 def check_int(name, value, lo=None, hi=None):
-    """Return ``value`` as int, or raise ValueError naming the parameter."""
-    if isinstance(value, bool) or not float(value).is_integer():
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if lo is not None and value < lo:
-        raise ValueError(f"{name} must be >= {lo}, got {value}")
-    if hi is not None and value > hi:
-        raise ValueError(f"{name} must be <= {hi}, got {value}")
-    return value
+    """Return ``value`` as int, or raise :class:`~scalinglab.errors.InputError` naming the parameter
+    (kept for older callers; see :func:`scalinglab._validation.integer`)."""
+    return _v.integer(name, value, lo=lo, hi=hi)
 
 
 def check_positive(name, value, allow_zero=False):
-    """Return ``value`` as a finite float > 0 (or >= 0), else raise ValueError."""
-    value = float(value)
-    if not (value >= 0 if allow_zero else value > 0) or value != value or value == float("inf"):
-        raise ValueError(f"{name} must be a finite {'non-negative' if allow_zero else 'positive'} number, got {value!r}")
-    return value
+    """Return ``value`` as a finite float > 0 (or >= 0), else raise InputError
+    (see :func:`scalinglab._validation.positive`)."""
+    return _v.positive(name, value, allow_zero=allow_zero)

@@ -108,7 +108,9 @@ def test_to_dict_is_strict_json_with_reasons(results):
     assert d["cutoff_size"] is None and "p_c" in d["cutoff_size_reason"]
     lc = results["LearningCurve"]
     d = lc.to_dict()
-    assert d["eps"] == lc.eps.tolist() and d["local_exponent"] == [None] * 3
+    # hardening's log-space local exponent: undefined (null + reason) at P = 0 only, a number at P = 10, 100
+    assert d["eps"] == lc.eps.tolist() and d["local_exponent"][0] is None and "P = 0" in d["local_exponent_reason"]
+    assert all(isinstance(x, float) for x in d["local_exponent"][1:])
     d = results["RFLoss"].to_dict()
     assert d["D"][1] is None and "infinitely many data" in d["D_reason"] and d["loss"][2] is None
     assert results["PowerLawFit"].to_dict()["stderr"] is None
@@ -133,6 +135,25 @@ def test_str_holds_the_text(results):
     assert "120 distinct path frequencies (exact mode)" in str(results["PathSpectrum"])
     assert "P_inf" in str(results["BetheStats"]) and "n_s" in str(results["BetheStats"])
     assert "likelihood-ratio" in str(results["DiscretePowerLawFit"])
+
+
+def test_str_states_why_a_value_is_nan_or_inf(results):
+    """One convention for nan/inf: ``<field>_reason`` beside the null of to_dict, the same reason on a
+    ``note:`` line of str (fields sharing a reason on one line); no note where every value is finite."""
+    for name, r in results.items():
+        d, text = r.to_dict(), str(r)
+        for key in r._reasons:
+            v = r._dict_data().get(key)
+            if v is not None and not np.all(np.isfinite(np.asarray(v, dtype=float))):  # NaN/inf, not a bare None
+                notes = {f: ln.split(": ", 2)[2] for ln in text.splitlines() if ln.startswith("note: ")
+                         for f in ln.split(": ", 2)[1].split(", ")}
+                assert notes.get(key) == d[f"{key}_reason"], (name, key, text)
+    assert str(results["BrillPrediction"]).splitlines()[-1] == (
+        "note: alpha, model_ratio, data_ratio: " + results["BrillPrediction"]._reasons["alpha"])
+    assert "note: mean_cluster_size, cutoff_size: infinite exactly at the threshold p_c" in str(results["BetheStats"])
+    assert "note: local_exponent: " in str(results["LearningCurve"])
+    finite = percolation.brill_prediction("subcritical")
+    assert "note:" not in str(finite) and not any(k.endswith("_reason") for k in finite.to_dict())
 
 
 def test_to_frame(results):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import naive
+from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import multiset_groups
 from scalinglab.kernels.rhm import decay_sum, seen_paths_pmf
 from scalinglab.theory.rhm import (RHMSpec, alpha_c, alpha_c_table, alpha_prime, alpha_prime_at, eps_position_free,
@@ -188,7 +189,10 @@ def test_split_model_is_binomial():
     c = np.array([0.1, 0.3, 0.5, 0.8, 0.95])
     q = np.array([0.0, 0.2, 0.7, 1.0])
     mod = split_accuracy_model(c, q)
-    # the model now calls scipy's binom.pmf: check it against exact rational arithmetic
+    # check it against exact rational arithmetic, and against scipy's binom.pmf where scipy works
+    from scipy.stats import binom
+
+    np.testing.assert_allclose(mod.pk, binom.pmf(np.arange(5)[None, :], 4, q[:, None]), rtol=1e-13, atol=1e-16)
     from fractions import Fraction
 
     for i, qq in enumerate(q):
@@ -247,7 +251,7 @@ def test_bad_inputs():
         path_spectrum(_spec(3, 2, 1.0), mode="fast")
     with pytest.raises(ValueError):
         alpha_prime(_spec(3, 2, 1.0), window=(1, 100))
-    with pytest.raises(TypeError):
+    with pytest.raises(InputError, match="RHMSpec"):  # issue 12: every bad input is the user-error type
         path_spectrum("m=10")
     with pytest.raises(ValueError, match="K ="):
         seen_paths_distribution(RHMSpec(n_c=2, v=10, m=2, s=2, L=6, alpha=1.0), [10.0])

@@ -8,6 +8,11 @@ the human-readable form (``str`` of the named results).
 
 The command line, and only it, selects matplotlib's headless ``Agg`` backend
 (importing scalinglab never changes the backend).
+
+Errors: a handler raises :class:`~scalinglab.errors.InputError` for a user
+mistake; :func:`main` prints it as one line ``scalinglab: error: ...`` and
+returns 2 (argparse's own errors exit 2 as well). Any other exception is a
+bug and propagates with its traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import sys
 
 from scalinglab._results import strict_json
+from scalinglab.errors import InputError
 
 from scalinglab.cli._common import CLIError, parse_grid  # noqa: F401
 from scalinglab.cli._core import _core_commands
@@ -65,8 +71,9 @@ def main(argv=None):
         return 2
     try:
         payload, text = args.handler(args)
-    except (CLIError, ValueError) as exc:
-        print(f"scalinglab: error: {exc}", file=sys.stderr)
+    except InputError as exc:  # a user error (CLIError is one too); anything else is a bug: let it show
+        msg = " ".join(str(exc).split())  # always one line
+        print(f"scalinglab: error: {msg}", file=sys.stderr)
         return 2
     try:
         print(json.dumps(strict_json(payload), indent=2, allow_nan=False) if getattr(args, "json", False) else text)

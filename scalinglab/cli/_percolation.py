@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 
-import numpy as np
-
+from scalinglab import _validation as _v
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
 def _cmd_perc_stats(args):
     from scalinglab.theory.percolation import bethe_stats
 
-    sizes = np.array(args.sizes, dtype=float)
-    if np.any(sizes < 1):
-        raise CLIError("--sizes must be >= 1")
+    sizes = _v.real_array("--sizes", args.sizes, lo=1, max_size=10**5)
     st = bethe_stats(args.p, args.z, s_max=args.s_max, sizes=sizes)
     return st.to_dict(), str(st)
 

@@ -6,13 +6,18 @@ import argparse
 
 import numpy as np
 
+from scalinglab import _validation as _v
+from scalinglab._results import strict_json
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 
 
 def _spec_from_args(args):
     from scalinglab.theory.rhm import RHMSpec
 
-    alpha = [float(a) for a in args.alpha.split(",")]
+    try:
+        alpha = [float(a) for a in args.alpha.split(",")]
+    except ValueError:
+        raise CLIError(f"--alpha {args.alpha!r}: give one number or one per level, comma-separated") from None
     if len(alpha) == 1:
         return RHMSpec.make(n_c=args.n_c, v=args.v, m=args.m, s=args.s, L=args.L, alpha=alpha[0],
                             zipf_levels=args.zipf_levels)
@@ -51,10 +56,11 @@ def _rhm_model_parent():
 def _cmd_rhm_spectrum(args):
     from scalinglab.theory.rhm import alpha_prime, path_spectrum
 
+    head = _v.integer("--head", args.head, lo=0)
     spec = _spec_from_args(args)
     sp = path_spectrum(spec, mode=args.mode)
     fit = alpha_prime(sp, window=args.window, n_points=args.n_points)
-    n = min(args.head, sp.n_groups)
+    n = min(head, sp.n_groups)
     payload = {"spec": spec.describe(), **sp.to_dict(max_groups=n), "alpha_prime": fit}
     return payload, sp.to_text(head=n) + "\n\n" + str(fit)
 
@@ -69,7 +75,8 @@ def _cmd_rhm_alpha_prime(args):
     text = [spec.describe(), str(fit)]
     if args.at_P is not None:
         loc = alpha_prime_at(sp, args.at_P)
-        payload["at_P"] = {"P": loc.P, "rank": loc.ranks, "alpha_prime": loc.alpha_prime}
+        payload["at_P"] = strict_json({"P": loc.P, "rank": loc.ranks, "alpha_prime": loc.alpha_prime},
+                                      type(loc)._reasons)
         text.append(str(loc))
     return payload, "\n".join(text)
 
@@ -114,37 +121,46 @@ def _cmd_rhm_sample(args):
     from scalinglab.kernels.rhm import level_offsets
     from scalinglab.validate.rhm import RHMData
 
+    n = _v.integer("--n", args.n, lo=1)
+    start = _v.integer("--start", args.start, lo=0, hi=2**63 - 1)
+    rules_seed = _v.seed("--rules-seed", args.rules_seed)
+    seed = _v.seed("--seed", args.seed)
+    head = _v.integer("--head", args.head, lo=0)
+    out = None if args.out is None else _v.output_file("--out", args.out, suffix=".npz")
     spec = _spec_from_args(args)
-    if args.n < 1:
-        raise CLIError("--n must be >= 1")
-    data = RHMData(spec, rules_seed=args.rules_seed, sample_seed=args.seed)
+    data = RHMData(spec, rules_seed=rules_seed, sample_seed=seed)
     t0 = time.perf_counter()
-    b = data.draw(args.n, start=args.start)
+    b = data.draw(n, start=start)
     wall = time.perf_counter() - t0
     off = level_offsets(spec.s, spec.L)
     dev = [float(np.abs(np.bincount(b.ranks[:, off[l]:off[l + 1]].ravel(), minlength=spec.m)
                         / ((off[l + 1] - off[l]) * args.n) - spec.level_probs(l + 1)).max()) for l in range(spec.L)]
-    payload = {"spec": spec.describe(), "n": args.n, "rules_seed": args.rules_seed, "seed": args.seed,
-               "start": args.start, "wall_s": wall, "class_counts": np.bincount(b.y, minlength=spec.n_c),
+    payload = {"spec": spec.describe(), "n": n, "rules_seed": rules_seed, "seed": seed,
+               "start": start, "wall_s": wall, "class_counts": np.bincount(b.y, minlength=spec.n_c),
                "max_rank_freq_deviation_per_level": dev}
-    lines = [spec.describe(), f"{args.n} data (rules seed {args.rules_seed}, data seed {args.seed}, from index "
+    lines = [spec.describe(), f"{n} data (rules seed {args.rules_seed}, data seed {args.seed}, from index "
              f"{args.start}) in {wall:.3g} s (first call includes Numba compilation)",
              "class counts: " + " ".join(map(str, payload["class_counts"])),
              "max |empirical - f| of rule-rank frequencies per level: " + " ".join(f"{d:.2e}" for d in dev)]
-    if args.out:
-        np.savez_compressed(args.out, x=b.x, y=b.y, ranks=b.ranks, path_keys=b.keys,
-                            **{f"rules_level{l + 1}": r for l, r in enumerate(data.rules)})
-        payload["out"] = args.out
-        lines.append(f"wrote {args.out} (x: symbols (n, s**L); y: labels; ranks: derivations (n, n_nodes), "
+    if out is not None:
+        try:
+            np.savez_compressed(out, x=b.x, y=b.y, ranks=b.ranks, path_keys=b.keys,
+                                **{f"rules_level{l + 1}": r for l, r in enumerate(data.rules)})
+        except OSError as exc:  # disk full, permission, a folder removed meanwhile: the user's to fix
+            raise CLIError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+        payload["out"] = str(out)
+        lines.append(f"wrote {out} (x: symbols (n, s**L); y: labels; ranks: derivations (n, n_nodes), "
                      "level by level; path_keys: (n, K); rules_levelL: (n_parent, m, s))")
-    for i in range(min(args.head, args.n)):
+    for i in range(min(head, n)):
         lines.append(f"  y={b.y[i]}  x={' '.join(map(str, b.x[i]))}  path keys={' '.join(map(str, b.keys[i]))}")
     return payload, "\n".join(lines)
 
 
 def _cmd_rhm_symbolic(args):
     from scalinglab.theory.rhm import hutter_learning_curve, product_zipf_effective_exponent
+    from scalinglab.theory.rhm._symbolic import MAX_L
 
+    _v.integer("--L", args.L, lo=1, hi=MAX_L)  # before the sympy work
     h = hutter_learning_curve()
     pz = product_zipf_effective_exponent(args.L)
     return {"hutter": h, **pz.to_dict()}, str(h) + "\n" + str(pz)

@@ -4,32 +4,58 @@ from __future__ import annotations
 
 import argparse
 
+import math
+import warnings
+
 import numpy as np
 
+from scalinglab import _validation as _v
+from scalinglab._results import strict_json
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+
+#: Largest data file --data reads (bytes on disk).
+MAX_DATA_FILE_BYTES = 2**30
 
 
 def _load_points(args):
     """Points from --data FILE (.npy / .csv / .txt) or a sampled --manifold."""
-    from scalinglab.theory.spectral import sample_manifold
+    from scalinglab.theory.spectral import MAX_POINT_BYTES, sample_manifold
 
     if args.data:
-        path = args.data
+        path = str(_v.input_file("--data", args.data))
+        size = __import__("os").path.getsize(path)
+        _v.size_limit(f"--data {path}", size, MAX_DATA_FILE_BYTES, " bytes", "subsample the file")
         try:
-            X = np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter="," if path.endswith(".csv")
-                                                                      else None)
-        except OSError as exc:
-            raise CLIError(f"cannot read {path}: {exc}") from None
-        X = np.asarray(X, dtype=float)
+            with warnings.catch_warnings():  # an empty file warns, then is refused below
+                warnings.simplefilter("ignore", UserWarning)
+                X = np.load(path) if path.endswith(".npy") else np.loadtxt(
+                    path, delimiter="," if path.endswith(".csv") else None, ndmin=1)
+            X = np.asarray(X, dtype=float)
+        except (OSError, ValueError, TypeError, EOFError) as exc:  # unreadable, not numbers, pickled objects
+            raise CLIError(f"--data: cannot read {path} as a numeric array: {' '.join(str(exc).split())}") from None
+        if X.ndim == 0 or X.size == 0:
+            raise CLIError(f"--data {path} holds no points")
         if X.ndim == 1:
             X = X[:, None]
-        return X.reshape(X.shape[0], -1), f"data {path} ({X.shape[0]} points)"
+        X = X.reshape(X.shape[0], -1)
+        _v.real_array(f"--data {path}", X, ndim=2)  # finite values
+        return X, f"data {path} ({X.shape[0]} points)"
+    n = _v.integer("--n", args.n, lo=2)
+    seed = _v.seed("--seed", args.seed)
     if args.source:
         from scalinglab.validate.spectral import project_points
 
-        return project_points(args.source, args.n, args.seed, alpha=args.alpha, p=args.p)
-    return (sample_manifold(args.manifold, args.n, args.d, ambient=args.ambient, seed=args.seed),
-            f"{args.n} uniform points on a {args.manifold} of dimension {args.d}")
+        coords = 80 if args.source == "rhm" else 8
+        _v.size_limit(f"--n {n} points of --source {args.source}", 8.0 * n * coords * 4, MAX_POINT_BYTES, " bytes",
+                     "lower --n")
+        if args.source == "percolation":
+            _v.real("--p (the cluster must be able to grow: p_c = 1/2 < p < 1)", args.p, lo=0.5, hi=1, lo_open=True,
+                   hi_open=True)
+        else:
+            _v.real("--alpha", args.alpha, lo=-1)
+        return project_points(args.source, n, seed, alpha=args.alpha, p=args.p)
+    return (sample_manifold(args.manifold, n, args.d, ambient=args.ambient, seed=seed),
+            f"{n} uniform points on a {args.manifold} of dimension {args.d}")
 
 
 def _parse_window(text):
@@ -37,17 +63,34 @@ def _parse_window(text):
         return None
     try:
         lo, hi = text.split(":")
-        return float(lo), float(hi)
+        lo, hi = float(lo), float(hi)
     except ValueError:
-        raise CLIError(f"window {text!r}: use LO:HI (ranks)") from None
+        raise CLIError(f"--window {text!r}: use LO:HI (ranks)") from None
+    for x in (lo, hi):
+        if not (math.isfinite(x) and x.is_integer()):
+            raise CLIError(f"--window {text!r}: ranks must be integers")
+    return int(lo), int(hi)
+
+
+def _zero_mode_notes(lam, what="eigenvalues i^-(1+alpha_K)"):
+    """The remark on underflowed eigenvalues (none, or one sentence): it explains no null, so it goes
+    into the payload's ``notes`` list and a ``note:`` line of the text (as the protocol's outcomes do)."""
+    k = int(np.sum(lam == 0))
+    if not k:
+        return []
+    return [f"{k} of the {lam.size} {what} underflow float64 (below 5e-324) and count as zero modes: never "
+            f"learned, counted in S; their contribution to any loss is below {lam.size} x 5e-324 per unit of "
+            "target power"]
 
 
 def _cmd_spectral_exponents(args):
     from scalinglab.theory.spectral import regime_exponents, resolution_limited
 
+    if args.smoothness is not None and args.d is None:
+        raise CLIError("--smoothness needs --d (the kernel bound is t/d)")
     ex = regime_exponents(args.alpha_K)
     payload, text = {"regimes": ex}, [str(ex)]
-    if args.d:
+    if args.d is not None:
         rb = resolution_limited(args.d, args.smoothness)
         payload["manifold"] = rb
         text.append(str(rb))
@@ -58,26 +101,33 @@ def _cmd_spectral_rf(args):
     from scalinglab.theory.spectral import powerlaw_spectrum, rf_teacher_student_loss
 
     lam = powerlaw_spectrum(args.modes, args.alpha_K)
-    D = np.asarray(args.D, dtype=float)
-    P = np.asarray(args.P, dtype=float)
+    D = _v.real_array("--D", args.D, lo=1, allow_inf=True)
+    P = _v.real_array("--P", args.P, lo=1, allow_inf=True)
+    _v.size_limit("the --D x --P grid", float(D.size) * P.size, 10**5, " points", "fewer D or P")
     DD, PP = np.meshgrid(D, P, indexing="ij")
     r = rf_teacher_student_loss(DD.ravel(), PP.ravel(), lam)
-    rows = [{"D": d, "P": p, "loss": v} for d, p, v in zip(r.D, r.P, r.loss)]
-    return ({"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method},
-            f"Gaussian features of spectrum lambda_i = i^-(1+{args.alpha_K:g}), teacher w ~ N(0, I/S)\n{r}")
+    rows = [strict_json({"D": d, "P": p, "loss": v}, type(r)._reasons) for d, p, v in zip(r.D, r.P, r.loss)]
+    payload = {"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method}
+    notes = _zero_mode_notes(lam)
+    if notes:
+        payload["notes"] = notes
+    return payload, "\n".join([f"Gaussian features of spectrum lambda_i = i^-(1+{args.alpha_K:g}), teacher w ~ "
+                               f"N(0, I/S)\n{r}"] + [f"note: {n}" for n in notes])
 
 
 def _cmd_spectral_eigenlearning(args):
     from scalinglab.theory.spectral import eigenlearning_curve, powerlaw_spectrum
 
     lam = powerlaw_spectrum(args.modes, args.alpha_K)
-    beta = args.alpha_K if args.target_exponent is None else args.target_exponent
-    v2 = powerlaw_spectrum(args.modes, beta) if beta > 0 else None
-    if v2 is None:
-        raise CLIError("--target-exponent must be > 0")
+    beta = args.alpha_K if args.target_exponent is None else _v.positive("--target-exponent", args.target_exponent)
+    v2 = powerlaw_spectrum(args.modes, beta)
     lc = eigenlearning_curve(args.n, lam, v2, ridge=args.ridge, noise=args.noise)
-    return lc.to_dict(), (f"lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
-                          f"{args.modes} modes\n{lc}")
+    payload = lc.to_dict()
+    notes = _zero_mode_notes(lam)
+    if notes:
+        payload["notes"] = notes
+    return payload, "\n".join([f"lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
+                               f"{args.modes} modes\n{lc}"] + [f"note: {n}" for n in notes])
 
 
 def _cmd_spectral_gram(args):
@@ -109,8 +159,6 @@ def _cmd_spectral_sweep(args):
     from scalinglab.validate import protocol
 
     name = f"spectral-{args.name}"
-    print(f"scalinglab: 'spectral sweep {args.name}' is deprecated; use 'scalinglab reproduce {name}'",
-          file=sys.stderr)
     exp = protocol.get(name)
     mapping, text = protocol.shipped_spec(name, quick=args.quick)
     config = exp.config_from_dict(mapping)
@@ -118,7 +166,11 @@ def _cmd_spectral_sweep(args):
         if args.name != "rf-regimes":
             raise CLIError("--alpha-K applies to rf-regimes only")
         config = replace(config, alpha_K=args.alpha_K)
-    return execute_with_flags(exp, config, args.out or f"results/{name}", args, spec_text=text)
+    result = execute_with_flags(exp, config, args.out or f"results/{name}", args, spec_text=text)
+    # after the run: a refused command prints its one-line error and nothing else
+    print(f"scalinglab: 'spectral sweep {args.name}' is deprecated; use 'scalinglab reproduce {name}'",
+          file=sys.stderr)
+    return result
 
 
 def _spectral_commands(sub, common):

@@ -7,6 +7,8 @@ return and writes ``report.md``, ``headline.json`` and ``figures/``.
 
 from __future__ import annotations
 
+from scalinglab.errors import InputError
+
 import importlib
 import time
 
@@ -44,9 +46,9 @@ def run_demo(out="scalinglab-report", quick=False, sections=None, echo=print):
         ``{"report": path, "headline": {...}, "timings_s": {...}}``.
     """
     if sections:
-        unknown = [s for s in sections if not any(name.startswith(s) for name in SECTIONS)]
+        unknown = [s for s in sections if not s or not any(name.startswith(s) for name in SECTIONS)]
         if unknown:
-            raise ValueError(f"unknown demo section(s) {unknown}; choose from {list(SECTIONS)}")
+            raise InputError(f"unknown demo section(s) {unknown}; choose from {list(SECTIONS)}")
     rep = Report(out, title="scalinglab demo report")
     timings = {}
     for name, spec in SECTIONS.items():

@@ -2,12 +2,14 @@
 
 from scalinglab.kernels.rhm._paths import (  # noqa: F401
     multiset_groups,
+    multiset_groups_wide,
     group_sorted_keys,
     merge_sorted_values,
     binned_convolve,
 )
 from scalinglab.kernels.rhm._sums import (  # noqa: F401
     decay_sum,
+    log_decay_sum,
     seen_paths_pmf,
 )
 from scalinglab.kernels.rhm._sample import (  # noqa: F401
@@ -35,10 +37,12 @@ from scalinglab.kernels.rhm._distinct import (  # noqa: F401
 
 __all__ = [
     "multiset_groups",
+    "multiset_groups_wide",
     "group_sorted_keys",
     "merge_sorted_values",
     "binned_convolve",
     "decay_sum",
+    "log_decay_sum",
     "seen_paths_pmf",
     "make_rules",
     "pack_rules",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["decay_sum", "seen_paths_pmf"]
+__all__ = ["decay_sum", "log_decay_sum", "seen_paths_pmf"]
 
 
 @njit(cache=True, parallel=True)
@@ -58,6 +58,49 @@ def decay_sum(log_w, log_q, P):
                 c += (t - u) + s
             s = u
         out[j] = s + c
+    return out
+
+
+@njit(cache=True, parallel=True)
+def log_decay_sum(log_w, log_q, P):
+    """``log sum_g w_g (1 - q_g)**P`` for every P of a grid, never underflowing.
+
+    Same terms as :func:`decay_sum`, added as a log-sum-exp (the largest
+    term factored out), so the result stays finite where the sum itself is
+    below the float64 range (e.g. ``(1 - 1e-4)**1e7 = e**-1000``).
+
+    Returns
+    -------
+    float64[k]
+        ``log`` of the sums (``-inf`` only if every weight is 0).
+    """
+    n = log_w.shape[0]
+    k = P.shape[0]
+    out = np.empty(k, dtype=np.float64)
+    l1p = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        l1p[i] = np.log1p(-np.exp(log_q[i]))
+    for j in prange(k):
+        p = P[j]
+        mx = -np.inf
+        for i in range(n):
+            t = log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]
+            if t > mx:
+                mx = t
+        if mx == -np.inf:
+            out[j] = mx
+            continue
+        s = 0.0
+        c = 0.0
+        for i in range(n):
+            t = np.exp((log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]) - mx)
+            u = s + t
+            if abs(s) >= abs(t):
+                c += (s - u) + t
+            else:
+                c += (t - u) + s
+            s = u
+        out[j] = mx + np.log(s + c)
     return out
 
 
@@ -133,7 +176,7 @@ def seen_paths_pmf(ranks, level_p, n_c, s, P):
         _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
         g = np.empty(1 << K, dtype=np.float64)
         for T in range(1 << K):
-            g[T] = np.exp(P * np.log1p(-M[T]))
+            g[T] = 1.0 if P == 0.0 else np.exp(P * np.log1p(-M[T]))  # P = 0: nothing seen, even if M_T = 1
         # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
         for j in range(K):
             bit = 1 << j

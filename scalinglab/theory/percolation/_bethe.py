@@ -36,20 +36,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import gammaincc, gammaln, gamma as gamma_fn
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
+from scalinglab.errors import InputError
 
 __all__ = [
     "TAU", "SIGMA", "BETA", "GAMMA", "NU", "FRACTAL_DIM", "CHEMICAL_DIM",
     "critical_p", "log_cluster_numbers", "cluster_numbers", "asymptotic_prefactor",
-    "cutoff_size", "branch_finite_prob", "p_infinity", "mean_cluster_size",
+    "cutoff_size", "branch_finite_prob", "branch_infinite_prob", "p_infinity", "mean_cluster_size",
     "cluster_moment", "size_biased_pmf", "BetheStats", "bethe_stats", "BetheExponents",
     "bethe_exponents", "lattice_clusters",
 ]
+
+#: Largest memory of :func:`lattice_clusters` (occupancy, labels and the labelling's work arrays).
+MAX_LATTICE_BYTES = 2 * 2**30
 
 TAU = 2.5
 SIGMA = 0.5
@@ -60,17 +67,105 @@ FRACTAL_DIM = 4.0
 CHEMICAL_DIM = 2.0
 
 
+#: Largest coordination number (a sanity bound: the formulas hold for any z, floats do not).
+MAX_Z = 10**9
+
+
 def _check_zp(z, p):
-    z = check_int("z", z, lo=3)
-    p = float(p)
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"p must lie strictly between 0 and 1, got {p!r}")
+    z = check_int("z", z, lo=3, hi=MAX_Z)
+    p = _v.probability("p", p)
     return z, p
+
+
+def _eps(p, z):
+    """``p - p_c``, the small parameter near p_c: exact (one rounding) with ``p_c = 1/(z-1)`` taken exactly,
+    except that the float nearest to ``p_c`` (``1/(z-1)`` as typed) counts as ``p_c`` itself (0)."""
+    if p == 1.0 / (z - 1):
+        return 0.0
+    return float(Fraction(p) - Fraction(1, z - 1))
+
+
+def _pow1m(x, k):
+    """``(1 - x)**k`` for ``0 <= x <= 1`` through log1p (exact digits for small x, 0 at x = 1)."""
+    return 0.0 if x >= 1.0 else math.exp(k * math.log1p(-x))
+
+
+def _one_minus_pow1m(x, k):
+    """``1 - (1 - x)**k`` without cancellation for small x (1 at x = 1)."""
+    return 1.0 if x >= 1.0 else -math.expm1(k * math.log1p(-x))
+
+
+def _branch_sum(x, n):
+    """``T(x) = sum_{k=1}^{n} (1 - (1-x)**k)`` without cancellation for small x.
+
+    ``T = sum_j (-1)**(j+1) C(n+1, j+1) x**j`` (a short series while ``n x``
+    is small), else the closed form ``n - (1-x)(1 - (1-x)**n)/x``.
+    """
+    if n * x < 0.1:
+        out, term, j = 0.0, 1.0, 1
+        while True:
+            term = math.comb(n + 1, j + 1) * x**j if j < 60 else 0.0
+            out += term if j % 2 else -term
+            if term <= 1e-18 * abs(out) or j >= 60:
+                return out
+            j += 1
+    return n - (1.0 - x) * (1.0 - _pow1m(x, n)) / x
+
+
+def _one_minus_Q(p, z):
+    """``x = 1 - Q`` accurately (relative 1e-15), also next to p_c where ``Q`` rounds to 1.
+
+    ``Q = 1 - x`` solves ``Q = 1 - p + p Q**(z-1)``; dividing out the root
+    ``x = 0`` leaves ``g(x) = (z-1)(p - p_c) - p T(x) = 0`` with ``T`` from
+    :func:`_branch_sum`: both terms are O(p - p_c) and computed to full
+    relative precision, so Brent's method finds x to ~1e-15 relative however
+    close p is to p_c (at 1e-14 the direct fixed-point form loses every digit).
+    """
+    eps = _eps(p, z)
+    if eps <= 0:
+        return 0.0
+    if z == 3:
+        return 2.0 * eps / p  # Q = (1-p)/p exactly; 2 eps = 2p - 1 is exact
+    a = (z - 1) * eps
+    g = lambda x: a - p * _branch_sum(x, z - 2)  # noqa: E731  decreasing, g(0+) > 0 > g(1) = p - 1
+    guess = 2.0 * eps / (p * (z - 2))
+    hi = min(1.0, 4.0 * guess)
+    if g(hi) > 0:
+        hi = 1.0
+        if g(hi) >= 0:  # the root is within rounding of x = 1 (p -> 1, Q ~ 1 - p): iterate Q itself, no cancellation
+            q = 0.0
+            for _ in range(200):
+                q = (1.0 - p) + p * q ** (z - 1)
+            return 1.0 - q
+    return brentq(g, 0.0, hi, xtol=1e-300, rtol=1e-15, maxiter=500)
+
+
+def _log_c(p, z):
+    """``log c(p)`` to full relative precision, also next to p_c where it vanishes like (p - p_c)**2.
+
+    ``log c = log1p(a) + (z-2) log1p(-a/(z-2))`` with ``a = (z-1)(p - p_c)``;
+    the first-order terms cancel, so for ``|a| < 0.05`` the series
+    ``sum_{n>=2} a**n ((-1)**(n+1) - (z-2)**(1-n)) / n`` is summed instead.
+    """
+    a = (z - 1) * _eps(p, z)
+    if a == 0.0:
+        return 0.0
+    if abs(a) >= 0.05:  # far from p_c: the direct form, no cancellation
+        return (math.log(p) + (z - 2) * math.log1p(-p) + (z - 1) * math.log(z - 1)
+                - (z - 2) * math.log(z - 2))
+    out, n, an = 0.0, 2, a * a
+    while True:
+        term = an * ((1.0 if n % 2 else -1.0) - (z - 2.0) ** (1 - n)) / n
+        out += term
+        if 2.0 * abs(an) / n <= 1e-18 * abs(out) or n > 200:  # a bound on every later term (some are 0)
+            return out
+        n += 1
+        an *= a
 
 
 def critical_p(z):
     """Percolation threshold ``p_c = 1/(z-1)`` of the Bethe lattice of coordination ``z``."""
-    z = check_int("z", z, lo=3)
+    z = check_int("z", z, lo=3, hi=MAX_Z)
     return 1.0 / (z - 1)
 
 
@@ -94,9 +189,8 @@ def log_cluster_numbers(s, p, z=3):
         ((z-2)s+2) log(1-p)``.
     """
     z, p = _check_zp(z, p)
-    s = np.asarray(s, dtype=np.float64)
-    if np.any(s < 1):
-        raise ValueError("cluster sizes must be >= 1")
+    shape = np.shape(s)
+    s = _v.real_array("cluster sizes", np.ravel(s), lo=1, min_size=0).reshape(shape)
     big = s >= _STIRLING_FROM
     if not np.any(big):
         return _log_ns_gammaln(s, p, z)
@@ -142,20 +236,20 @@ def asymptotic_prefactor(p, z=3):
     return z * (1 - p) ** 2 * math.sqrt((z - 1) / (2 * math.pi * (z - 2))) / (z - 2) ** 2
 
 
-def _log_c(p, z):
-    return (math.log(p) + (z - 2) * math.log1p(-p) + (z - 1) * math.log(z - 1)
-            - (z - 2) * math.log(z - 2))
-
-
 def cutoff_size(p, z=3):
-    """Correlation (cutoff) cluster size ``s_xi = -1/log c(p)`` (``inf`` at ``p_c``).
+    """Correlation (cutoff) cluster size ``s_xi = -1/log c(p)`` (``inf`` exactly at ``p_c``: it diverges).
 
     ``c(p) = p(1-p)^(z-2) (z-1)^(z-1)/(z-2)^(z-2) <= 1`` with equality only at
     ``p_c``; near ``p_c``, ``s_xi ~ |p - p_c|^(-1/sigma)`` with ``sigma = 1/2``.
+    ``log c`` is summed as a series in ``p - p_c`` there (full precision down
+    to ``|p - p_c| = 1e-14`` and below).
+
+    >>> round(cutoff_size(0.4), 4)
+    24.4966
     """
     z, p = _check_zp(z, p)
     lc = _log_c(p, z)
-    if lc >= -1e-300:  # c(p) = 1 up to rounding: p = p_c
+    if lc == 0.0:  # p == p_c exactly (z = 3, p = 0.5): the cutoff diverges
         return math.inf
     return -1.0 / lc
 
@@ -164,32 +258,56 @@ def branch_finite_prob(p, z=3):
     """``Q``: probability that a branch below an occupied site is finite.
 
     Smallest root in ``[0, 1]`` of ``Q = 1 - p + p Q^(z-1)``; ``Q = 1`` for
-    ``p <= p_c``. Solved by bisection on ``[0, 1)`` (the other root is 1).
+    ``p <= p_c``. Computed as ``1 - x`` with ``x`` from
+    :func:`branch_infinite_prob` (accurate next to ``p_c``).
+
+    >>> branch_finite_prob(0.75)  # z = 3: Q = (1-p)/p
+    0.33333333333333337
     """
     z, p = _check_zp(z, p)
-    if p <= 1.0 / (z - 1):
-        return 1.0
-    f = lambda q: 1 - p + p * q ** (z - 1) - q  # noqa: E731  f(0)>0, f<0 just below 1
-    lo, hi = 0.0, 1.0 - 1e-15
-    # find a point where f < 0 (exists since f'(1) = p(z-1) - 1 > 0)
-    while f(hi) >= 0:
-        hi = 1.0 - (1.0 - hi) * 10
-        if hi <= 0:  # pragma: no cover - cannot happen for p > p_c
-            raise RuntimeError("no sign change for Q")
+    x = _one_minus_Q(p, z)
+    if x <= 0.5:
+        return 1.0 - x
+    if z == 3:
+        return (1.0 - p) / p  # exact closed form (1 - p is exact for p >= 1/2)
+    # Q < 1/2: Newton from Q = 0 on the convex f(Q) = 1 - p + p Q^(z-1) - Q climbs monotonically to the
+    # smallest root and keeps Q's relative digits (1 - x would lose them when Q is tiny)
+    q = 0.0
     for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if f(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+        f = 1.0 - p + p * q ** (z - 1) - q
+        step = f / (1.0 - p * (z - 1) * q ** (z - 2))
+        q += step
+        if step <= 1e-17 * q:
+            break
+    return q
+
+
+def branch_infinite_prob(p, z=3):
+    """``1 - Q``: probability that a branch below an occupied site is infinite.
+
+    Zero for ``p <= p_c``; ``~ 2 (p - p_c) / (p (z-2))`` just above. Solved
+    without cancellation, to ~1e-15 relative precision, however close ``p``
+    is to ``p_c`` (``1 - branch_finite_prob`` would lose every digit there).
+
+    >>> branch_infinite_prob(0.625)  # z = 3: 2 (p - p_c) / p
+    0.4
+    """
+    z, p = _check_zp(z, p)
+    return _one_minus_Q(p, z)
 
 
 def p_infinity(p, z=3):
-    """``P_inf(p) = p (1 - Q^z)``: fraction of sites in the infinite cluster."""
+    """``P_inf(p) = p (1 - Q^z)``: fraction of sites in the infinite cluster.
+
+    ``1 - Q^z = -expm1(z log1p(-x))`` with ``x = 1 - Q``, so ``P_inf ~ 2 z
+    (p - p_c)/(z-2)`` keeps its digits next to ``p_c``.
+
+    >>> p_infinity(0.75)  # z = 3: p (1 - ((1-p)/p)^3)
+    0.7222222222222222
+    """
     z, p = _check_zp(z, p)
-    q = branch_finite_prob(p, z)
-    return p * (1.0 - q**z)
+    x = _one_minus_Q(p, z)
+    return p * _one_minus_pow1m(x, z) if x > 0 else 0.0
 
 
 def mean_cluster_size(p, z=3):
@@ -200,17 +318,24 @@ def mean_cluster_size(p, z=3):
     site is a root with ``z`` branches each finite (prob. ``Q``); a finite
     branch is distributed as a subcritical branch of the dual occupation
     ``p* = p Q^(z-2)`` (offspring prob. of a conditioned-finite branch), giving
-    ``S = 1 + z p*/(1 - (z-1) p*)``. Diverges (``inf``) at ``p_c``.
+    ``S = 1 + z p*/(1 - (z-1) p*)``. Diverges (``inf``) exactly at ``p_c``;
+    both forms are evaluated in ``p - p_c`` (exact) so that no digits cancel
+    next to it.
+
+    >>> mean_cluster_size(0.4)  # (1 + p)/(1 - 2p) for z = 3
+    7.000000000000001
     """
     z, p = _check_zp(z, p)
-    pc = 1.0 / (z - 1)
-    if p == pc:
+    eps = _eps(p, z)
+    if eps == 0.0:  # p == p_c exactly: S diverges
         return math.inf
-    if p < pc:
-        return (1.0 + p) / (1.0 - (z - 1) * p)
-    q = branch_finite_prob(p, z)
-    ps = p * q ** (z - 2)
-    return 1.0 + z * ps / (1.0 - (z - 1) * ps)
+    if eps < 0:
+        return (1.0 + p) / (-(z - 1) * eps)  # 1 - (z-1) p = -(z-1)(p - p_c), exact
+    x = _one_minus_Q(p, z)
+    ps = p * _pow1m(x, z - 2)
+    # 1 - (z-1) p Q^(z-2) = (z-1) [p (1 - Q^(z-2)) - (p - p_c)]: both O(p - p_c), no cancellation
+    denom = (z - 1) * (p * _one_minus_pow1m(x, z - 2) - eps)
+    return 1.0 + z * ps / denom
 
 
 def cluster_moment(k, p, z=3, s_max=10**9, s_exact=200_000):
@@ -237,11 +362,9 @@ def cluster_moment(k, p, z=3, s_max=10**9, s_exact=200_000):
         The moment (``inf`` when it diverges: ``k >= 3/2`` at ``p = p_c``).
     """
     z, p = _check_zp(z, p)
-    k = float(k)
-    s_exact = check_int("s_exact", s_exact, lo=10)
-    s_max = min(float(s_max), 1e15)
-    if s_max < s_exact:
-        raise ValueError("s_max must be >= s_exact")
+    k = _v.real("k", k, lo=-50, hi=50)
+    s_exact = check_int("s_exact", s_exact, lo=10, hi=10**7)
+    s_max = min(_v.real("s_max", s_max, lo=s_exact, allow_inf=True), 1e15)
     s = np.arange(1, s_exact + 1, dtype=np.float64)
     head = float(np.sum(np.exp(k * np.log(s) + log_cluster_numbers(s, p, z))))
 
@@ -265,7 +388,7 @@ def cluster_moment(k, p, z=3, s_max=10**9, s_exact=200_000):
     amp = asymptotic_prefactor(p, z)
     lc = _log_c(p, z)
     e = k - 2.5
-    if lc >= -1e-300:
+    if lc == 0.0:
         if e >= -1:
             return math.inf
         tail = amp * b ** (e + 1) / (-(e + 1))
@@ -287,7 +410,8 @@ def size_biased_pmf(s, p, z=3):
     (:func:`scalinglab.kernels.percolation._clusters.bethe_cluster_sizes`).
     """
     z, p = _check_zp(z, p)
-    s = np.asarray(s, dtype=np.float64)
+    shape = np.shape(s)
+    s = _v.real_array("cluster sizes", np.ravel(s), lo=1, min_size=0).reshape(shape)
     return np.exp(np.log(s) + log_cluster_numbers(s, p, z) - math.log(p))
 
 
@@ -312,7 +436,7 @@ class BetheStats(Result):
     clusters_per_site : float
         ``sum_s n_s``.
     s_max : float
-        Sizes summed numerically.
+        Sizes summed numerically (capped at 10^15, as in :func:`cluster_moment`; the tail beyond is analytic).
     sizes, log_n_s : numpy.ndarray or None
         Cluster sizes and ``ln n_s`` there, when asked for.
     """
@@ -331,7 +455,8 @@ class BetheStats(Result):
     log_n_s: np.ndarray | None = field(default=None, repr=False)
 
     _repr_fields = ("z", "p", "regime", "p_inf", "finite_site_fraction", "mean_cluster_size", "cutoff_size")
-    _reasons = {"mean_cluster_size": "diverges at the threshold p_c", "cutoff_size": "diverges at the threshold p_c"}
+    _reasons = {k: "infinite exactly at the threshold p_c (it diverges there)"
+                for k in ("mean_cluster_size", "cutoff_size")}
 
     @property
     def identity_residual(self):
@@ -376,25 +501,32 @@ class BetheStats(Result):
 
 def bethe_stats(p, z=3, s_max=10**9, sizes=None):
     """All exact statistics of :class:`BetheStats` at ``(p, z)``; with ``sizes``
-    also ``ln n_s`` at those cluster sizes (>= 1).
+    also ``ln n_s`` at those cluster sizes (>= 1, at most 10^5 of them).
 
-    >>> st = bethe_stats(0.4, 3)
-    >>> round(float(st.finite_site_fraction + st.p_inf), 12), st.regime
-    (0.4, 'subcritical')
+    ``regime`` is ``"critical"`` within ``|p - p_c| < 1e-12``; the
+    statistics themselves are evaluated at the given p (finite unless p is
+    exactly ``p_c``, where the mean cluster size and ``s_xi`` are inf: they
+    diverge).
+
+    >>> st = bethe_stats(0.4)
+    >>> st.regime, round(st.mean_cluster_size, 6), st.p_inf
+    ('subcritical', 7.0, 0.0)
+    >>> round(float(st.finite_site_fraction + st.p_inf), 12)
+    0.4
     """
     z, p = _check_zp(z, p)
     pc = 1.0 / (z - 1)
-    regime = "critical" if abs(p - pc) < 1e-12 else ("subcritical" if p < pc else "supercritical")
+    eps = _eps(p, z)
+    regime = "critical" if abs(eps) < 1e-12 else ("subcritical" if eps < 0 else "supercritical")
     log_ns = None
     if sizes is not None:
-        sizes = np.atleast_1d(np.asarray(sizes, dtype=float))
-        if sizes.ndim != 1 or np.any(~(sizes >= 1)):
-            raise ValueError("sizes must be cluster sizes >= 1")
+        sizes = _v.real_array("sizes", sizes, lo=1, max_size=10**5)
         log_ns = log_cluster_numbers(sizes, p, z)
     return BetheStats(z=z, p=p, p_c=pc, regime=regime, p_inf=p_infinity(p, z),
                       finite_site_fraction=cluster_moment(1, p, z, s_max=s_max),
                       mean_cluster_size=mean_cluster_size(p, z), cutoff_size=cutoff_size(p, z),
-                      clusters_per_site=cluster_moment(0, p, z, s_max=s_max), s_max=float(s_max), sizes=sizes,
+                      clusters_per_site=cluster_moment(0, p, z, s_max=s_max), s_max=min(float(s_max), 1e15),
+                      sizes=sizes,
                       log_n_s=log_ns)
 
 
@@ -466,9 +598,17 @@ def lattice_clusters(shape, p, seed=0):
     """
     from scalinglab.theory.percolation._lattice import label_lattice
 
-    shape = tuple(check_int("shape entry", n, lo=1) for n in shape)
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+    try:
+        shape = tuple(check_int("shape entry", n, lo=1) for n in shape)
+    except TypeError:
+        raise InputError(f"shape must be a tuple of sizes, got {shape!r}") from None
+    if not shape:
+        raise InputError("shape needs at least one dimension")
+    p = _v.probability("p", p, open_=False)
+    seed = _v.seed("seed", seed)
+    n_sites = math.prod(shape)
+    _v.size_limit(f"a lattice of {_v.fmt_num(n_sites)} sites", 17 * n_sites, MAX_LATTICE_BYTES, " bytes",
+                  "a smaller shape")
     occ = np.random.default_rng(seed).random(shape) < p
     labels, n = label_lattice(occ)
     sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]

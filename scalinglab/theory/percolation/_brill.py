@@ -44,12 +44,15 @@ analogues of Brill's Figs. 2 and 3.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result
 from scalinglab._util import check_positive
+from scalinglab.errors import InputError
 
 __all__ = ["quanta_zipf_alpha", "BrillPrediction", "brill_prediction", "theory_loss_vs_model_size",
            "theory_loss_vs_data_size", "LATTICE_EXPONENTS", "lattice_prediction", "unlearned_fraction_data",
@@ -74,9 +77,9 @@ def quanta_zipf_alpha(tau):
     ``alpha = (3 - tau)/(tau - 2)`` for size-biased clusters with frequency ∝
     size (see module docstring); requires ``2 < tau < 3``.
     """
-    tau = float(tau)
+    tau = _v.real("tau", tau)
     if not 2.0 < tau < 3.0:
-        raise ValueError(f"the quanta picture needs 2 < tau < 3, got tau = {tau}")
+        raise InputError(f"the quanta picture needs 2 < tau < 3, got tau = {tau}")
     return (3.0 - tau) / (tau - 2.0)
 
 
@@ -95,7 +98,8 @@ class BrillPrediction(Result):
     model_exponent, data_exponent : float
         ``L ∝ N^-model_exponent`` and ``L ∝ D_data^-data_exponent``.
     model_ratio, data_ratio : float
-        ``(c/D)/alpha`` and ``(c/D)/(alpha/(1+alpha))``; ``> 1``: quanta-limited.
+        ``(c/D)/alpha`` and ``(c/D)/(alpha/(1+alpha))``; ``> 1``: quanta-limited
+        (nan in the supercritical regime, which has no quanta).
     model_limited_by, data_limited_by : str
         ``"quanta"``, ``"resolution"`` or ``"both"`` (ratio exactly 1: log corrections).
     """
@@ -156,33 +160,40 @@ def brill_prediction(regime="subcritical", c=2.0, D=4.0, tau=2.5, alpha=None):
     -------
     BrillPrediction
     """
+    regime = _v.choice("regime", regime, ("subcritical", "critical", "supercritical"))
     c = check_positive("c", c)
     D = check_positive("D", D)
     cd = c / D
+    if not math.isfinite(cd):
+        raise InputError(f"c/D = {c:g}/{D:g} overflows float64; D is too small")
     if regime in ("subcritical", "critical"):
         a = quanta_zipf_alpha(tau) if alpha is None else check_positive("alpha", alpha)
         model_ratio = cd / a
         data_ratio = cd / (a / (1 + a))
+        if not (math.isfinite(model_ratio) and math.isfinite(data_ratio)):
+            raise InputError(f"(c/D)/alpha overflows float64 for alpha = {a:g}; alpha is too small")
         return BrillPrediction(regime, a, c, D, cd, min(a, cd), min(a / (1 + a), cd), model_ratio, data_ratio,
                                _limited(model_ratio), _limited(data_ratio))
-    if regime == "supercritical":
-        return BrillPrediction(regime, float("nan"), c, D, cd, cd, cd, float("nan"), float("nan"),
-                               "resolution", "resolution")
-    raise ValueError(f"regime must be 'subcritical', 'critical' or 'supercritical', got {regime!r}")
+    return BrillPrediction(regime, float("nan"), c, D, cd, cd, cd, float("nan"), float("nan"),
+                           "resolution", "resolution")
 
 
 def lattice_prediction(d, c=2.0, regime="subcritical"):
     """:func:`brill_prediction` with ``tau`` and ``D`` of the ``d``-dimensional lattice
     (``d >= 6`` uses the mean-field / Bethe values)."""
-    d = int(d)
-    if d < 2:
-        raise ValueError("lattice dimension must be >= 2")
+    d = _v.integer("lattice dimension d", d, lo=2)
     tau, D = LATTICE_EXPONENTS[min(d, 6)]
     return brill_prediction(regime, c=c, D=D, tau=tau)
 
 
+#: Largest work of the finite-size loss curves (quanta x sizes x allocations).
+MAX_LOSS_WORK = 2e9
+#: Largest number of quanta / cluster-size cap of the finite-size curves (arrays of this length).
+MAX_QUANTA = 10**7
+
+
 def _quanta(alpha, n_quanta, s1):
-    k = np.arange(1, int(n_quanta) + 1, dtype=np.float64)
+    k = np.arange(1, n_quanta + 1, dtype=np.float64)
     w = k ** (-(1.0 + alpha))
     return w / w.sum(), s1 * w  # frequencies p_k and sizes s_k (same Zipf law)
 
@@ -210,12 +221,15 @@ def theory_loss_vs_model_size(N, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1=1.0
     alpha = check_positive("alpha", alpha)
     cd = check_positive("c_over_D", c_over_D)
     s1 = check_positive("s1", s1)
+    n_quanta = _v.integer("n_quanta", n_quanta, lo=1, hi=MAX_QUANTA)
+    n_rho = _v.integer("n_rho", n_rho, lo=1, hi=10**5)
+    Ns = _v.real_array("model size N", N, lo=1)
+    _v.size_limit("theory_loss_vs_model_size", float(Ns.size) * n_rho * n_quanta, MAX_LOSS_WORK, " operations",
+                 "fewer N, n_rho or n_quanta")
     pk, sk = _quanta(alpha, n_quanta, s1)
     tail = np.concatenate([np.cumsum(pk[::-1])[::-1][1:], [0.0]])  # tail[k] = sum_{j>k} p_j
     out = []
-    for n in np.atleast_1d(np.asarray(N, dtype=float)):
-        if n < 1:
-            raise ValueError("model size N must be >= 1")
+    for n in Ns:
         best = 1.0
         for rho in np.geomspace(1e-2 / s1, 10 * n / s1, n_rho):
             nk = np.maximum(1.0, rho * sk)
@@ -248,11 +262,13 @@ def theory_loss_vs_data_size(n_data, alpha=1.0, c_over_D=0.5, n_quanta=10**5, s1
     alpha = check_positive("alpha", alpha)
     cd = check_positive("c_over_D", c_over_D)
     s1 = check_positive("s1", s1)
+    n_quanta = _v.integer("n_quanta", n_quanta, lo=1, hi=MAX_QUANTA)
+    nds = _v.real_array("dataset size n_data", n_data, lo=0, lo_open=True)
+    _v.size_limit("theory_loss_vs_data_size", 240.0 * nds.size * n_quanta, MAX_LOSS_WORK, " operations",
+                 "fewer n_data or n_quanta")
     pk, sk = _quanta(alpha, n_quanta, s1)
     out = []
-    for nd in np.atleast_1d(np.asarray(n_data, dtype=float)):
-        if not nd > 0:
-            raise ValueError("dataset size must be positive")
+    for nd in nds:
         lam = nd * pk
         loss = np.minimum(1.0, (sk / np.maximum(lam, 1e-300)) ** cd)  # m = mean (large means)
         for lo, hi, m_max in ((0.0, 5.0, 40), (5.0, 50.0, 200)):
@@ -272,7 +288,8 @@ def _sb_law(p, z, cap):
     """Size-biased cluster-size law ``s n_s/p`` for ``s < cap`` and the capped mass at ``cap``."""
     from scalinglab.theory.percolation._bethe import size_biased_pmf
 
-    s = np.arange(1, int(cap), dtype=np.float64)
+    cap = _v.integer("cap", cap, lo=2, hi=MAX_QUANTA)
+    s = np.arange(1, cap, dtype=np.float64)
     w = size_biased_pmf(s, p, z)
     return np.append(s, float(cap)), np.append(w, max(0.0, 1.0 - w.sum()))
 
@@ -292,10 +309,11 @@ def unlearned_fraction_data(density, p, z=3, cap=10**6):
     between ``s ~ 1`` and ``s_xi``. For a loss ``|a - a'|^q`` with ``a = +-1``
     the unlearned loss is ``2^(q-1) U``.
     """
+    dens = _v.real_array("density", density, lo=0, lo_open=True)
+    cap = _v.integer("cap", cap, lo=2, hi=MAX_QUANTA)
+    _v.size_limit("unlearned_fraction_data", float(dens.size) * cap, MAX_LOSS_WORK, " operations",
+                 "fewer densities or a smaller cap")
     s, w = _sb_law(p, z, cap)
-    dens = np.atleast_1d(np.asarray(density, dtype=float))
-    if np.any(dens <= 0):
-        raise ValueError("density must be positive")
     mass = s * w
     return (mass[None, :] * np.exp(-dens[:, None] * s[None, :])).sum(axis=1) / mass.sum()
 
@@ -308,11 +326,12 @@ def unlearned_fraction_model(K, n_clusters, p, z=3, cap=10**6):
     is the mass below ``t``: ``sum_{s<t} s P(s) / sum_s s P(s)`` (continuous in
     ``K`` by interpolating inside the size bin). Decays as ``K^-alpha`` (= 1/K).
     """
+    Kq = _v.real_array("K", K, lo=0, lo_open=True)
+    n_clusters = _v.positive("n_clusters", n_clusters)
     s, w = _sb_law(p, z, cap)
     mass = s * w
     tail_count = n_clusters * np.cumsum(w[::-1])[::-1]  # expected number of clusters with size >= s
     below_mass = np.concatenate([[0.0], np.cumsum(mass)[:-1]]) / mass.sum()  # mass with size < s
-    Kq = np.atleast_1d(np.asarray(K, dtype=float))
     # tail_count decreases with s: interpolate the mass below as a function of log count
     order = np.argsort(tail_count)
     return np.interp(np.log(Kq), np.log(tail_count[order]), below_mass[order])

@@ -22,10 +22,19 @@ from __future__ import annotations
 
 import sympy as sp
 
+from scalinglab._util import check_int
+
 __all__ = ["stirling_log_ns", "derive_tau", "derive_sigma", "derive_beta", "derive_gamma",
            "derive_nu", "derive_exponents", "asymptotic_amplitude"]
 
 s, p, eps = sp.symbols("s p epsilon", positive=True)
+
+#: Largest coordination number of the derivations (about 2 s at the limit; 5 s at z = 3000, growing).
+MAX_Z = 1000
+
+
+def _check_z(z):
+    return check_int("z", z, lo=3, hi=MAX_Z)
 
 
 def _stirling_loggamma(x, terms=2):
@@ -45,6 +54,7 @@ def stirling_log_ns(z, terms=2):
     ``t = (z-2)s + 2`` and expanded as ``log Gamma(m + 3)`` with
     ``m = (z-2)s``, i.e. ``log Gamma(m+1) + log((m+1)(m+2))``.
     """
+    z = _check_z(z)
     z = sp.Integer(z)
     m = (z - 2) * s
     expr = (sp.log(z) + _stirling_loggamma((z - 1) * s, terms) - _stirling_loggamma(s, terms)
@@ -59,6 +69,7 @@ def derive_tau(z=3):
     The ``s``-linear part ``s log c(p)`` collects the exponential growth of the
     factorials; what grows like ``log s`` after removing it is ``-tau log s``.
     """
+    z = _check_z(z)
     zz = sp.Integer(z)
     c = p * (1 - p) ** (zz - 2) * (zz - 1) ** (zz - 1) / (zz - 2) ** (zz - 2)
     rest = stirling_log_ns(z, terms=0) - s * sp.expand_log(sp.log(c), force=True)
@@ -67,6 +78,7 @@ def derive_tau(z=3):
 
 def asymptotic_amplitude(z=3):
     """Amplitude ``A(p)`` of ``n_s ~ A s^-tau c(p)^s`` from the Stirling form."""
+    z = _check_z(z)
     z = sp.Integer(z)
     tau = derive_tau(z)
     c = p * (1 - p) ** (z - 2) * (z - 1) ** (z - 1) / (z - 2) ** (z - 2)
@@ -79,6 +91,7 @@ def asymptotic_amplitude(z=3):
 
 def derive_sigma(z=3):
     """``sigma`` from the order of the zero of ``log c(p)`` at ``p_c``: ``1/sigma`` = order."""
+    z = _check_z(z)
     z = sp.Integer(z)
     pc = 1 / (z - 1)
     logc = sp.log(p) + (z - 2) * sp.log(1 - p) + (z - 1) * sp.log(z - 1) - (z - 2) * sp.log(z - 2)
@@ -94,6 +107,7 @@ def derive_beta(z=3):
     ``1 - x = 1 - p + p (1-x)^(z-1)``; we expand ``x = a eps + b eps^2 ...``
     (undetermined coefficients), then ``P_inf = p (1 - (1-x)^z)``.
     """
+    z = _check_z(z)
     z = sp.Integer(z)
     pc = 1 / (z - 1)
     a, b = sp.symbols("a b")
@@ -111,6 +125,7 @@ def derive_beta(z=3):
 
 def derive_gamma(z=3):
     """``gamma``: order of the pole of ``S(p) = (1+p)/(1-(z-1)p)`` at ``p_c``."""
+    z = _check_z(z)
     z = sp.Integer(z)
     pc = 1 / (z - 1)
     S = (1 + p) / (1 - (z - 1) * p)
@@ -125,6 +140,7 @@ def derive_nu(z=3, chemical=False):
     ``w(l) = l`` (mean square Euclidean distance of an ``l``-step random walk)
     or ``w(l) = l^2`` (chemical distance squared); ``nu`` is half the pole order.
     """
+    z = _check_z(z)
     z = sp.Integer(z)
     l = sp.Symbol("l", integer=True, positive=True)  # noqa: E741
     g = z * (z - 1) ** (l - 1) * p**l
@@ -144,6 +160,7 @@ def derive_nu(z=3, chemical=False):
 
 def derive_exponents(z=3):
     """All exponents as sympy Rationals, derived from the closed forms for coordination ``z``."""
+    z = _check_z(z)
     tau = derive_tau(z)
     sigma = derive_sigma(z)
     nu = derive_nu(z)

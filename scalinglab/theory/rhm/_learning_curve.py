@@ -7,11 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
-from scalinglab.kernels.rhm import decay_sum
+from scalinglab.errors import InputError
+from scalinglab.kernels.rhm import decay_sum, log_decay_sum
+from scalinglab.theory.rhm._spec import RHMSpec
 from scalinglab.theory.rhm._spectrum import AlphaPrimeFit, _as_spectrum, alpha_prime
 
-__all__ = ["LearningCurve", "learning_curve", "predicted_exponent", "eps_position_free", "eps_of_spectrum"]
+__all__ = ["LearningCurve", "learning_curve", "predicted_exponent", "eps_position_free", "eps_of_spectrum",
+           "MAX_EPS_WORK"]
+
+#: Largest number of (group, P) terms of one eps sum (~2.5 ns each on 2 cores: ~12 s).
+MAX_EPS_WORK = 5e9
 
 
 # ----------------------------------------------------------------------------- learning curves
@@ -30,7 +37,9 @@ class LearningCurve(Result):
         ``path(P)``: probability mass of paths with scale ``1/f <= P`` (seed
         eq. 7), the threshold approximation of ``1 - eps``.
     local_exponent : numpy.ndarray
-        ``-d ln eps / d ln P`` along the grid.
+        ``-d ln eps / d ln P`` along the sorted grid of distinct P (from ``ln
+        eps`` summed in log space, so it stays finite where eps underflows);
+        nan where it is undefined: fewer than two distinct P, or P = 0.
     alpha_prime : AlphaPrimeFit
         Spectrum exponent over the full window.
     predicted_exponent : float
@@ -52,7 +61,8 @@ class LearningCurve(Result):
     model: str | None = None
 
     _repr_fields = ("P", "eps", "predicted_exponent", "alpha_prime", "model")
-    _reasons = {"local_exponent": "-d ln eps/d ln P needs P > 0 at every point and at least two points",
+    _reasons = {"local_exponent": "-d ln eps/d ln P is undefined at P = 0 and on a grid of fewer than two "
+                                  "distinct P > 0",
                 "predicted_exponent": "alpha' <= 0: the learning curve has no power law"}
 
     def _text(self):
@@ -82,17 +92,39 @@ class LearningCurve(Result):
 
 
 def _check_P(P):
-    P = np.atleast_1d(np.asarray(P, dtype=np.float64))
-    if P.ndim != 1 or np.any(~np.isfinite(P)) or np.any(P < 0):
-        raise ValueError("P must be a 1-d array of finite non-negative numbers")
-    return P
+    return _v.real_array("P", P, lo=0)
+
+
+def _eps_work(n_terms, P, what):
+    _v.size_limit(f"{what} ({n_terms:.3g} terms x {P.size} values of P)", float(n_terms) * P.size, MAX_EPS_WORK,
+                 " term evaluations", "fewer P values or a smaller model")
 
 
 def eps_of_spectrum(sp, P):
-    """``eps(P) = sum over paths f (1-f)**P`` for a PathSpectrum (kernel call)."""
+    """``eps(P) = sum over paths f (1-f)**P`` for a PathSpectrum (kernel call).
+
+    >>> from scalinglab.theory.rhm import RHMSpec, path_spectrum
+    >>> round(float(eps_of_spectrum(path_spectrum(RHMSpec.make(alpha=-1.0)), [0.0])[0]), 12)  # P = 0: nothing seen
+    1.0
+    """
     P = _check_P(P)
+    _eps_work(sp.n_groups, P, "eps(P)")
     log_w = np.log(np.asarray(sp.counts, dtype=np.float64)) + sp.log_f  # n_c paths of f/n_c each: weight f
     return decay_sum(log_w, sp.log_f - math.log(sp.n_c), P)
+
+
+def _local_exponent(sp, P):
+    """``-d ln eps / d ln P`` on the sorted distinct P > 0 (nan where undefined), from log-space sums."""
+    out = np.full(P.size, np.nan)
+    pos = P > 0
+    u = np.unique(P[pos])
+    if u.size < 2:
+        return out
+    log_w = np.log(np.asarray(sp.counts, dtype=np.float64)) + sp.log_f
+    le = log_decay_sum(log_w, sp.log_f - math.log(sp.n_c), u)
+    g = -np.gradient(le, np.log(u))
+    out[pos] = g[np.searchsorted(u, P[pos])]
+    return out
 
 
 #: Largest m**L the position-free error enumerates (its match probability is
@@ -123,17 +155,22 @@ def eps_position_free(spec, P, max_paths=MAX_PATHS_POSITION_FREE):
     -------
     numpy.ndarray
     """
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
     P = _check_P(P)
-    if spec.m**spec.L > max_paths:
-        raise ValueError(f"position-free error enumerates m**L = {spec.m**spec.L:.3g} rank tuples "
-                         f"(> max_paths={max_paths})")
+    max_paths = _v.integer("max_paths", max_paths, lo=1, hi=10**9)
+    n = spec.m**spec.L if spec.L * math.log10(spec.m) < 30 else float("inf")
+    _v.size_limit(f"the position-free error of {spec.brief()}: enumerating m**L rank tuples", n, max_paths,
+                 " tuples (max_paths)", "lower m or L")
+    _eps_work(n, P, "the position-free eps(P)")
     logp = [spec.level_log_probs(l) for l in range(1, spec.L + 1)]
     log_Q = logp[-1]  # over i_L
     log_f = logp[-1]
     for l in range(spec.L - 2, -1, -1):  # levels L-1 .. 1, prepending an axis each time
-        log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
-        log_Q = np.add.outer(logp[l], log_g)
-        log_f = np.add.outer(logp[l], log_f)
+        with np.errstate(divide="ignore"):  # Q = 1 (one rule of probability 1): log1p(-1) = -inf, exact
+            log_g = np.log(-np.expm1(spec.s * np.log1p(-np.exp(log_Q))))  # ln(1 - (1-Q)^s)
+        log_Q = np.add.outer(logp[l], log_g).ravel()  # flat: L may exceed numpy's 64 dimensions (m = 1)
+        log_f = np.add.outer(logp[l], log_f).ravel()
     return decay_sum(log_f.ravel(), log_Q.ravel() - math.log(spec.n_c), P)
 
 
@@ -152,13 +189,13 @@ def learning_curve(spec_or_spectrum, P, window=None, **kw):
     -------
     LearningCurve
     """
-    sp = _as_spectrum(spec_or_spectrum, **kw)
     P = _check_P(P)
+    sp = _as_spectrum(spec_or_spectrum, **kw)
+    _eps_work(sp.n_groups, P, "eps(P)")
     eps = eps_of_spectrum(sp, P)
     with np.errstate(divide="ignore"):
         mass = sp.mass_above(sp.n_c / P)  # P = 0: threshold inf, no path has scale 1/f <= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loc = -np.gradient(np.log(eps), np.log(P)) if P.size > 1 and np.all(P > 0) else np.full(P.size, np.nan)
+    loc = _local_exponent(sp, P)
     ap = alpha_prime(sp, window=window)
     return LearningCurve(P=P, eps=eps, path_mass=mass, local_exponent=loc, alpha_prime=ap,
                          predicted_exponent=ap.predicted_exponent, model=sp.describe)

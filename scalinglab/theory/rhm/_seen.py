@@ -6,17 +6,19 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, xlogy
-from scipy.stats import binom
+from scipy.special import gammaln, xlog1py, xlogy
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
+from scalinglab.errors import InputError
+from scalinglab.theory.rhm._spec import RHMSpec
 from scalinglab.kernels.rhm import seen_paths_pmf
 from scalinglab.theory.rhm._spectrum import path_spectrum
 from scalinglab.theory.rhm._learning_curve import _check_P, eps_of_spectrum
 
 __all__ = ["SplitModel", "split_accuracy_model", "SeenPathsDistribution", "seen_paths_distribution", "sample_derivations",
-           "SplitModelCurve", "split_model_error"]
+           "SplitModelCurve", "split_model_error", "MAX_K_EXACT", "MAX_SEEN_WORK"]
 
 
 # ----------------------------------------------------------------------------- split accuracy
@@ -81,20 +83,26 @@ def split_accuracy_model(c_k, q):
         Probability that a path is seen, in [0, 1]; ``1 - eps(P)`` is exact for
         one path, ``path(P)`` is the seed's threshold version.
     """
-    c = np.asarray(c_k, dtype=float)
-    if c.ndim != 1 or c.size < 2 or np.any((c < 0) | (c > 1)):
-        raise ValueError("c_k must be K+1 accuracies in [0, 1]")
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    if np.any((q < 0) | (q > 1)):
-        raise ValueError("q must lie in [0, 1]")
+    c = _v.real_array("c_k", c_k, lo=0, hi=1, min_size=2, max_size=10**4)
+    q = _v.real_array("q", q, lo=0, hi=1, max_size=10**6)
     K = c.size - 1
-    k = np.arange(K + 1)
-    pk = binom.pmf(k[None, :], K, q[:, None])
-    logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
-    kq = xlogy(k[None, :], q[:, None])  # k log q, 0 at k = 0 even for q = 0
+    pk, eq9_weights = _binomial_pk(K, q)
     acc = pk @ c
-    eq9 = 1 - np.exp(logC + kq) @ c  # C(K,k) q^k without (1-q)^(K-k): not a pmf, so not binom.pmf
-    return SplitModel(q=q, pk=pk, accuracy=acc, error=1 - acc, seed_eq9_error=eq9)
+    return SplitModel(q=q, pk=pk, accuracy=acc, error=1 - acc, seed_eq9_error=1 - eq9_weights @ c)
+
+
+def _binomial_pk(K, q):
+    """``(pk, w9)``, both ``(len(q), K+1)``: the binomial pmf ``C(K,k) q^k (1-q)^(K-k)`` and the seed's eq. 9
+    weights ``C(K,k) q^k`` (without ``(1-q)^(K-k)``: not a pmf, so not binom.pmf).
+
+    In log space, not scipy.stats.binom.pmf: scipy 1.17 raises OverflowError (boost ibeta_derivative) for
+    q <= ~1e-307 with K >= 2 and returns 0 for q = 5e-324; this form is exact there (tests: against exact
+    rationals, and against binom.pmf for ordinary q).
+    """
+    k = np.arange(K + 1)
+    logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
+    kq = xlogy(k[None, :], np.asarray(q, float)[:, None])  # k log q, 0 at k = 0 even for q = 0
+    return np.exp(logC + kq + xlog1py((K - k)[None, :], -np.asarray(q, float)[:, None])), np.exp(logC + kq)
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,6 +175,10 @@ class SeenPathsDistribution(Result):
 
 
 MAX_K_EXACT = 12
+#: Largest memory of sampled derivations (int64 ranks).
+MAX_DERIVATION_BYTES = 2**30
+#: Largest work of :func:`seen_paths_distribution`: derivations x P values x 2**K subsets x tree nodes.
+MAX_SEEN_WORK = 2e10
 
 
 def sample_derivations(spec, n, seed=0):
@@ -175,6 +187,13 @@ def sample_derivations(spec, n, seed=0):
     Level l (1-based) has ``s**(l-1)`` nodes; returns int64 ``(n, n_nodes)``.
     Only ranks are drawn (which tuple a rank maps to is irrelevant to paths).
     """
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
+    n = _v.integer("n", n, lo=0)
+    seed = _v.seed("seed", seed)
+    n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
+    _v.size_limit(f"{n} derivations of {n_nodes} nodes", 8 * n * n_nodes, MAX_DERIVATION_BYTES, " bytes",
+                 "fewer derivations")
     rng = np.random.default_rng(seed)
     cols = []
     for l in range(1, spec.L + 1):
@@ -197,11 +216,19 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
     -------
     SeenPathsDistribution
     """
-    if spec.K > MAX_K_EXACT:
-        raise ValueError(f"K = s**(L-1) = {spec.K} > {MAX_K_EXACT}: 2**K subsets per datum is too many; "
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
+    if spec.s > 1 and (spec.L - 1) * math.log2(spec.s) > math.log2(MAX_K_EXACT) + 1e-9:
+        K = spec.s ** (spec.L - 1) if (spec.L - 1) * math.log2(spec.s) < 64 else float("inf")
+        raise InputError(f"K = s**(L-1) = {K:.6g} > {MAX_K_EXACT}: 2**K subsets per datum is too many; "
                          "estimate the distribution by sampling training sets instead")
     P = _check_P(P)
     n_test = check_int("n_test", n_test, lo=2)
+    seed = _v.seed("seed", seed)
+    n_nodes = (spec.s**spec.L - 1) // (spec.s - 1) if spec.s > 1 else spec.L
+    _v.size_limit(f"the seen-path distribution ({n_test} derivations x {P.size} P x 2**{spec.K} subsets x "
+                 f"{n_nodes} nodes)", n_test * P.size * 2**spec.K * n_nodes, MAX_SEEN_WORK, " operations",
+                 "fewer test derivations or P values")
     ranks = sample_derivations(spec, n_test, seed)
     lp = spec.probs_matrix()
     pk = np.empty((P.size, spec.K + 1))
@@ -336,14 +363,12 @@ def split_model_error(spec, P, c_k, n_test=4000, seed=0, seen=None):
             raise ValueError(f"seen must have shape (len(P), K+1) = {(P.size, K + 1)}, got {pk.shape}")
     sp = path_spectrum(spec)
     q = np.clip(1 - eps_of_spectrum(sp, P), 0, 1)
-    k = np.arange(K + 1)
-    pk_bin = binom.pmf(k[None, :], K, q[:, None])
+    pk_bin, _ = _binomial_pk(K, q)
     # seed eq. 9: path(P) = mass of paths with 1/f <= P; C(K,k) q^k without (1-q)^(K-k)
     with np.errstate(divide="ignore"):
         path_mass = np.clip(sp.mass_above(sp.n_c / P), 0, 1)  # as in learning_curve
-    logC = gammaln(K + 1) - gammaln(k + 1) - gammaln(K - k + 1)
-    eq9 = 1 - (np.exp(logC[None, :] + xlogy(k[None, :], path_mass[:, None])) * c).sum(1)
-    pk_path = binom.pmf(k[None, :], K, path_mass[:, None])
+    pk_path, w9 = _binomial_pk(K, path_mass)
+    eq9 = 1 - (w9 * c).sum(1)
     return SplitModelCurve(P=P, c_k=np.array(c), pk_exact=pk, pk_binomial=pk_bin, pk_binomial_path=pk_path,
                            error_exact=1 - (pk * c).sum(1), error_binomial=1 - (pk_bin * c).sum(1),
                            error_seed_eq9=eq9, error_binomial_path=1 - (pk_path * c).sum(1), model=spec.describe())

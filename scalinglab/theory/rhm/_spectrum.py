@@ -27,13 +27,17 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import brentq
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes, strict_json
-from scalinglab._util import check_int, check_positive
-from scalinglab.kernels.rhm import binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups
+from scalinglab.errors import InputError
+from scalinglab.kernels.rhm import (binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups,
+                                    multiset_groups_wide)
 from scalinglab.theory.fitting import powerlaw_fit
-from scalinglab.theory.rhm._spec import RHMSpec, zipf_log_probs
+from scalinglab.theory.rhm._spec import MAX_DEPTH, MAX_RULES, RHMSpec, zipf_log_probs
 
-__all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "AlphaCriticalTable", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH"]
+__all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "AlphaCriticalTable", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH",
+           "MAX_LOG10_PATHS", "MAX_BINNED_WORK", "MAX_FIT_POINTS", "MAX_LOCAL_RANKS",
+           "MAX_TABLE_ROWS", "NoSignChange", "binned_work"]
 
 #: Default largest number of groups an exact spectrum may have (memory ~ 16 B each).
 MAX_GROUPS = 20_000_000
@@ -41,6 +45,16 @@ MAX_GROUPS = 20_000_000
 MERGE_RTOL = 1e-12
 #: Default bin width in ln f of the binned mode.
 BIN_WIDTH = 1e-3
+#: Largest ``log10(m**L)``: ranks are float64, so the paths per class must stay below 1e300.
+MAX_LOG10_PATHS = 300
+#: Largest work of the binned mode (histogram-bin updates, ~1.5 ns each on one core: ~15 s).
+MAX_BINNED_WORK = 1e10
+#: Largest number of ranks of one alpha' fit (the arrays are a few times 8 bytes per rank).
+MAX_FIT_POINTS = 10**6
+#: Largest number of centre ranks of a local-exponent curve (one small fit each, ~50 us).
+MAX_LOCAL_RANKS = 10**5
+#: Counts stay exact int64 while m**L is below this; above, they are float64 (relative error < 1e-11).
+_INT_COUNTS_BELOW = 2**62
 
 
 # ----------------------------------------------------------------------------- spectrum
@@ -54,7 +68,9 @@ class PathSpectrum(Result):
         ``ln prod_l f^(l)_{i_l}`` of each group, strictly decreasing.
     counts : numpy.ndarray
         Number of per-class paths (ordered rank tuples) in each group; sums to
-        ``m**L``. int64 in exact mode, float64 in binned mode.
+        ``m**L``. int64 (exact) in exact mode while ``m**L < 2**62``; float64
+        in binned mode and beyond ``2**62`` (relative error below 1e-11,
+        from ``lgamma`` where a multinomial exceeds int64).
     n_c : int
         Number of classes; a path's frequency is ``exp(log_f) / n_c`` and each
         group holds ``n_c * counts`` paths per position.
@@ -114,11 +130,13 @@ class PathSpectrum(Result):
     def log_f_at_rank(self, r):
         """``ln f`` of the path of per-class rank ``r`` (1 <= r <= m**L; a
         non-integer r means the ceil(r)-th path)."""
-        r = np.asarray(r, dtype=np.float64)
-        if np.any(r < 1) or np.any(r > self.n_per_class * (1 + 1e-12)):
-            raise ValueError(f"ranks must lie in [1, {self.n_per_class}]")
-        idx = np.searchsorted(self.rank_hi, np.ceil(r - 1e-9), side="left")
-        return self.log_f[np.minimum(idx, self.n_groups - 1)]
+        shape = np.shape(r)
+        r = _v.real_array("rank", np.ravel(r), lo=1, hi=float(self.n_per_class) * (1 + 1e-12), min_size=0)
+        rr = np.ceil(r - 1e-9)
+        if self.counts.dtype.kind == "i":  # exact integer ranks: compare as integers (floats are coarse past 2**53)
+            rr = np.minimum(rr, float(self.n_per_class)).astype(np.int64)
+        idx = np.searchsorted(self.rank_hi, rr, side="left")
+        return self.log_f[np.minimum(idx, self.n_groups - 1)].reshape(shape)
 
     def _n_groups_at_least(self, f):
         """Number of leading groups with frequency ``>= f`` (ties within MERGE_RTOL count)."""
@@ -213,34 +231,76 @@ def spectrum_size(spec):
     return {"enumerate": enum, "groups_bound": bound, "bytes": 16 * max(bound, enum)}
 
 
+def _fmt_count(n):
+    """``n`` (a possibly huge int or float) as ``1.23e+45``, even beyond the float range."""
+    try:
+        return f"{float(n):.3g}"
+    except OverflowError:
+        e = math.log10(n)
+        k = math.floor(e)
+        return f"{10 ** (e - k):.3g}e+{k}"
+
+
+def _check_paths_in_range(m, L):
+    """Refuse ``m**L`` beyond ``10**MAX_LOG10_PATHS`` (ranks are float64)."""
+    if m > 1 and L > MAX_LOG10_PATHS / math.log10(m):
+        raise InputError(f"m**L = {m}**{L} = {_fmt_count(m**L)} paths per class, over the limit 1e+{MAX_LOG10_PATHS} (ranks are float64 numbers); "
+                         f"lower L or m")
+
+
+def _int_counts(m, L):
+    return m**L < _INT_COUNTS_BELOW
+
+
 @lru_cache(maxsize=64)
 def _product_groups(m, g):
     """Distinct rank products of g ranks in [1..m] with their ordered counts
-    (the restricted Piltz divisor function), cached: alpha-independent."""
+    (the restricted Piltz divisor function), cached: alpha-independent.
+
+    Returns ``(log_products ascending, counts)``. While ``m**g < 2**62`` and
+    ``g <= 20`` the products are exact int64 keys and the counts exact int64;
+    beyond, products are keyed by their float log (values closer than
+    ``1e-13 * max(1, ln p)`` merge: they are equal to float precision, and
+    distinct integer products of small ranks are much further apart) and
+    counts are float64 unless every count fits int64 and ``m**g < 2**62``.
+    """
     n = _comb(m + g - 1, g)
-    _, prod, count = multiset_groups(np.zeros(m), g, n)
-    if np.any(prod < 0):
-        raise ValueError(f"rank products overflow int64 for m={m}, g={g}")
-    order = np.argsort(prod, kind="stable")
-    keys, cnt = group_sorted_keys(prod[order], count[order])
-    keys.setflags(write=False)
+    if g <= 20 and m**g < _INT_COUNTS_BELOW:
+        _, prod, count = multiset_groups(np.zeros(m), g, n)
+        order = np.argsort(prod, kind="stable")
+        keys, cnt = group_sorted_keys(prod[order], count[order])
+        lk = np.log(keys.astype(np.float64))
+    else:
+        lp, cntf, cnti = multiset_groups_wide(np.log(np.arange(1, m + 1, dtype=np.float64)), g, n)
+        exact = _int_counts(m, g) and bool(np.all(cnti >= 0))
+        order = np.argsort(-lp, kind="stable")  # descending, as merge_sorted_values wants
+        lk, cnt = merge_sorted_values(lp[order], (cnti if exact else cntf)[order], 1e-13)
+        lk, cnt = lk[::-1].copy(), cnt[::-1].copy()
+    lk.setflags(write=False)
     cnt.setflags(write=False)
-    return keys, cnt
+    return lk, cnt
 
 
 def _group_spectrum(m, key, g):
-    """(log_f descending, counts int64) of one group of g levels sharing a law."""
+    """(log_f descending, counts) of one group of g levels sharing a law (counts int64 or float64)."""
     if key[0] == "uniform":
-        return np.array([-g * math.log(m)]), np.array([m**g], dtype=np.int64)
+        n = m**g
+        return np.array([-g * math.log(m)]), np.array([n] if n < _INT_COUNTS_BELOW else [float(n)])
     if key[0] == "zipf":
         alpha = key[1]
-        keys, cnt = _product_groups(m, g)
+        log_keys, cnt = _product_groups(m, g)
         logz = -zipf_log_probs(m, alpha)[0]  # f_1 = 1/Z
-        lf = -(1 + alpha) * np.log(keys.astype(np.float64)) - g * logz
+        lf = -(1 + alpha) * log_keys - g * logz
         return lf, cnt.copy()  # keys ascending -> lf descending (alpha > -1)
     logp = np.log(np.asarray(key[1], dtype=np.float64))
     n = _comb(m + g - 1, g)
-    lf, _, cnt = multiset_groups(logp, g, n)
+    if g <= 20:
+        lf, _, cnt = multiset_groups(logp, g, n)
+        if not _int_counts(m, g):
+            cnt = cnt.astype(np.float64)
+    else:
+        lf, cntf, cnti = multiset_groups_wide(logp, g, n)
+        cnt = cnti if (_int_counts(m, g) and np.all(cnti >= 0)) else cntf
     order = np.argsort(-lf, kind="stable")
     return merge_sorted_values(lf[order], cnt[order], MERGE_RTOL)
 
@@ -252,7 +312,27 @@ def _combine(a, b):
     return merge_sorted_values(lf[order], cnt[order], MERGE_RTOL)
 
 
-def _binned_spectrum(spec, bin_width):
+def _binned_levels(spec):
+    """Log rule probabilities of each level, computed once per distinct law."""
+    cache = {}
+    return [cache.setdefault(spec.level_key(l), spec.level_log_probs(l)) for l in range(1, spec.L + 1)]
+
+
+def binned_work(level_logps, bin_width):
+    """``(bins, work)`` of the binned mode: histogram length and bin updates.
+
+    Level l adds ``round(span_l / bin_width)`` bins (``span_l`` the range of
+    its ln f) and costs (bins so far) x (distinct bins of the level).
+    """
+    bins, work = 1.0, 0.0
+    for lp in level_logps:
+        span = float(np.ptp(lp)) / bin_width
+        work += bins * min(lp.size, span + 1.0)
+        bins += span + 1.0
+    return bins, work
+
+
+def _binned_spectrum(spec, bin_width, level_logps=None):
     """Histogram of ln f on a grid of width ``bin_width`` by level-by-level
     sparse convolution. Counts and masses are exact; a path's ln f lies within
     L*bin_width/2 of its bin's grid value, hence within L*bin_width of the
@@ -260,8 +340,7 @@ def _binned_spectrum(spec, bin_width):
     acc_c = np.ones(1)
     acc_w = np.ones(1)
     top = 0  # grid index of acc[0] is top - k ... stored as offset of highest bin
-    for l in range(1, spec.L + 1):
-        lp = spec.level_log_probs(l)
+    for lp in (_binned_levels(spec) if level_logps is None else level_logps):
         b = np.rint(lp / bin_width).astype(np.int64)
         bmax = b.max()
         off = bmax - b  # >= 0: distance below the level's top bin
@@ -275,7 +354,10 @@ def _binned_spectrum(spec, bin_width):
     k = np.flatnonzero(keep)
     grid = (top - k) * bin_width  # ln f of the grid point of bin k
     log_f = grid + np.log(acc_w[keep] / acc_c[keep])
-    return log_f, acc_c[keep]
+    # a bin's representative lies within L*bin_width/2 of its grid value, so neighbours can swap order when
+    # L > 1: sort (order statistics are 1-Lipschitz, so the rank-r value stays within log_tol) and merge ties
+    order = np.argsort(-log_f, kind="stable")
+    return merge_sorted_values(log_f[order], acc_c[keep][order], MERGE_RTOL)
 
 
 def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH):
@@ -292,7 +374,7 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
     ----------
     spec : RHMSpec
     mode : {"auto", "exact", "binned"}
-        ``"exact"`` refuses (ValueError stating the size it would need) when
+        ``"exact"`` refuses (InputError stating the size it would need) when
         the work or the result exceeds ``max_groups``; ``"binned"`` always
         histograms ln f in bins of ``bin_width`` (exact counts and masses);
         ``"auto"`` is exact when it fits and binned otherwise.
@@ -304,34 +386,52 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
     Returns
     -------
     PathSpectrum
+
+    Raises
+    ------
+    InputError
+        Bad arguments; ``m**L > 1e300`` (ranks are float64); a binned
+        spectrum whose work exceeds ``MAX_BINNED_WORK`` bin updates.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, path_spectrum
+    >>> sp = path_spectrum(RHMSpec.make(alpha=1.0))
+    >>> sp.mode, sp.n_groups, int(sp.n_per_class)
+    ('exact', 120, 1000)
     """
     if not isinstance(spec, RHMSpec):
-        raise TypeError("spec must be an RHMSpec (see RHMSpec.make)")
-    if mode not in ("auto", "exact", "binned"):
-        raise ValueError(f"mode must be 'auto', 'exact' or 'binned', got {mode!r}")
-    max_groups = check_int("max_groups", max_groups, lo=1)
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
+    mode = _v.choice("mode", mode, ("auto", "exact", "binned"))
+    max_groups = _v.integer("max_groups", max_groups, lo=1)
+    _check_paths_in_range(spec.m, spec.L)
     size = spectrum_size(spec)
-    fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups and \
-        max(len(lv) for _, lv in _level_groups(spec)) <= 20
+    fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups
     if mode == "exact" and not fits:
-        raise ValueError(
-            f"exact spectrum of {spec.describe()} needs {size['enumerate']:.3g} multisets and up to "
-            f"{size['groups_bound']:.3g} groups (~{size['bytes'] / 2**30:.3g} GiB), over max_groups={max_groups}; "
-            "use mode='binned' (exact counts and masses, values to within L*bin_width in ln f)")
+        raise InputError(
+            f"exact spectrum of {spec.brief()} needs {_fmt_count(size['enumerate'])} multisets and up to "
+            f"{_fmt_count(size['groups_bound'])} groups (~{_fmt_count(size['bytes'] / 2**30)} GiB), over the limit "
+            f"max_groups={max_groups}; use mode='binned' (exact counts and masses, values to within L*bin_width "
+            "in ln f)")
     if mode == "binned" or not fits:
-        bw = check_positive("bin_width", bin_width)
-        span = sum(float(np.ptp(spec.level_log_probs(l))) for l in range(1, spec.L + 1)) / bw
-        if span > 50 * max_groups:
-            raise ValueError(f"binned spectrum would need {span:.3g} bins; increase bin_width")
-        log_f, counts = _binned_spectrum(spec, bw)
+        bw = _v.positive("bin_width", bin_width)
+        levels = _binned_levels(spec)
+        bins, work = binned_work(levels, bw)
+        _v.size_limit(f"the binned spectrum of {spec.brief()} (bin width {bw:g})", work, MAX_BINNED_WORK,
+                     " bin updates", "increase bin_width or lower L or alpha")
+        _v.size_limit(f"the binned spectrum of {spec.brief()} (bin width {bw:g})", bins, 50 * max_groups,
+                     " bins", "increase bin_width")
+        log_f, counts = _binned_spectrum(spec, bw, levels)
         return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)
     parts = [_group_spectrum(spec.m, key, len(levels)) for key, levels in _level_groups(spec)]
+    if not _int_counts(spec.m, spec.L):
+        parts = [(lf, np.asarray(c, dtype=np.float64)) for lf, c in parts]
     acc = parts[0]
     for p in parts[1:]:
         acc = _combine(acc, p)
     log_f, counts = acc
-    return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.int64), spec.n_c, "exact", 0.0, None,
-                        spec.describe(), spec.m)
+    counts = np.asarray(counts, dtype=np.int64 if _int_counts(spec.m, spec.L) else np.float64)
+    return PathSpectrum(np.asarray(log_f), counts, spec.n_c, "exact", 0.0, None, spec.describe(), spec.m)
 
 
 def _as_spectrum(obj, **kw):
@@ -391,27 +491,45 @@ def parse_window(window, n_total, m=None):
     """Resolve a rank window.
 
     ``None`` or ``"full"``: ``[1, n_total]``; ``"head:k"``: ``[1, m**k]``;
-    ``(lo, hi)``: as given (``None`` ends open). Raises ValueError on a window
-    outside ``[1, n_total]`` or with ``lo >= hi``.
+    ``"lo:hi"`` or ``(lo, hi)``: as given (``None`` ends open). Raises
+    InputError on a malformed window, one outside ``[1, n_total]`` or with
+    ``lo >= hi``.
+
+    >>> parse_window("head:2", 1000, m=10)
+    (1.0, 100.0)
     """
-    if window is None or window == "full":
-        lo, hi = 1.0, float(n_total)
+    n_total = float(n_total)
+    if window is None or (isinstance(window, str) and window == "full"):
+        lo, hi = 1.0, n_total
     elif isinstance(window, str) and window.startswith("head:"):
         if m is None:
-            raise ValueError("a 'head:k' window needs m")
-        lo, hi = 1.0, float(m) ** float(window.split(":", 1)[1])
-    elif isinstance(window, str) and ":" in window:
-        lo, hi = (float(x) for x in window.split(":"))
+            raise InputError("a 'head:k' window needs m")
+        k = _v.real("window head:k", _num(window.split(":", 1)[1], "window head:k"), lo=0, lo_open=True)
+        if k * math.log10(m) > 308:
+            raise InputError(f"window head:{k:g} = [1, m**{k:g}] exceeds the {n_total:g} ranks per class")
+        lo, hi = 1.0, float(m) ** k
     else:
+        if isinstance(window, str):
+            parts = window.split(":")
+            if len(parts) != 2:
+                raise InputError(f"window must be None, 'full', 'head:k', 'lo:hi' or (lo, hi); got {window!r}")
+            window = tuple(_num(x, "window") for x in parts)
         try:
             lo, hi = window
         except (TypeError, ValueError):
-            raise ValueError(f"window must be None, 'full', 'head:k', 'lo:hi' or (lo, hi); got {window!r}") from None
-        lo = 1.0 if lo is None else float(lo)
-        hi = float(n_total) if hi is None else float(hi)
+            raise InputError(f"window must be None, 'full', 'head:k', 'lo:hi' or (lo, hi); got {window!r}") from None
+        lo = 1.0 if lo is None else _v.real("window lo", lo)
+        hi = n_total if hi is None else _v.real("window hi", hi)
     if not (1 <= lo < hi <= n_total * (1 + 1e-12)):
-        raise ValueError(f"rank window ({lo:g}, {hi:g}) must satisfy 1 <= lo < hi <= {float(n_total):g}")
+        raise InputError(f"rank window ({lo:g}, {hi:g}) must satisfy 1 <= lo < hi <= {n_total:g}")
     return lo, hi
+
+
+def _num(text, name):
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{name}: {text!r} is not a number") from None
 
 
 def log_uniform_ranks(lo, hi, n_points):
@@ -419,10 +537,17 @@ def log_uniform_ranks(lo, hi, n_points):
     ``rint(geomspace(lo, hi))`` clipped to the integers of the window. Repeats
     are kept (they carry the log-uniform weight of the small ranks), and the
     fit uses the log of the integer rank, so an exact power law is fitted
-    exactly whatever the window."""
+    exactly whatever the window.
+
+    >>> log_uniform_ranks(1, 100, 5).tolist()
+    [1.0, 3.0, 10.0, 32.0, 100.0]
+    """
+    lo = _v.real("lo", lo, lo=1)
+    hi = _v.real("hi", hi, lo=1)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
     a, b = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
     if b <= a:
-        raise ValueError(f"rank window ({lo:g}, {hi:g}) holds fewer than 2 integer ranks")
+        raise InputError(f"rank window ({lo:g}, {hi:g}) holds fewer than 2 integer ranks")
     return np.clip(np.rint(np.geomspace(lo, hi, n_points)), a, b)
 
 
@@ -436,21 +561,35 @@ def alpha_prime(spec_or_spectrum, window=None, n_points=200, **kw):
         Default: the whole per-class spectrum ``[1, m**L]``.
     n_points : int
         Number of log-uniformly spaced ranks (uniform spacing would let the
-        tail dominate).
+        tail dominate); at least 3, so the slope has a standard error.
 
     Returns
     -------
     AlphaPrimeFit
+
+    Raises
+    ------
+    InputError
+        A bad window, ``n_points`` outside ``[2, MAX_FIT_POINTS]``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, alpha_prime
+    >>> round(alpha_prime(RHMSpec.make(alpha=1.0)).alpha_prime, 3)
+    0.52
     """
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
     sp = _as_spectrum(spec_or_spectrum, **kw)
-    n_points = check_int("n_points", n_points, lo=2)
     lo, hi = parse_window(window, sp.n_per_class, sp.m)
     r = log_uniform_ranks(lo, hi, n_points)
     lf = sp.log_f_at_rank(r)
-    fit = powerlaw_fit(r, np.exp(lf - lf.max()))
-    slope = -fit.exponent
+    # OLS is linear in ln f, so fitting exp((ln f - max)/c) and scaling the slope by c is the same fit; c > 1
+    # only when ln f spans more than float64 can exponentiate (alpha = 100, L = 30 spans ~7000)
+    c = max(1.0, float(lf.max() - lf.min()) / 600.0)
+    fit = powerlaw_fit(r, np.exp((lf - lf.max()) / c))
+    slope = -fit.exponent * c
     return AlphaPrimeFit(alpha_prime=float(-slope - 1), slope=float(slope), window=(lo, hi), n_points=n_points,
-                         method="ols-loglog, log-uniform ranks", stderr=fit.stderr)
+                         method="ols-loglog, log-uniform ranks", stderr=fit.stderr * c)
 
 
 @dataclass(frozen=True, repr=False)
@@ -462,7 +601,8 @@ class LocalExponent(Result):
     ranks : numpy.ndarray
         Centre ranks.
     alpha_prime : numpy.ndarray
-        Local exponent at each centre.
+        Local exponent at each centre; nan where the clipped window holds
+        fewer than two distinct integer ranks (no slope to fit).
     half_width_decades : float
         ``log10 rho``; windows are clipped to ``[1, m**L]``.
     P : numpy.ndarray or None
@@ -516,10 +656,13 @@ def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_po
     n_points : int
         Log-uniform ranks per local fit.
     """
+    n_points = _v.integer("n_points", n_points, lo=2, hi=10_000)
+    hw = _v.positive("half_width_decades", half_width_decades)
     sp = _as_spectrum(spec_or_spectrum, **kw)
     N = float(sp.n_per_class)
-    ranks = np.geomspace(1, N, 60) if ranks is None else np.asarray(ranks, dtype=float)
-    rho = 10.0 ** check_positive("half_width_decades", half_width_decades)
+    ranks = np.geomspace(1, N, 60) if ranks is None else _v.real_array("ranks", ranks, lo=1, hi=N * (1 + 1e-12),
+                                                                       max_size=MAX_LOCAL_RANKS)
+    rho = 10.0 ** min(hw, 300.0)
     out = np.empty(ranks.size)
     for i, r in enumerate(ranks):
         lo, hi = max(1.0, r / rho), min(N, r * rho)
@@ -533,7 +676,7 @@ def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_po
         lf = sp.log_f_at_rank(rr)
         slope = np.polyfit(np.log(rr), lf, 1)[0]
         out[i] = -slope - 1
-    return LocalExponent(ranks=ranks, alpha_prime=out, half_width_decades=float(half_width_decades))
+    return LocalExponent(ranks=ranks, alpha_prime=out, half_width_decades=hw)
 
 
 def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
@@ -548,10 +691,8 @@ def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
     LocalExponent
         With ``P`` set; unpacks as ``(ranks, alpha_prime)``.
     """
+    P = _v.real_array("P", P, lo=0, lo_open=True, max_size=MAX_LOCAL_RANKS)
     sp = _as_spectrum(spec_or_spectrum, **kw)
-    P = np.atleast_1d(np.asarray(P, dtype=float))
-    if np.any(P <= 0):
-        raise ValueError("P must be positive")
     r = np.clip(sp.rank_of_frequency(sp.n_c / P).astype(float), 1.0, float(sp.n_per_class))
     loc = local_alpha_prime(sp, ranks=r, half_width_decades=half_width_decades)
     return LocalExponent(ranks=r, alpha_prime=loc.alpha_prime, half_width_decades=loc.half_width_decades, P=P)
@@ -588,6 +729,17 @@ class AlphaCritical(Result):
                 f"{self.alpha_c:.4f}  (all levels share alpha; alpha' by OLS over {self.n_points} log-uniform ranks)")
 
 
+class NoSignChange(InputError):
+    """alpha' does not change sign over the bracket: this window has no alpha_c."""
+
+
+def _shared_size_check(m, L, what):
+    _check_paths_in_range(m, L)
+    n = _comb(m + L - 1, L)
+    _v.size_limit(f"{what} (m={m}, L={L}): the exact spectrum", n, MAX_GROUPS, " multisets", "lower L or m")
+    return n
+
+
 def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
     """Critical Zipf exponent ``alpha_c(m, L, window)`` where ``alpha' = 0``.
 
@@ -595,20 +747,37 @@ def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
     :func:`alpha_prime` over ``window``; the root is bracketed (the upper end
     doubles until ``alpha' > 0``) and refined by Brent's method to ``xtol``.
     ``v`` and ``s`` do not enter (the spectrum depends on m, L and the laws).
+    The spectrum is exact (rank products of L ranks, counts beyond int64 as
+    float64), so ``C(m+L-1, L)`` multisets must stay within ``MAX_GROUPS``.
 
     Raises
     ------
-    ValueError
-        No sign change (e.g. a window of a single plateau).
+    InputError
+        Bad arguments, a spectrum over the size limit, or no sign change
+        (:class:`NoSignChange`, e.g. a window of a single plateau).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import alpha_c
+    >>> round(alpha_c(10, 3).alpha_c, 3)
+    0.316
     """
-    m = check_int("m", m, lo=2)
-    L = check_int("L", L, lo=1)
+    m = _v.integer("m", m, lo=2, hi=MAX_RULES)
+    L = _v.integer("L", L, lo=1, hi=MAX_DEPTH)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
+    xtol = _v.positive("xtol", xtol)
+    try:
+        a_lo, a_hi = bracket
+    except (TypeError, ValueError):
+        raise InputError(f"bracket must be two numbers (lo, hi), got {bracket!r}") from None
+    a_lo = _v.real("bracket lo", a_lo, lo=-1, lo_open=True)
+    a_hi = _v.real("bracket hi", a_hi, lo=a_lo, lo_open=True, hi=1e6)
+    _shared_size_check(m, L, "alpha_c")
     lo_w, hi_w = parse_window(window, float(m) ** L, m)
 
     def ap(a):
         return alpha_prime(_spectrum_shared(m, L, a), window=(lo_w, hi_w), n_points=n_points).alpha_prime
 
-    a_lo, a_hi = bracket
     f_lo = ap(a_lo)
     f_hi = ap(a_hi)
     tries = 0
@@ -617,8 +786,8 @@ def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
         f_hi = ap(a_hi)
         tries += 1
     if not (f_lo < 0 < f_hi):
-        raise ValueError(f"no sign change of alpha' in alpha in [{a_lo}, {a_hi}] for m={m}, L={L}, "
-                         f"window=({lo_w:g}, {hi_w:g}): alpha'={f_lo:.3g}, {f_hi:.3g}")
+        raise NoSignChange(f"no sign change of alpha' in alpha in [{a_lo}, {a_hi}] for m={m}, L={L}, "
+                           f"window=({lo_w:g}, {hi_w:g}): alpha'={f_lo:.3g}, {f_hi:.3g}")
     root = brentq(ap, a_lo, a_hi, xtol=xtol)
     return AlphaCritical(alpha_c=float(root), m=m, L=L, window=(lo_w, hi_w), n_points=n_points,
                          method="brentq on alpha'(alpha); alpha' by ols-loglog over log-uniform ranks")
@@ -629,6 +798,10 @@ def _spectrum_shared(m, L, alpha):
     (no rule-ambiguity constraint applies to the spectrum itself)."""
     lf, cnt = _group_spectrum(m, ("uniform",) if alpha == -1.0 else ("zipf", alpha), L)
     return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m)
+
+
+#: Largest number of rows of :func:`alpha_c_table` (each a root search of ~40 spectrum fits).
+MAX_TABLE_ROWS = 2000
 
 
 @dataclass(frozen=True, repr=False)
@@ -671,7 +844,8 @@ class AlphaCriticalTable(Result):
     def _text(self):
         lines = [f"alpha_c(m={self.m}, L, window [1, r_hi]); alpha' by OLS over {self.n_points} log-uniform ranks",
                  f"{'L':>3s}  {'window':>8s}  {'r_hi':>10s}  alpha_c"]
-        lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}" for r in self.rows]
+        lines += [f"{r['L']:>3d}  {r['window']:>8s}  {r['r_hi']:>10.4g}  {r['alpha_c']:.4f}"
+                  + (f"  ({r['alpha_c_reason']})" if "alpha_c_reason" in r else "") for r in self.rows]
         return "\n".join(lines)
 
     def plot(self, ax=None, **kw):
@@ -693,15 +867,37 @@ def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
     Returns
     -------
     AlphaCriticalTable
-        A sequence of rows (dicts): ``L``, ``window`` (label), ``r_hi``,
-        ``alpha_c`` (nan with an ``alpha_c_reason`` where there is no root).
+        A sequence of rows (dicts), one per (L, window): ``L``, ``window``
+        (label), ``r_hi``, ``alpha_c``; ``alpha_c`` is nan where alpha' has no
+        sign change over the bracket, and the row then carries an
+        ``alpha_c_reason`` saying so.
+
+    Raises
+    ------
+    InputError
+        Bad arguments, or work over the limits: the exact spectra of all L
+        together over ``MAX_GROUPS`` multisets, or more than
+        ``MAX_TABLE_ROWS`` rows.
 
     Examples
     --------
+    >>> from scalinglab.theory.rhm import alpha_c_table
     >>> t = alpha_c_table(10, Ls=(2,))
     >>> [(r["window"], round(r["alpha_c"], 3)) for r in t]
     [('full', 0.199), ('head:1', 0.467)]
     """
+    m = _v.integer("m", m, lo=2, hi=MAX_RULES)
+    n_points = _v.integer("n_points", n_points, lo=3, hi=MAX_FIT_POINTS)
+    try:
+        Ls = [_v.integer("L", L, lo=1, hi=MAX_DEPTH) for L in Ls]
+    except TypeError:
+        raise InputError(f"Ls must be a list of depths, got {Ls!r}") from None
+    if not Ls:
+        raise InputError("Ls needs at least one depth")
+    _v.size_limit("the table", sum(Ls), MAX_TABLE_ROWS, " rows", "fewer or smaller L")
+    total = sum(_shared_size_check(m, L, "the table") for L in set(Ls))
+    _v.size_limit(f"the table (m={m}, L={sorted(set(Ls))}): the exact spectra together", total, MAX_GROUPS,
+                 " multisets", "fewer or smaller L")
     rows = []
     for L in Ls:
         for k in range(L, 0, -1):
@@ -709,7 +905,7 @@ def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
             row = {"L": L, "window": label, "r_hi": float(m) ** k}
             try:
                 row["alpha_c"] = alpha_c(m, L, window=label, n_points=n_points).alpha_c
-            except ValueError as exc:
+            except NoSignChange as exc:
                 row.update(alpha_c=float("nan"), alpha_c_reason=str(exc))
             rows.append(row)
     return AlphaCriticalTable(m=int(m), n_points=int(n_points), rows=rows)

@@ -33,6 +33,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
 from scalinglab._util import check_int
 
@@ -211,13 +212,11 @@ def zipf_seen_error(alpha, m, P, chunk=2_000_000):
     numpy.ndarray
         ``eps_m(P)`` for each P.
     """
-    m = check_int("m", m, lo=1)
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha <= -1:
-        raise ValueError(f"alpha must be finite and > -1, got {alpha}")
-    P = np.atleast_1d(np.asarray(P, dtype=np.float64))
-    if P.ndim != 1 or np.any(~np.isfinite(P)) or np.any(P < 0):
-        raise ValueError("P must be a 1-d array of finite non-negative numbers")
+    m = check_int("m", m, lo=1, hi=10**8)
+    alpha = _v.real("alpha", alpha, lo=-1, lo_open=True)
+    P = _v.real_array("P", P, lo=0)
+    chunk = _v.integer("chunk", chunk, lo=1)
+    _v.size_limit("zipf_seen_error", float(m) * P.size, 1e10, " terms", "fewer P or a smaller m")
     i = np.arange(1, m + 1, dtype=np.float64)
     w = i ** -(1.0 + alpha)
     f = w / w[::-1].sum()  # sum small terms first
@@ -471,12 +470,12 @@ class ProductZipfExponent(Result):
         equals r, by bisection in ln x on ``[ln 3, 200]`` (r must exceed r(3)).
         Lets a rank window of :func:`scalinglab.theory.rhm._spectrum.alpha_prime` be
         converted to the x scale of these formulas."""
-        r = np.atleast_1d(np.asarray(r, dtype=float))
+        r = _v.real_array("rank", r)
         pl = self.piltz
         rank = pl if refined else pl.leading_fn
         lo, hi = np.full(r.shape, math.log(3.0)), np.full(r.shape, 200.0)
         if np.any(r <= rank(3.0)) or np.any(r >= rank(math.exp(200.0))):
-            raise ValueError(f"rank must lie in ({float(rank(3.0)):g}, {float(rank(math.exp(200.0))):g})")
+            raise _v.InputError(f"rank must lie in ({float(rank(3.0)):g}, {float(rank(math.exp(200.0))):g})")
         for _ in range(100):
             mid = 0.5 * (lo + hi)
             below = rank(np.exp(mid)) < r

@@ -22,6 +22,9 @@ from scalinglab.theory.spectral._learning import (  # noqa: F401
     rf_residual,
     rf_teacher_student_loss,
     powerlaw_asymptote_constant,
+    zero_mode_note,
+    MAX_MODES,
+    MAX_SPECTRAL_WORK,
 )
 from scalinglab.theory.spectral._regimes import (  # noqa: F401
     RegimeExponents,
@@ -36,6 +39,8 @@ from scalinglab.theory.spectral._gram import (  # noqa: F401
     gram_spectrum,
     SpectrumFit,
     fit_spectrum,
+    MAX_GRAM_SAMPLES,
+    MAX_GRAM_ENTRIES,
 )
 from scalinglab.theory.spectral._intrinsic_dim import (  # noqa: F401
     IDEstimate,
@@ -43,6 +48,8 @@ from scalinglab.theory.spectral._intrinsic_dim import (  # noqa: F401
     twonn,
     levina_bickel,
     sample_manifold,
+    TWONN_MIN_POINTS,
+    MAX_POINT_BYTES,
 )
 from scalinglab.theory.spectral._symbolic import (  # noqa: F401
     SymbolicResult,
@@ -61,6 +68,9 @@ __all__ = [
     "rf_residual",
     "rf_teacher_student_loss",
     "powerlaw_asymptote_constant",
+    "zero_mode_note",
+    "MAX_MODES",
+    "MAX_SPECTRAL_WORK",
     "RegimeExponents",
     "regime_exponents",
     "ResolutionBounds",
@@ -71,11 +81,15 @@ __all__ = [
     "gram_spectrum",
     "SpectrumFit",
     "fit_spectrum",
+    "MAX_GRAM_SAMPLES",
+    "MAX_GRAM_ENTRIES",
     "IDEstimate",
     "knn_distances",
     "twonn",
     "levina_bickel",
     "sample_manifold",
+    "TWONN_MIN_POINTS",
+    "MAX_POINT_BYTES",
     "SymbolicResult",
     "variance_limited_taylor",
     "powerlaw_kappa",

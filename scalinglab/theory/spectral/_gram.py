@@ -21,12 +21,33 @@ import numpy as np
 from scipy.linalg import eigh
 from scipy.spatial.distance import cdist
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes, one_row
+from scalinglab.errors import InputError
 from scalinglab.theory.fitting import PowerLawFit, powerlaw_fit
 
-__all__ = ["gram_matrix", "GramSpectrum", "gram_spectrum", "SpectrumFit", "fit_spectrum"]
+__all__ = ["gram_matrix", "GramSpectrum", "gram_spectrum", "SpectrumFit", "fit_spectrum", "MAX_GRAM_SAMPLES",
+           "MAX_GRAM_ENTRIES"]
 
 _KERNELS = ("laplace", "rbf", "linear", "arccos1")
+#: Largest number of samples of a Gram spectrum: K (N x N) and its copies take ~40 N^2 bytes
+#: (2.6 GB at the limit) and the eigendecomposition ~ 10 N^3 flops.
+MAX_GRAM_SAMPLES = 8000
+#: Largest kernel matrix of :func:`gram_matrix` (entries; 8 bytes each plus a distance matrix).
+MAX_GRAM_ENTRIES = 10**8
+
+
+def _points(name, X):
+    X = _v.real_array(name, X, ndim=np.ndim(X) if np.ndim(X) in (1, 2) else 2)
+    if X.ndim == 1:
+        X = X[:, None]
+    return X
+
+
+def _kernel(kernel):
+    if callable(kernel):
+        return kernel
+    return _v.choice("kernel", kernel, _KERNELS)
 
 
 def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
@@ -45,14 +66,24 @@ def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
     Y : array_like, optional
         Second argument (default ``X``).
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    Y = X if Y is None else np.asarray(Y, dtype=float).reshape(-1, X.shape[1])
+    X = _points("X", X)
+    if Y is None:
+        Y = X
+    else:
+        Y = _points("Y", Y)
+        if Y.shape[1] != X.shape[1]:
+            raise InputError(f"Y has {Y.shape[1]} coordinates, X has {X.shape[1]}")
+    kernel = _kernel(kernel)
+    if bandwidth is not None:
+        bandwidth = _v.positive("bandwidth", bandwidth)
+    _v.size_limit(f"a {X.shape[0]} x {Y.shape[0]} kernel matrix", float(X.shape[0]) * Y.shape[0], MAX_GRAM_ENTRIES,
+                 " entries", "fewer points")
     if callable(kernel):
-        return np.asarray(kernel(X, Y), dtype=float)
-    if kernel not in _KERNELS:
-        raise ValueError(f"unknown kernel {kernel!r}; use one of {_KERNELS} or a callable")
+        K = np.asarray(kernel(X, Y), dtype=float)
+        if K.shape != (X.shape[0], Y.shape[0]) or not np.all(np.isfinite(K)):
+            raise InputError(f"the kernel callable must return a finite {X.shape[0]} x {Y.shape[0]} matrix, "
+                             f"got shape {K.shape}")
+        return K
     if kernel == "linear":
         return X @ Y.T
     if kernel == "arccos1":
@@ -65,11 +96,10 @@ def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
     if bandwidth is None:
         sub = dist if dist.shape[0] <= 2000 else dist[:2000, :2000]
         bandwidth = float(np.median(sub[sub > 0])) if np.any(sub > 0) else 1.0
-    if not bandwidth > 0:
-        raise ValueError("bandwidth must be positive")
-    if kernel == "laplace":
-        return np.exp(-dist / bandwidth)
-    return np.exp(-0.5 * (dist / bandwidth) ** 2)
+    with np.errstate(over="ignore"):  # a tiny bandwidth: exp(-inf) = 0 is the right limit
+        if kernel == "laplace":
+            return np.exp(-dist / bandwidth)
+        return np.exp(-0.5 * (dist / bandwidth) ** 2)
 
 
 @dataclass(frozen=True, repr=False)
@@ -131,21 +161,30 @@ def gram_spectrum(X, kernel="laplace", bandwidth=None, center=False, max_samples
         constant mode).
     max_samples : int
         Random subsample above this size (an ``N x N`` eigendecomposition is
-        ``O(N^3)``).
+        ``O(N^3)``); ``2 <= max_samples <= MAX_GRAM_SAMPLES``.
     seed : int
         Subsampling seed.
 
     Returns
     -------
     GramSpectrum
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0]])
+    >>> gram_spectrum(X, "linear").eigenvalues.tolist()  # K/N = [[0, 0], [0, 1/2]]
+    [0.5, 0.0]
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2 or X.shape[0] < 2:
-        raise ValueError(f"X must be (N >= 2, D), got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains non-finite values")
+    max_samples = _v.integer("max_samples", max_samples, lo=2, hi=MAX_GRAM_SAMPLES)
+    X = _points("X", X)
+    if X.shape[0] < 2:
+        raise InputError(f"X must hold N >= 2 points, got shape {X.shape}")
+    kernel = _kernel(kernel)
+    if bandwidth is not None:
+        bandwidth = _v.positive("bandwidth", bandwidth)
+    center = _v.flag("center", center)
+    seed = _v.seed("seed", seed)
     if X.shape[0] > max_samples:
         X = X[np.random.default_rng(seed).choice(X.shape[0], max_samples, replace=False)]
     if bandwidth is None and kernel in ("laplace", "rbf"):
@@ -207,20 +246,47 @@ def fit_spectrum(eigenvalues, window=None):
     eigenvalues : array_like
         Descending eigenvalues (e.g. ``GramSpectrum.eigenvalues``).
     window : (int, int), optional
-        Inclusive rank range (1-based). Default ``(3, N/10)``: skips the top
-        (constant / low modes) and the noise-dominated tail.
+        Inclusive rank range (1-based) of at least 3 ranks inside ``[1, N]``,
+        with positive eigenvalues. Default ``(3, max(5, N/10))``: skips the
+        top (constant / low modes) and the noise-dominated tail.
 
     Returns
     -------
     SpectrumFit
+
+    Raises
+    ------
+    InputError
+        Fewer than 5 eigenvalues, unsorted or negative ones, a window
+        outside ``[1, N]`` or of fewer than 3 ranks, or a zero eigenvalue
+        (numerical null space) inside the window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(fit_spectrum(np.arange(1, 101.0) ** -1.5).alpha_K, 6)
+    0.5
     """
-    ev = np.asarray(eigenvalues, dtype=float).ravel()
-    if ev.size < 4:
-        raise ValueError("need at least 4 eigenvalues to fit a power law")
+    ev = _v.real_array("eigenvalues", np.ravel(eigenvalues) if np.ndim(eigenvalues) else eigenvalues, lo=0,
+                      min_size=5)
     if np.any(np.diff(ev) > 1e-12 * ev.max()):
-        raise ValueError("eigenvalues must be sorted in decreasing order")
+        raise InputError("eigenvalues must be sorted in decreasing order")
     if window is None:
-        window = (3, max(4, ev.size // 10))
+        window = (3, max(5, ev.size // 10))
+    try:
+        lo, hi = window
+    except (TypeError, ValueError):
+        raise InputError(f"window must be a pair of ranks (lo, hi), got {window!r}") from None
+    lo = _v.integer("window lo", lo)
+    hi = _v.integer("window hi", hi)
+    if not 1 <= lo <= hi - 2 or hi > ev.size:
+        raise InputError(f"rank window ({lo}, {hi}) must satisfy 1 <= lo <= hi - 2 (3 ranks or more) and "
+                         f"hi <= {ev.size} (the number of eigenvalues)")
+    zero = np.flatnonzero(ev[lo - 1:hi] <= 0)
+    if zero.size:
+        raise InputError(f"the eigenvalue of rank {lo + zero[0]} is 0 (numerical null space); choose a window "
+                         f"ending below rank {lo + zero[0]}")
+    window = (lo, hi)
     rank = np.arange(1, ev.size + 1, dtype=float)
     fit = powerlaw_fit(rank, ev, window=window)
     return SpectrumFit(alpha_K=fit.exponent - 1.0, decay=fit.exponent, fit=fit)

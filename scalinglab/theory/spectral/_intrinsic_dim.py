@@ -21,10 +21,27 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, one_row
 from scalinglab._util import check_int
+from scalinglab.errors import InputError
 
-__all__ = ["IDEstimate", "knn_distances", "twonn", "levina_bickel", "sample_manifold"]
+__all__ = ["IDEstimate", "knn_distances", "twonn", "levina_bickel", "sample_manifold", "TWONN_MIN_POINTS",
+           "MAX_POINT_BYTES"]
+
+#: Fewest distinct points TwoNN accepts: its standard error is d/sqrt(N), ~30 % at 10 points.
+TWONN_MIN_POINTS = 10
+#: Largest memory of a point cloud (sampled, or searched for neighbours).
+MAX_POINT_BYTES = 2**30
+#: Largest fraction of points whose neighbour distances tie exactly (the estimators assume continuous distances).
+MAX_TIED_FRACTION = 0.5
+
+
+def _check_ties(tied, what):
+    frac = float(np.mean(tied))
+    if frac > MAX_TIED_FRACTION:
+        raise InputError(f"the neighbour distances tie at {int(np.sum(tied))} of {tied.size} points (lattice or "
+                         f"discrete data; limit {MAX_TIED_FRACTION:.0%}): {what} assumes continuous distances")
 
 
 @dataclass(frozen=True, repr=False)
@@ -62,11 +79,9 @@ class IDEstimate(Result):
 
 
 def _check_points(X):
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-d array (points x coordinates), got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains non-finite values")
+    X = _v.real_array("X (points x coordinates)", X, ndim=2)
+    _v.size_limit(f"a cloud of {X.shape[0]} points x {X.shape[1]} coordinates", 8.0 * X.size, MAX_POINT_BYTES,
+                 " bytes", "fewer points")
     return X
 
 
@@ -81,11 +96,11 @@ def knn_distances(X, k):
     numpy.ndarray, shape (N, k)
     """
     X = _check_points(X)
-    k = check_int("k", k, lo=1)
+    k = check_int("k", k, lo=1, hi=10**4)
     _, first = np.unique(X, axis=0, return_index=True)
     Xu = X[np.sort(first)]  # duplicates dropped, order kept
     if Xu.shape[0] <= k:
-        raise ValueError(f"need more than k={k} distinct points, got {Xu.shape[0]}")
+        raise InputError(f"need more than k={k} distinct points, got {Xu.shape[0]}")
     dist, _ = cKDTree(Xu).query(Xu, k=k + 1)
     return dist[:, 1:]
 
@@ -103,10 +118,28 @@ def twonn(X, discard_fraction=0.1):
     Returns
     -------
     IDEstimate
+
+    Raises
+    ------
+    InputError
+        Fewer than ``TWONN_MIN_POINTS`` distinct points, or neighbour
+        distances that tie (``r2 = r1``) at more than half of the points, as
+        on a lattice or for discrete data: the likelihood assumes continuous
+        distances (with every point tied it has no maximum: d would be inf).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import sample_manifold
+    >>> 1.7 < twonn(sample_manifold("torus", 2000, 2, seed=1)).dimension < 2.3
+    True
     """
-    if not 0 <= discard_fraction < 0.5:
-        raise ValueError("discard_fraction must lie in [0, 0.5)")
+    discard_fraction = _v.real("discard_fraction", discard_fraction, lo=0, hi=0.5, hi_open=True)
+    X = _check_points(X)
+    n_distinct = np.unique(X, axis=0).shape[0]
+    if n_distinct < TWONN_MIN_POINTS:
+        raise InputError(f"TwoNN needs at least {TWONN_MIN_POINTS} distinct points, got {n_distinct}")
     r = knn_distances(X, 2)
+    _check_ties(r[:, 1] == r[:, 0], "the TwoNN likelihood")
     mu = np.sort(r[:, 1] / r[:, 0])
     keep = mu.size - int(np.floor(discard_fraction * mu.size))
     logmu = np.log(mu[:keep])
@@ -114,9 +147,13 @@ def twonn(X, discard_fraction=0.1):
         # MLE of a Pareto tail truncated at its (1 - f) quantile: the discarded
         # points still count as "mu > mu_cut"
         cut = np.log(mu[keep - 1])
-        d = (keep - 1) / (logmu.sum() + (mu.size - keep) * cut)
+        denom = logmu.sum() + (mu.size - keep) * cut
     else:
-        d = (keep - 1) / logmu.sum()
+        denom = logmu.sum()
+    if not denom > 0:
+        raise InputError("the nearest-neighbour distances tie (r2 = r1 for every point kept: lattice or discrete "
+                         "data); the TwoNN dimension is undefined")
+    d = (keep - 1) / denom
     return IDEstimate(dimension=float(d), stderr=float(d / np.sqrt(keep)), method="twonn-mle",
                       n_points=int(mu.size), params={"discard_fraction": discard_fraction})
 
@@ -135,18 +172,23 @@ def levina_bickel(X, k1=10, k2=20):
     IDEstimate
     """
     k1 = check_int("k1", k1, lo=2)
-    k2 = check_int("k2", k2, lo=k1)
+    k2 = check_int("k2", k2, lo=k1, hi=1000)
     T = knn_distances(X, k2)
+    _check_ties(np.any(np.diff(T, axis=1) == 0, axis=1), "the Levina-Bickel MLE")
     logT = np.log(T)
     dks, per_point = [], []
     for k in range(k1, k2 + 1):
         inv = (logT[:, k - 1][:, None] - logT[:, : k - 1]).sum(axis=1) / (k - 1)  # 1/m_k(x)
         if not inv.mean() > 0:
-            raise ValueError("all k nearest neighbours are equidistant: the MLE is undefined (discrete data?)")
+            raise InputError("all k nearest neighbours are equidistant (distances tie: lattice or discrete data); "
+                             "the Levina-Bickel MLE is undefined")
         dks.append(1.0 / inv.mean())
         per_point.append(inv)
     inv_pp = np.mean(per_point, axis=0)
     pp = 1.0 / inv_pp[inv_pp > 0]  # per-point estimates (points with tied neighbours dropped)
+    if pp.size < 2:
+        raise InputError("the neighbour distances tie at all but one point (lattice or discrete data); the "
+                         "Levina-Bickel spread is undefined")
     d = float(np.mean(dks))
     return IDEstimate(dimension=d, stderr=float(pp.std(ddof=1) / np.sqrt(pp.size)), method="levina-bickel-mle",
                       n_points=int(T.shape[0]), params={"k1": k1, "k2": k2})
@@ -172,8 +214,16 @@ def sample_manifold(kind, n, d, ambient=None, seed=0):
     -------
     numpy.ndarray, shape (n, D)
     """
+    kind = _v.choice("kind", kind, ("sphere", "torus", "cube", "subspace"))
     n = check_int("n", n, lo=1)
     d = check_int("d", d, lo=1)
+    if ambient is not None:
+        ambient = check_int("ambient", ambient, lo=1)
+    seed = _v.seed("seed", seed)
+    width = {"sphere": d + 1, "torus": 2 * d, "cube": d, "subspace": d}[kind]
+    cols = max(width, ambient or (2 * d if kind == "subspace" else 0))
+    _v.size_limit(f"{n} points x {cols} coordinates", 16 * n * cols, MAX_POINT_BYTES, " bytes",
+                 "fewer points or a lower dimension")
     rng = np.random.default_rng(seed)
     if kind == "sphere":
         X = rng.standard_normal((n, d + 1))
@@ -186,8 +236,6 @@ def sample_manifold(kind, n, d, ambient=None, seed=0):
     elif kind == "subspace":
         X = rng.standard_normal((n, d))
         ambient = 2 * d if ambient is None else ambient
-    else:
-        raise ValueError(f"unknown manifold {kind!r}; use sphere, torus, cube or subspace")
     if ambient is not None:
         ambient = check_int("ambient", ambient, lo=X.shape[1])
         Q, _ = np.linalg.qr(rng.standard_normal((ambient, X.shape[1])))

@@ -62,28 +62,57 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes
 from scalinglab._util import check_positive
+from scalinglab.errors import InputError
 
-__all__ = ["powerlaw_spectrum", "solve_kappa", "EigenlearningCurve", "eigenlearning_curve", "RFLoss", "rf_residual", "rf_teacher_student_loss", "powerlaw_asymptote_constant"]
+__all__ = ["powerlaw_spectrum", "solve_kappa", "EigenlearningCurve", "eigenlearning_curve", "RFLoss", "rf_residual",
+           "rf_teacher_student_loss", "powerlaw_asymptote_constant", "MAX_MODES", "MAX_SPECTRAL_WORK",
+           "zero_mode_note"]
+
+#: Largest number of modes of a spectrum (several float64 arrays of this length are held).
+MAX_MODES = 10**7
+#: Largest (sample sizes) x (modes) of one learning curve: each solve walks the modes ~100 times,
+#: ~0.6 us per mode and sample size on one core, so ~20 s at the limit.
+MAX_SPECTRAL_WORK = 3e7
 
 
 # --------------------------------------------------------------------------- spectra
 def _check_spectrum(eigenvalues, multiplicities=None):
-    lam = np.asarray(eigenvalues, dtype=float).ravel()
-    if lam.size == 0:
-        raise ValueError("the spectrum needs at least one eigenvalue")
-    if not np.all(np.isfinite(lam)) or np.any(lam <= 0):
-        raise ValueError("eigenvalues must be finite and positive (drop the zero modes)")
+    """Eigenvalues >= 0 (zero = an underflowed or null mode, never learned), at least one > 0."""
+    lam = _v.real_array("eigenvalues", np.ravel(eigenvalues) if np.ndim(eigenvalues) else eigenvalues, lo=0,
+                       max_size=MAX_MODES)
+    if not np.any(lam > 0):
+        raise InputError("eigenvalues must be finite and >= 0 with at least one > 0")
     if multiplicities is None:
         mult = np.ones_like(lam)
     else:
-        mult = np.asarray(multiplicities, dtype=float).ravel()
+        mult = _v.real_array("multiplicities", np.ravel(multiplicities) if np.ndim(multiplicities) else
+                            multiplicities, lo=0, lo_open=True)
         if mult.shape != lam.shape:
-            raise ValueError(f"multiplicities shape {mult.shape} != eigenvalues shape {lam.shape}")
-        if np.any(mult <= 0) or not np.all(np.isfinite(mult)):
-            raise ValueError("multiplicities must be finite and positive")
+            raise InputError(f"multiplicities shape {mult.shape} != eigenvalues shape {lam.shape}")
     return lam, mult
+
+
+def zero_mode_note(eigenvalues):
+    """A sentence on the zero eigenvalues of a spectrum (None if there are none).
+
+    Zero modes, typically eigenvalues that underflow float64 (below 5e-324,
+    e.g. ``i**-101`` beyond ``i ~ 1600``), are kept as modes that are never
+    learned (learnability 0) and still count in ``S``; their true eigenvalue
+    is below the smallest float, so the error this makes in any loss is
+    below ``S * 5e-324`` times the target power per mode.
+
+    >>> zero_mode_note([1.0, 0.0, 0.0])
+    '2 of the 3 eigenvalues are 0 (below the float64 range, 5e-324, when they come from a power law that underflows): they count as modes that are never learned'
+    """
+    lam = np.asarray(eigenvalues, dtype=float)
+    k = int(np.sum(lam == 0))
+    if k == 0:
+        return None
+    return (f"{k} of the {lam.size} eigenvalues are 0 (below the float64 range, 5e-324, when they come from a "
+            "power law that underflows): they count as modes that are never learned")
 
 
 def powerlaw_spectrum(n_modes, alpha_K, scale=1.0):
@@ -92,18 +121,27 @@ def powerlaw_spectrum(n_modes, alpha_K, scale=1.0):
     Parameters
     ----------
     n_modes : int
-        Number of modes ``S`` (the truncation).
+        Number of modes ``S`` (the truncation), at most ``MAX_MODES``.
     alpha_K : float
         Spectrum exponent minus one (> 0 for a trace-class kernel): the
         *loss* exponent in the resolution-limited regimes under the
         isotropic-teacher assumption.
     scale : float
-        ``lambda_1``.
+        ``lambda_1`` (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The eigenvalues; those below the float64 range are 0 (see
+        :func:`zero_mode_note`: the learning curves treat them as never
+        learned).
+
+    >>> powerlaw_spectrum(3, 1.0).round(12).tolist()
+    [1.0, 0.25, 0.111111111111]
     """
-    n_modes = int(n_modes)
-    if n_modes < 1:
-        raise ValueError("n_modes must be >= 1")
-    check_positive("alpha_K", alpha_K)
+    n_modes = _v.integer("n_modes", n_modes, lo=1, hi=MAX_MODES)
+    alpha_K = check_positive("alpha_K", alpha_K)
+    scale = check_positive("scale", scale)
     i = np.arange(1, n_modes + 1, dtype=float)
     return scale * np.exp(-(1.0 + alpha_K) * np.log(i))
 
@@ -139,16 +177,28 @@ def solve_kappa(n, eigenvalues, multiplicities=None, ridge=0.0, rtol=1e-12):
     -------
     float
         ``kappa >= 0``; 0 when ``ridge == 0`` and ``n`` reaches the number of
-        modes (ridgeless interpolation learns every mode).
+        modes with a positive eigenvalue (ridgeless interpolation learns
+        every such mode).
+
+    >>> solve_kappa(1.0, [1.0, 1.0])  # 2/(1 + kappa) = 1
+    1.0
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
     n = check_positive("n", n)
     ridge = check_positive("ridge", ridge, allow_zero=True)
-    if ridge == 0 and n >= mult.sum() * (1 - 1e-12):
+    rtol = _v.real("rtol", rtol, lo=4e-16, hi=0.1)
+    return _solve_kappa(n, lam, mult, ridge, rtol)
+
+
+def _solve_kappa(n, lam, mult, ridge, rtol=1e-12):
+    """:func:`solve_kappa` on checked arrays (zero modes never learned: they do not count in n)."""
+    pos = lam > 0
+    if ridge == 0 and n >= mult[pos].sum() * (1 - 1e-12):
         return 0.0
-    loglam = np.log(lam)
+    with np.errstate(divide="ignore"):
+        loglam = np.log(lam)
     args = (loglam, mult, n, ridge)
-    lo = hi = float(np.median(loglam))
+    lo = hi = float(np.median(loglam[pos]))
     for _ in range(400):
         if _kappa_equation(lo, *args) > 0:
             break
@@ -162,6 +212,8 @@ def solve_kappa(n, eigenvalues, multiplicities=None, ridge=0.0, rtol=1e-12):
     else:  # pragma: no cover
         raise RuntimeError("could not bracket kappa from above")
     t = brentq(_kappa_equation, lo, hi, args=args, xtol=1e-14, rtol=rtol, maxiter=500)
+    if t > 709.0:
+        raise InputError(f"n = {n:g} is too small: kappa = e^{t:.4g} overflows float64")
     return math.exp(t)
 
 
@@ -202,10 +254,12 @@ class EigenlearningCurve(Result):
     method: str = "eigenlearning"
 
     _repr_fields = ("n", "test_mse", "learned_fraction", "ridge", "noise")
-    _reasons = {"test_mse": "+inf: ridgeless interpolation peak (n equals the number of modes)",
-                "e0": "+inf: ridgeless interpolation peak (n equals the number of modes)",
+    _reasons = {"test_mse": "+inf: ridgeless interpolation peak (n equals the number of positive modes: "
+                            "E0 = n/(n - sum m L^2) diverges)",
+                "e0": "+inf: ridgeless interpolation peak (n equals the number of positive modes: "
+                      "E0 = n/(n - sum m L^2) diverges)",
                 "train_mse": "+inf: interpolation peak",
-                "learned_fraction": "the target has no power"}
+                "learned_fraction": "the target has no power (every target power is 0, e.g. underflowed)"}
 
     def _text(self):
         lines = [f"{self.method} learning curve of kernel ridge regression (ridge {self.ridge:g}, noise {self.noise:g}):",
@@ -249,21 +303,30 @@ def eigenlearning_curve(n, eigenvalues, target_powers, multiplicities=None, ridg
     Returns
     -------
     EigenlearningCurve
+        ``test_mse`` and ``e0`` are inf at the ridgeless interpolation peak
+        (``n`` equal to the number of positive modes and some target power
+        unlearned: ``E0 = n / (n - sum m L^2)`` diverges);
+        ``learned_fraction`` is nan when the target has no power at all.
+
+    >>> lc = eigenlearning_curve([1.0], [1.0, 1.0], [0.5, 0.5])
+    >>> float(lc.kappa[0]), float(lc.test_mse[0])  # L = 1/2, E0 = 2, error 2 (1/4) (1/2)
+    (1.0, 0.5)
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
-    v2 = np.asarray(target_powers, dtype=float).ravel()
+    v2 = _v.real_array("target_powers", np.ravel(target_powers) if np.ndim(target_powers) else target_powers, lo=0)
     if v2.shape != lam.shape:
-        raise ValueError(f"target_powers shape {v2.shape} != eigenvalues shape {lam.shape}")
-    if np.any(v2 < 0) or not np.all(np.isfinite(v2)):
-        raise ValueError("target_powers must be finite and >= 0")
+        raise InputError(f"target_powers shape {v2.shape} != eigenvalues shape {lam.shape}")
     noise = check_positive("noise", noise, allow_zero=True)
     ridge = check_positive("ridge", ridge, allow_zero=True)
-    ns = np.atleast_1d(np.asarray(n, dtype=float))
+    ns = _v.real_array("n", n, lo=0, lo_open=True)
+    _work(ns.size, lam.size, "eigenlearning_curve")
     total = float(np.dot(mult, v2))
+    with np.errstate(divide="ignore"):
+        loglam = np.log(lam)
     out = {k: np.empty(ns.size) for k in ("kappa", "test", "train", "e0", "frac")}
     for j, nj in enumerate(ns):
-        kappa = solve_kappa(nj, lam, mult, ridge)
-        L = np.ones_like(lam) if kappa == 0 else expit(np.log(lam) - math.log(kappa))
+        kappa = _solve_kappa(nj, lam, mult, ridge)
+        L = (lam > 0).astype(float) if kappa == 0 else expit(loglam - math.log(kappa))
         denom = nj - float(np.dot(mult, L * L))
         if denom <= 0:  # ridgeless with n == number of modes: the interpolation peak
             e0 = math.inf
@@ -288,15 +351,30 @@ def rf_residual(n, eigenvalues, multiplicities=None):
     ``g(n) = (1/S) sum_i m_i lambda_i kappa / (lambda_i + kappa)`` with
     ``kappa`` the ridgeless solution at ``n`` and ``S = sum_i m_i``; zero for
     ``n >= S``. Target power per mode ``lambda_i / S`` (isotropic teacher).
+
+    >>> rf_residual([1.0], [1.0, 1.0]).tolist()  # kappa = 1: (1/2) * 2 * 1/2
+    [0.5]
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
+    ns = _v.real_array("n", n, lo=0, lo_open=True)
+    _work(ns.size, lam.size, "rf_residual")
+    return _rf_residual(ns, lam, mult)
+
+
+def _rf_residual(ns, lam, mult):
     S = mult.sum()
-    ns = np.atleast_1d(np.asarray(n, dtype=float))
+    with np.errstate(divide="ignore"):
+        loglam = np.log(lam)
     out = np.empty(ns.size)
     for j, nj in enumerate(ns):
-        kappa = solve_kappa(nj, lam, mult, 0.0)
-        out[j] = 0.0 if kappa == 0 else float(np.dot(mult, lam * expit(math.log(kappa) - np.log(lam)))) / S
+        kappa = _solve_kappa(nj, lam, mult, 0.0)
+        out[j] = 0.0 if kappa == 0 else float(np.dot(mult, lam * expit(math.log(kappa) - loglam))) / S
     return out
+
+
+def _work(n_values, n_modes, what):
+    _v.size_limit(f"{what} ({n_values} sample sizes x {n_modes} modes)", float(n_values) * n_modes, MAX_SPECTRAL_WORK,
+                 " mode evaluations", "fewer modes or sample sizes")
 
 
 @dataclass(frozen=True, repr=False)
@@ -384,22 +462,33 @@ def rf_teacher_student_loss(D, P, eigenvalues, multiplicities=None):
     Returns
     -------
     RFLoss
+        ``loss`` is inf at the interpolation peak ``|D - P| <= 1`` (the
+        Gaussian least-squares variance ``(M-1)/(M-m-1)`` diverges).
+
+    >>> round(float(rf_teacher_student_loss(10, float("inf"), [1.0] * 20).loss[0]), 12)  # kappa = 1: g = 10/20
+    0.5
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
-    D_, P_ = np.broadcast_arrays(np.asarray(D, dtype=float), np.asarray(P, dtype=float))
+    D_ = _v.real_array("D", np.ravel(D) if np.ndim(D) else D, lo=1, allow_inf=True)
+    P_ = _v.real_array("P", np.ravel(P) if np.ndim(P) else P, lo=1, allow_inf=True)
+    try:
+        D_, P_ = np.broadcast_arrays(D_, P_)
+    except ValueError:
+        raise InputError(f"D ({D_.size} values) and P ({P_.size} values) do not broadcast") from None
     D_, P_ = D_.ravel(), P_.ravel()
-    if np.any(~(D_ >= 1)) or np.any(~(P_ >= 1)):
-        raise ValueError("D and P must be >= 1 (inf allowed)")
+    _v.size_limit("the (D, P) grid", D_.size, 10**6, " points", "fewer D or P")
     S = float(mult.sum())
     m = np.minimum(D_, P_)
     M = np.maximum(D_, P_)
+    distinct = np.unique(np.concatenate([D_, P_]))
+    _work(int(np.sum(np.isfinite(distinct))), lam.size, "rf_teacher_student_loss")
     cache = {}
 
     def g(x):
         if math.isinf(x):
             return 0.0
         if x not in cache:
-            cache[x] = float(rf_residual(x, lam, mult)[0])
+            cache[x] = float(_rf_residual(np.array([x]), lam, mult)[0])
         return cache[x]
 
     loss = np.empty(D_.size)
@@ -426,6 +515,8 @@ def powerlaw_asymptote_constant(alpha_K):
     :mod:`scalinglab.theory.spectral_symbolic`.
     """
     b = 1.0 + check_positive("alpha_K", alpha_K)
+    if b > 1e15:  # (pi/b)/sin(pi/b) -> 1; the direct form is 0/0 in floats
+        return 1.0
     return (math.pi / b) / math.sin(math.pi / b)
 
 

@@ -6,12 +6,20 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gamma
+from scipy.special import gamma, gammaln  # noqa: F401
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result
 from scalinglab._util import check_positive
 
 __all__ = ["RegimeExponents", "regime_exponents", "ResolutionBounds", "resolution_limited", "nn_distance_mean"]
+
+
+def _dimension(d):
+    d = check_positive("d", d)
+    if not math.isfinite(4.0 / d):
+        raise _v.InputError(f"d = {d!r} is too small: its exponents (4/d) overflow float64")
+    return d
 
 
 # --------------------------------------------------------------------------- exponents
@@ -121,8 +129,10 @@ def resolution_limited(d, smoothness=None):
         Loss exponents: ``1/d`` (L1 bound), ``4/d`` (MSE, piecewise linear),
         ``2/d`` (MSE, piecewise constant), ``t/d``.
     """
-    d = check_positive("d", d)
+    d = _dimension(d)
     t = None if smoothness is None else check_positive("smoothness", smoothness, allow_zero=True) / d
+    if t is not None and not math.isfinite(t):
+        raise _v.InputError(f"smoothness/d = {smoothness:g}/{d:g} overflows float64")
     return ResolutionBounds(d=d, nn_distance=1.0 / d, lipschitz_l1=1.0 / d, mse_piecewise_linear=4.0 / d,
                             mse_piecewise_constant=2.0 / d, kernel_smoothness=t)
 
@@ -134,7 +144,14 @@ def nn_distance_mean(D, d, volume=1.0):
     ``E r = Gamma(1 + 1/d) (D V_d / volume)^-1/d`` with ``V_d`` the unit-ball
     volume: the ``D^-1/d`` resolution of the manifold argument.
     """
-    d = check_positive("d", d)
-    D = np.asarray(D, dtype=float)
-    vd = math.pi ** (d / 2) / gamma(d / 2 + 1)
-    return gamma(1 + 1 / d) * (D * vd / volume) ** (-1 / d)
+    d = _dimension(d)
+    volume = check_positive("volume", volume)
+    shape = np.shape(D)
+    D = _v.real_array("D", np.ravel(D), lo=0, lo_open=True, min_size=0).reshape(shape)
+    # in log space: Gamma(1 + 1/d) and the power overflow separately for small d
+    log_vd = (d / 2) * math.log(math.pi) - gammaln(d / 2 + 1)
+    with np.errstate(divide="ignore"):
+        log_r = gammaln(1 + 1 / d) - (np.log(D) + log_vd - math.log(volume)) / d
+    if np.any(log_r > 709):
+        raise _v.InputError(f"the mean nearest-neighbour distance overflows float64 for d = {d:g} (e^{log_r.max():.3g})")
+    return np.exp(log_r)

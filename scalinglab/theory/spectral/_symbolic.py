@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result
 
 __all__ = ["SymbolicResult", "variance_limited_taylor", "powerlaw_kappa", "eigenlearning_identity",
@@ -79,8 +80,7 @@ def variance_limited_taylor(order=4):
     SymbolicResult
         ``expression`` = ``E l(f + delta) - l(f)`` up to ``O(N^-2)``, exponent 1.
     """
-    if order < 2:
-        raise ValueError("order must be >= 2 (the first non-vanishing term is quadratic)")
+    order = _v.integer("order (>= 2: the first non-vanishing term is quadratic)", order, lo=2, hi=8)
     N = sp.symbols("N", positive=True)
     t = sp.symbols("t")
     f = sp.symbols("f", real=True)
@@ -118,9 +118,11 @@ def powerlaw_kappa(b=None):
         ``exponent`` = ``b - 1 = alpha_K``; details hold ``c`` and ``kappa(n)``.
     """
     u, n, kappa, i = sp.symbols("u n kappa i", positive=True)
+    if b is not None and not isinstance(b, sp.Basic):
+        b = _v.real("the spectrum exponent b = 1 + alpha_K", b, lo=1, lo_open=True, hi=1e6)
     bb = sp.symbols("b", positive=True) if b is None else sp.nsimplify(b)
     if b is not None and not bb > 1:
-        raise ValueError("the spectrum exponent b = 1 + alpha_K must exceed 1")
+        raise _v.InputError("the spectrum exponent b = 1 + alpha_K must exceed 1")
     c = sp.integrate(1 / (1 + u**bb), (u, 0, sp.oo), conds="none")
     # n = int_0^inf di lambda/(lambda + kappa) = int di / (1 + kappa i^b); i = kappa^(-1/b) u
     lhs = sp.integrate(1 / (1 + u**bb), (u, 0, sp.oo), conds="none") * kappa ** (-1 / bb)
@@ -148,6 +150,7 @@ def eigenlearning_identity(n_modes=3):
     sympy.Expr
         The simplified difference (zero when the identity holds).
     """
+    n_modes = _v.integer("n_modes", n_modes, lo=1, hi=6)
     lam = sp.symbols(f"lambda1:{n_modes + 1}", positive=True)
     kappa = sp.symbols("kappa", positive=True)
     L = [l / (l + kappa) for l in lam]
@@ -168,6 +171,8 @@ def piecewise_linear_mse(d=None):
         ``exponent`` = ``4/d``.
     """
     x, h, D, f2 = sp.symbols("x h D f2", positive=True)
+    if d is not None and not isinstance(d, sp.Basic):
+        d = _v.positive("d", d)
     dd = sp.symbols("d", positive=True) if d is None else sp.nsimplify(d)
     err = f2 / 2 * x * (x - h)  # interpolation error inside one cell [0, h]
     mse_h = sp.simplify(sp.integrate(err**2, (x, 0, h)) / h)

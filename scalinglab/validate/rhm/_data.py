@@ -33,13 +33,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglab import _validation as _v
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 from scalinglab.kernels import rhm as K
 from scalinglab.kernels.rhm._sample import _cdfs, _thresholds
 from scalinglab.theory.rhm import RHMSpec
 
-__all__ = ["RHMData", "Batch", "seen_paths", "TEST_START", "onehot", "SAMPLING"]
+__all__ = ["RHMData", "Batch", "seen_paths", "TEST_START", "onehot", "SAMPLING", "MAX_BATCH_BYTES", "MAX_SYMBOLS"]
 
 #: First stream index of test data (training sets never reach it).
 TEST_START = 2**40
@@ -47,6 +48,10 @@ TEST_START = 2**40
 SAMPLING = ("iid", "distinct")
 #: Tag of the random streams of the distinct-data sampler (its own streams, apart from the i.i.d. ones).
 _DISTINCT_TAG = 0x44495354
+#: Largest memory of one drawn batch (symbols, labels, derivations, path keys).
+MAX_BATCH_BYTES = 4 * 2**30
+#: Symbols, classes and rule ranks are int16.
+MAX_SYMBOLS = np.iinfo(np.int16).max
 
 
 @dataclass(frozen=True)
@@ -107,20 +112,44 @@ class RHMData:
 
     def __init__(self, spec: RHMSpec, rules_seed=0, sample_seed=None):
         if not isinstance(spec, RHMSpec):
-            raise TypeError("spec must be an RHMSpec (use RHMSpec.make(...))")
+            raise InputError("spec must be an RHMSpec (use RHMSpec.make(...))")
+        for name, val in (("v", spec.v), ("n_c", spec.n_c), ("m", spec.m)):
+            if val > MAX_SYMBOLS:
+                raise InputError(f"sampling needs {name} <= {MAX_SYMBOLS} (int16 symbols and ranks), got {val}")
+        if spec.s * np.log2(spec.v) >= 62:
+            raise InputError(f"sampling draws rules among v**s = {spec.v}**{spec.s} tuples, over the limit 2**62 "
+                             "(int64 tuple indices); lower v or s")
+        if np.log2(spec.n_c) + spec.L * np.log2(spec.m) >= 63:
+            raise InputError(f"path keys run to n_c*m**L = {spec.n_c}*{spec.m}**{spec.L}, over the limit 2**63 "
+                             "(int64 keys); lower m or L")
+        rule_bytes = 2.0 * spec.m * spec.s * (spec.n_c + (spec.L - 1) * spec.v)
+        _v.size_limit("the rules", rule_bytes, MAX_BATCH_BYTES, " bytes", "lower v, m, s or L")
         self.spec = spec
-        self.rules_seed = int(rules_seed)
-        self.sample_seed = int(rules_seed if sample_seed is None else sample_seed)
+        self.rules_seed = _v.seed("rules_seed", rules_seed)
+        self.sample_seed = _v.seed("sample_seed", rules_seed if sample_seed is None else sample_seed)
         self.rules = K.make_rules(spec.n_c, spec.v, spec.m, spec.s, spec.L, self.rules_seed)
         self.probs = spec.probs_matrix()
+        zero = np.argwhere(self.probs <= 0)
+        if zero.size:  # the sampler draws every rule with its probability: none may underflow to 0
+            l, r = (int(i) for i in zero[0])
+            raise InputError(f"sampling needs every rule probability > 0; at level {l + 1} the rule of rank {r + 1} "
+                             f"has probability {self.probs[l, r]:g} (its Zipf weight underflows float64): lower "
+                             "alpha or m")
         self.log_probs = np.stack([spec.level_log_probs(l) for l in range(1, spec.L + 1)])
 
     def draw(self, n, start=0):
         """Data ``start .. start+n-1`` of the stream, as a :class:`Batch`."""
         n = check_int("n", n, lo=0)
+        start = _v.integer("start", start, lo=0, hi=2**64 - 1 - n)
+        _v.size_limit(f"a batch of {n} data", n * self.bytes_per_datum(), MAX_BATCH_BYTES, " bytes", "draw fewer data")
         x, y, ranks = K.sample(self.rules, self.spec.n_c, self.probs, n, self.sample_seed, start=start)
         keys = K.path_keys(y, ranks, self.spec.m, self.spec.s, self.spec.L)
         return Batch(x, y, ranks, keys)
+
+    def bytes_per_datum(self):
+        """Memory of one drawn datum: symbols, label, derivation and path keys (plus the kernel's copy)."""
+        sp = self.spec
+        return 2 * (2 * sp.s**sp.L + 8 + 2 * K.n_nodes(sp.s, sp.L) + 8 * sp.K)
 
     def train(self, P, sampling="iid"):
         """The training set of size P: the first P data of the stream (``"iid"``) or the first P distinct

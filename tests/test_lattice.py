@@ -187,3 +187,34 @@ def test_lattice_cells_rows_and_analysis():
     assert 1.7 < a["D"]["D"] < 2.1 and a["tau_mle"]["L"] == 64
     m = lattice_fig4_measured({"2-site": a})
     assert set(m) == {2} and m[2]["tau"] == pytest.approx(1 + 2 / a["D"]["D"])
+
+
+# --------------------------------------------------------------------------- benchmarks (ratios, same run)
+def _bench(name):
+    import importlib
+    import sys
+    from pathlib import Path
+
+    path = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, path)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(path)
+
+
+def test_percolation_benchmark_quick_runs(capsys, monkeypatch):
+    """bench_percolation --quick: labelling vs scipy (identical labels), Newman-Ziff vs networkx (identical)."""
+    monkeypatch.delenv("PYPERCOLATE_PATH", raising=False)
+    _bench("bench_percolation").main(["--quick"])
+    out = capsys.readouterr().out
+    lab = [ln for ln in out.splitlines() if "-d " in ln and "p=" in ln]
+    assert len(lab) == 4 and all(ln.rstrip().endswith("True") for ln in lab), out
+    nx = [ln for ln in out.splitlines() if "networkx UnionFind" in ln]
+    assert nx and nx[0].rstrip().endswith("True") and "ours/this" in nx[0]
+
+
+def test_brill_toy_benchmark_quick_runs(capsys):
+    _bench("bench_brill_toy").main(["--quick"])
+    out = capsys.readouterr().out
+    assert "per grown site" in out and "per-site ratio" in out

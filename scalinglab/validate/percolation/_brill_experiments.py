@@ -541,7 +541,7 @@ class BrillFig4(protocol.Experiment):
             tau = (f"{summary['tau'][i]:.4f} {_ci(m['tau_ci'], 4)} (ours)" if m
                    else f"{summary['tau'][i]:.4g} (lit.)")
             D = f"{summary['D'][i]:.3f} {_ci(m['D_ci'])} (ours)" if m else f"{summary['D'][i]:.3g} (lit.)"
-            row = [d, tau, f"{summary['tau_literature'][i]:.4g}", D, f"{summary['D_literature'][i]:.3g}"]
+            row = [d, tau, f"{summary['tau_literature'][i]:.4g}", D, f"{summary['D_literature'][i]:.4g}"]
             for c in cs:
                 iv = summary["ratio_intervals"].get(str(d))
                 ours = f"{summary['model_ratio'][c][i]:.3g}"

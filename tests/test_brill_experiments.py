@@ -25,11 +25,13 @@ def test_brill_fig2_fig3_quick_against_independent_formulas(tmp_path):
     assert 0.8 < s2["1"]["exponent"] < 0.95
     # his dotted line for c/D < alpha is the cD -> 0 limit of the exact asymptote (-b)^-(cD+1) N^-cD:
     # their ratio is ((-b)(cD+1)/alpha)^(cD+1), b = 1 - 2/(cD+1)
-    for cd in (0.1, 0.5):
-        b = 1 - 2 / (cd + 1)
-        want = ((-b) * (cd + 1)) ** (cd + 1)
-        got = s2[f"{cd:g}"]["brill_asymptote_over_loss"] / s2[f"{cd:g}"]["exact_asymptote_over_loss"]
-        assert got == pytest.approx(want, rel=1e-6)
+    b = 1 - 2 / 1.1
+    got = s2["0.1"]["brill_asymptote_over_loss"] / s2["0.1"]["exact_asymptote_over_loss"]
+    assert got == pytest.approx(((-b) * 1.1) ** 1.1, rel=1e-6)
+    # his quanta line (1 + 1/alpha) N^-alpha against the exact (1/b + 1/alpha) b^-alpha N^-alpha, b = 19/21
+    got = s2["20"]["brill_asymptote_over_loss"] / s2["20"]["exact_asymptote_over_loss"]
+    assert got == pytest.approx(2 / ((21 / 19 + 1) * (21 / 19)), rel=1e-6)
+    assert s2["0.5"]["brill_asymptote_over_loss"] is None  # he drew no line for it
     s3 = _reproduce("brill-fig3", tmp_path / "f3")["fits"]
     for cd in ("0.1", "1", "2", "20"):  # the two terms are the whole curve away from the log case
         assert s3[cd]["two_terms_over_loss"] == pytest.approx(1.0, abs=1e-9)

@@ -321,7 +321,10 @@ def _curve_fits(rows, config, axis):
             ex = r["asymptote_exact"][-1]
             rec["b"] = float(brill_b(al, cd))
             rec["kbr_at_max"] = float(brill_kbr(x.max(), rec["b"])[0])
-            rec["brill_asymptote_over_loss"] = float(r["asymptote_brill"][-1] / y[-1])
+            # his dotted lines: (1 + 1/alpha) N^-alpha for every c/D > alpha, and the manifold line of the
+            # smallest c/D only; none for the others
+            drawn = cd > al or cd == min(config.c_over_D) < al
+            rec["brill_asymptote_over_loss"] = float(r["asymptote_brill"][-1] / y[-1]) if drawn else None
             rec["exact_asymptote_over_loss"] = None if ex is None else float(ex / y[-1])
         else:
             q, m = r["asymptote_quanta"][-1], r["asymptote_manifold"][-1]
@@ -339,17 +342,24 @@ def _plot_curves(rows, summary, config, path, axis):
         x = np.asarray(r["x"], dtype=float)
         ax.loglog(x, r["loss"], color=col, lw=2, label=f"c/D = {r['c_over_D']:g}")
         if axis == "model":
-            ax.loglog(x, np.array(r["asymptote_brill"], dtype=float), ":", color=col, lw=1)
             ax.loglog(x, np.array(r["asymptote_exact"], dtype=float), "--", color=col, lw=0.7)
-        else:
-            for k in ("asymptote_quanta", "asymptote_manifold"):
-                ax.loglog(x, np.array(r[k], dtype=float), ":", color=col, lw=1)
+    # his two dotted lines: the manifold line of the smallest c/D and the quanta line (model: valid for every
+    # c/D > alpha; data: the A D^-aa term of the largest c/D and the B D^-cD term of the smallest)
+    lo, hi = recs[0], recs[-1]
+    x = np.asarray(lo["x"], dtype=float)
     if axis == "model":
+        for r, ok in ((lo, lo["c_over_D"] < config.alpha), (hi, hi["c_over_D"] > config.alpha)):
+            if ok:
+                ax.loglog(x, np.array(r["asymptote_brill"], dtype=float), "k:", lw=1.2)
         ax.set(xlim=(config.x_min, config.x_max), ylim=(3e-6, 2), xlabel="N (model DOF)", ylabel="loss (raw)",
-               title=f"Brill Fig. 2 (alpha = {config.alpha:g}); dotted: his asymptotes, dashed: exact ones")
+               title=f"Brill Fig. 2 (alpha = {config.alpha:g}); black dotted: his two asymptotes, dashed: the "
+                     "exact asymptote of each curve")
     else:
+        ax.loglog(x, np.array(hi["asymptote_quanta"], dtype=float), "k:", lw=1.2)
+        ax.loglog(x, np.array(lo["asymptote_manifold"], dtype=float), "k:", lw=1.2)
         ax.set(xlim=(config.x_min, config.x_max), ylim=(1e-3, 3), xlabel="dataset size D", ylabel="loss (raw)",
-               title=f"Brill Fig. 3 (alpha = {config.alpha:g}); dotted: the two terms A D^-aa, B D^-cD")
+               title=f"Brill Fig. 3 (alpha = {config.alpha:g}); dotted: his lines A D^-aa (c/D = {hi['c_over_D']:g}) "
+                     f"and B D^-cD (c/D = {lo['c_over_D']:g})")
     ax.title.set_fontsize(9)
     ax.legend(fontsize=8)
     return save_figure(fig, path, dpi=120)
@@ -392,16 +402,18 @@ class BrillFig2(_BrillCurves):
         tab = []
         for k, v in summary.get("fits", {}).items():
             ea = v["exact_asymptote_over_loss"]
+            ba = v["brill_asymptote_over_loss"]
             tab.append([k, f"N^-{v['predicted']:g} ({v['limited_by']})", f"{v['exponent']:.4f}",
-                        f"{v['b']:.4f}", f"{v['kbr_at_max']:.4g}", f"{v['brill_asymptote_over_loss']:.3f}",
+                        f"{v['b']:.4f}", f"{v['kbr_at_max']:.4g}", "- (none drawn)" if ba is None else f"{ba:.3f}",
                         "log-corrected (none)" if ea is None else f"{ea:.4f}"])
         return "\n".join([
             f"Raw L(N) = (N/k_br + 1/alpha) k_br^-alpha with N = k_br (1 - k_br^-b)/b (b = 0: k_br ln k_br), "
             f"alpha = {config.alpha:g}, N in [{config.x_min:g}, {config.x_max:g}] ({config.n_points} log-spaced "
             f"points). Closed forms: no sampling, so no intervals; the 'final exponent' is an OLS fit in log-log over "
             f"the last {config.fit_decades:g} decade(s). His statement: the curves approach N^-min(alpha, c/D) "
-            "(his dotted lines (1 + 1/alpha) N^-alpha and (alpha/(c/D+1))^-(c/D+1) N^-c/D); the ratio columns show "
-            "how far his dotted line and the exact asymptote lie from the curve at the largest N.\n",
+            "(his two dotted lines: (1 + 1/alpha) N^-alpha, and (alpha/(c/D+1))^-(c/D+1) N^-c/D for the smallest c/D); "
+            "the ratio columns show how far his dotted line (where he drew one) and the exact asymptote lie from the "
+            "curve at the largest N.\n",
             md_table(["c/D", "his asymptote", "final exponent (ours)", "b", "k_br at N max",
                       "his dotted line / curve at N max", "exact asymptote / curve at N max"], tab)])
 

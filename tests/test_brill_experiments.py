@@ -122,3 +122,27 @@ def test_lattice_and_fig4_share_rows(tmp_path):
     assert f4["model_ratio"]["4"][1] == pytest.approx((4 / D) / alpha)
     lo, hi = f4["ratio_intervals"]["3"]["data"]["2"]
     assert lo <= f4["data_ratio"]["2"][1] <= hi
+
+
+REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference"
+
+
+def test_reference_brill_toy_redraws_from_its_rows(tmp_path):
+    """The committed reference run of brill-toy (his full setting, 12 seeds) redraws on any machine: the summary of
+    a replot equals the committed one, and its numbers are the ones the docs quote."""
+    ref = REFERENCE / "brill-toy"
+    if not ref.is_dir():
+        pytest.skip("no reference results in this checkout")
+    before = sorted(p.name for p in ref.rglob("*") if p.is_file())
+    assert main(["reproduce", "brill-toy", "--replot", "--from", str(ref), "--out", str(tmp_path / "o")]) == 0
+    got = json.loads((tmp_path / "o" / "summary.json").read_text())
+    want = json.loads((ref / "summary.json").read_text())
+    assert got == want
+    assert sorted(p.name for p in ref.rglob("*") if p.is_file()) == before  # nothing written into the reference
+    assert (tmp_path / "o" / "figures" / "brill_toy_scaling.png").exists()
+    man = Manifest.load(ref).data
+    assert man["config"]["seeds"] == 12 and man["config"]["s_max"] == 30_000_000 and man["n_cells"] == 1212
+    assert got["model"]["n_seeds"] == 12 and len(got["model"]["n"]) == 50
+    # his model curve's exponent over [30, 3e4] lies inside our interval
+    f = got["model"]["fit"]
+    assert f["ci95"][0] <= f["theory_exponent"] <= f["ci95"][1]

@@ -312,7 +312,8 @@ class PercolationToy(protocol.Experiment):
         return [plot_toy(rows, summary.get("fits", {}), config, folder / "toy_scaling.png")]
 
     def report(self, rows, summary, config):
-        tab = [[name, f["sweep"], f"{f['q']:g}", f["regime"], _fit_text(f), f["limited_by"], str(f["window"]),
+        tab = [[name, f["sweep"], f"{f['q']:g}", f["regime"], _fit_text(f), f["limited_by"],
+                "[" + ", ".join("-" if w is None else f"{float(w):.4g}" for w in f["window"]) + "]",
                 f["n_seeds"]] for name, f in summary.get("fits", {}).items()]
         return "\n".join(["This is OUR variant, not Brill's experiment (his, as he ran it, is `reproduce brill-toy`): "
                           "clusters of a z = 3 Bethe lattice near p_c embedded in R^8 by Gaussian random walks, a "

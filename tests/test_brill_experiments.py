@@ -146,3 +146,14 @@ def test_reference_brill_toy_redraws_from_its_rows(tmp_path):
     # his model curve's exponent over [30, 3e4] lies inside our interval
     f = got["model"]["fit"]
     assert f["ci95"][0] <= f["theory_exponent"] <= f["ci95"][1]
+
+
+def test_docstring_examples_of_the_percolation_modules():
+    import doctest
+    import importlib
+
+    for name in ("scalinglab.validate.percolation._brill_toy", "scalinglab.validate.percolation._lattice",
+                 "scalinglab.validate.percolation._brill_figures", "scalinglab.theory.percolation._lattice",
+                 "scalinglab.theory.percolation._brill_closed_forms"):
+        res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, name

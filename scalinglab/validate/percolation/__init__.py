@@ -133,3 +133,27 @@ __all__ += [
     "lattice_analyse",
     "lattice_fig4_measured",
 ]
+
+# the protocol experiments of issue 13: config and cell types (brill-toy uses BrillToyConfig, percolation-lattice
+# LatticeConfig / LatticeCell)
+from scalinglab.validate.percolation._brill_experiments import (  # noqa: E402,F401
+    BrillToyCell,
+    BrillCurveConfig,
+    BrillFig2Config,
+    BrillFig3Config,
+    BrillCurveCell,
+    BrillFig4Config,
+    BrillFig5Config,
+    BrillFig5Cell,
+)
+
+__all__ += [
+    "BrillToyCell",
+    "BrillCurveConfig",
+    "BrillFig2Config",
+    "BrillFig3Config",
+    "BrillCurveCell",
+    "BrillFig4Config",
+    "BrillFig5Config",
+    "BrillFig5Cell",
+]

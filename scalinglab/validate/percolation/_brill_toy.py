@@ -688,6 +688,10 @@ def brill_fig5_predicted(config, N=500.0, repeats=20, seed=0, simulate=True):
     dict
         ``b``, ``kbr`` (predicted), ``loss_model`` and, with ``simulate``,
         ``losses`` (one per repeat: fresh training and test sites each).
+
+    >>> p = brill_fig5_predicted(BrillData(), simulate=False)
+    >>> round(p["b"], 4), round(p["kbr"], 2), 0 < p["loss_model"] < 1
+    (-0.3333, 58.04, True)
     """
     data = brill_data(BrillToyConfig() if config is None else config)
     K = data.k_clusters
@@ -728,6 +732,11 @@ def brill_fig5_summary(b, kbr, loss, predicted, N=500.0, grid=200, key="loss"):
         ``frac_better`` (fraction of random allocations below the predicted
         loss), ``rank_of_predicted`` (its place among the random ones, 0 = best),
         and the nearest-neighbour heat map ``heat_b``, ``heat_kbr``, ``heat_loss``.
+
+    >>> r = brill_fig5_summary([0.0, 1.0, -1.0], [10.0, 20.0, 5.0], [0.3, 0.2, 0.4],
+    ...                        {"b": -1 / 3, "kbr": 58.0, "losses": [0.25, 0.27]}, grid=10)
+    >>> r["best_b"], round(r["best_over_predicted"], 4), r["frac_better"], r["heat_loss"].shape
+    (1.0, 0.7692, 0.3333333333333333, (10, 10))
     """
     from scipy.interpolate import griddata
 

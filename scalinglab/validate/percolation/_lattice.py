@@ -131,8 +131,8 @@ def lattice_config(settings=None, **kw):
 def lattice_cells(config=None):
     """One :class:`LatticeCell` per ``(d, kind, L, batch)`` of ``config`` (default: :data:`LATTICE_FULL`).
 
-    >>> len(lattice_cells(lattice_config(LATTICE_QUICK)))
-    30
+    >>> len(lattice_cells(lattice_config(LATTICE_QUICK)))  # 10 + 10 + 5 batches a lattice
+    50
     """
     config = lattice_config() if config is None else config
     cells = []

@@ -189,7 +189,7 @@ def main(argv=None):
     sf = brill_scale_factors(clf, full, 0)
     t_fit = time.perf_counter() - t0
     bt._SEED_CACHE.clear()
-    bt._SEED_CACHE[(full, 0)] = (clf, sf)
+    bt._SEED_CACHE[(bt.brill_data(full), 0)] = (clf, sf)
     t0 = time.perf_counter()
     for cell in brill_toy_cells(BrillToyConfig(seeds=1)):
         bt.brill_toy_cell(full, cell["mode"], cell["n_dof"], 0)

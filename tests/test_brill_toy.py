@@ -199,7 +199,7 @@ def test_quick_toy_run_and_analysis():
     rows = []
     for s in range(cfg.seeds):
         rows += brill_toy_run_seed(cfg, s)
-    assert len(rows) == len(brill_toy_cells(cfg)) == 2 * 6 * 2
+    assert len(rows) == len(brill_toy_cells(cfg)) + cfg.seeds == 2 * 6 * 2 + 2  # + one clusters row a seed
     again = brill_toy_cell(cfg, "model", rows[0]["n_dof"], 0)  # cell results depend on coordinates only
     assert again["loss"] == rows[0]["loss"]
     a = brill_toy_analyse(rows, cfg)
@@ -208,7 +208,11 @@ def test_quick_toy_run_and_analysis():
         assert med[0] > 0.5 and med[-1] < 0.5 * med[0]  # learning happens
         assert np.all(np.array(a[mode]["q16"]) <= med + 1e-12) and np.all(med <= np.array(a[mode]["q84"]) + 1e-12)
     sf = a["scale_factors"]
-    assert 1 <= sf["p2_5"] <= sf["p50"] <= sf["p97_5"] and sf["brill"]["mean"] == 5.517
+    assert 1 <= sf["p2_5"]["mean"] <= sf["p50"]["mean"] <= sf["p97_5"]["mean"]
+    assert sf["brill_seed0"]["mean"] == 5.517 and sf["n_seeds"] == 2
+    clus = [r for r in rows if r["mode"] == "clusters"]
+    assert sf["p50"]["seed0"] == pytest.approx(np.median(clus[0]["factors"]))
+    assert a["data_set"]["n_sites_seed0"] == sum(clus[0]["sizes"])
 
 
 def test_single_cluster_learning_curve_slope():

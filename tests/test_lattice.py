@@ -9,7 +9,8 @@ from scalinglab.errors import InputError
 from scalinglab.kernels.percolation import label_clusters, newman_ziff
 from scalinglab.theory.percolation import (LATTICE_LITERATURE, canonical, fractal_dim, label_lattice,
                                            lattice_clusters, lattice_sweep, pc_crossings, pc_extrapolate,
-                                           powerlaw_mle_discrete, tau_estimate, wrapping_probability)
+                                           tau_estimate, wrapping_probability)
+from scalinglab.theory.percolation._lattice import _tau_mle
 
 
 @pytest.mark.parametrize("d,L,bond", [(1, 5, False), (2, 4, False), (2, 3, True), (3, 3, False), (2, 4, True)])
@@ -109,7 +110,8 @@ def test_pc_2d_bond_quick():
     assert e["ci"][0] <= 0.5 <= e["ci"][1]
 
 
-def test_powerlaw_mle_discrete_against_grid_and_coverage():
+def test_tau_mle_on_histograms_against_grid_and_coverage():
+    """The histogram adapter of fitting.discrete_powerlaw_fit: brute-force likelihood grid, ~95 % coverage."""
     rng = np.random.default_rng(7)
     s = np.arange(1, 2001)
     cover = 0
@@ -117,7 +119,7 @@ def test_powerlaw_mle_discrete_against_grid_and_coverage():
         p = s ** -2.2
         p /= p.sum()
         c = np.bincount(rng.choice(s, size=3000, p=p), minlength=2001)
-        r = powerlaw_mle_discrete(c, 1, 2000)
+        r = _tau_mle(c, 1, 2000)
         cover += r["ci"][0] <= 2.2 <= r["ci"][1]
         if rep == 0:  # brute-force likelihood on a grid
             grid = np.linspace(2.0, 2.4, 4001)
@@ -125,7 +127,9 @@ def test_powerlaw_mle_discrete_against_grid_and_coverage():
             assert r["tau"] == pytest.approx(grid[int(np.argmax(ll))], abs=2e-4)
     assert 33 <= cover <= 40  # ~95 % coverage
     with pytest.raises(InputError):
-        powerlaw_mle_discrete(np.ones(10), 5, 20)
+        _tau_mle(np.ones(10), 5, 20)
+    with pytest.raises(InputError):
+        _tau_mle(np.zeros(30), 5, 20)
 
 
 def test_tau_and_dimension_estimators_run():
@@ -165,18 +169,52 @@ def test_lattice_clusters_unchanged_api(rng):
 
 
 def test_lattice_cells_rows_and_analysis():
-    from scalinglab.validate.percolation import (LATTICE_QUICK, lattice_analyse, lattice_cell, lattice_cells,
-                                                  lattice_fig4_measured)
+    from dataclasses import asdict
 
-    settings = {(2, "site"): LATTICE_QUICK[(2, "site")]}
-    cells = lattice_cells(settings, batch=25)
+    from scalinglab.validate.percolation import (LATTICE_QUICK, lattice_analyse, lattice_cell, lattice_cells,
+                                                  lattice_config, lattice_fig4_measured)
+
+    cfg = lattice_config({(2, "site"): LATTICE_QUICK[(2, "site")]}, batch=25)
+    cells = lattice_cells(cfg)
     assert len(cells) == 8 + 4 + 2
-    rows = [lattice_cell(**c) for c in cells]
-    again = lattice_cell(**cells[0])
+    rows = [{**asdict(c), **lattice_cell(**asdict(c))} for c in cells]
+    again = lattice_cell(**asdict(cells[0]))
     assert again["n_wrap_x"] == rows[0]["n_wrap_x"]  # a cell depends on its coordinates only
     a = lattice_analyse(rows, n_boot=100)["2-site"]
+    assert a == lattice_analyse(rows[::-1], n_boot=100)["2-site"]  # row order does not matter
     e = a["pc_extrapolated"]["x"]
     assert e["ci"][0] <= 0.59274621 <= e["ci"][1]
     assert 1.7 < a["D"]["D"] < 2.1 and a["tau_mle"]["L"] == 64
     m = lattice_fig4_measured({"2-site": a})
     assert set(m) == {2} and m[2]["tau"] == pytest.approx(1 + 2 / a["D"]["D"])
+
+
+# --------------------------------------------------------------------------- benchmarks (ratios, same run)
+def _bench(name):
+    import importlib
+    import sys
+    from pathlib import Path
+
+    path = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, path)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(path)
+
+
+def test_percolation_benchmark_quick_runs(capsys, monkeypatch):
+    """bench_percolation --quick: labelling vs scipy (identical labels), Newman-Ziff vs networkx (identical)."""
+    monkeypatch.delenv("PYPERCOLATE_PATH", raising=False)
+    _bench("bench_percolation").main(["--quick"])
+    out = capsys.readouterr().out
+    lab = [ln for ln in out.splitlines() if "-d " in ln and "p=" in ln]
+    assert len(lab) == 4 and all(ln.rstrip().endswith("True") for ln in lab), out
+    nx = [ln for ln in out.splitlines() if "networkx UnionFind" in ln]
+    assert nx and nx[0].rstrip().endswith("True") and "ours/this" in nx[0]
+
+
+def test_brill_toy_benchmark_quick_runs(capsys):
+    _bench("bench_brill_toy").main(["--quick"])
+    out = capsys.readouterr().out
+    assert "per grown site" in out and "per-site ratio" in out

@@ -195,3 +195,16 @@ def test_cli_project_sources(capsys):
     assert main(["spectral", "gram", "--source", "rhm", "--n", "300", "--kernel", "linear", "--center",
                  "--window", "3:30"]) == 0
     assert "RHM inputs" in capsys.readouterr().out
+
+
+def test_gram_id_sweep_runs_and_stores_the_window_used(tmp_path):
+    """A small spectral-gram-id sweep runs end to end (its rows once clashed with the cell's window fields)."""
+    from scalinglab.validate.storage import load_results
+
+    spec = tmp_path / "g.toml"
+    spec.write_text('experiment = "spectral-gram-id"\ndims = [1, 2]\nn = 300\nseeds = 1\nwindow_lo = 5\n'
+                    'window_hi = 0\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "o")]) == 0
+    rows = load_results(tmp_path / "o").sort_values("d")
+    assert list(rows["fit_window_hi"]) == [15, 15] and list(rows["window_hi"]) == [0, 0]  # max(5 + 5, 300 // 20)
+    assert abs(float(rows["alpha_K"].iloc[0]) - 1) < 0.3  # the circle: alpha_K near 1/d = 1

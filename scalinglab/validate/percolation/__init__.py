@@ -40,6 +40,8 @@ __all__ = [
 
 # Brill's toy experiment as he ran it (issue 13); appended, kept apart from the ported experiments above
 from scalinglab.validate.percolation._brill_toy import (  # noqa: E402,F401
+    BrillData,
+    brill_data,
     BrillToyConfig,
     BRILL_TOY_QUICK,
     BRILL_TOY_FULL,
@@ -52,13 +54,19 @@ from scalinglab.validate.percolation._brill_toy import (  # noqa: E402,F401
     brill_p_train,
     brill_toy_cells,
     brill_toy_cell,
+    brill_toy_clusters_row,
     brill_toy_run_seed,
     brill_toy_analyse,
     brill_toy_theory,
+    brill_fig5_chunk,
+    brill_fig5_predicted,
+    brill_fig5_summary,
     brill_fig5,
 )
 
 __all__ += [
+    "BrillData",
+    "brill_data",
     "BrillToyConfig",
     "BRILL_TOY_QUICK",
     "BRILL_TOY_FULL",
@@ -71,9 +79,13 @@ __all__ += [
     "brill_p_train",
     "brill_toy_cells",
     "brill_toy_cell",
+    "brill_toy_clusters_row",
     "brill_toy_run_seed",
     "brill_toy_analyse",
     "brill_toy_theory",
+    "brill_fig5_chunk",
+    "brill_fig5_predicted",
+    "brill_fig5_summary",
     "brill_fig5",
 ]
 
@@ -91,6 +103,10 @@ from scalinglab.validate.percolation._brill_figures import (  # noqa: E402,F401
 from scalinglab.validate.percolation._lattice import (  # noqa: E402,F401
     LATTICE_FULL,
     LATTICE_QUICK,
+    LatticeGrid,
+    LatticeConfig,
+    LatticeCell,
+    lattice_config,
     lattice_cells,
     lattice_cell,
     lattice_analyse,
@@ -108,8 +124,36 @@ __all__ += [
     "plot_brill_fig5",
     "LATTICE_FULL",
     "LATTICE_QUICK",
+    "LatticeGrid",
+    "LatticeConfig",
+    "LatticeCell",
+    "lattice_config",
     "lattice_cells",
     "lattice_cell",
     "lattice_analyse",
     "lattice_fig4_measured",
+]
+
+# the protocol experiments of issue 13: config and cell types (brill-toy uses BrillToyConfig, percolation-lattice
+# LatticeConfig / LatticeCell)
+from scalinglab.validate.percolation._brill_experiments import (  # noqa: E402,F401
+    BrillToyCell,
+    BrillCurveConfig,
+    BrillFig2Config,
+    BrillFig3Config,
+    BrillCurveCell,
+    BrillFig4Config,
+    BrillFig5Config,
+    BrillFig5Cell,
+)
+
+__all__ += [
+    "BrillToyCell",
+    "BrillCurveConfig",
+    "BrillFig2Config",
+    "BrillFig3Config",
+    "BrillCurveCell",
+    "BrillFig4Config",
+    "BrillFig5Config",
+    "BrillFig5Cell",
 ]

@@ -48,9 +48,10 @@ from scalinglab.theory.percolation import (bethe_quanta, brill_alpha, brill_b, b
                                            brill_kbr, brill_model_loss, brill_nk, quanta_allocation_loss,
                                            quanta_loss_sums, random_allocations)
 
-__all__ = ["BrillToyConfig", "BRILL_TOY_QUICK", "BRILL_TOY_FULL", "BRILL_REPORTED", "BrillClusters", "brill_clusters",
-           "brill_losses", "ScaleFactors", "brill_scale_factors", "brill_p_train", "brill_toy_cells",
-           "brill_toy_cell", "brill_toy_run_seed", "brill_toy_analyse", "brill_toy_theory", "brill_fig5"]
+__all__ = ["BrillData", "brill_data", "BrillToyConfig", "BRILL_TOY_QUICK", "BRILL_TOY_FULL", "BRILL_REPORTED",
+           "BrillClusters", "brill_clusters", "brill_losses", "ScaleFactors", "brill_scale_factors", "brill_p_train",
+           "brill_toy_cells", "brill_toy_cell", "brill_toy_clusters_row", "brill_toy_run_seed", "brill_toy_analyse",
+           "brill_toy_theory", "brill_fig5_chunk", "brill_fig5_predicted", "brill_fig5_summary", "brill_fig5"]
 
 # What he reports (his notebook's outputs, seed 0): scale factors and the loss range read off his plots.
 BRILL_REPORTED = {"scale_factor_mean": 5.517, "scale_factor_weighted_mean": 9.290,
@@ -62,27 +63,29 @@ _MEM_LIMIT = 4 * 2**30  # bytes of cluster arrays one seed may hold
 
 
 @dataclass(frozen=True)
-class BrillToyConfig:
-    """Every setting of his toy experiment (defaults = his notebook).
+class BrillData:
+    """His data set, regressor and per-cluster scale-factor fits (defaults = his notebook).
+
+    Everything that fixes one seed's clusters, their scale factors and one
+    evaluation; shared by ``brill-toy`` and ``brill-fig5``.
 
     Attributes
     ----------
     z : int
         Coordination number (``2d`` with ``d = 100``).
-    p : float or None
-        Occupation probability; ``None`` = ``p_c = 1/(z-1)``.
+    p : float
+        Occupation probability; ``0`` (default) = ``p_c = 1/(z-1)``.
     tau, D, c : float
-        Fisher exponent, cluster dimension and loss exponent of the theory
-        curves (``alpha = (3-tau)/(tau-2)``, ``c/D``).
+        Fisher exponent, cluster dimension and loss exponent (``alpha =
+        (3-tau)/(tau-2)``, ``c/D``): they enter the scale-factor fits and the
+        allocation ``n_k``.
     s_min, s_max : int
         Kept size window.
     expected_n_large : float
         ``n_clusters = int(expected_n_large (s_max/s_min)^(tau-2))`` unless
         ``n_clusters`` is given.
-    n_clusters : int or None
-        Number of clusters kept.
-    n_min, n_max, n_points : float, float, int
-        Training degrees of freedom ``geomspace(n_min, n_max, n_points)``.
+    n_clusters : int
+        Number of clusters kept; ``0`` (default) = from ``expected_n_large``.
     p_valid : float
         Test fraction of every cluster (model and data scaling).
     fit_n_valid, fit_max_train, fit_max_frac, fit_points : int, int, float, int
@@ -90,62 +93,52 @@ class BrillToyConfig:
         sites and 10 % of the cluster, 50 points).
     p_train_cap : float
         Upper bound of every training fraction.
-    seeds : int
-        Number of seeds (his 50).
     max_attempts : int
         Clusters grown at most per seed (refused beyond).
     """
 
-    z: int = 200
-    p: float | None = None
-    tau: float = 2.5
-    D: float = 4.0
-    c: float = 2.0
-    s_min: int = 300
-    s_max: int = 30_000_000
-    expected_n_large: float = 1.0
-    n_clusters: int | None = None
-    n_min: float = 1.0
-    n_max: float = 30_000.0
-    n_points: int = 50
-    p_valid: float = 0.001
-    fit_n_valid: int = 40
-    fit_max_train: int = 10_000
-    fit_max_frac: float = 0.1
-    fit_points: int = 50
-    p_train_cap: float = 0.95
-    seeds: int = 50
-    max_attempts: int = 10_000_000
+    z: int = field(default=200, metadata={"ge": 3})
+    p: float = field(default=0.0, metadata={"ge": 0, "lt": 1})
+    tau: float = field(default=2.5, metadata={"gt": 2, "lt": 3})
+    D: float = field(default=4.0, metadata={"gt": 0})
+    c: float = field(default=2.0, metadata={"gt": 0})
+    s_min: int = field(default=300, metadata={"ge": 1})
+    s_max: int = field(default=30_000_000, metadata={"ge": 2})
+    expected_n_large: float = field(default=1.0, metadata={"gt": 0})
+    n_clusters: int = field(default=0, metadata={"ge": 0})
+    p_valid: float = field(default=0.001, metadata={"gt": 0, "lt": 1})
+    fit_n_valid: int = field(default=40, metadata={"ge": 1})
+    fit_max_train: int = field(default=10_000, metadata={"ge": 1})
+    fit_max_frac: float = field(default=0.1, metadata={"gt": 0, "le": 1})
+    fit_points: int = field(default=50, metadata={"ge": 2})
+    p_train_cap: float = field(default=0.95, metadata={"gt": 0, "lt": 1})
+    max_attempts: int = field(default=10_000_000, metadata={"ge": 1})
 
     def __post_init__(self):
         if int(self.z) < 3:
             raise InputError(f"z must be >= 3, got {self.z!r}")
-        if self.p is not None and not 0 < float(self.p) < 1:
-            raise InputError(f"p must lie in (0, 1), got {self.p!r}")
+        if self.p is not None and self.p != 0 and not 0 < float(self.p) < 1:
+            raise InputError(f"p must lie in (0, 1) (0 = p_c), got {self.p!r}")
         if not 1 <= int(self.s_min) < int(self.s_max):
             raise InputError(f"need 1 <= s_min < s_max, got {self.s_min!r}, {self.s_max!r}")
-        if not 0 < float(self.n_min) < float(self.n_max):
-            raise InputError(f"need 0 < n_min < n_max, got {self.n_min!r}, {self.n_max!r}")
-        if int(self.n_points) < 2 or int(self.fit_points) < 2:
-            raise InputError("n_points and fit_points must be >= 2")
+        if int(self.fit_points) < 2:
+            raise InputError("fit_points must be >= 2")
         if not 0 < float(self.p_valid) < 1:
             raise InputError(f"p_valid must lie in (0, 1), got {self.p_valid!r}")
         if not 0 < float(self.p_train_cap) < 1:
             raise InputError(f"p_train_cap must lie in (0, 1), got {self.p_train_cap!r}")
-        if int(self.seeds) < 1:
-            raise InputError(f"seeds must be >= 1, got {self.seeds!r}")
-        if self.n_clusters is not None and int(self.n_clusters) < 1:
-            raise InputError(f"n_clusters must be >= 1, got {self.n_clusters!r}")
+        if self.n_clusters is not None and int(self.n_clusters) < 0:
+            raise InputError(f"n_clusters must be >= 0 (0 = from expected_n_large), got {self.n_clusters!r}")
         if not 2 < float(self.tau) < 3:
             raise InputError(f"tau must lie in (2, 3), got {self.tau!r}")
 
     @property
     def p_occ(self):
-        return 1.0 / (self.z - 1) if self.p is None else float(self.p)
+        return 1.0 / (self.z - 1) if not self.p else float(self.p)
 
     @property
     def k_clusters(self):
-        if self.n_clusters is not None:
+        if self.n_clusters:
             return int(self.n_clusters)
         return max(1, int(self.expected_n_large * (self.s_max / self.s_min) ** (self.tau - 2)))
 
@@ -157,21 +150,67 @@ class BrillToyConfig:
     def c_over_D(self):
         return self.c / self.D
 
-    @property
-    def n_grid(self):
-        return np.geomspace(self.n_min, self.n_max, self.n_points)
-
     @classmethod
     def from_dict(cls, d):
         """Build from a mapping; unknown keys are refused with a one-line error."""
         names = {f.name for f in fields(cls)}
         bad = sorted(set(d) - names)
         if bad:
-            raise InputError(f"unknown BrillToyConfig key(s): {', '.join(bad)}")
+            raise InputError(f"unknown {cls.__name__} key(s): {', '.join(bad)}")
         return cls(**d)
 
     def to_dict(self):
         return asdict(self)
+
+
+def brill_data(config):
+    """The :class:`BrillData` part of a :class:`BrillToyConfig` (or the BrillData itself).
+
+    >>> brill_data(BrillToyConfig(seeds=3, s_max=3000)) == BrillData(s_max=3000)
+    True
+    """
+    if type(config) is BrillData:
+        return config
+    return BrillData(**{f.name: getattr(config, f.name) for f in fields(BrillData)})
+
+
+@dataclass(frozen=True)
+class BrillToyConfig(BrillData):
+    """Every setting of his toy experiment (``reproduce brill-toy``; defaults = his notebook).
+
+    The data set fields of :class:`BrillData`, plus:
+
+    Attributes
+    ----------
+    n_min, n_max, n_points : float, float, int
+        Training degrees of freedom ``geomspace(n_min, n_max, n_points)``.
+    seeds : int
+        Number of seeds (his 50).
+    fit_lo : float
+        Analysis only: exponent fits of the seed-mean curves over ``[fit_lo, n_max]``.
+    n_boot : int
+        Analysis only: bootstrap resamples (over seeds) of those fits.
+    """
+
+    n_min: float = field(default=1.0, metadata={"gt": 0})
+    n_max: float = field(default=30_000.0, metadata={"gt": 0})
+    n_points: int = field(default=50, metadata={"ge": 2})
+    seeds: int = field(default=50, metadata={"ge": 1})
+    fit_lo: float = field(default=30.0, metadata={"gt": 0, "analysis": True})
+    n_boot: int = field(default=300, metadata={"ge": 100, "analysis": True})
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not 0 < float(self.n_min) < float(self.n_max):
+            raise InputError(f"need 0 < n_min < n_max, got {self.n_min!r}, {self.n_max!r}")
+        if int(self.n_points) < 2:
+            raise InputError("n_points must be >= 2")
+        if int(self.seeds) < 1:
+            raise InputError(f"seeds must be >= 1, got {self.seeds!r}")
+
+    @property
+    def n_grid(self):
+        return np.geomspace(self.n_min, self.n_max, self.n_points)
 
 
 #: Quick CPU variant (seconds): clusters of 300..3e5 sites (31 of them), 12 points, 3 seeds,
@@ -400,28 +439,16 @@ def brill_p_train(mode, n_dof, sizes, factors, config=None):
     return np.minimum(p, cfg.p_train_cap)
 
 
-def brill_toy_cells(config=None):
-    """The grid: one cell per (mode, n, seed), ``n`` on his 50-point grid.
-
-    Returns
-    -------
-    list of dict
-        ``{"mode", "n_index", "n_dof", "seed"}``.
-    """
-    cfg = BrillToyConfig() if config is None else config
-    return [{"mode": m, "n_index": i, "n_dof": float(n), "seed": s}
-            for s in range(cfg.seeds) for m in ("model", "data") for i, n in enumerate(cfg.n_grid)]
-
-
 _SEED_CACHE = {}
 
 
 def _seed_state(cfg, seed):
-    key = (cfg, int(seed))
+    data = brill_data(cfg)
+    key = (data, int(seed))
     if key not in _SEED_CACHE:
         _SEED_CACHE.clear()  # one seed at a time (the arrays may be ~0.2-1 GB)
-        cl = brill_clusters(cfg, seed)
-        sf = brill_scale_factors(cl, cfg, seed)
+        cl = brill_clusters(data, seed)
+        sf = brill_scale_factors(cl, data, seed)
         _SEED_CACHE[key] = (cl, sf)
     return _SEED_CACHE[key]
 
@@ -433,9 +460,7 @@ def brill_toy_cell(config, mode, n_dof, seed):
     -------
     dict
         The row: cell coordinates, ``loss``, ``theory`` (his normalised curve at
-        ``n_dof``), ``n_test``, ``n_train``, and the seed's data-set and
-        scale-factor summary (``n_sites``, ``n_small``, ``n_large``,
-        ``sf_mean``, ``sf_weighted_mean``, ``sf_p2_5``, ``sf_p50``, ``sf_p97_5``).
+        ``n_dof``), ``n_test``, ``n_train``.
 
     >>> cfg = BrillToyConfig(s_max=3000, n_clusters=4, n_points=3, fit_points=4, p_valid=0.05, seeds=1)
     >>> row = brill_toy_cell(cfg, "data", 10.0, 0)
@@ -451,22 +476,57 @@ def brill_toy_cell(config, mode, n_dof, seed):
     r = brill_losses(cl, p, cfg.p_valid, _subseed(seed, mode_code, int(round(float(n_dof) * 1e6)) & 0xFFFFFFFF,
                                                    int(round(float(n_dof) * 1e6)) >> 32))
     curve = brill_model_loss if mode == "model" else brill_data_loss
-    row = {"mode": mode, "n_dof": float(n_dof), "seed": int(seed), "loss": r["loss"],
-           "theory": float(curve(float(n_dof), cfg.alpha, cfg.c_over_D)[0]),
-           "n_test": int(r["n_test"].sum()), "n_train": int(r["n_train"].sum()),
-           "n_sites": cl.n_sites, "n_small": cl.n_small, "n_large": cl.n_large}
+    return {"mode": mode, "n_dof": float(n_dof), "seed": int(seed), "loss": r["loss"],
+            "theory": float(curve(float(n_dof), cfg.alpha, cfg.c_over_D)[0]),
+            "n_test": int(r["n_test"].sum()), "n_train": int(r["n_train"].sum())}
+
+
+def brill_toy_clusters_row(config, seed):
+    """One seed's data set and scale factors as a row (``mode = "clusters"``).
+
+    Returns
+    -------
+    dict
+        ``n_sites``, ``n_small``, ``n_large``, ``attempts``, ``sites_grown``,
+        per-cluster ``sizes``, ``factors`` and ``factor_errors`` (rank order),
+        and the scale-factor summary ``sf_mean``, ``sf_weighted_mean``,
+        ``sf_p2_5``, ``sf_p16``, ``sf_p50``, ``sf_p84``, ``sf_p97_5``, ``sf_n_failed``.
+
+    >>> r = brill_toy_clusters_row(BrillToyConfig(s_max=3000, n_clusters=4, fit_points=4, p_valid=0.05), 0)
+    >>> len(r["sizes"]), r["mode"], r["sf_p2_5"] >= 1
+    (4, 'clusters', True)
+    """
+    cl, sf = _seed_state(config, seed)
+    row = {"mode": "clusters", "n_dof": 0.0, "seed": int(seed), "n_sites": cl.n_sites, "n_small": cl.n_small,
+           "n_large": cl.n_large, "attempts": cl.attempts, "sites_grown": int(cl.meta.get("sites_grown", -1)),
+           "sizes": [int(v) for v in cl.sizes], "factors": [round(float(v), 6) for v in sf.factors],
+           "factor_errors": [None if not np.isfinite(v) else round(float(v), 6) for v in sf.errors]}
     row.update({f"sf_{k}": v for k, v in sf.summary.items()})
     return row
 
 
+def brill_toy_cells(config=None):
+    """The grid: one cell per (mode, n, seed), ``n`` on his 50-point grid.
+
+    Returns
+    -------
+    list of dict
+        ``{"mode", "n_index", "n_dof", "seed"}``.
+    """
+    cfg = BrillToyConfig() if config is None else config
+    return [{"mode": m, "n_index": i, "n_dof": float(n), "seed": s}
+            for s in range(cfg.seeds) for m in ("model", "data") for i, n in enumerate(cfg.n_grid)]
+
+
 def brill_toy_run_seed(config, seed, progress=None):
-    """All rows of one seed (both modes, the whole ``n`` grid), sharing the seed's clusters."""
+    """All rows of one seed (both modes, the whole ``n`` grid, and its clusters row), sharing its clusters."""
     cfg = BrillToyConfig() if config is None else config
     rows = []
     for cell in brill_toy_cells(replace(cfg, seeds=1)):
         rows.append(brill_toy_cell(cfg, cell["mode"], cell["n_dof"], seed))
         if progress is not None:
             progress()
+    rows.append(brill_toy_clusters_row(cfg, seed))
     return rows
 
 
@@ -495,24 +555,29 @@ def brill_toy_theory(n, config=None, finite=True):
     return out
 
 
+_SF_KEYS = ("mean", "weighted_mean", "p2_5", "p16", "p50", "p84", "p97_5")
+
+
 def brill_toy_analyse(rows, config=None):
     """Rows to his plot: median and 16-84 % band over seeds against his curves.
 
     Parameters
     ----------
     rows : list of dict or pandas.DataFrame
-        Rows from :func:`brill_toy_cell`.
+        Rows from :func:`brill_toy_run_seed` (model, data and clusters rows).
     config : BrillToyConfig
+        Its ``fit_lo`` and ``n_boot`` set the exponent fits.
 
     Returns
     -------
     dict
         ``model`` and ``data``: ``n``, ``median``, ``q16``, ``q84``, ``n_seeds``,
         ``theory``, ``theory_finite``, ``ratio`` (median / theory), and a
-        power-law fit of the seed-mean over ``n >= 30`` (OLS in log-log,
-        bootstrap 95 % interval over seeds) beside the theory's own local
-        exponent over the same window; ``scale_factors``: mean over seeds of
-        each seed's summary, with his reported values beside.
+        power-law fit of the seed-mean over ``[fit_lo, n_max]`` (OLS in
+        log-log, bootstrap 95 % interval over seeds) beside the theory's own
+        exponent over the same window; ``scale_factors``: seed 0's summary,
+        the mean of every seed's summary and their range over seeds, with his
+        reported values beside; ``data_set``: sites and discarded clusters.
     """
     import pandas as pd
 
@@ -520,6 +585,7 @@ def brill_toy_analyse(rows, config=None):
 
     cfg = BrillToyConfig() if config is None else config
     df = pd.DataFrame(list(rows)) if not isinstance(rows, pd.DataFrame) else rows
+    df = df.sort_values(["mode", "n_dof", "seed"]).reset_index(drop=True)  # row order never matters
     out = {"config": cfg.to_dict()}
     for mode in ("model", "data"):
         d = df[df["mode"] == mode]
@@ -534,40 +600,184 @@ def brill_toy_analyse(rows, config=None):
                "q84": g.quantile(0.84).reindex(n).tolist(), "n_seeds": int(d["seed"].nunique()),
                "theory": th[mode].tolist(), "theory_finite": th[mode + "_finite"].tolist(),
                "ratio": (med / th[mode]).tolist()}
-        window = (30.0, float(n.max()))
-        if (n >= window[0]).sum() >= 3:
-            bf = bootstrap_powerlaw(n, samples, window=window, n_boot=300, seed=0)
+        window = (float(cfg.fit_lo), float(n.max()))
+        if (n >= window[0]).sum() >= 3 and res["n_seeds"] >= 2:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # few seeds: the t-interval note is ours to give, below
+                bf = bootstrap_powerlaw(n, samples, window=window, n_boot=int(cfg.n_boot), seed=0)
             res["fit"] = {"exponent": bf.exponent, "ci95": list(bf.ci), "window": list(window),
-                          "method": "OLS log-log of the seed mean, bootstrap over seeds",
+                          "n_seeds": res["n_seeds"],
+                          "method": "OLS log-log of the seed mean, bootstrap over seeds (scalinglab "
+                                    "bootstrap_powerlaw, expanded percentile interval)",
                           "theory_exponent": powerlaw_fit(n, th[mode], window=window).exponent,
                           "theory_finite_exponent": powerlaw_fit(n, th[mode + "_finite"], window=window).exponent}
         out[mode] = res
-    per_seed = df.drop_duplicates("seed")
-    keys = ["mean", "weighted_mean", "p2_5", "p50", "p97_5"]
-    out["scale_factors"] = {k: float(per_seed[f"sf_{k}"].mean()) for k in keys if f"sf_{k}" in per_seed}
-    out["scale_factors"]["brill"] = {"mean": BRILL_REPORTED["scale_factor_mean"],
-                                     "weighted_mean": BRILL_REPORTED["scale_factor_weighted_mean"],
-                                     "p2_5": 1.0, "p50": 4.065, "p97_5": 18.09}
-    out["data_set"] = {"n_sites_mean": float(per_seed["n_sites"].mean()),
-                       "n_small_mean": float(per_seed["n_small"].mean()),
-                       "n_large_mean": float(per_seed["n_large"].mean()),
-                       "brill_seed0": {"n_sites": BRILL_REPORTED["n_total_sites_seed0"],
-                                       "n_small": BRILL_REPORTED["n_small_seed0"], "n_large": 0}}
+    clusters = df[df["mode"] == "clusters"] if "mode" in df else df.iloc[:0]
+    per_seed = (clusters if len(clusters) else df).drop_duplicates("seed").sort_values("seed")
+    brill_sf = {"mean": BRILL_REPORTED["scale_factor_mean"],
+                "weighted_mean": BRILL_REPORTED["scale_factor_weighted_mean"],
+                "p2_5": 1.0, "p50": 4.065, "p97_5": 18.09}
+    sf = {}
+    for k in _SF_KEYS:
+        col = f"sf_{k}"
+        if col in per_seed and per_seed[col].notna().any():
+            v = per_seed[col].astype(float)
+            sf[k] = {"seed0": float(v.iloc[0]), "mean": float(v.mean()), "min": float(v.min()),
+                     "max": float(v.max())}
+    sf["brill_seed0"] = brill_sf
+    sf["n_seeds"] = int(per_seed["seed"].nunique())
+    out["scale_factors"] = sf
+    if "n_sites" in per_seed and per_seed["n_sites"].notna().any():
+        ns = per_seed["n_sites"].astype(float)
+        out["data_set"] = {"n_sites_seed0": float(ns.iloc[0]), "n_sites_mean": float(ns.mean()),
+                           "n_sites_min": float(ns.min()), "n_sites_max": float(ns.max()),
+                           "n_small_mean": float(per_seed["n_small"].astype(float).mean()),
+                           "n_large_mean": float(per_seed["n_large"].astype(float).mean()),
+                           "n_clusters": int(cfg.k_clusters),
+                           "expected_sites": float(_expected_sites(cfg)),
+                           "brill_seed0": {"n_sites": BRILL_REPORTED["n_total_sites_seed0"],
+                                           "n_small": BRILL_REPORTED["n_small_seed0"], "n_large": 0}}
+    return out
+
+
+# ----------------------------------------------------------------------------- Fig. 5
+def brill_fig5_chunk(config, N=500.0, b_range=(-5.05, 5.05), kbr_max=1000.0, count=100, chunk=0, seed=0,
+                     simulate=True):
+    """``count`` random allocations of his Fig. 5 (chunk ``chunk`` of seed ``seed``) and their losses.
+
+    ``b`` uniform in ``b_range``, ``k_br`` log-uniform in ``[1, min(kbr_max,
+    n_clusters)]`` (his notebook), ``n_k ∝ k^(b-1)`` for ``k <= k_br`` scaled
+    to ``N`` DOF (:func:`~scalinglab.theory.percolation.random_allocations`).
+    The draws depend on ``(seed, chunk)`` only.
+
+    Returns
+    -------
+    dict
+        ``b``, ``kbr``, ``loss_model`` (his loss model over the expected
+        cluster sizes, :func:`bethe_quanta`) and, with ``simulate``, ``loss``
+        (one evaluation on the seed's clusters each, his plot).
+
+    >>> r = brill_fig5_chunk(BrillData(), count=3, simulate=False)
+    >>> len(r["b"]), bool(-5.05 <= min(r["b"]) and max(r["kbr"]) <= 316)
+    (3, True)
+    """
+    data = brill_data(BrillToyConfig() if config is None else config)
+    K = data.k_clusters
+    ra = random_allocations(int(count), float(N), K, tuple(b_range), (1.0, float(min(kbr_max, K))),
+                            seed=_subseed(seed, 0xF5, chunk))
+    q = bethe_quanta(K, data.z, data.p_occ, data.s_min, data.s_max)
+    out = {"b": ra["b"].tolist(), "kbr": ra["kbr"].tolist(),
+           "loss_model": quanta_allocation_loss(ra["nk"], q.freqs, data.c_over_D).tolist()}
+    if simulate:
+        cl, sf = _seed_state(data, seed)
+        loss = []
+        for i in range(int(count)):
+            p = np.minimum(ra["nk"][i] * sf.factors / cl.sizes, data.p_train_cap)
+            loss.append(brill_losses(cl, p, data.p_valid, _subseed(seed, 0xF5, chunk, i))["loss"])
+        out["loss"] = loss
+    return out
+
+
+def brill_fig5_predicted(config, N=500.0, repeats=20, seed=0, simulate=True):
+    """His predicted allocation at ``N`` (``b``, ``k_br`` of the closed forms), evaluated ``repeats`` times.
+
+    Returns
+    -------
+    dict
+        ``b``, ``kbr`` (predicted), ``loss_model`` and, with ``simulate``,
+        ``losses`` (one per repeat: fresh training and test sites each).
+
+    >>> p = brill_fig5_predicted(BrillData(), simulate=False)
+    >>> round(p["b"], 4), round(p["kbr"], 2), 0 < p["loss_model"] < 1
+    (-0.3333, 58.04, True)
+    """
+    data = brill_data(BrillToyConfig() if config is None else config)
+    K = data.k_clusters
+    b_pred = brill_b(data.alpha, data.c_over_D)
+    kbr_pred = float(brill_kbr(float(N), b_pred)[0])
+    nk = brill_nk(float(N), np.arange(1, K + 1, dtype=float), data.alpha, data.c_over_D)
+    q = bethe_quanta(K, data.z, data.p_occ, data.s_min, data.s_max)
+    out = {"b": float(b_pred), "kbr": kbr_pred,
+           "loss_model": float(quanta_allocation_loss(nk[None, :], q.freqs, data.c_over_D)[0])}
+    if simulate:
+        cl, sf = _seed_state(data, seed)
+        p = np.minimum(nk * sf.factors / cl.sizes, data.p_train_cap)
+        out["losses"] = [brill_losses(cl, p, data.p_valid, _subseed(seed, 0xF6, r))["loss"]
+                         for r in range(int(repeats))]
+    return out
+
+
+def brill_fig5_summary(b, kbr, loss, predicted, N=500.0, grid=200, key="loss"):
+    """Heat-map and the comparison of the best random allocation with the predicted one.
+
+    Parameters
+    ----------
+    b, kbr, loss : array_like
+        The random allocations and their losses.
+    predicted : dict
+        :func:`brill_fig5_predicted` output (``losses`` for simulated losses,
+        else ``loss_model`` is used).
+    key : {"loss", "loss_model"}
+        Which loss the arrays hold.
+
+    Returns
+    -------
+    dict
+        ``predicted_b``, ``predicted_kbr``, ``predicted_loss`` (mean over
+        repeats) with ``predicted_loss_sd`` (one evaluation's spread) and
+        ``_se``, ``best_loss``, ``best_b``, ``best_kbr``, ``best_over_predicted``
+        (< 1: the best random allocation beat the prediction),
+        ``frac_better`` (fraction of random allocations below the predicted
+        loss), ``rank_of_predicted`` (its place among the random ones, 0 = best),
+        and the nearest-neighbour heat map ``heat_b``, ``heat_kbr``, ``heat_loss``.
+
+    >>> r = brill_fig5_summary([0.0, 1.0, -1.0], [10.0, 20.0, 5.0], [0.3, 0.2, 0.4],
+    ...                        {"b": -1 / 3, "kbr": 58.0, "losses": [0.25, 0.27]}, grid=10)
+    >>> r["best_b"], round(r["best_over_predicted"], 4), r["frac_better"], r["heat_loss"].shape
+    (1.0, 0.7692, 0.3333333333333333, (10, 10))
+    """
+    from scipy.interpolate import griddata
+
+    b, kbr, lv = (np.asarray(v, dtype=float) for v in (b, kbr, loss))
+    if key == "loss" and predicted.get("losses"):
+        pl = np.asarray(predicted["losses"], dtype=float)
+        p_loss = float(pl.mean())
+        sd = float(pl.std(ddof=1)) if pl.size > 1 else float("nan")
+        se = sd / math.sqrt(pl.size) if pl.size > 1 else float("nan")
+    else:
+        p_loss, sd, se = float(predicted["loss_model"]), 0.0, 0.0
+    i = int(np.nanargmin(lv))
+    out = {"N": float(N), "n_points": int(lv.size), "predicted_b": float(predicted["b"]),
+           "predicted_kbr": float(predicted["kbr"]), "predicted_loss": p_loss, "predicted_loss_sd": sd,
+           "predicted_loss_se": se, "best_loss": float(lv[i]), "best_b": float(b[i]), "best_kbr": float(kbr[i]),
+           "best_over_predicted": float(lv[i] / p_loss), "frac_better": float(np.mean(lv < p_loss)),
+           "rank_of_predicted": int(np.sum(lv < p_loss))}
+    gb = np.linspace(b.min(), b.max(), int(grid))
+    gk = np.geomspace(kbr.min(), kbr.max(), int(grid))
+    X, Y = np.meshgrid(gb, gk, indexing="ij")
+    out["heat_b"], out["heat_kbr"] = gb, gk
+    out["heat_loss"] = griddata((b, np.log(kbr)), lv, (X, np.log(Y)), method="nearest", rescale=True)
     return out
 
 
 def brill_fig5(config=None, seed=0, n_points=2000, N=500.0, b_range=(-5.05, 5.05), predicted_repeats=20,
-               simulate=True, grid=200):
-    """His Fig. 5: random allocations ``n_k ∝ k^(b-1)`` (``k <= k_br``) at ``N`` DOF.
+               simulate=True, grid=200, kbr_max=1000.0):
+    """His Fig. 5: random allocations ``n_k ∝ k^(b-1)`` (``k <= k_br``) at ``N`` DOF, in one call.
+
+    The pieces (:func:`brill_fig5_chunk`, :func:`brill_fig5_predicted`,
+    :func:`brill_fig5_summary`) are what ``reproduce brill-fig5`` runs cell by
+    cell; this is chunk 0 with ``n_points`` draws.
 
     Parameters
     ----------
-    config : BrillToyConfig
+    config : BrillToyConfig or BrillData
     seed : int
         Data set (clusters) and draw seed.
     n_points : int
         Random allocations (his 2000): ``b`` uniform in ``b_range``, ``k_br``
-        log-uniform in ``[1, min(1000, n_clusters)]``.
+        log-uniform in ``[1, min(kbr_max, n_clusters)]``.
     N : float
         Total DOF (his 500).
     predicted_repeats : int
@@ -575,60 +785,22 @@ def brill_fig5(config=None, seed=0, n_points=2000, N=500.0, b_range=(-5.05, 5.05
     simulate : bool
         Measure the losses on the seed's clusters (his plot); otherwise only
         the loss model ``sum_k p_k max(n_k, 1)^-cD`` over the expected cluster
-        sizes (:func:`bethe_quanta`) is returned.
+        sizes (:func:`bethe_quanta`) is used.
     grid : int
         Size of the nearest-neighbour heat-map grid over ``(b, log k_br)``.
 
     Returns
     -------
-    dict of numpy.ndarray and floats
-        ``b``, ``kbr``, ``loss`` (simulated, if ``simulate``), ``loss_model``
-        (loss model), ``predicted_b``, ``predicted_kbr``, ``predicted_loss``
-        (+ ``predicted_loss_se``), ``best_loss``, ``best_b``, ``best_kbr``,
-        ``best_over_predicted`` (< 1: a random allocation beat the prediction),
-        ``frac_better`` (fraction of random allocations below the predicted
-        loss), ``heat_b``, ``heat_kbr``, ``heat_loss`` (gridded).
+    dict
+        ``b``, ``kbr``, ``loss`` (if ``simulate``), ``loss_model``,
+        ``predicted_loss_model`` and :func:`brill_fig5_summary`'s keys.
     """
-    from scipy.interpolate import griddata
-
-    cfg = BrillToyConfig() if config is None else config
-    K = cfg.k_clusters
-    ra = random_allocations(n_points, N, K, b_range, (1.0, float(min(1000, K))), seed=_subseed(seed, 0xF5))
-    b_pred = brill_b(cfg.alpha, cfg.c_over_D)
-    kbr_pred = float(brill_kbr(N, b_pred)[0])
-    k = np.arange(1, K + 1, dtype=float)
-    nk_pred = brill_nk(N, k, cfg.alpha, cfg.c_over_D)
-    q = bethe_quanta(K, cfg.z, cfg.p_occ, cfg.s_min, cfg.s_max)
-    out = {"b": ra["b"], "kbr": ra["kbr"], "N": float(N),
-           "loss_model": quanta_allocation_loss(ra["nk"], q.freqs, cfg.c_over_D),
-           "predicted_b": b_pred, "predicted_kbr": kbr_pred,
-           "predicted_loss_model": float(quanta_allocation_loss(nk_pred[None, :], q.freqs, cfg.c_over_D)[0])}
-    key = "loss_model"
+    ch = brill_fig5_chunk(config, N, b_range, kbr_max, n_points, 0, seed, simulate)
+    pr = brill_fig5_predicted(config, N, predicted_repeats, seed, simulate)
+    key = "loss" if simulate else "loss_model"
+    out = {"b": np.asarray(ch["b"]), "kbr": np.asarray(ch["kbr"]), "loss_model": np.asarray(ch["loss_model"]),
+           "predicted_loss_model": pr["loss_model"]}
     if simulate:
-        cl, sf = _seed_state(cfg, seed)
-        loss = np.empty(n_points)
-        for i in range(n_points):
-            p = np.minimum(ra["nk"][i] * sf.factors / cl.sizes, cfg.p_train_cap)
-            loss[i] = brill_losses(cl, p, cfg.p_valid, _subseed(seed, 0xF5, i))["loss"]
-        pl = []
-        for r in range(int(predicted_repeats)):
-            p = np.minimum(nk_pred * sf.factors / cl.sizes, cfg.p_train_cap)
-            pl.append(brill_losses(cl, p, cfg.p_valid, _subseed(seed, 0xF6, r))["loss"])
-        out["loss"] = loss
-        out["predicted_loss"] = float(np.mean(pl))
-        out["predicted_loss_se"] = float(np.std(pl, ddof=1) / math.sqrt(len(pl))) if len(pl) > 1 else float("nan")
-        key = "loss"
-    else:
-        out["predicted_loss"] = out["predicted_loss_model"]
-        out["predicted_loss_se"] = 0.0
-    lv = out[key]
-    i = int(np.nanargmin(lv))
-    out.update(best_loss=float(lv[i]), best_b=float(ra["b"][i]), best_kbr=float(ra["kbr"][i]),
-               best_over_predicted=float(lv[i] / out["predicted_loss"]),
-               frac_better=float(np.mean(lv < out["predicted_loss"])))
-    gb = np.linspace(ra["b"].min(), ra["b"].max(), grid)
-    gk = np.geomspace(ra["kbr"].min(), ra["kbr"].max(), grid)
-    X, Y = np.meshgrid(gb, gk, indexing="ij")
-    out["heat_b"], out["heat_kbr"] = gb, gk
-    out["heat_loss"] = griddata((ra["b"], np.log(ra["kbr"])), lv, (X, np.log(Y)), method="nearest", rescale=True)
+        out["loss"] = np.asarray(ch["loss"])
+    out.update(brill_fig5_summary(ch["b"], ch["kbr"], ch[key], pr, N, grid, key))
     return out

@@ -1,4 +1,8 @@
-"""Brill's toy experiment and theory figures: ``scalinglab reproduce percolation-*``.
+"""Our percolation experiments (extensions of Brill's): ``scalinglab reproduce percolation-theory|percolation-toy``.
+
+Brill's own experiment and figures are ``brill-toy`` and ``brill-fig2..5``
+(:mod:`scalinglab.validate.percolation._brill_experiments`); the two here are
+ours, not his.
 
 * ``percolation-theory``: the theoretical loss of the quanta + manifold model
   (:mod:`scalinglab.theory.percolation._brill`) against model size ``N`` and
@@ -6,8 +10,11 @@
   Figs. 2 and 3), fitted asymptotic exponents against ``min(alpha, c/D)`` and
   ``min(alpha/(1+alpha), c/D)``, and the exponent ratios of Fig. 4 for the
   lattice dimensions ``d = 2..6``.
-* ``percolation-toy``: nearest-neighbour regression on embedded Bethe-lattice
-  clusters (:mod:`scalinglab.validate.percolation._data`): data-size and
+* ``percolation-toy`` (OURS, not Brill's experiment): nearest-neighbour
+  regression on Bethe-lattice clusters *embedded in R^8 by random walks*
+  (:mod:`scalinglab.validate.percolation._data`), z = 3 near p_c, Euclidean
+  1-NN, a +-1 + linear target and |err|^q loss -- the question whether an
+  embedding changes the exponents. Data-size and
   model-size sweeps in the subcritical (quanta) regime and a data-size sweep on
   one dominant supercritical cluster (manifold), exponents with bootstrap
   intervals over seeds against Brill's predictions.
@@ -257,9 +264,9 @@ def plot_toy(rows, fits, config, path):
         ax.set_ylabel("test loss / first point")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=6.5)
-    fig.suptitle("Brill toy experiment: 1-NN regression on Bethe-lattice clusters (dashed: asymptotic predicted "
-                 "slope; dotted: exact finite-size unlearned-quanta fraction)",
-                 fontsize=9)
+    fig.suptitle("OUR embedded variant of Brill's toy (not his experiment; his is brill-toy): Euclidean 1-NN on "
+                 "z = 3 Bethe clusters embedded in R^8\n(dashed: asymptotic predicted slope; dotted: exact finite-size "
+                 "unlearned-quanta fraction)", fontsize=9)
     return save_figure(fig, path, dpi=130)
 
 
@@ -273,9 +280,9 @@ def _fit_text(f):
 @protocol.experiment
 class PercolationToy(protocol.Experiment):
     name = "percolation-toy"
-    description = "Brill toy experiment: 1-NN regression on Bethe-lattice clusters, data/model scaling exponents " \
-                  "vs prediction"
-    title = "Brill's toy experiment: 1-NN regression on Bethe-lattice clusters"
+    description = "OUR embedded variant of Brill's toy (not his experiment; his is brill-toy): Euclidean 1-NN on " \
+                  "Bethe clusters embedded in R^8, exponents vs his predictions"
+    title = "Our embedded variant of Brill's toy experiment (not his experiment: see brill-toy)"
     config_type = ToyConfig
 
     def cells(self, config):
@@ -305,9 +312,14 @@ class PercolationToy(protocol.Experiment):
         return [plot_toy(rows, summary.get("fits", {}), config, folder / "toy_scaling.png")]
 
     def report(self, rows, summary, config):
-        tab = [[name, f["sweep"], f"{f['q']:g}", f["regime"], _fit_text(f), f["limited_by"], str(f["window"]),
+        tab = [[name, f["sweep"], f"{f['q']:g}", f["regime"], _fit_text(f), f["limited_by"],
+                "[" + ", ".join("-" if w is None else f"{float(w):.4g}" for w in f["window"]) + "]",
                 f["n_seeds"]] for name, f in summary.get("fits", {}).items()]
-        return "\n".join(["## Exponents against Brill's predictions\n",
+        return "\n".join(["This is OUR variant, not Brill's experiment (his, as he ran it, is `reproduce brill-toy`): "
+                          "clusters of a z = 3 Bethe lattice near p_c embedded in R^8 by Gaussian random walks, a "
+                          "+-1 + linear target, Euclidean 1-NN (prototypes for model size) and |err|^q loss; it asks "
+                          "whether an embedding in R^n changes his exponents.\n",
+                          "## Exponents against Brill's predictions\n",
                           f"Bootstrap ({config.n_boot} resamples over seeds) of the OLS log-log exponent of the "
                           "seed-mean loss against the number of stored points (D or N), in the stated windows; "
                           "prediction from theory.percolation.brill_prediction (D = 4, tau = 5/2).\n",
@@ -374,8 +386,8 @@ def _theory_fits(rows):
 @protocol.experiment
 class PercolationTheory(protocol.Experiment):
     name = "percolation-theory"
-    description = "Brill Figs. 2-4 analogues: theoretical loss vs N and dataset size, exponent ratios vs lattice " \
-                  "dimension"
+    description = "OUR quanta + manifold loss model (analogues of Brill's Figs. 2-4; his closed forms are " \
+                  "brill-fig2..4): loss vs N and dataset size, exponent ratios vs d"
     title = "Brill's quanta + manifold model: theoretical loss and exponents"
     config_type = TheoryConfig
 
@@ -470,3 +482,7 @@ def demo_section(report, quick=False):
                                         "measured_ci": list(bf.ci)})
     report.text("\n".join(lines[2:]))
     return lines
+
+
+# Brill's own experiment and figures, and the hypercubic lattices (registered on import)
+from scalinglab.validate.percolation import _brill_experiments  # noqa: E402,F401

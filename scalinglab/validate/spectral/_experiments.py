@@ -277,7 +277,14 @@ class GramID(protocol.Experiment):
                 for d in config.dims for s in range(config.seeds)]
 
     def run(self, cells, device):
-        return [gram_id_cell(c.d, c.n, c.seed, c.window_lo, c.window_hi or None) for c in cells]
+        out = []
+        for c in cells:
+            r = gram_id_cell(c.d, c.n, c.seed, c.window_lo, c.window_hi or None)
+            # the window is the cell's; the upper end actually used (window_hi = 0: derived from n) is stored apart
+            hi = r.pop("window_hi")
+            r.pop("window_lo")
+            out.append({**r, "fit_window_hi": hi})
+        return out
 
     def cost(self, cell):
         return 2e-9 * cell.n**3 + 0.05

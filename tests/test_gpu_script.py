@@ -34,7 +34,7 @@ def _budget(step):
 
 def test_steps_fit_nine_minutes_and_parse_arguments():
     """Budgets + the runner's reserves stay under 9 minutes; --list, --help and a bad argument behave."""
-    assert [s.name for s in STEPS] == ["10-bench.sh", "20-width.sh", "30-rhm.sh", "40-teacher-student.sh",
+    assert [s.name for s in STEPS] == ["10-bench.sh", "20-width.sh", "30-rhm.sh", "40-seed-slice.sh", "45-teacher-student.sh",
                                        "50-seed-figures.sh"]
     out = subprocess.run(["bash", str(RUN_ALL), "--list"], capture_output=True, text=True, env=_env())
     assert out.returncode == 0

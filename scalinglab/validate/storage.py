@@ -107,17 +107,20 @@ def read_json(folder, name):
 
 
 def _git_hash():
+    """``HEAD`` (``-dirty`` when tracked files changed); in a copy without ``.git`` (a device machine) the
+    ``SCALINGLAB_GIT_HASH`` the launcher set, else None."""
     here = Path(__file__).resolve().parent
+    fallback = os.environ.get("SCALINGLAB_GIT_HASH") or None
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
         h = out.stdout.strip()
         if out.returncode != 0 or not h:
-            return None
+            return fallback
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return h + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
-        return None
+        return fallback
 
 
 def environment_info(device=None):

@@ -1,4 +1,4 @@
-# budget_s: 50
+# budget_s: 40
 # The training benchmark (benchmarks/bench_rhm_train.py): per-step time of the issue-9 engine against the former
 # path, h = 64 and 1024, R = 4 and 40, on $DEVICE, with the issue's goal line (<= 0.3 ms per step at h = 64, R = 40
 # on one H100); the end-to-end Fig. 6 stack at h = 64, 10 seeds, P = 1024. The full-grid goal (Fig. 6 at the

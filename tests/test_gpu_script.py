@@ -158,8 +158,28 @@ def test_reference_folders_are_complete_and_small():
     rhm = [REFERENCE / "rhm-runs"] + [REFERENCE / n for n in REF_NAMES]
     total = sum(p.stat().st_size for d in rhm for p in d.rglob("*") if p.is_file())
     assert total < 6 * 2**20, f"the RHM reference folders hold {total / 2**20:.1f} MiB"
+    gpu = sum(p.stat().st_size for p in (REFERENCE / "gpu").rglob("*") if p.is_file())
+    assert gpu < 8 * 2**20, f"results/reference/gpu holds {gpu / 2**20:.1f} MiB"
     everything = sum(p.stat().st_size for p in REFERENCE.rglob("*") if p.is_file())
-    assert everything < 12 * 2**20, f"results/reference holds {everything / 2**20:.1f} MiB"
+    assert everything < 20 * 2**20, f"results/reference holds {everything / 2**20:.1f} MiB"
+
+
+def test_gpu_reference_run_is_what_the_device_script_packed():
+    """results/reference/gpu: the H100 run of benchmarks/gpu/run_all.sh (adopted with adopt.py): every results
+    folder labelled, on cuda, drawn from its rows; the CUDA self-check passed; the benchmark goals are stored."""
+    gpu = REFERENCE / "gpu"
+    assert "3 passed" in (gpu / "cuda-tests.txt").read_text()
+    bench = json.loads((gpu / "bench" / "bench_rhm_train.json").read_text())
+    assert "H100" in bench["cuda_device"]
+    case = next(c for c in bench["cases"] if (c["h"], c["R"]) == (64, 40))
+    assert case["new_step_ms"] < case["old_step_ms"]
+    folders = [p.parent for p in gpu.glob("*/manifest.json")]
+    assert len(folders) >= 13  # the 13 RHM experiments (teacher-student got no cell done)
+    for f in folders:
+        man = json.loads((f / "manifest.json").read_text())
+        assert "H100" in man["label"] and man["rows_store"] == "../rhm-runs", f.name
+        assert "H100" in (f / "report.md").read_text(), f.name
+        assert any((f / "figures").glob("*.png")), f.name
 
 
 def test_reference_replot_from_redraws_the_figures(tmp_path):
@@ -182,8 +202,17 @@ def test_narrow_bias_quoted_in_reports_matches_the_reference_run():
     results/reference/rhm-width (h = 64 against h = 256, paired)."""
     from scalinglab.validate.rhm._width import NARROW_BIAS
 
-    s = json.loads((REFERENCE / "rhm-width" / "summary.json").read_text())
-    for b in s["bias"]:
-        if (b["width"], b["reference_width"]) == (64, 256):
-            quoted = f"{-b['diff']:.3f} [{-b['ci'][1]:.3f}, {-b['ci'][0]:.3f}] (alpha = {b['alpha']:g})"
-            assert quoted in NARROW_BIAS, quoted
+    n = 0
+    for folder, pairs in (("rhm-width", {(64, 256)}), ("gpu/rhm-width", {(64, 1024), (256, 1024)})):
+        s = json.loads((REFERENCE / folder / "summary.json").read_text())
+        for b in s["bias"]:
+            if (b["width"], b["reference_width"]) in pairs:
+                quoted = f"{-b['diff']:.3f} [{-b['ci'][1]:.3f}, {-b['ci'][0]:.3f}] (alpha = {b['alpha']:g})"
+                assert quoted in NARROW_BIAS, (folder, quoted)
+                n += 1
+    assert n == 9
+    # the converged width of the full specs is the one the H100 run established
+    from scalinglab.validate.rhm._width import CONVERGED_WIDTH
+
+    s = json.loads((REFERENCE / "gpu" / "rhm-width" / "summary.json").read_text())
+    assert s["converged_width"] == CONVERGED_WIDTH and s["converged_width_established"]

@@ -35,6 +35,7 @@ Choices the seed leaves open (stated in every output):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -76,6 +77,9 @@ class RHMSweep:
         P window of the exponent fits (analysis only).
     n_boot : int
         Bootstrap resamples of the exponent intervals (analysis only).
+    local_points : int
+        Consecutive P of the sliding windows of the local-exponent table (analysis only; 4 on a doubling
+        grid is a factor 8 in P).
     """
 
     curves: tuple[Curve, ...]
@@ -87,6 +91,7 @@ class RHMSweep:
     train: TrainConfig = TrainConfig()
     fit_window: tuple[float, float] = field(default=(16.0, 4096.0), metadata={"gt": 0, "analysis": True})
     n_boot: int = field(default=1000, metadata={"ge": 100, "analysis": True})
+    local_points: int = field(default=4, metadata={"ge": 3, "analysis": True})
 
     def __post_init__(self):
         if not self.curves:
@@ -231,6 +236,41 @@ def exponent_table(rows, config):
     return out
 
 
+def local_exponent_table(rows, config):
+    """Local learning-curve exponents: the fit of :func:`exponent_table` on sliding windows.
+
+    For each Zipf curve, every run of ``config.local_points`` consecutive P
+    (with a non-zero mean error) is one window: the measured exponent with its
+    95 % bootstrap interval over seeds and the exponent of the theory's eps(P)
+    on the same P points. A single fit window hides where measurement and
+    theory part; this table shows whether a gap is a property of the whole
+    curve or of one range of P.
+    """
+    out = []
+    k = config.local_points
+    for cv, c0, sub in _RHMExperiment.curves(rows, config):
+        if all(a == -1.0 for a in c0.alpha):
+            continue
+        P, errs = by_P(sub)
+        mean = _means(errs)
+        good = np.flatnonzero(mean > 0)
+        spec = c0.spec()
+        wins = []
+        for i in range(len(good) - k + 1):
+            idx = good[i:i + k]
+            if np.any(np.diff(idx) != 1):
+                continue
+            Pw = P[idx]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # FewSeedsWarning: said once in the report
+                b = bootstrap_powerlaw(Pw, [errs[j] for j in idx], n_boot=config.n_boot)
+            eps = powerlaw_fit(Pw, _theory_eps(spec, Pw)).exponent
+            wins.append({"P_lo": float(Pw[0]), "P_hi": float(Pw[-1]), "P_mid": float(np.exp(np.log(Pw).mean())),
+                         "measured": b.exponent, "ci": list(b.ci), "eps_exponent": eps})
+        out.append({"curve": _curve_name(c0), "windows": wins})
+    return out
+
+
 class _ExponentExperiment(_RHMExperiment):
     figure_name = "rhm_curves"
 
@@ -240,6 +280,7 @@ class _ExponentExperiment(_RHMExperiment):
                                                "predicted": r["predicted"], "eps_fit": r["eps_exponent"],
                                                "window": r["window"]} for r in tab}
         summary["table"] = tab
+        summary["local"] = local_exponent_table(rows, config)
         return summary
 
     def figures(self, rows, summary, config, folder):
@@ -268,7 +309,30 @@ class _ExponentExperiment(_RHMExperiment):
                title=f"{config.net.kind.upper()}, RHM n_c={config.rhm.n_c} v={config.rhm.v} m={config.rhm.m} "
                      f"s={config.rhm.s} L={config.rhm.L} (dashed: eps(P))")
         ax.legend(fontsize=7)
-        return [_save(fig, folder, self.figure_name)]
+        paths = [_save(fig, folder, self.figure_name)]
+        local = [c for c in summary.get("local", []) if c["windows"]]
+        if local:
+            fig, ax = new_figure(width=6)
+            pred = {r["curve"]: r["predicted"] for r in summary.get("table", [])}
+            for i, c in enumerate(local):
+                col = cols(i % 10)
+                w = c["windows"]
+                x = np.array([v["P_mid"] for v in w])
+                y = np.array([v["measured"] for v in w])
+                lo, hi = (np.array([v["ci"][j] for v in w]) for j in (0, 1))
+                ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], fmt="o-", ms=3, capsize=2,
+                            color=col, label=f"{c['curve']} measured")
+                ax.plot(x, [v["eps_exponent"] for v in w], "--", color=col, lw=1, label=f"{c['curve']} eps(P)")
+                if math.isfinite(pred.get(c["curve"], float("nan"))):
+                    ax.axhline(pred[c["curve"]], color=col, ls=":", lw=0.8)
+            ax.set(xscale="log", xlabel="window centre (geometric mean of its P)",
+                   ylabel="local exponent of the test error",
+                   title=f"local exponents, windows of {config.local_points} consecutive P, 95 % bootstrap "
+                         "(dotted: alpha'/(1+alpha'))")
+            ax.title.set_fontsize(8)
+            ax.legend(fontsize=6, ncol=2)
+            paths.append(_save(fig, folder, f"{self.figure_name}_local"))
+        return paths
 
     def report(self, rows, summary, config):
         lines = ["## Exponents\n",
@@ -285,6 +349,21 @@ class _ExponentExperiment(_RHMExperiment):
                         str(rec["window"]), " ".join(_fmt(x, 2) for x in rec.get("err_over_eps", []))])
         lines.append(md_table(["curve", "alpha'", "alpha'/(1+alpha')", "measured [95% CI]", "eps(P) exponent",
                                "P window", "err/eps on the window"], tab))
+        local = [c for c in summary.get("local", []) if c["windows"]]
+        if local:
+            lines.append(f"\n## Local exponents\n\nThe same fit on sliding windows of {config.local_points} "
+                         "consecutive P (with non-zero mean error): measured [95 % bootstrap over seeds] / eps(P) "
+                         f"on the same P (figure `{self.figure_name}_local.png`).\n")
+            spans = sorted({(v["P_lo"], v["P_hi"]) for c in local for v in c["windows"]})
+            tab = []
+            for lo_, hi_ in spans:
+                row = [f"{lo_:g}-{hi_:g}"]
+                for c in local:
+                    v = next((v for v in c["windows"] if (v["P_lo"], v["P_hi"]) == (lo_, hi_)), None)
+                    row.append("" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
+                               f"{_fmt(v['ci'][1])}] / {_fmt(v['eps_exponent'])}")
+                tab.append(row)
+            lines.append(md_table(["P window"] + [f"{c['curve']}: measured [CI] / eps" for c in local], tab))
         return "\n".join(lines)
 
 

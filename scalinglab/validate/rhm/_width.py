@@ -49,22 +49,23 @@ from scalinglab.validate.train import TrainConfig
 __all__ = ["WidthConfig", "converged_width", "paired_exponent_difference", "width_table", "width_note",
            "CONVERGED_WIDTH", "NARROW_BIAS"]
 
-#: Width of the CNN in every RHM reproduction's full (GPU) spec. Basis: issue 9's H100 measurement (P = 20 ... 5120,
-#: alpha = 1 / 2: h = 256 gives 0.321 / 0.475, h = 1024 gives 0.353 / 0.517 against eps(P) 0.366 / 0.484, i.e. the
-#: exponent moved by 0.03-0.04 from 256 to 1024 and lies within 0.013-0.033 of eps(P) at 1024) and the width trend
-#: measured here on CPU (docs/results/rhm-width.md); `reproduce rhm-width` on a GPU (with h = 2048) checks it.
+#: Width of the CNN in every RHM reproduction's full (GPU) spec. Measured on one H100 (results/reference/gpu/rhm-width,
+#: P = 20 ... 5120, 10 seeds, Adam): by the paired rule the exponent stops moving at h = 1024 for alpha = 1, 2 and 4,
+#: confirmed by h = 2048 (exponent(1024) - exponent(2048) = 0.001 [-0.006, 0.007], 0.002 [-0.009, 0.011] and
+#: -0.019 [-0.043, 0.005], 95 % paired bootstrap over seeds), and at h = 1024 the exponent lies within 0.02 of
+#: the eps(P) fit on the same P (0.346 / 0.485 / 0.577 against 0.366 / 0.481 / 0.601).
 CONVERGED_WIDTH = 1024
 
 #: The measured bias of narrow CNNs, quoted by every RHM report whose width is below CONVERGED_WIDTH: the quick
 #: CPU reference run (results/reference/rhm-width, summary.json "bias"; docs/results/rhm-width.md) and issue 9's
 #: H100 numbers (quoted, not measured here).
 NARROW_BIAS = (
-    "on the quick CPU grid (results/reference/rhm-width: P = 16 ... 4096, 6 seeds, Adam) the exponent at h = 64 lies "
-    "0.028 [0.022, 0.033] (alpha = 1), 0.023 [0.008, 0.038] (alpha = 2) and 0.039 [0.016, 0.061] (alpha = 4) below "
-    "that at h = 256 (95 % paired bootstrap over seeds), and it still moves beyond 256; on one H100 (issue 9, quoted) "
-    "h = 64 gave 0.24 / 0.42 / 0.54 (alpha = 1 / 2 / 4, the full Fig. 6 window) against eps(P) 0.34 / 0.47 / 0.59, "
-    "and on P = 20 ... 5120 h = 256 gave 0.321 / 0.475 and h = 1024 gave 0.353 / 0.517 (alpha = 1 / 2) against "
-    "eps(P) 0.366 / 0.484"
+    "on one H100 (results/reference/gpu/rhm-width: P = 20 ... 5120, 10 seeds, Adam) the exponent at h = 64 lies "
+    "0.064 [0.055, 0.071] (alpha = 1), 0.063 [0.056, 0.071] (alpha = 2) and 0.046 [0.022, 0.069] (alpha = 4) below "
+    "that at the converged width 1024, and at h = 256 0.026 [0.020, 0.032] (alpha = 1), 0.028 [0.021, 0.035] "
+    "(alpha = 2) and 0.017 [-0.001, 0.033] (alpha = 4) below it (95 % paired bootstrap over seeds); on the quick CPU "
+    "grid (results/reference/rhm-width: P = 16 ... 4096, 6 seeds) h = 64 lies 0.028 [0.022, 0.033] (alpha = 1), "
+    "0.023 [0.008, 0.038] (alpha = 2) and 0.039 [0.016, 0.061] (alpha = 4) below h = 256"
 )
 
 
@@ -503,10 +504,11 @@ class RHMWidth(_RHMExperiment):
         if unconv:
             lines.append(f"\n{unconv} run(s) stopped at the epoch/step limit before reaching the loss threshold "
                          "(column 'runs converged'): their widths' exponents are training-limited.\n")
-        lines += ["\nFor comparison (issue 9, one H100, quoted, not measured by this run): on P = 20 ... 5120, "
+        lines += ["\nFor comparison (issue 9, one H100, quoted from the issue, not from a stored run): on P = 20 ... 5120, "
                   "h = 256 gave 0.321 (alpha = 1) and 0.475 (alpha = 2), h = 1024 gave 0.353 and 0.517, against "
                   "eps(P) 0.366 and 0.484; at h = 64 the full Fig. 6 grid gave 0.24 / 0.42 / 0.54 (alpha = 1 / 2 / 4) "
-                  "against eps(P) 0.34 / 0.47 / 0.59.\n"]
+                  "against eps(P) 0.34 / 0.47 / 0.59. The stored H100 run of this study is "
+                  "results/reference/gpu/rhm-width.\n"]
         return "\n".join(lines)
 
     def notes(self, config):

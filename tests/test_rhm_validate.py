@@ -232,3 +232,35 @@ def test_run_block_with_validation_stopping():
     assert all(x["test_err"] < 0.8 for x in r)
     with pytest.raises(ValueError):
         run_block([cells[0], curve_cells(Curve(alpha=1.0), RHMSizes(), Net(), TrainConfig(), 300, [64], 1)[0]])
+
+
+def test_local_exponent_table_recovers_a_broken_power_law():
+    """Synthetic rows: error ~ P^-0.3 up to P = 640, then ~ P^-0.9 (continuous), the same on every seed up to a
+    small multiplicative noise. Windows inside one segment give its exponent (within their interval); the single
+    fit window of exponent_table mixes them; eps(P) columns equal the theory fitted on the window's P."""
+    import pandas as pd
+
+    from scalinglab.theory.fitting import powerlaw_fit
+
+    P = [10 * 2**i for i in range(10)]  # 10 ... 5120
+    cfg = E.RHMSweep(curves=(Curve(alpha=1.0),), P=tuple(P), seeds=6, n_boot=200, local_points=4,
+                     fit_window=(10.0, 5120.0))
+    rng = np.random.default_rng(3)
+
+    def err(p):
+        return 0.9 * (p / 10) ** -0.3 if p <= 640 else 0.9 * 64**-0.3 * (p / 640) ** -0.9
+
+    rows = pd.DataFrame([{"key": protocol.cell_key(c), "P": c.P, "test_err": err(c.P) * rng.lognormal(0, 0.01)}
+                         for c in cfg.curve_cells(cfg.curves[0])])
+    spec = cfg.curve_cells(cfg.curves[0])[0].spec()
+    (loc,) = E.local_exponent_table(rows, cfg)
+    wins = {(w["P_lo"], w["P_hi"]): w for w in loc["windows"]}
+    assert len(wins) == len(P) - 3
+    for (lo, hi), w in wins.items():
+        truth = 0.3 if hi <= 640 else 0.9 if lo >= 640 else None
+        if truth is not None:
+            assert abs(w["measured"] - truth) < 0.02 and w["ci"][0] - 0.01 <= truth <= w["ci"][1] + 0.01, (lo, w)
+        Pw = np.array([p for p in P if lo <= p <= hi], float)
+        assert w["eps_exponent"] == pytest.approx(powerlaw_fit(Pw, E._theory_eps(spec, Pw)).exponent)
+    (whole,) = E.exponent_table(rows, cfg)
+    assert 0.35 < whole["measured"] < 0.85  # one window over both segments mixes them

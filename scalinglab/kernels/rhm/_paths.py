@@ -70,16 +70,25 @@ def multiset_groups(logp, g, n_multisets):
         logf[t] = s
         prod[t] = p
         count[t] = fact[g] // denom
-        # next non-decreasing tuple
-        k = g - 1
-        while k >= 0 and a[k] == m - 1:
-            k -= 1
-        if k < 0:
+        if not _next_multiset(a, m):
             break
-        a[k] += 1
-        for j in range(k + 1, g):
-            a[j] = a[k]
     return logf, prod, count
+
+
+@njit(cache=True)
+def _next_multiset(a, m):
+    """Step the non-decreasing tuple ``a`` (entries in ``0..m-1``) to the next one in lexicographic order, in
+    place; False (``a`` unchanged) after the last, ``(m-1, ..., m-1)``."""
+    g = a.shape[0]
+    k = g - 1
+    while k >= 0 and a[k] == m - 1:
+        k -= 1
+    if k < 0:
+        return False
+    a[k] += 1
+    for j in range(k + 1, g):
+        a[j] = a[k]
+    return True
 
 
 @njit(cache=True)
@@ -151,14 +160,8 @@ def multiset_groups_wide(logp, g, n_multisets):
         logf[t] = s
         counti[t] = exact
         countf[t] = float(exact) if exact >= 0 else math.exp(lfact[g] - lsum)
-        k = g - 1
-        while k >= 0 and a[k] == m - 1:
-            k -= 1
-        if k < 0:
+        if not _next_multiset(a, m):
             break
-        a[k] += 1
-        for j in range(k + 1, g):
-            a[j] = a[k]
     return logf, countf, counti
 
 

@@ -13,6 +13,32 @@ from numba import njit, prange
 __all__ = ["decay_sum", "log_decay_sum", "seen_paths_pmf"]
 
 
+@njit(cache=True)
+def _log1m(log_q):
+    """``log(1 - q)`` from ``log q``, elementwise."""
+    out = np.empty(log_q.shape[0], dtype=np.float64)
+    for i in range(log_q.shape[0]):
+        out[i] = np.log1p(-np.exp(log_q[i]))
+    return out
+
+
+@njit(cache=True)
+def _exp_sum(log_w, l1p, p, shift):
+    """``sum_i exp(log_w_i + p * l1p_i - shift)`` (the ``p * l1p`` term left out at p = 0, so ``0 * -inf``
+    never occurs), added with Neumaier compensation."""
+    s = 0.0
+    c = 0.0
+    for i in range(log_w.shape[0]):
+        t = np.exp((log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]) - shift)
+        u = s + t
+        if abs(s) >= abs(t):
+            c += (s - u) + t
+        else:
+            c += (t - u) + s
+        s = u
+    return s + c
+
+
 @njit(cache=True, parallel=True)
 def decay_sum(log_w, log_q, P):
     """``sum_g w_g (1 - q_g)**P`` for every P of a grid.
@@ -36,28 +62,11 @@ def decay_sum(log_w, log_q, P):
         underflow of ``(1-q)**P`` into wrong digits) and added with Neumaier
         compensation. Parallel over P: each P has its own accumulator.
     """
-    n = log_w.shape[0]
     k = P.shape[0]
     out = np.empty(k, dtype=np.float64)
-    l1p = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        l1p[i] = np.log1p(-np.exp(log_q[i]))
+    l1p = _log1m(log_q)
     for j in prange(k):
-        p = P[j]
-        s = 0.0
-        c = 0.0
-        for i in range(n):
-            if p == 0.0:
-                t = np.exp(log_w[i])
-            else:
-                t = np.exp(log_w[i] + p * l1p[i])
-            u = s + t
-            if abs(s) >= abs(t):
-                c += (s - u) + t
-            else:
-                c += (t - u) + s
-            s = u
-        out[j] = s + c
+        out[j] = _exp_sum(log_w, l1p, P[j], 0.0)
     return out
 
 
@@ -77,9 +86,7 @@ def log_decay_sum(log_w, log_q, P):
     n = log_w.shape[0]
     k = P.shape[0]
     out = np.empty(k, dtype=np.float64)
-    l1p = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        l1p[i] = np.log1p(-np.exp(log_q[i]))
+    l1p = _log1m(log_q)
     for j in prange(k):
         p = P[j]
         mx = -np.inf
@@ -87,20 +94,7 @@ def log_decay_sum(log_w, log_q, P):
             t = log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]
             if t > mx:
                 mx = t
-        if mx == -np.inf:
-            out[j] = mx
-            continue
-        s = 0.0
-        c = 0.0
-        for i in range(n):
-            t = np.exp((log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]) - mx)
-            u = s + t
-            if abs(s) >= abs(t):
-                c += (s - u) + t
-            else:
-                c += (t - u) + s
-            s = u
-        out[j] = mx + np.log(s + c)
+        out[j] = mx if mx == -np.inf else mx + np.log(_exp_sum(log_w, l1p, p, mx))
     return out
 
 

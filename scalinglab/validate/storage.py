@@ -18,6 +18,8 @@ line (detected, quarantined and reported by file name), two processes never
 interleave bytes, and rows keep their types (int/float/bool/str/null/list).
 The schema recorded in the manifest gives the DataFrame dtypes.
 
+Examples
+--------
 >>> import tempfile
 >>> st = RowStore(tempfile.mkdtemp())
 >>> st.append({"key": "k1", "P": 10, "err": 0.5})

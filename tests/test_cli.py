@@ -159,3 +159,17 @@ def test_text_output_is_the_results_str(capsys):
     assert out.strip() == str(bethe_stats(0.3, 3, sizes=[1, 10])).strip()
     rc, out, _ = run(capsys, "rhm", "eps", "--P", "10,1000")
     assert out.strip() == str(learning_curve(RHMSpec.make(alpha=1.0), [10, 1000])).strip()
+
+
+def test_warnings_print_as_one_line(capsys):
+    """A warning raised under a command reaches the user as one 'scalinglab: warning: ...' line, no source line."""
+    import warnings
+
+    from scalinglab.cli import _one_line_warning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = _one_line_warning
+        warnings.warn("only 2 seeds:\n  add seeds", UserWarning)
+    err = capsys.readouterr().err
+    assert err == "scalinglab: warning: only 2 seeds: add seeds\n"

@@ -62,7 +62,16 @@ def _headless_plots():
     matplotlib.use("Agg")
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings of the command line as one line on stderr (``scalinglab: warning: ...``), without the source line:
+    they speak to the user of the command, not to a programmer of the module that raised them."""
+    msg = " ".join(str(message).split())
+    print(f"scalinglab: warning: {msg}", file=sys.stderr if file is None else file)
+
+
 def main(argv=None):
+    import warnings
+
     _headless_plots()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,7 +79,9 @@ def main(argv=None):
         parser.print_help()
         return 2
     try:
-        payload, text = args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            payload, text = args.handler(args)
     except InputError as exc:  # a user error (CLIError is one too); anything else is a bug: let it show
         msg = " ".join(str(exc).split())  # always one line
         print(f"scalinglab: error: {msg}", file=sys.stderr)

@@ -11,7 +11,6 @@ exist is left alone, so ``mkdocs build --strict`` fails on it.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 Our implementation of Brill's toy experiment (arXiv 2412.07942, Sec. on toy
 experiments); details the stored copy of the paper did not give are our
-choices (*assumed*), stated here and in the README:
+choices (*assumed*), stated here:
 
 * Clusters are grown by Leath growth on the Bethe lattice (coordination ``z``,
   occupation ``p``; :func:`scalinglab.kernels.percolation._clusters.bethe_forest`), so

@@ -1,10 +1,11 @@
 """The docstring examples of the package run as doctests, and every public name has one.
 
-Every module of ``scalinglab`` is searched with :class:`doctest.DocTestFinder`
-(one test per module, so a failure names its module); the examples are cheap
-(tiny sizes, milliseconds to a second). ``test_every_public_name_has_an_example``
-lists each public function or class of the area namespaces whose docstring has
-no ``>>>`` example that this suite runs.
+Every module of ``scalinglab`` (every ``.py`` file under the package: the theory, kernels, validate and CLI
+modules, private ones such as ``_results.py`` included) is searched with :class:`doctest.DocTestFinder`
+(one test per module, so a failure names its module); the examples are cheap (tiny sizes, milliseconds to a
+second). ``test_every_public_name_has_an_example`` lists each public function or class of the namespaces in
+``NAMESPACES`` (the area namespaces of theory, kernels and validate, the fitting module, the protocol and
+storage, the result base and the errors) whose docstring has no ``>>>`` example that this suite runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import doctest
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +24,12 @@ NAMESPACES = (
     "scalinglab.theory.rhm", "scalinglab.theory.percolation", "scalinglab.theory.spectral",
     "scalinglab.theory.fitting", "scalinglab.kernels.rhm", "scalinglab.kernels.percolation",
     "scalinglab.validate.rhm", "scalinglab.validate.percolation", "scalinglab.validate.spectral",
-    "scalinglab.validate.protocol", "scalinglab.validate.storage", "scalinglab.errors",
+    "scalinglab.validate.protocol", "scalinglab.validate.storage", "scalinglab.errors", "scalinglab._results",
+)
+AREA_NAMESPACES = (  # must stay in NAMESPACES: the public API of each area
+    "scalinglab.theory.rhm", "scalinglab.theory.percolation", "scalinglab.theory.spectral",
+    "scalinglab.kernels.rhm", "scalinglab.kernels.percolation",
+    "scalinglab.validate.rhm", "scalinglab.validate.percolation", "scalinglab.validate.spectral",
 )
 
 # Public names that need no example, with the reason. Constants (numbers, strings, tuples, dicts,
@@ -32,8 +39,9 @@ EXEMPT: dict[str, str] = {}
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(scalinglab.__path__, "scalinglab.")
-                 if not m.name.endswith("__main__"))
+MODULES = ["scalinglab"] + sorted(m.name for m in pkgutil.walk_packages(scalinglab.__path__, "scalinglab.")
+                                   if not m.name.endswith("__main__"))
+PACKAGE = Path(scalinglab.__file__).parent
 
 
 def _tests_of(name):
@@ -74,6 +82,22 @@ def test_every_public_name_has_an_example():
             if _key(obj) not in found:
                 missing.append(f"{ns}.{n}")
     assert not missing, f"{len(missing)} public names lack a doctest example:\n  " + "\n  ".join(missing)
+
+
+def test_every_module_file_is_searched():
+    """walk_packages skips a package that fails to import: the module list must match the files on disk."""
+    files = {".".join(("scalinglab",) + p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+             for p in PACKAGE.rglob("*.py") if p.name != "__main__.py"}
+    assert files == set(MODULES), sorted(files ^ set(MODULES))
+    assert {"scalinglab._results", "scalinglab.validate.protocol", "scalinglab.validate.rhm._runs",
+            "scalinglab.validate.percolation._brill_toy", "scalinglab.validate.spectral._nets",
+            "scalinglab.cli._rhm"} <= set(MODULES)
+
+
+def test_the_area_namespaces_are_enforced():
+    assert set(AREA_NAMESPACES) <= set(NAMESPACES)
+    for ns in AREA_NAMESPACES:
+        assert importlib.import_module(ns).__all__, ns
 
 
 def test_exemptions_are_still_public():

@@ -149,7 +149,13 @@ def strict_json(obj, reasons=None):
 
 
 def require_pandas():
-    """Import pandas, or raise ImportError saying how to install it."""
+    """Import pandas, or raise ImportError saying how to install it.
+
+    Examples
+    --------
+    >>> require_pandas().__name__
+    'pandas'
+    """
     try:
         import pandas
     except ImportError:  # pragma: no cover - exercised with pandas hidden in a test
@@ -159,7 +165,16 @@ def require_pandas():
 
 
 def new_axes(ax=None):
-    """``ax``, or the axes of a new figure (pyplot imported here, backend untouched)."""
+    """``ax``, or the axes of a new figure (pyplot imported here, backend untouched).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> new_axes(ax) is ax                                  # given axes are used as they are
+    True
+    >>> plt.close(fig)
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -217,6 +232,24 @@ class Result:
     * ``_frame_data(self)``: a dict of columns for :meth:`to_frame` (default:
       the 1-d arrays of the leading length, scalars repeated);
     * ``plot(self, ax=None)``: where a picture makes sense.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> import numpy as np
+    >>> @dataclass(frozen=True, repr=False)
+    ... class Curve(Result):
+    ...     x: np.ndarray
+    ...     y: np.ndarray
+    ...     exponent: float
+    ...     _reasons = {"exponent": "no fit: fewer than 3 points"}
+    >>> c = Curve(x=np.arange(1.0, 101.0), y=np.arange(1.0, 101.0) ** -0.5, exponent=float("nan"))
+    >>> c                                                   # arrays summarised, never printed in full
+    Curve(x=<100 values 1..100>, y=<100 values 0.1..1>, exponent=nan)
+    >>> c.to_dict()["exponent"], c.to_dict()["exponent_reason"]
+    (None, 'no fit: fewer than 3 points')
+    >>> c.to_frame().shape                                  # one row per point, the scalar repeated
+    (100, 3)
     """
 
     _repr_fields: tuple | None = None
@@ -334,7 +367,13 @@ class Result:
 
 def one_row(d):
     """A one-row frame dict from a flat dict: ``{key: [value]}``, 2-tuples split into ``key_lo``/``key_hi``,
-    lists and dicts left out."""
+    lists and dicts left out.
+
+    Examples
+    --------
+    >>> one_row({"exponent": 0.5, "ci": (0.4, 0.6), "samples": [1, 2, 3]})    # a 2-sequence is split
+    {'exponent': [0.5], 'ci_lo': [0.4], 'ci_hi': [0.6]}
+    """
     out = {}
     for k, v in d.items():
         out.update({c: [x] for c, x in _scalar_columns(k, v).items()})

@@ -18,4 +18,15 @@ __all__ = ["InputError"]
 
 
 class InputError(ValueError):
-    """A user error: bad input that the user can fix (printed as one line by the CLI)."""
+    """A user error: bad input that the user can fix (printed as one line by the CLI).
+
+    Examples
+    --------
+    >>> from scalinglab.errors import InputError
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> try:
+    ...     RHMSpec.make(m=0)
+    ... except InputError as exc:
+    ...     print(exc)
+    m must be >= 1, got 0
+    """

@@ -148,9 +148,11 @@ def test_reference_brill_toy_redraws_from_its_rows(tmp_path):
     assert f["ci95"][0] <= f["theory_exponent"] <= f["ci95"][1]
 
 
-def test_docstring_examples_of_the_percolation_modules():
+def test_docstring_examples_of_the_percolation_modules(monkeypatch, tmp_path):
     import doctest
     import importlib
+
+    monkeypatch.chdir(tmp_path)  # the figure examples write figures/ into the current folder
 
     for name in ("scalinglab.validate.percolation._brill_toy", "scalinglab.validate.percolation._lattice",
                  "scalinglab.validate.percolation._brill_figures", "scalinglab.theory.percolation._lattice",

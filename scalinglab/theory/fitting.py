@@ -60,6 +60,15 @@ class PowerLawFit(Result):
         :func:`discrete_powerlaw_fit` and :func:`bootstrap_powerlaw`.
     x_range : tuple of float
         Smallest and largest x that entered the fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.theory.fitting import powerlaw_fit
+    >>> x = np.geomspace(1, 100, 10)
+    >>> fit = powerlaw_fit(x, 3 * x**-0.7, window=(2, 50))
+    >>> round(fit.exponent, 6), round(fit.prefactor, 6), fit.n_points, fit.method
+    (0.7, 3.0, 6, 'ols-loglog')
     """
 
     exponent: float
@@ -102,7 +111,20 @@ class PowerLawFit(Result):
 
 
 class FewSeedsWarning(UserWarning):
-    """Fewer than 5 seeds at some fitted point: bootstrap intervals under-cover."""
+    """Fewer than 5 seeds at some fitted point: bootstrap intervals under-cover.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from scalinglab.theory.fitting import FewSeedsWarning, bootstrap_powerlaw
+    >>> x = np.geomspace(10, 1e3, 5)
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     b = bootstrap_powerlaw(x, [[xi**-0.5, 1.1 * xi**-0.5] for xi in x], n_boot=200)
+    >>> any(issubclass(x.category, FewSeedsWarning) for x in w), b.t_ci is not None
+    (True, True)
+    """
 
 
 @dataclass(frozen=True, repr=False)
@@ -137,6 +159,17 @@ class BootstrapFit(Result):
         unless expanded).
     x, y_mean, y_sem : numpy.ndarray
         Abscissae, mean and standard error of the mean of the measurements (all points).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.theory.fitting import bootstrap_powerlaw
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.geomspace(10, 1e3, 6)
+    >>> ys = [x_i**-0.5 * np.exp(rng.normal(0, 0.05, 6)) for x_i in x]     # 6 seeds a point
+    >>> b = bootstrap_powerlaw(x, ys, n_boot=200)
+    >>> round(b.fit.exponent, 2), b.n_seeds, b.ci_method
+    (0.5, 6, 'percentile')
     """
 
     fit: PowerLawFit
@@ -527,6 +560,15 @@ class DiscretePowerLawFit(Result):
     method : str
     values, counts : numpy.ndarray
         Distinct sample values in the window and their counts (for plots).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.theory.fitting import discrete_powerlaw_fit
+    >>> k = np.random.default_rng(0).zipf(2.2, 5000)
+    >>> fit = discrete_powerlaw_fit(k, x_min=2, x_max=1000)
+    >>> fit.x_min, fit.x_max, fit.n < fit.n_total, bool(fit.ci[0] < 2.2 < fit.ci[1])
+    (2, 1000, True, True)
     """
 
     exponent: float
@@ -705,6 +747,14 @@ def local_slope(x, y):
     -------
     numpy.ndarray
         Slopes at every point (one-sided at the ends).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.theory.fitting import local_slope
+    >>> x = np.geomspace(1, 100, 5)
+    >>> local_slope(x, x**-0.5).round(6)
+    array([-0.5, -0.5, -0.5, -0.5, -0.5])
     """
     lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
     if lx.size < 2:

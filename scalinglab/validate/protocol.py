@@ -98,7 +98,16 @@ def cell_key(cell):
 
 
 def flatten(cell, prefix=""):
-    """``{"field": value, "nested.field": value}`` of a dataclass (tuples as lists)."""
+    """``{"field": value, "nested.field": value}`` of a dataclass (tuples as lists).
+
+    Examples
+    --------
+    >>> from scalinglab.validate.rhm import Net, RHMSizes, RHMRun
+    >>> from scalinglab.validate.train import TrainConfig
+    >>> flat = flatten(RHMRun(RHMSizes(), (2.0, 2.0, 2.0), Net(width=16), TrainConfig(), 1000, 64, 0))
+    >>> flat["rhm.m"], flat["net.width"], flat["alpha"], flat["P"]
+    (10, 16, [2.0, 2.0, 2.0], 64)
+    """
     out = {}
     for f in dataclasses.fields(cell):
         v = getattr(cell, f.name)
@@ -113,7 +122,17 @@ def flatten(cell, prefix=""):
 
 
 def select(rows, cells):
-    """The rows (a DataFrame) of the given cells, matched by key."""
+    """The rows (a DataFrame) of the given cells, matched by key.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> exp = get("brill-fig2")
+    >>> cells = exp.cells(exp.config_type(c_over_D=(0.5, 2.0), n_points=20))
+    >>> rows = pd.DataFrame([{"key": cell_key(c), "c_over_D": c.c_over_D} for c in cells])
+    >>> select(rows, cells[1:])["c_over_D"].tolist()
+    [2.0]
+    """
     keys = {cell_key(c) for c in cells}
     return rows[rows["key"].isin(keys)] if len(rows) else rows
 
@@ -162,7 +181,19 @@ def resolve_device(device="auto"):
 
 # --------------------------------------------------------------------------- executors
 class SubmititExecutor:
-    """``submit(fn, *args, **kw)`` on Slurm via submitit, returning ``concurrent.futures`` futures."""
+    """``submit(fn, *args, **kw)`` on Slurm via submitit, returning ``concurrent.futures`` futures.
+
+    Examples
+    --------
+    >>> try:                                            # Slurm jobs need the 'cluster' extra (submitit)
+    ...     ex = SubmititExecutor("debug", folder="submitit-logs")
+    ... except InputError as exc:
+    ...     print("pip install 'scalinglab[cluster]'" in str(exc))
+    ... else:                                           # without Slurm, submitit runs jobs locally
+    ...     print(ex.submit(pow, 2, 5).result(timeout=120) == 32)
+    ...     ex.close()
+    True
+    """
 
     def __init__(self, partition, folder="submitit-logs", timeout_min=60, max_waiters=64, **slurm):
         try:
@@ -198,6 +229,17 @@ def make_executor(address=None, threads_per_worker=1):
     process (for tests); ``"tcp://HOST:PORT"``: a running Dask scheduler;
     ``"slurm:PARTITION"``: Slurm jobs through submitit (one job per group of
     cells, logs in ``./submitit-logs``).
+
+    Examples
+    --------
+    >>> with make_executor(None) as ex:       # no scheduler: cells run in this process
+    ...     ex is None
+    True
+    >>> with make_executor("local:x"):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    scalinglab.errors.InputError: --scheduler 'local:x': use local:N with a whole number N
     """
     if address in (None, ""):
         yield None
@@ -277,6 +319,31 @@ class Experiment:
         Whether cells run on the torch device (False: CPU-only computations).
     title : str
         Title of ``report.md`` (default: the description).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class SquaresConfig:
+    ...     n: int = 3
+    >>> @dataclass(frozen=True)
+    ... class SquareCell:
+    ...     x: int
+    ...     kind = "doc-squares"             # the key namespace (a class attribute, not a field)
+    >>> class Squares(Experiment):
+    ...     name, description, config_type = "doc-squares", "squares of 0..n-1", SquaresConfig
+    ...     def cells(self, config):
+    ...         return [SquareCell(x) for x in range(config.n)]
+    ...     def run(self, cells, device):
+    ...         return [{"y": c.x ** 2} for c in cells]
+    ...     def analyse(self, rows, config):
+    ...         return {"total": int(rows["y"].sum())}
+    >>> oc = execute(Squares(), SquaresConfig(), "out", echo=None)       # writes rows, manifest, summary, report
+    >>> oc.n_cells, oc.n_ran, oc.summary
+    (3, 3, {'total': 5})
+    >>> oc = execute(Squares(), SquaresConfig(n=4), "out", echo=None)    # resumes: only the new cell runs
+    >>> oc.n_cells, oc.n_ran, oc.summary
+    (4, 1, {'total': 14})
     """
 
     name = ""
@@ -359,7 +426,17 @@ _MODULES = [
 
 
 def experiment(cls):
-    """Class decorator: register an instance of ``cls`` under ``cls.name``."""
+    """Class decorator: register an instance of ``cls`` under ``cls.name``.
+
+    Examples
+    --------
+    >>> @experiment                  # registers an instance under cls.name (scalinglab reproduce / run find it)
+    ... class Nameless(Experiment):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    TypeError: Nameless needs a name and a config_type
+    """
     if not cls.name or cls.config_type is None:
         raise TypeError(f"{cls.__name__} needs a name and a config_type")
     REGISTRY[cls.name] = cls()
@@ -379,13 +456,30 @@ def _load(until=None):
 
 
 def available():
-    """``{name: description}`` of every registered experiment."""
+    """``{name: description}`` of every registered experiment.
+
+    Examples
+    --------
+    >>> exps = available()
+    >>> "rhm-fig6" in exps, exps["brill-fig2"][:16]
+    (True, 'Brill Fig. 2: cl')
+    """
     _load()
     return {k: v.description for k, v in sorted(REGISTRY.items())}
 
 
 def get(name):
-    """The registered experiment ``name``; InputError (with the choices) when unknown."""
+    """The registered experiment ``name``; InputError (with the choices) when unknown.
+
+    Examples
+    --------
+    >>> get("brill-fig2").config_type.__name__
+    'BrillFig2Config'
+    >>> get("no-such-thing")                # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    scalinglab.errors.InputError: unknown experiment 'no-such-thing'; available: brill-fig2, ...
+    """
     if name in REGISTRY:
         return REGISTRY[name]
     errors = _load(until=name)
@@ -399,7 +493,14 @@ def get(name):
 
 
 def shipped_spec(name, quick=False):
-    """``(mapping, text)`` of a shipped spec file of experiment ``name``."""
+    """``(mapping, text)`` of a shipped spec file of experiment ``name``.
+
+    Examples
+    --------
+    >>> mapping, text = shipped_spec("brill-fig2", quick=True)
+    >>> mapping["experiment"], sorted(mapping)[:3]
+    ('brill-fig2', ['alpha', 'c_over_D', 'experiment'])
+    """
     exp = get(name)
     fname = exp.quick_spec if quick else exp.default_spec
     res = resources.files("scalinglab").joinpath("specs", fname)
@@ -411,7 +512,15 @@ def shipped_spec(name, quick=False):
 
 
 def config_from_spec_file(path):
-    """``(experiment, config, run_options, text)`` of a user's TOML spec file."""
+    """``(experiment, config, run_options, text)`` of a user's TOML spec file.
+
+    Examples
+    --------
+    >>> _ = open("mine.toml", "w").write('experiment = "brill-fig2"\\nc_over_D = [0.5]\\nn_points = 20\\n')
+    >>> exp, config, run, text = config_from_spec_file("mine.toml")
+    >>> exp.name, config.c_over_D, config.n_points, run
+    ('brill-fig2', (0.5,), 20, {})
+    """
     mapping, text = _specs.read_spec(path)
     name = mapping.get("experiment")
     if not isinstance(name, str):
@@ -431,13 +540,34 @@ def config_from_spec_file(path):
 
 
 def rows_folder(out, manifest_data=None):
-    """The folder holding the rows of results folder ``out`` (its manifest's ``rows_store``)."""
+    """The folder holding the rows of results folder ``out`` (its manifest's ``rows_store``).
+
+    Examples
+    --------
+    >>> rows_folder("results/rhm-fig6", {"rows_store": "../rhm-runs"}).name    # RHM experiments share one store
+    'rhm-runs'
+    >>> rows_folder("results/brill-fig2", {"rows_store": "."}).as_posix()
+    'results/brill-fig2'
+    """
     rel = (manifest_data or {}).get("rows_store", ".")
     return (Path(out) / rel).resolve() if rel != "." else Path(out)
 
 
 def stored_manifest(exp, folder):
-    """The manifest of a results folder of ``exp``; InputError when there is none or it is another experiment's."""
+    """The manifest of a results folder of ``exp``; InputError when there is none or it is another experiment's.
+
+    Examples
+    --------
+    >>> exp = get("brill-fig2")
+    >>> _ = execute(exp, exp.config_type(c_over_D=(0.5,), n_points=20), "fig2", echo=None)
+    >>> man = stored_manifest(exp, "fig2")
+    >>> man.experiment, man.data["n_cells"]
+    ('brill-fig2', 1)
+    >>> stored_manifest(exp, "empty")
+    Traceback (most recent call last):
+    ...
+    scalinglab.errors.InputError: nothing to replot in empty: no manifest.json (run the experiment first)
+    """
     man = Manifest.load(folder) if Path(folder).is_dir() else Manifest(Path(folder) / "manifest.json", {})
     if not man.data:
         raise InputError(f"nothing to replot in {folder}: no manifest.json (run the experiment first)")
@@ -453,7 +583,16 @@ def _rows_dir_for(exp, out):
 # --------------------------------------------------------------------------- the engine
 @dataclass
 class Outcome:
-    """What :func:`execute` did: the summary and the bookkeeping to report."""
+    """What :func:`execute` did: the summary and the bookkeeping to report.
+
+    Examples
+    --------
+    >>> oc = execute(get("brill-fig2"), get("brill-fig2").config_type(c_over_D=(0.5,), n_points=20), "fig2", echo=None)
+    >>> oc.name, oc.n_cells, oc.n_stored, oc.missing
+    ('brill-fig2', 1, 1, [])
+    >>> import json
+    >>> _ = json.dumps(oc.to_dict(), allow_nan=False)             # strict JSON (--json)
+    """
 
     name: str
     out: str
@@ -693,6 +832,16 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     Returns
     -------
     Outcome
+
+    Examples
+    --------
+    >>> exp = get("brill-fig2")                                  # closed forms: milliseconds a cell
+    >>> config = exp.config_type(c_over_D=(0.5, 2.0), n_points=20)
+    >>> oc = execute(exp, config, "brill-fig2", echo=None)
+    >>> oc.n_cells, oc.n_ran, [p.split("/")[-1] for p in oc.figures]
+    (2, 2, ['brill_fig2.png'])
+    >>> execute(exp, config, "brill-fig2", dry_run=True, echo=None).plan[0]   # stored: a rerun skips it
+    {'cell': 'c_over_D=0.5', 'stored': True, 'cost_s': 0.0}
     """
     out = Path(out)
     if exp.uses_device:

@@ -18,6 +18,8 @@ line (detected, quarantined and reported by file name), two processes never
 interleave bytes, and rows keep their types (int/float/bool/str/null/list).
 The schema recorded in the manifest gives the DataFrame dtypes.
 
+Examples
+--------
 >>> import tempfile
 >>> st = RowStore(tempfile.mkdtemp())
 >>> st.append({"key": "k1", "P": 10, "err": 0.5})
@@ -56,7 +58,14 @@ CLAIM_TIMEOUT_S = float(os.environ.get("SCALINGLAB_CLAIM_TIMEOUT", 24 * 3600))
 
 # --------------------------------------------------------------------------- JSON helpers
 def jsonable(obj):
-    """``obj`` with numpy scalars/arrays, tuples and dicts made plain JSON types (floats kept as floats)."""
+    """``obj`` with numpy scalars/arrays, tuples and dicts made plain JSON types (floats kept as floats).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": (1, 2), "b": np.float32(0.5), "c": np.arange(3)})
+    {'a': [1, 2], 'b': 0.5, 'c': [0, 1, 2]}
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -70,7 +79,15 @@ def jsonable(obj):
 
 def json_default(o):
     """``default=`` for json.dumps: numpy scalars/arrays as Python numbers/lists,
-    named results through ``to_dict()``, other numbers as float, the rest as str."""
+    named results through ``to_dict()``, other numbers as float, the rest as str.
+
+    Examples
+    --------
+    >>> import json
+    >>> import numpy as np
+    >>> json.dumps({"x": np.float32(1.5), "y": np.arange(3)}, default=json_default)
+    '{"x": 1.5, "y": [0, 1, 2]}'
+    """
     if hasattr(o, "tolist"):
         return o.tolist()
     if hasattr(o, "to_dict"):
@@ -85,6 +102,15 @@ def write_json(folder, name, obj, strict=True):
     """Write ``obj`` as indented JSON to ``folder/name`` atomically; return the path.
 
     ``strict=True`` writes non-finite floats as null (the file is valid JSON).
+
+    Examples
+    --------
+    >>> path = write_json(".", "a.json", {"x": float("inf")})      # strict: a reason beside the null
+    >>> print(open("a.json").read())
+    {
+      "x": null,
+      "x_reason": "null stands for +inf"
+    }
     """
     path = Path(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +122,14 @@ def write_json(folder, name, obj, strict=True):
 
 
 def read_json(folder, name):
-    """Parse ``folder/name``; an unreadable file is an InputError naming it."""
+    """Parse ``folder/name``; an unreadable file is an InputError naming it.
+
+    Examples
+    --------
+    >>> _ = write_json(".", "b.json", {"x": 1, "y": [1.5, None]})
+    >>> read_json(".", "b.json")
+    {'x': 1, 'y': [1.5, None]}
+    """
     path = Path(folder) / name
     try:
         return json.loads(path.read_bytes().decode("utf-8"))
@@ -124,7 +157,14 @@ def _git_hash():
 
 
 def environment_info(device=None):
-    """Versions, machine, git hash and argv, for a manifest."""
+    """Versions, machine, git hash and argv, for a manifest.
+
+    Examples
+    --------
+    >>> info = environment_info(device="cpu")
+    >>> {"scalinglab", "python", "numpy", "git"} <= set(info)
+    True
+    """
     import numpy
     import scipy
 
@@ -156,7 +196,18 @@ def environment_info(device=None):
 
 # --------------------------------------------------------------------------- output folder
 def check_out_folder(path, what="--out"):
-    """Create ``path`` (a folder) or raise a one-line InputError: a file there, or not writable."""
+    """Create ``path`` (a folder) or raise a one-line InputError: a file there, or not writable.
+
+    Examples
+    --------
+    >>> check_out_folder("new-folder").is_dir()           # created (and checked writable)
+    True
+    >>> _ = open("a-file", "w").write("x")
+    >>> check_out_folder("a-file")
+    Traceback (most recent call last):
+    ...
+    scalinglab.errors.InputError: --out a-file is a file, not a folder; choose another --out
+    """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{what} {path} is a file, not a folder; choose another {what}")
@@ -176,7 +227,19 @@ _MANIFEST_TYPES = {"format": str, "experiment": str, "config": dict, "schema": d
 
 @dataclass
 class Manifest:
-    """``OUT/manifest.json``: what the folder holds and how its rows are typed."""
+    """``OUT/manifest.json``: what the folder holds and how its rows are typed.
+
+    Examples
+    --------
+    >>> Manifest.load("no-results-here").data             # no manifest.json: empty
+    {}
+    >>> from scalinglab.validate import protocol
+    >>> exp = protocol.get("brill-fig2")
+    >>> _ = protocol.execute(exp, exp.config_type(c_over_D=(0.5,), n_points=20), "fig2", echo=None)
+    >>> m = Manifest.load("fig2")
+    >>> m.experiment, m.data["format"] == FORMAT, "schema" in m.data
+    ('brill-fig2', True, True)
+    """
 
     path: Path
     data: dict = field(default_factory=dict)
@@ -233,7 +296,17 @@ def _writer_alive(host, pid, mtime):
 
 @dataclass
 class ReadResult:
-    """Rows read from a store, and what was noticed on the way."""
+    """Rows read from a store, and what was noticed on the way.
+
+    Examples
+    --------
+    >>> store = RowStore("store-1")
+    >>> store.append({"key": "a", "y": 1})
+    >>> store.close()
+    >>> r = store.read()
+    >>> r.rows, r.notes, r.duplicates
+    ([{'key': 'a', 'y': 1}], [], 0)
+    """
 
     rows: list
     notes: list = field(default_factory=list)
@@ -253,6 +326,18 @@ class RowStore:
     :meth:`append` writes one line with a single ``os.write`` on an
     ``O_APPEND`` descriptor and fsyncs, so a kill loses at most the row in
     flight and leaves at most a torn last line in this writer's own shard.
+
+    Examples
+    --------
+    >>> store = RowStore("store")
+    >>> store.append({"key": "a", "y": 1})
+    >>> store.append({"key": "b", "y": 2})
+    >>> store.close()
+    >>> RowStore("store").read().rows
+    [{'key': 'a', 'y': 1}, {'key': 'b', 'y': 2}]
+    >>> store.claim("c"), store.claimed_by_other("c")      # a claim marks a cell as being run by this process
+    (True, False)
+    >>> store.release("c")
     """
 
     def __init__(self, folder):
@@ -433,7 +518,13 @@ def _vtype(v):
 
 
 def infer_schema(rows):
-    """``{column: type}`` with types ``bool int float str json`` (int+float = float; None allowed anywhere)."""
+    """``{column: type}`` with types ``bool int float str json`` (int+float = float; None allowed anywhere).
+
+    Examples
+    --------
+    >>> infer_schema([{"a": 1, "b": "x", "c": [1.0]}, {"a": 2, "b": None}])
+    {'a': 'int', 'b': 'str', 'c': 'json'}
+    """
     types = {}
     for r in rows:
         for k, v in r.items():
@@ -455,7 +546,15 @@ _PANDAS = {"bool": "boolean", "int": "Int64", "float": "float64", "str": "object
 
 
 def to_frame(rows, schema=None):
-    """A pandas DataFrame of ``rows`` with the schema's dtypes (lists as tuples, ints nullable)."""
+    """A pandas DataFrame of ``rows`` with the schema's dtypes (lists as tuples, ints nullable).
+
+    Examples
+    --------
+    >>> rows = [{"a": 1, "b": "x", "c": [1.0]}, {"a": 2, "b": None}]
+    >>> df = to_frame(rows, infer_schema(rows))
+    >>> df.shape, list(df.columns), df["a"].tolist()
+    ((2, 3), ['a', 'b', 'c'], [1, 2])
+    """
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - depends on the environment

@@ -126,6 +126,15 @@ def grow_brill_clusters(n_keep, n_children, p, s_min, s_max, seed, max_attempts)
     counts : int64 array (4,)
         Clusters grown below ``s_min``, above ``s_max``, attempts made, and
         sites grown in all (kept or not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import grow_brill_clusters
+    >>> parent, depth, value, offsets, counts = grow_brill_clusters(5, 2, 0.45, 10, 1000, 0, 10**5)
+    >>> sizes = np.diff(offsets)
+    >>> len(sizes), bool(((sizes >= 10) & (sizes <= 1000)).all()), round(float(value[:sizes[0]].std()), 6)
+    (5, True, 1.0)
     """
     np.random.seed(seed)
     cdf = _binom_cdf(n_children, p)
@@ -194,7 +203,15 @@ def grow_brill_clusters(n_keep, n_children, p, s_min, s_max, seed, max_attempts)
 
 @njit(cache=True)
 def tree_depths(parent):
-    """Depth of every site of a tree in BFS order (``parent[i] < i``, ``-1`` at the root)."""
+    """Depth of every site of a tree in BFS order (``parent[i] < i``, ``-1`` at the root).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import tree_depths
+    >>> tree_depths(np.array([-1, 0, 0, 1, 3]))
+    array([0, 1, 1, 2, 3], dtype=int32)
+    """
     n = parent.size
     depth = np.empty(n, dtype=np.int32)
     for i in range(n):
@@ -306,6 +323,15 @@ def tree_nearest(parent, depth, train, queries, method=0):
     nearest : int64 array (q,)
         The nearest training site; among equally near ones the smallest index
         (both methods).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import tree_depths, tree_nearest
+    >>> parent = np.array([-1, 0, 0, 1, 3])           # a path 4-3-1-0-2
+    >>> depth = tree_depths(parent).astype(np.int32)
+    >>> tree_nearest(parent, depth, np.array([2, 4]), np.array([0, 1, 3]))   # (distances, nearest sites)
+    (array([1, 2, 1]), array([2, 2, 4]))
     """
     n = parent.size
     up = np.full(n, _INF, dtype=np.int64)
@@ -361,6 +387,16 @@ def brill_cluster_losses(parent, depth, value, starts, sizes, q_train, n_test, s
         Sum of squared errors over each cluster's test sites.
     n_train : int64 array (K,)
         Training sites drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import brill_cluster_losses, grow_brill_clusters
+    >>> parent, depth, value, offsets, _ = grow_brill_clusters(3, 2, 0.45, 20, 500, 0, 10**5)
+    >>> starts, sizes = offsets[:-1], np.diff(offsets)
+    >>> sse, n_train = brill_cluster_losses(parent, depth, value, starts, sizes, np.full(3, 0.5), np.full(3, 5), 1)
+    >>> sse.shape, bool((n_train <= sizes - 5).all())
+    ((3,), True)
     """
     np.random.seed(seed)
     K = starts.size

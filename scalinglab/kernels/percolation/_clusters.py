@@ -48,6 +48,14 @@ def bethe_cluster_sizes(n, p, z, cap, seed):
     Returns
     -------
     numpy.ndarray of int64, shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import bethe_cluster_sizes
+    >>> s = bethe_cluster_sizes(20000, 0.3, 3, 1000, 1)
+    >>> bool(s.min() >= 1), round(float(s.mean()), 1)         # mean size (1 + p)/(1 - 2p) = 3.25 for z = 3
+    (True, 3.3)
     """
     np.random.seed(seed)
     out = np.empty(n, dtype=np.int64)
@@ -81,6 +89,14 @@ def bethe_forest(n, p, z, cap, seed):
         Cluster ``c`` occupies ``offsets[c]:offsets[c+1]``.
     capped : numpy.ndarray of bool, shape (n,)
         Whether growth stopped at ``cap`` (with unexplored occupied sites).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import bethe_forest
+    >>> parent, offsets, capped = bethe_forest(3, 0.4, 3, 100, 0)
+    >>> len(offsets), int(offsets[-1]) == len(parent), bool((parent[offsets[:-1]] == -1).all())
+    (4, True, True)
     """
     np.random.seed(seed)
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -130,6 +146,15 @@ def embed_tree(parent, steps):
     Returns
     -------
     float64 array (n, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import embed_tree
+    >>> parent = np.array([-1, 0, 0, 1])
+    >>> steps = np.array([[0.0], [1.0], [-1.0], [0.5]])
+    >>> embed_tree(parent, steps).ravel()                # x[3] = x[1] + 0.5
+    array([ 0. ,  1. , -1. ,  1.5])
     """
     n, d = steps.shape
     x = np.empty((n, d), dtype=np.float64)

@@ -89,6 +89,15 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
         Cluster sizes at ``n_snap`` summed over samples.
     smax_snap : int64 array (n_samples,)
         Largest cluster at ``n_snap``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import newman_ziff
+    >>> out = newman_ziff(2, 8, False, 10, 0, 38, 64, 64, np.zeros((0, 0), dtype=np.int64))   # 2-d site, L = 8
+    >>> smax_sum, n_wrap, hist = out[0], out[3], out[4]
+    >>> float(smax_sum[-1] / 10), n_wrap.shape, int((np.arange(65) * hist).sum()) // 10   # all 64 sites: one cluster; 38 occupied at the snapshot
+    (64.0, (10, 3), 38)
     """
     np.random.seed(seed)
     N = 1

@@ -49,6 +49,17 @@ def datum_keys(y, ranks, m):
 
     Serial: 10**6 data of the seed's model take ~10 ms, and a parallel launch cost more than the work for the
     small sets of most calls (2.6 ms per call measured on the shared 2-core machine).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import datum_keys, make_rules, sample
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> _, y, ranks = sample(rules, 2, probs, n=4, seed=1)
+    >>> keys = datum_keys(y, ranks, 2)
+    >>> keys.dtype, bool((keys < 2 * 2**3).all())      # n_c * m**n_nodes distinct data
+    (dtype('int64'), True)
     """
     n, n_nodes = ranks.shape
     out = np.empty(n, dtype=np.int64)
@@ -62,7 +73,20 @@ def datum_keys(y, ranks, m):
 
 @njit(cache=True)
 def decode_keys(keys, m, n_nodes, y, ranks):
-    """Inverse of :func:`datum_keys`: fill ``y`` (n,) and ``ranks`` (n, n_nodes)."""
+    """Inverse of :func:`datum_keys`: fill ``y`` (n,) and ``ranks`` (n, n_nodes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import datum_keys, decode_keys, make_rules, sample
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> _, y, ranks = sample(rules, 2, probs, n=4, seed=1)
+    >>> y2, r2 = np.empty(4, np.int64), np.empty((4, 3), np.int16)
+    >>> decode_keys(datum_keys(y, ranks, 2), 2, 3, y2, r2)
+    >>> bool((y2 == y).all() and (r2 == ranks).all())
+    True
+    """
     for a in range(keys.shape[0]):
         k = keys[a]
         for c in range(n_nodes - 1, -1, -1):
@@ -101,6 +125,15 @@ def unseen_tree(keys, m, n_nodes, node_p):
         Unseen fraction of each prefix's subtree (0 for a full key).
     offs : int64[n_nodes + 2]
         Depth d occupies ``pref[offs[d]:offs[d+1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import unseen_mass, unseen_tree
+    >>> node_p = np.array([[0.75, 0.25]] * 3)         # s = 2, L = 2: 3 nodes, m = 2
+    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)   # one training datum: key 0
+    >>> offs, float(h[0])                   # the root's unseen fraction: 1 - (0.75)**3 of class 0
+    (array([0, 1, 2, 3, 4]), 0.578125)
     """
     n = keys.shape[0]
     counts = np.zeros(n_nodes + 1, dtype=np.int64)
@@ -163,7 +196,17 @@ def _find(arr, lo, hi, x):
 
 @njit(cache=True)
 def unseen_mass(pref, h, offs, n_c):
-    """Probability that a fresh datum is not in the training set: ``(1/n_c) sum_c h(c)`` (h = 1 for absent classes)."""
+    """Probability that a fresh datum is not in the training set: ``(1/n_c) sum_c h(c)`` (h = 1 for absent classes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import unseen_mass, unseen_tree
+    >>> node_p = np.array([[0.75, 0.25]] * 3)
+    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
+    >>> round(float(unseen_mass(pref, h, offs, 2)), 6), round(1 - 0.75**3 / 2, 6)   # datum 0 has probability 0.75**3 / n_c
+    (0.789062, 0.789062)
+    """
     tot = 0.0
     lo, hi = offs[0], offs[1]
     for c in range(n_c):
@@ -198,6 +241,18 @@ def sample_unseen(pref, h, offs, node_p, thr, n_c, m, seed, i0, n, y, ranks):
     (``ceil(cdf * 2**53)``); uniform 0 of a datum draws its class, uniform
     ``1 + c`` the rank of node c, as in the i.i.d. sampler. Fills ``y`` and
     ``ranks``. The caller makes sure the unseen mass is positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import sample_unseen, unseen_tree
+    >>> from scalinglab.kernels.rhm._sample import _cdfs, _thresholds
+    >>> node_p = np.array([[0.75, 0.25]] * 3)
+    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
+    >>> y, ranks = np.empty(50, np.int64), np.empty((50, 3), np.int16)
+    >>> sample_unseen(pref, h, offs, node_p, _thresholds(_cdfs(node_p)), 2, 2, np.uint64(1), np.uint64(0), 50, y, ranks)
+    >>> bool(((y == 0) & (ranks == 0).all(1)).any())     # datum 0 (class 0, every rank 0) never drawn
+    False
     """
     n_nodes = node_p.shape[0]
     scale = float(n_c) * (1.0 / 9007199254740992.0)
@@ -255,6 +310,16 @@ def unseen_log_prob(pref, h, offs, node_p, n_c, keys):
 
     Exact arithmetic would give ``log p(datum) - log unseen_mass`` for data outside the training set
     and ``-inf`` for training data; tests compare it with that brute-force value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import unseen_log_prob, unseen_tree
+    >>> node_p = np.array([[0.75, 0.25]] * 3)
+    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
+    >>> lp = unseen_log_prob(pref, h, offs, node_p, 2, np.array([0, 1], dtype=np.int64))
+    >>> float(lp[0]), round(float(lp[1]), 6), round(float(np.log(0.75**2 * 0.25 / 2 / (1 - 0.75**3 / 2))), 6)
+    (-inf, -2.417896, -2.417896)
     """
     n_nodes, m = node_p.shape
     out = np.empty(keys.shape[0], dtype=np.float64)

@@ -38,6 +38,14 @@ def multiset_groups(logp, g, n_multisets):
         overflow int64).
     count : int64[n_multisets]
         Number of ordered g-tuples with that multiset, ``g! / prod_j c_j!``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import multiset_groups
+    >>> logf, prod, count = multiset_groups(np.log([0.75, 0.25]), 2, 3)   # m = 2 ranks, g = 2 levels
+    >>> np.exp(logf).round(4), prod, count      # {1,1}, {1,2} (twice: (1,2) and (2,1)), {2,2}
+    (array([0.5625, 0.1875, 0.0625]), array([1, 2, 4]), array([1, 2, 1]))
     """
     m = logp.shape[0]
     fact = np.ones(g + 1, dtype=np.int64)
@@ -127,6 +135,14 @@ def multiset_groups_wide(logp, g, n_multisets):
         e.g. 2e-13 at g = 990).
     count_exact : int64[n_multisets]
         The same count as an exact integer, -1 where it exceeds int64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import multiset_groups_wide
+    >>> logf, count, exact = multiset_groups_wide(np.log([1.0, 2.0]), 3, 4)   # log rank products
+    >>> np.exp(logf).round(6), count, exact
+    (array([1., 2., 4., 8.]), array([1., 3., 3., 1.]), array([1, 3, 3, 1]))
     """
     m = logp.shape[0]
     lim = np.iinfo(np.int64).max
@@ -170,6 +186,13 @@ def group_sorted_keys(keys, counts):
     """Sum ``counts`` over runs of equal ``keys`` (keys sorted ascending).
 
     Returns ``(unique_keys, summed_counts)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import group_sorted_keys
+    >>> group_sorted_keys(np.array([1, 1, 4, 7, 7, 7]), np.array([1, 2, 1, 1, 1, 1]))
+    (array([1, 4, 7]), array([3, 1, 3]))
     """
     n = keys.shape[0]
     uk = np.empty(n, dtype=keys.dtype)
@@ -192,6 +215,13 @@ def merge_sorted_values(values, counts, rtol):
     Two neighbours ``a >= b`` merge when ``a - b <= rtol * max(1, |a|)``; a
     merged group keeps the first value of its run and the summed count.
     Returns ``(values, counts)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import merge_sorted_values
+    >>> merge_sorted_values(np.array([-1.0, -1.0 - 1e-13, -2.0]), np.array([1, 2, 5]), 1e-12)
+    (array([-1., -2.]), array([3, 5]))
     """
     n = values.shape[0]
     uv = np.empty(n, dtype=np.float64)
@@ -220,6 +250,14 @@ def binned_convolve(acc_count, acc_w, bins, cnt, w):
     Returns the new ``(count, w)`` of length ``len(acc) + max(bins)``.
     Counts and masses both add exactly under the convolution because a path's
     bin is the sum of its levels' bins and its frequency the product of theirs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import binned_convolve
+    >>> acc_count, acc_w = np.array([1, 1]), np.array([1.0, 1.0])    # two paths, in bins 0 and 1
+    >>> binned_convolve(acc_count, acc_w, np.array([0, 2]), np.array([1, 3]), np.array([1.0, 0.5]))
+    (array([1., 1., 3., 3.]), array([1. , 1. , 0.5, 0.5]))
     """
     nb = bins.max() + 1
     n = acc_count.shape[0]

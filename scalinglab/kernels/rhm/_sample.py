@@ -64,6 +64,17 @@ def make_rules(n_c, v, m, s, L, seed):
     ------
     ValueError
         If ``m * n_parent > v**s`` (no unambiguous rules exist).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import make_rules, check_unambiguous
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> [r.shape for r in rules]          # level 1: n_c parents; level 2: v parents; m rules of s symbols
+    [(2, 2, 2), (4, 2, 2)]
+    >>> check_unambiguous(rules)
+    True
     """
     rng = np.random.default_rng(seed)
     n_tuples = v**s
@@ -87,7 +98,19 @@ def make_rules(n_c, v, m, s, L, seed):
 
 
 def check_unambiguous(rules):
-    """True if no s-tuple is produced by two parents (or twice) within a level."""
+    """True if no s-tuple is produced by two parents (or twice) within a level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import check_unambiguous, make_rules
+    >>> rules = make_rules(2, 4, 2, 2, 2, seed=0)
+    >>> check_unambiguous(rules)
+    True
+    >>> rules[1][1, 0] = rules[1][0, 0]                 # give two parents the same tuple
+    >>> check_unambiguous(rules)
+    False
+    """
     for r in rules:
         flat = [tuple(t) for t in r.reshape(-1, r.shape[-1])]
         if len(set(flat)) != len(flat):
@@ -96,7 +119,15 @@ def check_unambiguous(rules):
 
 
 def pack_rules(rules):
-    """Stack per-level rules into one ``(L, n_par_max, m, s)`` int16 array."""
+    """Stack per-level rules into one ``(L, n_par_max, m, s)`` int16 array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import make_rules, pack_rules
+    >>> pack_rules(make_rules(2, 4, 2, 2, 2, seed=0)).shape       # (L, max parents, m, s)
+    (2, 4, 2, 2)
+    """
     L = len(rules)
     n_par = max(r.shape[0] for r in rules)
     _, m, s = rules[0].shape
@@ -107,12 +138,28 @@ def pack_rules(rules):
 
 
 def n_nodes(s, L):
-    """Nodes of a derivation tree, ``1 + s + ... + s**(L-1)``."""
+    """Nodes of a derivation tree, ``1 + s + ... + s**(L-1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import n_nodes
+    >>> n_nodes(2, 3), n_nodes(3, 2)      # 1 + 2 + 4, 1 + 3
+    (7, 4)
+    """
     return sum(s**l for l in range(L))
 
 
 def level_offsets(s, L):
-    """Column of the first node of each level 1..L in a derivation row (length L+1, last = n_nodes)."""
+    """Column of the first node of each level 1..L in a derivation row (length L+1, last = n_nodes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import level_offsets
+    >>> level_offsets(2, 3)
+    array([0, 1, 3, 7])
+    """
     return np.cumsum([0] + [s**l for l in range(L)]).astype(np.int64)
 
 
@@ -152,6 +199,16 @@ def uniform01(seed, i0, n, k_count):
     """The uniforms the sampler uses: ``out[a, k]`` is uniform ``k`` of datum ``i0 + a``.
 
     Uniform 0 draws the class, uniform ``1 + c`` the rank of derivation node ``c``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import uniform01
+    >>> u = uniform01(seed=1, i0=0, n=4, k_count=3)
+    >>> u.shape, bool(((u >= 0) & (u < 1)).all())
+    ((4, 3), True)
+    >>> bool((uniform01(1, 2, 2, 3) == u[2:]).all())       # counter-based: datum i is the same in any call
+    True
     """
     return _u01_array(np.uint64(seed & _MASK), np.uint64(i0), int(n), int(k_count))
 
@@ -274,6 +331,19 @@ def sample(rules, n_c, probs, n, seed, start=0):
     ranks : numpy.ndarray, shape (n, n_nodes), int16
         The derivation (0-based rule rank at every node; layout in the
         module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import make_rules, sample
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> x, y, ranks = sample(rules, 2, probs, n=5, seed=1)
+    >>> x.shape, y.shape, ranks.shape       # s**L symbols, a class, n_nodes ranks per datum
+    ((5, 4), (5,), (5, 3))
+    >>> x2, y2, _ = sample(rules, 2, probs, n=2, seed=1, start=3)   # data 3 and 4 of the same stream
+    >>> bool((x2 == x[3:]).all() and (y2 == y[3:]).all())
+    True
     """
     n = int(n)
     _check_sample_args(rules, n_c, probs, n)
@@ -302,6 +372,16 @@ def expand(rules, y, ranks):
     Returns
     -------
     numpy.ndarray, shape (n, s**L), int16
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import expand, make_rules, sample
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> x, y, ranks = sample(rules, 2, probs, n=5, seed=1)
+    >>> bool((expand(rules, y, ranks) == x).all())       # the inputs follow from class and derivation
+    True
     """
     L = len(rules)
     s = rules[0].shape[2]
@@ -318,6 +398,16 @@ def sample_numpy(rules, n_c, probs, n, seed):
 
     Same outputs and layout as :func:`sample`; draws with
     ``numpy.random.default_rng(seed)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import make_rules, sample_numpy
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> x, y, ranks = sample_numpy(rules, 2, probs, n=5, seed=1)
+    >>> x.shape, y.shape, ranks.shape
+    ((5, 4), (5,), (5, 3))
     """
     n = int(n)
     _check_sample_args(rules, n_c, probs, n)
@@ -343,6 +433,16 @@ def path_ranks(ranks, s, L):
     numpy.ndarray, shape (n, K, L)
         ``out[a, j, l-1]`` is the rank chosen at level l on the branch from the
         root to patch j of datum a (``K = s**(L-1)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import make_rules, path_ranks, sample
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> _, y, ranks = sample(rules, 2, probs, n=3, seed=1)
+    >>> path_ranks(ranks, 2, 2).shape          # (n, K, L): K = s**(L-1) = 2 paths of L = 2 ranks
+    (3, 2, 2)
     """
     off = level_offsets(s, L)
     K = s ** (L - 1)
@@ -361,6 +461,18 @@ def path_keys(y, ranks, m, s, L):
     Returns
     -------
     numpy.ndarray, shape (n, K), int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import make_rules, path_keys, path_ranks, sample
+    >>> rules = make_rules(n_c=2, v=4, m=2, s=2, L=2, seed=0)     # a tiny RHM
+    >>> probs = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> _, y, ranks = sample(rules, 2, probs, n=3, seed=1)
+    >>> keys = path_keys(y, ranks, 2, 2, 2)
+    >>> pr = path_ranks(ranks, 2, 2)
+    >>> bool((keys == (y[:, None] * 2 + pr[:, :, 0]) * 2 + pr[:, :, 1]).all())
+    True
     """
     pr = path_ranks(ranks, s, L).astype(np.int64)
     key = np.repeat(np.asarray(y, dtype=np.int64)[:, None], pr.shape[1], axis=1)
@@ -373,6 +485,14 @@ def path_log_freq(keys, log_probs, n_c):
     """Natural log of the path frequency ``(1/n_c) prod_l f^(l)_{i_l}`` of path keys.
 
     ``log_probs`` is the ``(L, m)`` array of log rule probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import path_log_freq
+    >>> log_probs = np.log([[0.75, 0.25], [0.75, 0.25]])
+    >>> np.exp(path_log_freq(np.array([0, 1, 7]), log_probs, 2)).round(5)    # (1/n_c) f_i1 f_i2
+    array([0.28125, 0.09375, 0.03125])
     """
     log_probs = np.asarray(log_probs, dtype=np.float64)
     L, m = log_probs.shape

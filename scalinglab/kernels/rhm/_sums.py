@@ -61,6 +61,16 @@ def decay_sum(log_w, log_q, P):
         The sums, each term evaluated as ``exp(log_w + P*log1p(-q))`` (no
         underflow of ``(1-q)**P`` into wrong digits) and added with Neumaier
         compensation. Parallel over P: each P has its own accumulator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import decay_sum
+    >>> f = np.array([0.5, 0.3, 0.2])
+    >>> decay_sum(np.log(f), np.log(f), np.array([0.0, 1.0, 10.0])).round(6)    # sum f (1-f)^P
+    array([1.      , 0.62    , 0.030437])
+    >>> float((f * (1 - f)**10).sum().round(6))
+    0.030437
     """
     k = P.shape[0]
     out = np.empty(k, dtype=np.float64)
@@ -82,6 +92,13 @@ def log_decay_sum(log_w, log_q, P):
     -------
     float64[k]
         ``log`` of the sums (``-inf`` only if every weight is 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import log_decay_sum
+    >>> log_decay_sum(np.log([1.0]), np.log([1e-4]), np.array([1e7])).round(3)   # (1 - 1e-4)^1e7 = e^-1000.05
+    array([-1000.05])
     """
     n = log_w.shape[0]
     k = P.shape[0]
@@ -159,6 +176,16 @@ def seen_paths_pmf(ranks, level_p, n_c, s, P):
         probability one datum matches a path of T (a recursion over the tree,
         since paths of one datum share their upper choices); the exact-set
         probabilities follow by Moebius inversion over supersets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import seen_paths_pmf
+    >>> ranks = np.zeros((1, 3), dtype=np.int64)        # s = 2, L = 2: the root and its 2 children, all rank 0
+    >>> level_p = np.array([[0.75, 0.25], [0.75, 0.25]])
+    >>> pmf = seen_paths_pmf(ranks, level_p, 2, 2, 10.0)
+    >>> pmf.shape, round(float(pmf.sum()), 12)          # k = 0, 1, 2 seen paths of K = 2
+    ((1, 3), 1.0)
     """
     L = level_p.shape[0]
     K = s ** (L - 1)

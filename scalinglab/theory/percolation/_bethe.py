@@ -164,7 +164,14 @@ def _log_c(p, z):
 
 
 def critical_p(z):
-    """Percolation threshold ``p_c = 1/(z-1)`` of the Bethe lattice of coordination ``z``."""
+    """Percolation threshold ``p_c = 1/(z-1)`` of the Bethe lattice of coordination ``z``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import critical_p
+    >>> critical_p(3), critical_p(5)
+    (0.5, 0.25)
+    """
     z = check_int("z", z, lo=3, hi=MAX_Z)
     return 1.0 / (z - 1)
 
@@ -187,6 +194,12 @@ def log_cluster_numbers(s, p, z=3):
     numpy.ndarray
         ``log z + lnG((z-1)s+1) - lnG(s+1) - lnG((z-2)s+3) + s log p +
         ((z-2)s+2) log(1-p)``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import log_cluster_numbers
+    >>> log_cluster_numbers([1, 1e12], 0.5).round(3)     # exact in log space at s = 10^12
+    array([ -2.773, -69.938])
     """
     z, p = _check_zp(z, p)
     shape = np.shape(s)
@@ -223,7 +236,17 @@ def _log_ns_stirling(s, p, z):
 
 
 def cluster_numbers(s, p, z=3):
-    """``n_s(p)``: clusters of size ``s`` per lattice site (see module docstring)."""
+    """``n_s(p)``: clusters of size ``s`` per lattice site (see module docstring).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import cluster_numbers
+    >>> p = 0.3
+    >>> round(float(cluster_numbers(1, p)), 6) == round(p * (1 - p)**3, 6)    # z = 3: a lone site
+    True
+    >>> cluster_numbers([1, 2, 3], p).round(5)
+    array([0.1029 , 0.03241, 0.01361])
+    """
     return np.exp(log_cluster_numbers(s, p, z))
 
 
@@ -231,6 +254,16 @@ def asymptotic_prefactor(p, z=3):
     """``A`` in ``n_s ~ A s^(-5/2) c(p)^s`` (Stirling), ``c(p) = exp(-1/s_xi)``.
 
     ``A = z (1-p)^2 sqrt((z-1)/(2 pi (z-2))) / (z-2)^2``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import asymptotic_prefactor, cluster_numbers, cutoff_size
+    >>> import numpy as np
+    >>> p, s = 0.45, 1e4
+    >>> A = asymptotic_prefactor(p)
+    >>> approx = A * s**-2.5 * np.exp(-s / cutoff_size(p))
+    >>> round(float(approx / cluster_numbers(s, p)), 3)     # Stirling: exact up to O(1/s)
+    1.0
     """
     z, p = _check_zp(z, p)
     return z * (1 - p) ** 2 * math.sqrt((z - 1) / (2 * math.pi * (z - 2))) / (z - 2) ** 2
@@ -261,8 +294,8 @@ def branch_finite_prob(p, z=3):
     ``p <= p_c``. Computed as ``1 - x`` with ``x`` from
     :func:`branch_infinite_prob` (accurate next to ``p_c``).
 
-    >>> branch_finite_prob(0.75)  # z = 3: Q = (1-p)/p
-    0.33333333333333337
+    >>> round(branch_finite_prob(0.75), 12)  # z = 3: Q = (1-p)/p
+    0.333333333333
     """
     z, p = _check_zp(z, p)
     x = _one_minus_Q(p, z)
@@ -360,6 +393,15 @@ def cluster_moment(k, p, z=3, s_max=10**9, s_exact=200_000):
     -------
     float
         The moment (``inf`` when it diverges: ``k >= 3/2`` at ``p = p_c``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import cluster_moment, mean_cluster_size
+    >>> p = 0.4
+    >>> round(float(cluster_moment(1, p)), 10)     # sum_s s n_s = p below p_c
+    0.4
+    >>> round(float(cluster_moment(2, p) / p), 6), round(mean_cluster_size(p), 6)    # S(p)
+    (7.0, 7.0)
     """
     z, p = _check_zp(z, p)
     k = _v.real("k", k, lo=-50, hi=50)
@@ -408,6 +450,13 @@ def size_biased_pmf(s, p, z=3):
 
     This is the law of the Leath-growth sampler
     (:func:`scalinglab.kernels.percolation._clusters.bethe_cluster_sizes`).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import size_biased_pmf
+    >>> pmf = size_biased_pmf([1, 2, 3], 0.4)
+    >>> pmf.round(4), round(float(pmf[0]), 6) == round(0.6**3, 6)    # a lone seed: its 3 neighbours empty
+    (array([0.216 , 0.1555, 0.112 ]), True)
     """
     z, p = _check_zp(z, p)
     shape = np.shape(s)
@@ -439,6 +488,13 @@ class BetheStats(Result):
         Sizes summed numerically (capped at 10^15, as in :func:`cluster_moment`; the tail beyond is analytic).
     sizes, log_n_s : numpy.ndarray or None
         Cluster sizes and ``ln n_s`` there, when asked for.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import bethe_stats
+    >>> st = bethe_stats(0.6, z=3, sizes=[1, 10])
+    >>> st.regime, round(st.p_inf, 4), st.sizes
+    ('supercritical', 0.4222, array([ 1., 10.]))
     """
 
     z: int
@@ -540,6 +596,13 @@ class BetheExponents(Result):
     ``D = 1/(sigma nu)``; ``chemical_dim`` (mass vs chemical distance).
     Scaling relations: ``beta = (tau-2)/sigma``, ``gamma = (3-tau)/sigma``.
     ``source`` says where the values come from.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import bethe_exponents
+    >>> ex = bethe_exponents()
+    >>> ex.tau, ex.sigma, ex.beta, ex.gamma
+    (2.5, 0.5, 1.0, 1.0)
     """
 
     tau: float = TAU
@@ -595,6 +658,13 @@ def lattice_clusters(shape, p, seed=0):
         (identical to ``scipy.ndimage.label`` with nearest-neighbour connectivity).
     sizes : numpy.ndarray of int64, shape (K,)
         Size of cluster ``k + 1``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import lattice_clusters
+    >>> labels, sizes = lattice_clusters((20, 20), 0.3, seed=1)
+    >>> labels.shape, int(sizes.sum()) == int((labels > 0).sum())
+    ((20, 20), True)
     """
     from scalinglab.theory.percolation._lattice import label_lattice
 

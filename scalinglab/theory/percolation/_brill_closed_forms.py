@@ -317,6 +317,13 @@ def brill_model_asymptotes(N, alpha=1.0, c_over_D=0.5):
         ``(1/b + 1/alpha) b^-alpha N^-alpha`` for ``b > 0`` (``cD > alpha``) and
         ``(-b)^-(cD+1) N^-cD`` for ``b < 0`` (his dotted lines are their
         ``cD -> inf`` and ``cD -> 0`` limits).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import brill_model_asymptotes
+    >>> lines = brill_model_asymptotes([1e3, 1e4], alpha=1.0, c_over_D=0.5)
+    >>> sorted(lines)
+    ['brill_manifold', 'brill_quanta', 'exact']
     """
     alpha = _pos("alpha", alpha)
     cd = _pos("c_over_D", c_over_D)
@@ -337,6 +344,13 @@ def brill_data_asymptotes(D, alpha=1.0, c_over_D=0.5):
     """His Fig. 3 dotted lines ``A D^-aa`` and ``B D^-cD`` (the two terms of :func:`brill_data_loss`).
 
     Undefined (nan) at ``cD = aa``, where the two terms merge into the log form.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import brill_data_asymptotes
+    >>> lines = brill_data_asymptotes([1e3, 1e4], alpha=1.0, c_over_D=0.5)
+    >>> sorted(lines)
+    ['manifold', 'quanta']
     """
     alpha = _pos("alpha", alpha)
     cd = _pos("c_over_D", c_over_D)
@@ -367,6 +381,13 @@ def brill_symbolic_checks(cases=((1, "1/2"), (1, "1/10"), (1, 20), ("3/2", "7/3"
     * ``N(k_br) -> k_br ln k_br`` as ``b -> 0``; the exact prefactors of
       :func:`brill_model_asymptotes` are the limits of ``L N^alpha`` (``b > 0``)
       and ``L N^cD`` (``b < 0``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import brill_symbolic_checks
+    >>> checks = brill_symbolic_checks(cases=((1, "1/2"),))
+    >>> all(checks.values())
+    True
     """
     import sympy as sp
 
@@ -443,6 +464,13 @@ class BetheQuanta(Result):
         ``p_k = s_k / sum s`` (a site drawn uniformly lies in cluster ``k``).
     z, p, s_min, s_max, n_clusters : numbers
         The settings.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import bethe_quanta
+    >>> q = bethe_quanta(100, z=3, p=0.45, s_min=1, s_max=10**6)
+    >>> q.sizes[:3].round(1), round(float(q.freqs.sum()), 6)
+    (array([175.6, 114.1,  89.1]), 1.0)
     """
 
     sizes: np.ndarray
@@ -561,6 +589,14 @@ def quanta_loss_sums(freqs, N=None, D=None, c_over_D=0.5, alpha=1.0):
     -------
     dict
         ``"model"`` and/or ``"data"`` arrays (normalised to the sum of ``freqs``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import bethe_quanta, quanta_loss_sums
+    >>> q = bethe_quanta(100, z=3, p=0.45, s_min=1, s_max=10**6)
+    >>> out = quanta_loss_sums(q.freqs, N=[10, 100])
+    >>> sorted(out)
+    ['model']
     """
     p = np.asarray(freqs, dtype=float)
     p = p / p.sum()
@@ -592,6 +628,14 @@ def allocation_nk(N, n_ranks, b, kbr):
     Returns
     -------
     numpy.ndarray, shape (m, n_ranks)
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import allocation_nk
+    >>> nk = allocation_nk(100.0, n_ranks=10, b=0.5, kbr=5)
+    >>> nk.round(2), round(float(nk.sum()), 6)
+    (array([[30.94, 21.88, 17.87, 15.47, 13.84,  0.  ,  0.  ,  0.  ,  0.  ,
+             0.  ]]), 100.0)
     """
     b = np.atleast_1d(np.asarray(b, dtype=float))
     kbr = np.atleast_1d(np.asarray(kbr, dtype=float))
@@ -601,7 +645,17 @@ def allocation_nk(N, n_ranks, b, kbr):
 
 
 def quanta_allocation_loss(nk, freqs, c_over_D=0.5):
-    """``sum_k p_k l(n_k)`` for allocations ``nk`` (rows) over quanta ``freqs`` (his loss model)."""
+    """``sum_k p_k l(n_k)`` for allocations ``nk`` (rows) over quanta ``freqs`` (his loss model).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import allocation_nk, bethe_quanta, quanta_allocation_loss
+    >>> q = bethe_quanta(10, z=3, p=0.45, s_min=1, s_max=10**6)
+    >>> nk = allocation_nk(100.0, n_ranks=10, b=0.5, kbr=5)
+    >>> quanta_allocation_loss(nk[None, :], q.freqs).round(4)
+    array([[0.0818, 0.0415, 0.027 , 0.0191, 0.0141, 0.0378, 0.0275, 0.0199,
+            0.0142, 0.0093]])
+    """
     p = np.asarray(freqs, dtype=float)
     p = p / p.sum()
     return (p[None, :] * _learned_loss(np.atleast_2d(nk), _pos("c_over_D", c_over_D))).sum(axis=1)
@@ -616,6 +670,13 @@ def random_allocations(n_points=2000, N=500.0, n_ranks=316, b_range=(-5.05, 5.05
     dict
         ``"b"``, ``"kbr"`` (shape ``(n_points,)``) and ``"nk"`` (``(n_points, n_ranks)``,
         from :func:`allocation_nk` with total ``N``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import random_allocations
+    >>> draws = random_allocations(n_points=3, N=100.0, n_ranks=10, seed=0)
+    >>> sorted(draws) if isinstance(draws, dict) else type(draws).__name__
+    ['b', 'kbr', 'nk']
     """
     rng = np.random.default_rng(seed)
     b = rng.uniform(b_range[0], b_range[1], size=int(n_points))

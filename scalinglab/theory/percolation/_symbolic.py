@@ -53,6 +53,12 @@ def stirling_log_ns(z, terms=2):
     The ``(z-2)s+2`` factorial is written ``Gamma(t+1)`` with
     ``t = (z-2)s + 2`` and expanded as ``log Gamma(m + 3)`` with
     ``m = (z-2)s``, i.e. ``log Gamma(m+1) + log((m+1)(m+2))``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import stirling_log_ns
+    >>> stirling_log_ns(3)      # doctest: +ELLIPSIS
+    2*s*(log(s) + log(2)) + s*log(p) - 2*s*log(s) + (s + 2)*log(1 - p) - log(s)/2 - log(s + 1) - log(s + 2) - log(pi)/2 + log(3) - 1/(8*s) + 1/(192*s**3)
     """
     z = _check_z(z)
     z = sp.Integer(z)
@@ -68,6 +74,12 @@ def derive_tau(z=3):
 
     The ``s``-linear part ``s log c(p)`` collects the exponential growth of the
     factorials; what grows like ``log s`` after removing it is ``-tau log s``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import derive_tau
+    >>> derive_tau(3)
+    5/2
     """
     z = _check_z(z)
     zz = sp.Integer(z)
@@ -77,7 +89,14 @@ def derive_tau(z=3):
 
 
 def asymptotic_amplitude(z=3):
-    """Amplitude ``A(p)`` of ``n_s ~ A s^-tau c(p)^s`` from the Stirling form."""
+    """Amplitude ``A(p)`` of ``n_s ~ A s^-tau c(p)^s`` from the Stirling form.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import asymptotic_amplitude
+    >>> asymptotic_amplitude(3)
+    3*(p - 1)**2/sqrt(pi)
+    """
     z = _check_z(z)
     z = sp.Integer(z)
     tau = derive_tau(z)
@@ -90,7 +109,14 @@ def asymptotic_amplitude(z=3):
 
 
 def derive_sigma(z=3):
-    """``sigma`` from the order of the zero of ``log c(p)`` at ``p_c``: ``1/sigma`` = order."""
+    """``sigma`` from the order of the zero of ``log c(p)`` at ``p_c``: ``1/sigma`` = order.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import derive_sigma
+    >>> derive_sigma(3)
+    1/2
+    """
     z = _check_z(z)
     z = sp.Integer(z)
     pc = 1 / (z - 1)
@@ -106,6 +132,12 @@ def derive_beta(z=3):
     ``Q = 1 - x`` with ``x`` the non-trivial root of
     ``1 - x = 1 - p + p (1-x)^(z-1)``; we expand ``x = a eps + b eps^2 ...``
     (undetermined coefficients), then ``P_inf = p (1 - (1-x)^z)``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import derive_beta
+    >>> derive_beta(3)
+    1
     """
     z = _check_z(z)
     z = sp.Integer(z)
@@ -124,7 +156,14 @@ def derive_beta(z=3):
 
 
 def derive_gamma(z=3):
-    """``gamma``: order of the pole of ``S(p) = (1+p)/(1-(z-1)p)`` at ``p_c``."""
+    """``gamma``: order of the pole of ``S(p) = (1+p)/(1-(z-1)p)`` at ``p_c``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import derive_gamma
+    >>> derive_gamma(3)
+    1
+    """
     z = _check_z(z)
     z = sp.Integer(z)
     pc = 1 / (z - 1)
@@ -139,6 +178,12 @@ def derive_nu(z=3, chemical=False):
     ``xi^2 = sum_l w(l) g(l) / sum_l g(l)`` with ``g(l) = z (z-1)^(l-1) p^l``,
     ``w(l) = l`` (mean square Euclidean distance of an ``l``-step random walk)
     or ``w(l) = l^2`` (chemical distance squared); ``nu`` is half the pole order.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import derive_nu
+    >>> derive_nu(3), derive_nu(3, chemical=True)
+    (1/2, 1)
     """
     z = _check_z(z)
     z = sp.Integer(z)
@@ -159,7 +204,14 @@ def derive_nu(z=3, chemical=False):
 
 
 def derive_exponents(z=3):
-    """All exponents as sympy Rationals, derived from the closed forms for coordination ``z``."""
+    """All exponents as sympy Rationals, derived from the closed forms for coordination ``z``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import derive_exponents
+    >>> derive_exponents(3)
+    {'tau': 5/2, 'sigma': 1/2, 'beta': 1, 'gamma': 1, 'nu': 1/2, 'fractal_dim': 4, 'chemical_dim': 2}
+    """
     z = _check_z(z)
     tau = derive_tau(z)
     sigma = derive_sigma(z)

@@ -39,6 +39,13 @@ class SplitModel(Result):
     seed_eq9_error : numpy.ndarray
         The seed's eq. 9, which drops the ``(1-q)**(K-k)`` factors (for
         comparison only: its weights do not sum to one).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import split_accuracy_model
+    >>> sm = split_accuracy_model([0.1, 0.5, 1.0], q=0.5)    # K = 2 paths, each seen with q = 1/2
+    >>> sm.pk, sm.accuracy.round(3)
+    (array([[0.25, 0.5 , 0.25]]), array([0.525]))
     """
 
     q: np.ndarray
@@ -82,6 +89,15 @@ def split_accuracy_model(c_k, q):
     q : float or array_like
         Probability that a path is seen, in [0, 1]; ``1 - eps(P)`` is exact for
         one path, ``path(P)`` is the seed's threshold version.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import split_accuracy_model
+    >>> sm = split_accuracy_model([0.1, 0.4, 0.7, 0.9, 1.0], q=0.3)   # K = 4
+    >>> sm.pk.round(4)                        # binomial(4, 0.3)
+    array([[0.2401, 0.4116, 0.2646, 0.0756, 0.0081]])
+    >>> sm.accuracy.round(4), sm.error.round(4)
+    (array([0.45]), array([0.55]))
     """
     c = _v.real_array("c_k", c_k, lo=0, hi=1, min_size=2, max_size=10**4)
     q = _v.real_array("q", q, lo=0, hi=1, max_size=10**6)
@@ -125,6 +141,13 @@ class SeenPathsDistribution(Result):
     seed : int
     model : str or None
         The model the distribution belongs to.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, seen_paths_distribution
+    >>> d = seen_paths_distribution(RHMSpec.make(m=4, v=8, n_c=4, L=2, alpha=1.0), P=50, n_test=200)
+    >>> d.pk.shape, round(float(d.pk.sum()), 6)     # one P, k = 0..K with K = s**(L-1) = 2
+    ((1, 3), 1.0)
     """
 
     P: np.ndarray
@@ -186,6 +209,16 @@ def sample_derivations(spec, n, seed=0):
 
     Level l (1-based) has ``s**(l-1)`` nodes; returns int64 ``(n, n_nodes)``.
     Only ranks are drawn (which tuple a rank maps to is irrelevant to paths).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, sample_derivations
+    >>> spec = RHMSpec.make(m=4, v=8, n_c=4, L=2, alpha=1.0)
+    >>> ranks = sample_derivations(spec, n=3, seed=0)
+    >>> ranks.shape                          # (n, 1 + s nodes): the root, then level 2
+    (3, 3)
+    >>> bool((ranks >= 0).all() and (ranks < spec.m).all())
+    True
     """
     if not isinstance(spec, RHMSpec):
         raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
@@ -215,6 +248,15 @@ def seen_paths_distribution(spec, P, n_test=2000, seed=0):
     Returns
     -------
     SeenPathsDistribution
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, seen_paths_distribution
+    >>> d = seen_paths_distribution(RHMSpec.make(alpha=1.0), P=100, n_test=500)
+    >>> d.pk.round(2)              # exact over training sets, Monte Carlo over 500 test derivations
+    array([[0.31, 0.17, 0.25, 0.16, 0.1 ]])
+    >>> d.binomial.round(2)        # the independent-path binomial: less dispersed
+    array([[0.13, 0.34, 0.35, 0.16, 0.03]])
     """
     if not isinstance(spec, RHMSpec):
         raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
@@ -271,6 +313,14 @@ class SplitModelCurve(Result):
         The seed's eq. 9 with the ``(1-q)^(K-k)`` factors restored: the
         binomial with the threshold ``q = path(P)``.
     model : str or None
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, split_model_error
+    >>> spec = RHMSpec.make(m=4, v=8, n_c=4, L=2, alpha=1.0)
+    >>> cur = split_model_error(spec, [10, 100], c_k=[0.25, 0.6, 1.0], n_test=200)
+    >>> cur.error_exact.round(3), cur.error_binomial.round(3)
+    (array([0.447, 0.12 ]), array([0.425, 0.1  ]))
     """
 
     P: np.ndarray

@@ -34,6 +34,13 @@ def zipf_log_probs(m, alpha):
 
     Computed in log space (log-sum-exp normalisation), so large ``alpha`` does
     not underflow. ``alpha = -1`` gives the uniform law ``1/m``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.theory.rhm import zipf_log_probs, zipf_probs
+    >>> bool(np.allclose(np.exp(zipf_log_probs(5, 0.5)), zipf_probs(5, 0.5)))
+    True
     """
     m = check_int("m", m, lo=1, hi=MAX_RULES)
     alpha = _v.real("Zipf exponent alpha", alpha, lo=-1)
@@ -43,7 +50,14 @@ def zipf_log_probs(m, alpha):
 
 
 def zipf_probs(m, alpha):
-    """Zipf rule probabilities ``f_i ∝ i**-(1+alpha)``, i = 1..m, summing to 1."""
+    """Zipf rule probabilities ``f_i ∝ i**-(1+alpha)``, i = 1..m, summing to 1.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import zipf_probs
+    >>> zipf_probs(3, 1.0).round(4)   # f_i ∝ i^-2
+    array([0.7347, 0.1837, 0.0816])
+    """
     return np.exp(zipf_log_probs(m, alpha))
 
 

@@ -87,6 +87,15 @@ class PathSpectrum(Result):
         The model the spectrum belongs to.
     m : int
         Rules per symbol (for ``head:k`` windows).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, path_spectrum
+    >>> sp = path_spectrum(RHMSpec.make(m=4, L=2, alpha=1.0))
+    >>> int(sp.n_per_class), int(sp.counts.sum())          # m**L paths per class, in groups of equal frequency
+    (16, 16)
+    >>> round(float(sp.f.max() * sp.n_c), 4)           # most frequent path of a class: f_1**2
+    4.9342
     """
 
     log_f: np.ndarray = field(repr=False)
@@ -217,6 +226,12 @@ def spectrum_size(spec):
         ``enumerate``: multisets walked (the largest level group);
         ``groups_bound``: upper bound on the number of groups of the merged
         spectrum; ``bytes``: memory of that bound at 16 bytes a group.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, spectrum_size
+    >>> spectrum_size(RHMSpec.make(alpha=1.0))        # doctest: +ELLIPSIS
+    {'enumerate': 220, 'groups_bound': 220, 'bytes': 3520}
     """
     enum, bound = 0, 1
     for key, levels in _level_groups(spec):
@@ -459,6 +474,13 @@ class AlphaPrimeFit(Result):
     stderr : float
         OLS standard error of the slope (the step-like spectrum makes this a
         measure of curvature, not of noise).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, alpha_prime
+    >>> fit = alpha_prime(RHMSpec.make(alpha=1.0))
+    >>> round(fit.alpha_prime, 3), fit.window, fit.method
+    (0.52, (1.0, 1000.0), 'ols-loglog, log-uniform ranks')
     """
 
     alpha_prime: float
@@ -609,6 +631,13 @@ class LocalExponent(Result):
         Training-set sizes whose probed ranks these are (:func:`alpha_prime_at`).
 
     Unpacks as ``ranks, alpha_prime = result`` (what :func:`alpha_prime_at` returned before).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, local_alpha_prime
+    >>> loc = local_alpha_prime(RHMSpec.make(alpha=1.0), ranks=[10, 100])
+    >>> loc.alpha_prime.round(3)
+    array([0.224, 0.702])
     """
 
     ranks: np.ndarray
@@ -655,6 +684,13 @@ def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_po
         Half-width of each local fit window in decades of rank.
     n_points : int
         Log-uniform ranks per local fit.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, local_alpha_prime
+    >>> loc = local_alpha_prime(RHMSpec.make(alpha=1.0), ranks=[3, 30, 300])
+    >>> loc.alpha_prime.round(2)          # the spectrum steepens towards its tail
+    array([0.16, 0.31, 1.67])
     """
     n_points = _v.integer("n_points", n_points, lo=2, hi=10_000)
     hw = _v.positive("half_width_decades", half_width_decades)
@@ -690,6 +726,13 @@ def alpha_prime_at(spec_or_spectrum, P, half_width_decades=0.5, **kw):
     -------
     LocalExponent
         With ``P`` set; unpacks as ``(ranks, alpha_prime)``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec, alpha_prime_at
+    >>> at = alpha_prime_at(RHMSpec.make(alpha=1.0), 1000)   # the rank of the paths with f/n_c >= 1/P
+    >>> at.ranks.round(1), at.alpha_prime.round(3)
+    (array([16.]), array([0.128]))
     """
     P = _v.real_array("P", P, lo=0, lo_open=True, max_size=MAX_LOCAL_RANKS)
     sp = _as_spectrum(spec_or_spectrum, **kw)
@@ -713,6 +756,13 @@ class AlphaCritical(Result):
         Log-uniform ranks of the fit.
     method : str
         Root finder and fit.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import alpha_c
+    >>> ac = alpha_c(10, 2)
+    >>> round(ac.alpha_c, 3), ac.window
+    (0.199, (1.0, 100.0))
     """
 
     alpha_c: float
@@ -816,6 +866,13 @@ class AlphaCriticalTable(Result):
     rows : list of dict
         ``L``, ``window`` (label), ``r_hi``, ``alpha_c`` (nan, with
         ``alpha_c_reason``, where alpha' does not change sign).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import alpha_c_table
+    >>> tab = alpha_c_table(m=10, Ls=(2,), n_points=50)
+    >>> len(tab), tab.m
+    (2, 10)
     """
 
     m: int

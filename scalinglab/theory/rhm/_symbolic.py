@@ -87,6 +87,13 @@ class HutterCurve(Result):
         Numeric ``(alpha, P, M) -> float array``.
     exponent_fn, prefactor_fn : callable
         Numeric ``alpha -> float``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import hutter_learning_curve
+    >>> h = hutter_learning_curve()
+    >>> h.exponent, h.prefactor
+    (alpha/(alpha + 1), gamma(alpha/(alpha + 1) + 1)/alpha)
     """
 
     alpha: sp.Symbol
@@ -157,6 +164,15 @@ def hutter_learning_curve():
     HutterCurve
         ``exponent = alpha/(alpha+1)``, ``prefactor = gamma(alpha/(alpha+1))/(alpha+1)``
         (sympy writes it as the equal ``gamma(alpha/(alpha+1) + 1)/alpha``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import hutter_learning_curve
+    >>> h = hutter_learning_curve()      # sympy, cached: about a second the first time
+    >>> h.exponent                        # eps(P) ~ P^-(alpha/(1+alpha))
+    alpha/(alpha + 1)
+    >>> round(float(h.exponent_fn(1.0)), 3)
+    0.5
     """
     a, P, u, x, k, M = sp.symbols("alpha P u x k M", positive=True)
     f = x ** (-k)
@@ -211,6 +227,12 @@ def zipf_seen_error(alpha, m, P, chunk=2_000_000):
     -------
     numpy.ndarray
         ``eps_m(P)`` for each P.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import zipf_seen_error
+    >>> zipf_seen_error(1.0, 10, [1, 10, 100]).round(4)       # sum_i f_i (1 - f_i)^P over one Zipf level
+    array([0.5495, 0.1575, 0.0196])
     """
     m = check_int("m", m, lo=1, hi=10**8)
     alpha = _v.real("alpha", alpha, lo=-1, lo_open=True)
@@ -236,6 +258,13 @@ def zeta_laurent(t, order):
 
     ``zeta(1+t) = 1/t + sum_{n>=0} (-1)**n gamma_n t**n / n!`` with the Stieltjes
     constants ``gamma_n`` (``gamma_0`` = Euler's constant), sympy ``stieltjes``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from scalinglab.theory.rhm import zeta_laurent
+    >>> zeta_laurent(sympy.Symbol("t"), 1)   # 1/t + gamma - gamma_1 t
+    -t*stieltjes(1) + EulerGamma + 1/t
     """
     return 1 / t + sum((-1) ** n * sp.stieltjes(n) * t**n / sp.factorial(n) for n in range(order + 1))
 
@@ -274,6 +303,13 @@ class PiltzMainTerm(Result):
         ``D_L(x) ~ int_1^x D_{L-1}(x/t) dt``, ``D_1(x) ~ x``.
     coeffs : tuple of float
         Numeric coefficients of ``Q_L`` in ascending powers of ``y``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import piltz_main_term
+    >>> pm = piltz_main_term(2)
+    >>> pm.main_term
+    x*(log(x) - 1 + 2*EulerGamma)
     """
 
     L: int
@@ -347,6 +383,14 @@ def piltz_main_term(L):
     -------
     PiltzMainTerm
         e.g. L = 2: ``Q = y + 2 gamma - 1`` (Dirichlet's ``x ln x + (2 gamma - 1) x``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import piltz_main_term
+    >>> piltz_main_term(2).main_term         # x (ln x + 2 gamma - 1)
+    x*(log(x) - 1 + 2*EulerGamma)
+    >>> piltz_main_term(3).leading           # x (ln x)^2 / 2
+    x*log(x)**2/2
     """
     L = check_int("L", L, lo=1, hi=MAX_L)
     t = sp.Symbol("t")
@@ -400,6 +444,13 @@ class ProductZipfExponent(Result):
         ``Q'(ln x)/Q(ln x)``. The refined forms hold where ``Q_L(ln x) > 0``
         (e.g. x > 2.33 for L = 2).
     piltz : PiltzMainTerm
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import product_zipf_effective_exponent
+    >>> pz = product_zipf_effective_exponent(2)
+    >>> pz.alpha_c_leading                   # (L - 1)/ln x
+    1/log(x)
     """
 
     L: int
@@ -505,6 +556,15 @@ def product_zipf_effective_exponent(L):
     Returns
     -------
     ProductZipfExponent
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import product_zipf_effective_exponent
+    >>> pz = product_zipf_effective_exponent(3)
+    >>> pz.alpha_c_leading
+    2/log(x)
+    >>> round(float(pz.alpha_c(1e3)), 3)     # alpha_c at the rank-product scale x = 10**3
+    0.26
     """
     L = check_int("L", L, lo=1, hi=MAX_L)
     pl = piltz_main_term(L)

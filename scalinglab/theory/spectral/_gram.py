@@ -65,6 +65,16 @@ def gram_matrix(X, kernel="laplace", bandwidth=None, Y=None):
         ``ell``; default: the median pairwise distance.
     Y : array_like, optional
         Second argument (default ``X``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import gram_matrix
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [3.0]])
+    >>> gram_matrix(X, "laplace", bandwidth=1.0).round(4)     # exp(-|x - y| / bandwidth)
+    array([[1.    , 0.3679, 0.0498],
+           [0.3679, 1.    , 0.1353],
+           [0.0498, 0.1353, 1.    ]])
     """
     X = _points("X", X)
     if Y is None:
@@ -115,6 +125,14 @@ class GramSpectrum(Result):
     bandwidth : float or None
     centered : bool
         Whether ``K`` was double-centred (feature means removed).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import gram_spectrum, sample_manifold
+    >>> X = sample_manifold("torus", 300, 1, seed=0)
+    >>> g = gram_spectrum(X, "laplace")
+    >>> g.n_samples, g.eigenvalues.shape, bool((g.eigenvalues[:-1] >= g.eigenvalues[1:]).all())
+    (300, (300,), True)
     """
 
     eigenvalues: np.ndarray
@@ -217,6 +235,14 @@ class SpectrumFit(Result):
         The underlying fit (rank window, method, stderr). Its OLS stderr
         describes the scatter about the line; neighbouring eigenvalues are
         correlated, so it is no confidence interval.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import fit_spectrum
+    >>> import numpy as np
+    >>> fit = fit_spectrum(np.arange(1, 201) ** -1.5, window=(5, 100))
+    >>> round(fit.alpha_K, 6), round(fit.decay, 6)
+    (0.5, 1.5)
     """
 
     alpha_K: float

@@ -61,6 +61,13 @@ class IDEstimate(Result):
         Points used.
     params : dict
         Method parameters (discard fraction, k range).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import sample_manifold, twonn
+    >>> est = twonn(sample_manifold("sphere", 2000, 2, seed=1))
+    >>> round(est.dimension, 1), est.method
+    (1.9, 'twonn-mle')
     """
 
     dimension: float
@@ -94,6 +101,15 @@ def knn_distances(X, k):
     Returns
     -------
     numpy.ndarray, shape (N, k)
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import knn_distances
+    >>> import numpy as np
+    >>> knn_distances(np.array([[0.0], [1.0], [3.0]]), 2)
+    array([[1., 3.],
+           [1., 2.],
+           [2., 3.]])
     """
     X = _check_points(X)
     k = check_int("k", k, lo=1, hi=10**4)
@@ -170,6 +186,13 @@ def levina_bickel(X, k1=10, k2=20):
     Returns
     -------
     IDEstimate
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import levina_bickel, sample_manifold
+    >>> est = levina_bickel(sample_manifold("cube", 2000, 3, seed=0))
+    >>> 2.7 < est.dimension < 3.3, est.params
+    (True, {'k1': 10, 'k2': 20})
     """
     k1 = check_int("k1", k1, lo=2)
     k2 = check_int("k2", k2, lo=k1, hi=1000)
@@ -213,6 +236,15 @@ def sample_manifold(kind, n, d, ambient=None, seed=0):
     Returns
     -------
     numpy.ndarray, shape (n, D)
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import sample_manifold
+    >>> X = sample_manifold("sphere", 5, 2, seed=0)     # the 2-sphere in R^3
+    >>> X.shape, bool(abs((X**2).sum(1) - 1).max() < 1e-12)
+    ((5, 3), True)
+    >>> sample_manifold("torus", 5, 3).shape             # a flat 3-torus in R^6
+    (5, 6)
     """
     kind = _v.choice("kind", kind, ("sphere", "torus", "cube", "subspace"))
     n = check_int("n", n, lo=1)

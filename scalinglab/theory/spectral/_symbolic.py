@@ -48,6 +48,13 @@ class SymbolicResult(Result):
         The scaling variable ``x``.
     details : dict
         Intermediate results (as sympy objects).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import powerlaw_kappa
+    >>> r = powerlaw_kappa()
+    >>> r.exponent, r.variable
+    (b - 1, n)
     """
 
     expression: object
@@ -79,6 +86,13 @@ def variance_limited_taylor(order=4):
     -------
     SymbolicResult
         ``expression`` = ``E l(f + delta) - l(f)`` up to ``O(N^-2)``, exponent 1.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import variance_limited_taylor
+    >>> r = variance_limited_taylor()
+    >>> r.exponent                        # L(N) - L(inf) ~ N^-1
+    1
     """
     order = _v.integer("order (>= 2: the first non-vanishing term is quadratic)", order, lo=2, hi=8)
     N = sp.symbols("N", positive=True)
@@ -116,6 +130,13 @@ def powerlaw_kappa(b=None):
     SymbolicResult
         ``expression`` = the loss ``g(n) = kappa n / S`` (with ``S = 1``),
         ``exponent`` = ``b - 1 = alpha_K``; details hold ``c`` and ``kappa(n)``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import powerlaw_kappa
+    >>> import sympy
+    >>> powerlaw_kappa(sympy.Integer(2)).exponent       # b = 2: loss exponent b - 1 = alpha_K = 1
+    1
     """
     u, n, kappa, i = sp.symbols("u n kappa i", positive=True)
     if b is not None and not isinstance(b, sp.Basic):
@@ -149,6 +170,12 @@ def eigenlearning_identity(n_modes=3):
     -------
     sympy.Expr
         The simplified difference (zero when the identity holds).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import eigenlearning_identity
+    >>> eigenlearning_identity(2)         # E0 sum lambda (1-L)^2 - kappa n simplifies to 0
+    0
     """
     n_modes = _v.integer("n_modes", n_modes, lo=1, hi=6)
     lam = sp.symbols(f"lambda1:{n_modes + 1}", positive=True)
@@ -169,6 +196,12 @@ def piecewise_linear_mse(d=None):
     SymbolicResult
         ``expression`` = ``f''^2 h^4 / 120`` with ``h = D^-1/d``;
         ``exponent`` = ``4/d``.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.spectral import piecewise_linear_mse
+    >>> piecewise_linear_mse(4).exponent    # 4/d
+    1
     """
     x, h, D, f2 = sp.symbols("x h D f2", positive=True)
     if d is not None and not isinstance(d, sp.Basic):

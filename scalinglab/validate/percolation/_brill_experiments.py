@@ -69,7 +69,16 @@ def _wall(rows):
 # =========================================================================== brill-toy
 @dataclass(frozen=True)
 class BrillToyCell:
-    """One cell of ``brill-toy``: a seed's data set (``mode = "clusters"``) or one loss at ``n_dof``."""
+    """One cell of ``brill-toy``: a seed's data set (``mode = "clusters"``) or one loss at ``n_dof``.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=1)
+    >>> cells = protocol.get("brill-toy").cells(tiny)
+    >>> len(cells), [(c.mode, c.seed) for c in cells[:2]]        # the seed's clusters row, then 2 x 4 losses
+    (9, [('clusters', 0), ('model', 0)])
+    """
 
     kind: ClassVar[str] = "brill-toy"
 
@@ -245,7 +254,13 @@ class BrillToy(protocol.Experiment):
 # =========================================================================== brill-fig2, brill-fig3
 @dataclass(frozen=True)
 class BrillCurveConfig:
-    """Config of his closed-form figures: ``alpha``, the ``c/D`` values, the abscissa grid."""
+    """Config of his closed-form figures: ``alpha``, the ``c/D`` values, the abscissa grid.
+
+    Examples
+    --------
+    >>> BrillCurveConfig().x_max, BrillFig3Config().x_max          # his ranges: N up to 1e8, D up to 1e6
+    (100000000.0, 1000000.0)
+    """
 
     c_over_D: tuple[float, ...] = field(default=(0.1, 0.5, 1.0, 2.0, 20.0), metadata={"gt": 0})
     alpha: float = field(default=1.0, metadata={"gt": 0})
@@ -262,19 +277,41 @@ class BrillCurveConfig:
 
 @dataclass(frozen=True)
 class BrillFig2Config(BrillCurveConfig):
-    """``brill-fig2``: model scaling ``L(N)``, ``N`` in ``[1, 1e8]`` (his range)."""
+    """``brill-fig2``: model scaling ``L(N)``, ``N`` in ``[1, 1e8]`` (his range).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> protocol.get("brill-fig2").cells(BrillFig2Config(c_over_D=(0.5, 2.0), n_points=10))[1]
+    BrillCurveCell(axis='model', c_over_D=2.0, alpha=1.0, x_min=1.0, x_max=100000000.0, n_points=10)
+    """
 
 
 @dataclass(frozen=True)
 class BrillFig3Config(BrillCurveConfig):
-    """``brill-fig3``: data scaling ``L(D)``, ``D`` in ``[1, 1e6]`` (his range)."""
+    """``brill-fig3``: data scaling ``L(D)``, ``D`` in ``[1, 1e6]`` (his range).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> protocol.get("brill-fig3").cells(BrillFig3Config(c_over_D=(0.5,), n_points=10))
+    [BrillCurveCell(axis='data', c_over_D=0.5, alpha=1.0, x_min=1.0, x_max=1000000.0, n_points=10)]
+    """
 
     x_max: float = field(default=1e6, metadata={"gt": 0})
 
 
 @dataclass(frozen=True)
 class BrillCurveCell:
-    """One closed-form curve (``axis`` model or data) at one ``c/D``."""
+    """One closed-form curve (``axis`` model or data) at one ``c/D``.
+
+    Examples
+    --------
+    >>> cell = BrillCurveCell("model", c_over_D=0.5, alpha=1.0, x_min=1.0, x_max=1e8, n_points=10)
+    >>> r = brill_curve_cell(cell)
+    >>> sorted(r), len(r["x"])
+    (['asymptote_brill', 'asymptote_exact', 'loss', 'x'], 10)
+    """
 
     kind: ClassVar[str] = "brill-curve"
 
@@ -451,6 +488,14 @@ class BrillFig4Config:
     ``lattice`` is a :class:`LatticeConfig` (its cells are ``percolation-lattice``
     cells, stored in the shared ``percolation-lattice-runs`` folder, so the
     two experiments share every sweep they have in common).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> from scalinglab.validate.percolation._lattice import LATTICE_QUICK, lattice_config
+    >>> cells = protocol.get("brill-fig4").cells(BrillFig4Config(lattice=lattice_config(LATTICE_QUICK)))
+    >>> len(cells), cells[0].kind                                 # percolation-lattice cells, shared with that experiment
+    (50, 'percolation-lattice')
     """
 
     lattice: LatticeConfig = field(default_factory=LatticeConfig)
@@ -601,6 +646,13 @@ class BrillFig5Config:
         Data sets (he ran one).
     grid : int
         Analysis only: heat-map grid (nearest neighbour over ``(b, log k_br)``).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> cells = protocol.get("brill-fig5").cells(BrillFig5Config(n_points=250, chunk=100))
+    >>> [(c.chunk, c.count, c.repeats) for c in cells]            # the predicted allocation, then chunks
+    [(-1, 0, 20), (0, 100, 0), (1, 100, 0), (2, 50, 0)]
     """
 
     data: BrillData = field(default_factory=BrillData)
@@ -620,7 +672,15 @@ class BrillFig5Config:
 
 @dataclass(frozen=True)
 class BrillFig5Cell:
-    """A chunk of random allocations (``chunk >= 0``) or the predicted one repeated (``chunk = -1``)."""
+    """A chunk of random allocations (``chunk >= 0``) or the predicted one repeated (``chunk = -1``).
+
+    Examples
+    --------
+    >>> cell = BrillFig5Cell(BrillData(), N=500.0, b_range=(-5.05, 5.05), kbr_max=1000.0, chunk=0, count=100,
+    ...                      repeats=0, seed=0)
+    >>> cell.kind, cell.data.k_clusters
+    ('brill-fig5', 316)
+    """
 
     kind: ClassVar[str] = "brill-fig5"
 

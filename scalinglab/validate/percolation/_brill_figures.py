@@ -52,7 +52,14 @@ def brill_fig2(c_over_D=BRILL_CDS, alpha=1.0, n_points=400):
 
 
 def brill_fig3(c_over_D=BRILL_CDS, alpha=1.0, n_points=400):
-    """His Fig. 3 arrays: raw ``L(D)`` per ``c/D``, ``D`` log-spaced in ``[1, 1e6]``, and the two-term asymptotes."""
+    """His Fig. 3 arrays: raw ``L(D)`` per ``c/D``, ``D`` log-spaced in ``[1, 1e6]``, and the two-term asymptotes.
+
+    Examples
+    --------
+    >>> f = brill_fig3(n_points=5)
+    >>> sorted(f["loss"]), float(f["D"][0]), float(f["D"][-1])
+    ([0.1, 0.5, 1.0, 2.0, 20.0], 1.0, 1000000.0)
+    """
     D = np.geomspace(1.0, 1e6, n_points)
     out = {"D": D, "alpha": alpha, "loss": {}, "asymptotes": {}}
     for cd in c_over_D:
@@ -75,6 +82,14 @@ def brill_fig4(c_values=(2, 4, 6), d_values=range(2, 9), measured=None):
     dict
         ``d``, ``tau``, ``D``, ``alpha``, ``source``, ``model_ratio[c]``
         (``(c/D)/alpha``), ``data_ratio[c]`` (``(c/D)/(alpha/(1+alpha))``).
+
+    Examples
+    --------
+    >>> f = brill_fig4()
+    >>> f["d"], f["D"].round(2)                                   # literature D where nothing is measured
+    (array([2, 3, 4, 5, 6, 7, 8]), array([1.9 , 2.53, 3.06, 3.54, 4.  , 4.  , 4.  ]))
+    >>> f["model_ratio"][2].round(2)                              # (c/D)/alpha for c = 2
+    array([0.06, 0.18, 0.3 , 0.41, 0.47, 0.5 , 0.5 ])
     """
     ex = lattice_exponents(measured, d_values)
     alpha = (3 - ex["tau"]) / (ex["tau"] - 2)
@@ -100,7 +115,13 @@ def _fig(folder, name):
 
 
 def plot_brill_fig2(folder, data=None):
-    """Draw Fig. 2 into ``folder/brill_fig2.png``; returns the path."""
+    """Draw Fig. 2 into ``folder/brill_fig2.png``; returns the path.
+
+    Examples
+    --------
+    >>> plot_brill_fig2("figures").name                           # written under the current folder
+    'brill_fig2.png'
+    """
     data = brill_fig2() if data is None else data
     plt, path = _fig(folder, "brill_fig2.png")
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -119,7 +140,13 @@ def plot_brill_fig2(folder, data=None):
 
 
 def plot_brill_fig3(folder, data=None):
-    """Draw Fig. 3 into ``folder/brill_fig3.png``."""
+    """Draw Fig. 3 into ``folder/brill_fig3.png``.
+
+    Examples
+    --------
+    >>> plot_brill_fig3("figures").as_posix()
+    'figures/brill_fig3.png'
+    """
     data = brill_fig3() if data is None else data
     plt, path = _fig(folder, "brill_fig3.png")
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -137,7 +164,13 @@ def plot_brill_fig3(folder, data=None):
 
 
 def plot_brill_fig4(folder, data=None):
-    """Draw Fig. 4 into ``folder/brill_fig4.png`` (open markers: literature exponents, filled: ours)."""
+    """Draw Fig. 4 into ``folder/brill_fig4.png`` (open markers: literature exponents, filled: ours).
+
+    Examples
+    --------
+    >>> plot_brill_fig4("figures").name
+    'brill_fig4.png'
+    """
     data = brill_fig4() if data is None else data
     plt, path = _fig(folder, "brill_fig4.png")
     fig, axes = plt.subplots(2, 1, figsize=(5, 8), sharex=True)
@@ -164,7 +197,15 @@ def plot_brill_fig4(folder, data=None):
 
 
 def plot_brill_fig5(folder, data):
-    """Draw Fig. 5 (heat-map of :func:`brill_fig5` output) into ``folder/brill_fig5.png``."""
+    """Draw Fig. 5 (heat-map of :func:`brill_fig5` output) into ``folder/brill_fig5.png``.
+
+    Examples
+    --------
+    >>> from scalinglab.validate.percolation import BrillToyConfig, brill_fig5
+    >>> data = brill_fig5(BrillToyConfig(), n_points=100, simulate=False, grid=10)
+    >>> plot_brill_fig5("figures", data).name
+    'brill_fig5.png'
+    """
     plt, path = _fig(folder, "brill_fig5.png")
     fig, ax = plt.subplots(figsize=(6, 5))
     X, Y = np.meshgrid(data["heat_b"], data["heat_kbr"], indexing="ij")

@@ -95,6 +95,12 @@ class BrillData:
         Upper bound of every training fraction.
     max_attempts : int
         Clusters grown at most per seed (refused beyond).
+
+    Examples
+    --------
+    >>> his = BrillData()                                     # his notebook: z = 200 at p_c, clusters of 300..3e7 sites
+    >>> his.k_clusters, round(his.p_occ, 6), his.alpha, his.c_over_D
+    (316, 0.005025, 1.0, 0.5)
     """
 
     z: int = field(default=200, metadata={"ge": 3})
@@ -190,6 +196,14 @@ class BrillToyConfig(BrillData):
         Analysis only: exponent fits of the seed-mean curves over ``[fit_lo, n_max]``.
     n_boot : int
         Analysis only: bootstrap resamples (over seeds) of those fits.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> tiny.k_clusters, tiny.n_grid.round(2)
+    (4, array([ 1.  ,  3.11,  9.65, 30.  ]))
+    >>> len(brill_toy_cells(tiny))                            # (model, data) x 4 n x 2 seeds
+    16
     """
 
     n_min: float = field(default=1.0, metadata={"gt": 0})
@@ -246,6 +260,13 @@ class BrillClusters:
         Sizes, decreasing.
     n_small, n_large, attempts : int
         Clusters discarded below ``s_min`` / above ``s_max``, clusters grown.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> cl = brill_clusters(tiny, seed=0)
+    >>> cl.sizes, cl.n_sites
+    (array([1241,  900,  754,  534]), 3429)
     """
 
     parent: np.ndarray
@@ -328,6 +349,14 @@ def brill_losses(clusters, p_train, p_valid, seed):
     dict
         ``loss`` (test-site-weighted mean squared error), per-cluster
         ``cluster_loss``, ``n_test``, ``n_train``.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> cl = brill_clusters(tiny, seed=0)
+    >>> r = brill_losses(cl, p_train=0.5, p_valid=0.05, seed=0)
+    >>> r["n_test"], bool(0 < r["loss"] < 1)
+    (array([62, 45, 38, 27]), True)
     """
     K = clusters.sizes.size
     p_train = np.broadcast_to(np.asarray(p_train, dtype=float), (K,))
@@ -361,6 +390,13 @@ class ScaleFactors:
         Measured losses.
     summary : dict
         ``mean``, ``weighted_mean`` (by size), percentiles 2.5/16/50/84/97.5.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> sf = brill_scale_factors(brill_clusters(tiny, seed=0), tiny, seed=0)
+    >>> sf.factors.shape, sf.losses.shape, sorted(sf.summary)[:3]     # one factor per cluster, fit_points x K losses
+    ((4,), (4, 4), ['mean', 'n_failed', 'p16'])
     """
 
     factors: np.ndarray
@@ -395,6 +431,13 @@ def brill_scale_factors(clusters, config=None, seed=0):
     Returns
     -------
     ScaleFactors
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> sf = brill_scale_factors(brill_clusters(tiny, seed=0), tiny, seed=0)
+    >>> bool((sf.factors >= 1).all()), sf.summary["n_failed"]
+    (True, 0)
     """
     cfg = BrillToyConfig() if config is None else config
     sizes = clusters.sizes.astype(float)
@@ -424,6 +467,17 @@ def brill_p_train(mode, n_dof, sizes, factors, config=None):
 
     ``mode="model"``: ``n_k f_k/s_k`` with his allocation ``n_k`` (ranks by size);
     ``mode="data"``: ``n f_k/S``. Capped at ``config.p_train_cap``.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> import numpy as np
+    >>> sizes, factors = np.array([1000, 500, 100]), np.array([5.0, 5.0, 5.0])
+    >>> brill_p_train("data", 32.0, sizes, factors, tiny)          # n f_k / S: the same fraction everywhere
+    array([0.1, 0.1, 0.1])
+    >>> p = brill_p_train("model", 32.0, sizes, factors, tiny)     # his allocation n_k favours the largest clusters
+    >>> bool(p[0] * sizes[0] > p[2] * sizes[2])
+    True
     """
     cfg = BrillToyConfig() if config is None else config
     sizes = np.asarray(sizes, dtype=float)
@@ -512,6 +566,12 @@ def brill_toy_cells(config=None):
     -------
     list of dict
         ``{"mode", "n_index", "n_dof", "seed"}``.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> brill_toy_cells(tiny)[:2]
+    [{'mode': 'model', 'n_index': 0, 'n_dof': 1.0, 'seed': 0}, {'mode': 'model', 'n_index': 1, 'n_dof': 3.1072325059538586, 'seed': 0}]
     """
     cfg = BrillToyConfig() if config is None else config
     return [{"mode": m, "n_index": i, "n_dof": float(n), "seed": s}
@@ -519,7 +579,15 @@ def brill_toy_cells(config=None):
 
 
 def brill_toy_run_seed(config, seed, progress=None):
-    """All rows of one seed (both modes, the whole ``n`` grid, and its clusters row), sharing its clusters."""
+    """All rows of one seed (both modes, the whole ``n`` grid, and its clusters row), sharing its clusters.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> rows = brill_toy_run_seed(tiny, 0)
+    >>> len(rows), rows[-1]["mode"], rows[0]["mode"]              # 2 x 4 losses and the seed's clusters row
+    (9, 'clusters', 'model')
+    """
     cfg = BrillToyConfig() if config is None else config
     rows = []
     for cell in brill_toy_cells(replace(cfg, seeds=1)):
@@ -541,6 +609,12 @@ def brill_toy_theory(n, config=None, finite=True):
         summed over the ``n_clusters`` expected cluster sizes of the exact
         Bethe ``n_s`` in his window (:func:`bethe_quanta`), normalised at
         ``n = 1`` (shows what the 316-cluster cut does to the curves).
+
+    Examples
+    --------
+    >>> th = brill_toy_theory([1, 10, 100], finite=False)          # his closed forms, normalised at n = 1
+    >>> th["model"].round(4), th["data"].round(4)
+    (array([1.    , 0.6847, 0.3342]), array([1.    , 0.6803, 0.3303]))
     """
     cfg = BrillToyConfig() if config is None else config
     n = np.atleast_1d(np.asarray(n, dtype=float))
@@ -578,6 +652,14 @@ def brill_toy_analyse(rows, config=None):
         exponent over the same window; ``scale_factors``: seed 0's summary,
         the mean of every seed's summary and their range over seeds, with his
         reported values beside; ``data_set``: sites and discarded clusters.
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> rows = brill_toy_run_seed(tiny, 0) + brill_toy_run_seed(tiny, 1)
+    >>> a = brill_toy_analyse(rows, tiny)
+    >>> sorted(a), a["model"]["n_seeds"], len(a["model"]["median"])
+    (['config', 'data', 'data_set', 'model', 'scale_factors'], 2, 4)
     """
     import pandas as pd
 
@@ -794,6 +876,12 @@ def brill_fig5(config=None, seed=0, n_points=2000, N=500.0, b_range=(-5.05, 5.05
     dict
         ``b``, ``kbr``, ``loss`` (if ``simulate``), ``loss_model``,
         ``predicted_loss_model`` and :func:`brill_fig5_summary`'s keys.
+
+    Examples
+    --------
+    >>> r = brill_fig5(BrillToyConfig(), n_points=100, simulate=False, grid=10)   # his loss model only: no clusters
+    >>> round(r["predicted_b"], 4), round(r["predicted_kbr"], 1), r["heat_loss"].shape
+    (-0.3333, 58.0, (10, 10))
     """
     ch = brill_fig5_chunk(config, N, b_range, kbr_max, n_points, 0, seed, simulate)
     pr = brill_fig5_predicted(config, N, predicted_repeats, seed, simulate)

@@ -49,7 +49,13 @@ __all__ = ["ClusterSet", "ToySweep", "ToyConfig", "ToyCell", "toy_cell", "fit_to
 # --------------------------------------------------------------------------- toy experiment
 @dataclass(frozen=True)
 class ClusterSet:
-    """A set of embedded Bethe-lattice clusters (:func:`~scalinglab.validate.percolation.make_cluster_dataset`)."""
+    """A set of embedded Bethe-lattice clusters (:func:`~scalinglab.validate.percolation.make_cluster_dataset`).
+
+    Examples
+    --------
+    >>> ClusterSet(n_clusters=50, p=0.45)
+    ClusterSet(n_clusters=50, p=0.45, z=3, cap=5000, d=8, dominant=False)
+    """
 
     n_clusters: int = field(metadata={"ge": 1})
     p: float = field(metadata={"gt": 0, "lt": 1})
@@ -62,7 +68,20 @@ class ClusterSet:
 @dataclass(frozen=True)
 class ToySweep:
     """One toy sweep: the dataset (subcritical ``quanta`` or one ``dominant`` cluster), what is swept
-    (``data`` or ``model`` size), the loss power q (Brill's c), the target slope lam, the Brill regime."""
+    (``data`` or ``model`` size), the loss power q (Brill's c), the target slope lam, the Brill regime.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> quanta = ClusterSet(n_clusters=50, p=0.45, cap=500)
+    >>> manifold = ClusterSet(n_clusters=1, p=0.55, cap=2000, dominant=True)
+    >>> sweeps = (ToySweep("quanta-data", "quanta", "data", q=1.0, lam=0.1, regime="subcritical"),
+    ...           ToySweep("manifold-data", "dominant", "data", q=2.0, lam=1.0, regime="supercritical"))
+    >>> cfg = ToyConfig(quanta=quanta, dominant=manifold, sweeps=sweeps, n_test=500, seeds=5, n_sizes=4, n_boot=200)
+    >>> cells = protocol.get("percolation-toy").cells(cfg)
+    >>> len(cells), cells[0].sweep.name, cells[0].size           # 2 sweeps x 4 sizes x 5 seeds
+    (40, 'quanta-data', 0.0005)
+    """
 
     name: str
     dataset: str = field(metadata={"choices": ("quanta", "dominant")})
@@ -80,6 +99,18 @@ class ToyConfig:
     cluster leaves a loss (lam |w.dx|)^q well below the unlearned loss
     2^(q-1): the clusters then behave as quanta. Data sizes are densities
     (samples per site), as are the fit windows of the data sweeps.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> quanta = ClusterSet(n_clusters=50, p=0.45, cap=500)
+    >>> manifold = ClusterSet(n_clusters=1, p=0.55, cap=2000, dominant=True)
+    >>> sweeps = (ToySweep("quanta-data", "quanta", "data", q=1.0, lam=0.1, regime="subcritical"),
+    ...           ToySweep("manifold-data", "dominant", "data", q=2.0, lam=1.0, regime="supercritical"))
+    >>> cfg = ToyConfig(quanta=quanta, dominant=manifold, sweeps=sweeps, n_test=500, seeds=5, n_sizes=4, n_boot=200)
+    >>> cells = protocol.get("percolation-toy").cells(cfg)
+    >>> cfg.sizes(sweeps[1]).round(5).tolist()                    # sample densities of the manifold sweep
+    [0.0001, 0.00058, 0.00342, 0.02]
     """
 
     quanta: ClusterSet
@@ -112,7 +143,20 @@ class ToyConfig:
 
 @dataclass(frozen=True)
 class ToyCell:
-    """One toy run: a sweep at one size (density or prototype count) and seed, on its cluster set."""
+    """One toy run: a sweep at one size (density or prototype count) and seed, on its cluster set.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> quanta = ClusterSet(n_clusters=50, p=0.45, cap=500)
+    >>> manifold = ClusterSet(n_clusters=1, p=0.55, cap=2000, dominant=True)
+    >>> sweeps = (ToySweep("quanta-data", "quanta", "data", q=1.0, lam=0.1, regime="subcritical"),
+    ...           ToySweep("manifold-data", "dominant", "data", q=2.0, lam=1.0, regime="supercritical"))
+    >>> cfg = ToyConfig(quanta=quanta, dominant=manifold, sweeps=sweeps, n_test=500, seeds=5, n_sizes=4, n_boot=200)
+    >>> cells = protocol.get("percolation-toy").cells(cfg)
+    >>> cells[0]
+    ToyCell(sweep=ToySweep(name='quanta-data', dataset='quanta', sweep='data', q=1.0, lam=0.1, regime='subcritical'), data=ClusterSet(n_clusters=50, p=0.45, z=3, cap=500, d=8, dominant=False), n_test=500, size=0.0005, seed=0)
+    """
 
     kind: ClassVar[str] = "percolation-toy"
 
@@ -143,6 +187,19 @@ def toy_cell(cell):
     ``size`` is the sample density (data sweeps; ``D = density * S``) or the
     number of prototypes (model sweeps). ``k_lo``, ``k_hi``: ranks of the
     clusters with sizes in the Zipf range [30, s_xi/4] (quanta sets).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> quanta = ClusterSet(n_clusters=50, p=0.45, cap=500)
+    >>> manifold = ClusterSet(n_clusters=1, p=0.55, cap=2000, dominant=True)
+    >>> sweeps = (ToySweep("quanta-data", "quanta", "data", q=1.0, lam=0.1, regime="subcritical"),
+    ...           ToySweep("manifold-data", "dominant", "data", q=2.0, lam=1.0, regime="supercritical"))
+    >>> cfg = ToyConfig(quanta=quanta, dominant=manifold, sweeps=sweeps, n_test=500, seeds=5, n_sizes=4, n_boot=200)
+    >>> cells = protocol.get("percolation-toy").cells(cfg)
+    >>> r = toy_cell(cells[0])
+    >>> sorted(r), r["n_sites"], r["n_model"]
+    (['k_hi', 'k_lo', 'loss', 'n_model', 'n_sites', 'rho'], 689, 1)
     """
     from scalinglab.validate.percolation._data import data_scaling_loss, model_scaling_loss
 
@@ -173,6 +230,21 @@ def fit_toy(rows, config):
 
     The abscissa is the number of stored points (``D`` or ``N``), averaged over
     seeds at each grid value; windows are given in the same units.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> quanta = ClusterSet(n_clusters=50, p=0.45, cap=500)
+    >>> manifold = ClusterSet(n_clusters=1, p=0.55, cap=2000, dominant=True)
+    >>> sweeps = (ToySweep("quanta-data", "quanta", "data", q=1.0, lam=0.1, regime="subcritical"),
+    ...           ToySweep("manifold-data", "dominant", "data", q=2.0, lam=1.0, regime="supercritical"))
+    >>> cfg = ToyConfig(quanta=quanta, dominant=manifold, sweeps=sweeps, n_test=500, seeds=5, n_sizes=4, n_boot=200)
+    >>> cells = protocol.get("percolation-toy").cells(cfg)
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame([{**protocol.flatten(c), **toy_cell(c)} for c in cells])   # what the store holds
+    >>> fit = fit_toy(rows, cfg)["manifold-data"]
+    >>> fit["predicted"], fit["n_seeds"], float(fit["window"][1])    # Brill's c/D = 2/4; the stated window in D
+    (0.5, 5, 10.0)
     """
     out = {}
     for ex in config.sweeps:
@@ -330,7 +402,15 @@ class PercolationToy(protocol.Experiment):
 # --------------------------------------------------------------------------- theory figures
 @dataclass(frozen=True)
 class TheoryConfig:
-    """Config of ``percolation-theory``: the quanta + manifold loss on log grids of N and D."""
+    """Config of ``percolation-theory``: the quanta + manifold loss on log grids of N and D.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> cells = protocol.get("percolation-theory").cells(TheoryConfig())
+    >>> len(cells), cells[0].axis, cells[0].c_over_D, len(cells[0].x)     # (model, data) x 4 values of c/D
+    (8, 'model', 0.25, 9)
+    """
 
     c_over_D: tuple[float, ...] = field(default=(0.25, 0.5, 1.0, 2.0), metadata={"gt": 0})
     alpha: float = field(default=1.0, metadata={"gt": 0})
@@ -343,7 +423,14 @@ class TheoryConfig:
 
 @dataclass(frozen=True)
 class TheoryCell:
-    """One theoretical loss curve (``axis`` = model or data) at one c/D."""
+    """One theoretical loss curve (``axis`` = model or data) at one c/D.
+
+    Examples
+    --------
+    >>> cell = TheoryCell("data", c_over_D=0.5, alpha=1.0, x=(10.0, 100.0, 1000.0), n_quanta=10**4, n_rho=30)
+    >>> [round(v, 4) for v in theory_cell(cell)["loss"]]
+    [0.5442, 0.1893, 0.0616]
+    """
 
     kind: ClassVar[str] = "percolation-theory"
 
@@ -356,7 +443,14 @@ class TheoryCell:
 
 
 def theory_cell(cell):
-    """``{"loss": [...]}`` of the quanta + manifold model along ``cell.x``."""
+    """``{"loss": [...]}`` of the quanta + manifold model along ``cell.x``.
+
+    Examples
+    --------
+    >>> cell = TheoryCell("model", c_over_D=0.5, alpha=1.0, x=(10.0, 100.0, 1000.0), n_quanta=10**4, n_rho=30)
+    >>> [round(v, 4) for v in theory_cell(cell)["loss"]]
+    [0.4838, 0.1612, 0.047]
+    """
     if cell.axis == "model":
         loss = theory_loss_vs_model_size(np.asarray(cell.x), cell.alpha, cell.c_over_D, n_quanta=cell.n_quanta,
                                          n_rho=cell.n_rho)

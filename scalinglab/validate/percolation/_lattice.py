@@ -53,7 +53,17 @@ HIST_CAP = 100_000
 
 @dataclass(frozen=True)
 class LatticeGrid:
-    """One lattice of a ``percolation-lattice`` sweep: dimension, site or bond, sizes and samples per size."""
+    """One lattice of a ``percolation-lattice`` sweep: dimension, site or bond, sizes and samples per size.
+
+    Examples
+    --------
+    >>> LatticeGrid(2, "site", L=(8, 16), samples=(20, 20))
+    LatticeGrid(d=2, lattice='site', L=(8, 16), samples=(20, 20))
+    >>> LatticeGrid(2, "site", L=(8, 16), samples=(20,))
+    Traceback (most recent call last):
+    ...
+    scalinglab.errors.InputError: L and samples need one entry per size, got 2 and 1
+    """
 
     d: int = field(metadata={"ge": 2, "le": 8})
     lattice: str = field(metadata={"choices": ("site", "bond")})
@@ -85,6 +95,13 @@ class LatticeConfig:
         Largest cluster size kept in the stored histograms.
     n_boot : int
         Analysis only: bootstrap resamples of every interval.
+
+    Examples
+    --------
+    >>> cfg = LatticeConfig(lattices=(LatticeGrid(2, "site", L=(8, 16), samples=(20, 20)),), batch=10)
+    >>> cells = lattice_cells(cfg)
+    >>> len(cells), cells[0].L, cells[0].n_samples                # 2 batches of 10 samples a size
+    (4, 8, 10)
     """
 
     lattices: tuple[LatticeGrid, ...] = ()
@@ -102,7 +119,17 @@ class LatticeConfig:
 
 @dataclass(frozen=True)
 class LatticeCell:
-    """One batch of Newman-Ziff samples of one ``(d, site|bond, L)``."""
+    """One batch of Newman-Ziff samples of one ``(d, site|bond, L)``.
+
+    Examples
+    --------
+    >>> cfg = LatticeConfig(lattices=(LatticeGrid(2, "site", L=(8, 16), samples=(20, 20)),), batch=10)
+    >>> cells = lattice_cells(cfg)
+    >>> cells[0]
+    LatticeCell(d=2, lattice='site', L=8, n_samples=10, batch=0, seed=0, p_points=61, hist_cap=100000)
+    >>> lattice_cell(2, "site", 8, 10)["M"]                       # sites of the 8 x 8 lattice
+    64
+    """
 
     kind: ClassVar[str] = "percolation-lattice"
 
@@ -213,6 +240,21 @@ def lattice_analyse(rows, n_boot=200):
         ``D`` (:func:`fractal_dim`, ``d <= 5``), ``tau_mle`` (largest ``L``) and
         ``tau_mle_by_L``, ``tau_hyperscaling`` (``1 + d/D`` with the interval
         mapped), and ``within`` flags (literature value inside the 95 % interval).
+
+    Examples
+    --------
+    >>> cfg = LatticeConfig(lattices=(LatticeGrid(2, "site", L=(8, 16), samples=(20, 20)),), batch=10)
+    >>> cells = lattice_cells(cfg)
+    >>> import dataclasses
+    >>> rows = [{**dataclasses.asdict(c), **lattice_cell(c.d, c.lattice, c.L, c.n_samples, c.batch, c.seed)}
+    ...         for c in cells]
+    >>> an = lattice_analyse(rows, n_boot=100)
+    >>> r = an["2-site"]
+    >>> r["pc_literature"], [s["L"] for s in r["sizes"]]
+    (0.59274621, [8, 16])
+    >>> lo, hi = r["pc_extrapolated"]["x"]["ci"]                  # tiny samples: a wide interval, but it covers
+    >>> bool(lo < r["pc_literature"] < hi)
+    True
     """
     import pandas as pd
 
@@ -272,6 +314,18 @@ def lattice_fig4_measured(analysis, d_max=4, kind="site"):
     within its interval; at ``d = 5`` the reachable sizes (``L <= 12``) give a
     ``D`` above it, and for ``d >= 6`` the torus changes the largest-cluster
     scaling, so those stay literature values in :func:`brill_fig4`.
+
+    Examples
+    --------
+    >>> cfg = LatticeConfig(lattices=(LatticeGrid(2, "site", L=(8, 16), samples=(20, 20)),), batch=10)
+    >>> cells = lattice_cells(cfg)
+    >>> import dataclasses
+    >>> rows = [{**dataclasses.asdict(c), **lattice_cell(c.d, c.lattice, c.L, c.n_samples, c.batch, c.seed)}
+    ...         for c in cells]
+    >>> an = lattice_analyse(rows, n_boot=100)
+    >>> m = lattice_fig4_measured(an, d_max=2)
+    >>> sorted(m), sorted(m[2])
+    ([2], ['D', 'tau'])
     """
     out = {}
     for key, res in analysis.items():

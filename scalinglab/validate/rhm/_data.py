@@ -68,6 +68,13 @@ class Batch:
         Derivations (0-based rank at every node, level by level).
     keys : numpy.ndarray, (n, K) int64
         Path key of every patch (:func:`scalinglab.kernels.rhm._sample.path_keys`).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> b = RHMData(RHMSpec.make(alpha=1.0), rules_seed=0).train(5)
+    >>> b.x.shape, b.y.shape, b.ranks.shape, b.keys.shape     # s^L symbols, 7 nodes, K = 4 patches
+    ((5, 8), (5,), (5, 7), (5, 4))
     """
 
     x: np.ndarray
@@ -108,6 +115,16 @@ class RHMData:
         Seed of the rules.
     sample_seed : int, optional
         Seed of the data stream (default: ``rules_seed``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> data = RHMData(RHMSpec.make(alpha=1.0), rules_seed=0)
+    >>> train = data.train(100)
+    >>> train.x.shape, train.x.dtype, train.y[:5]
+    ((100, 8), dtype('int16'), array([6, 1, 4, 9, 2]))
+    >>> bool((data.train(10).x == train.x[:10]).all())     # training sets of growing P are nested
+    True
     """
 
     def __init__(self, spec: RHMSpec, rules_seed=0, sample_seed=None):
@@ -327,6 +344,18 @@ def seen_paths(train_keys, test_keys, position_specific=True):
     Returns
     -------
     numpy.ndarray, (n_test, K) bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> train = np.array([[1, 2], [3, 4]])          # path keys of 2 training data, K = 2 patches
+    >>> test = np.array([[1, 4], [2, 9]])
+    >>> seen_paths(train, test)
+    array([[ True,  True],
+           [False, False]])
+    >>> seen_paths(train, test, position_specific=False)    # key 2 occurs at the other patch
+    array([[ True,  True],
+           [ True, False]])
     """
     train_keys = np.asarray(train_keys, dtype=np.int64)
     test_keys = np.asarray(test_keys, dtype=np.int64)

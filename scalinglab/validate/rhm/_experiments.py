@@ -80,6 +80,15 @@ class RHMSweep:
     local_points : int
         Consecutive P of the sliding windows of the local-exponent table (analysis only; 4 on a doubling
         grid is a factor 8 in P).
+
+    Examples
+    --------
+    >>> cfg = RHMSweep(curves=(Curve(alpha=2.0), Curve(alpha=-1.0)), P=(64, 256), seeds=3)
+    >>> len(cfg.curve_cells(cfg.curves[0])), round(cfg.chance, 2), cfg.net
+    (6, 0.9, Net(kind='cnn', width=64, depth=0))
+    >>> from scalinglab.validate import protocol
+    >>> len(protocol.get("rhm-fig6").cells(cfg))      # every curve x P x seed
+    12
     """
 
     curves: tuple[Curve, ...]
@@ -151,7 +160,15 @@ class _RHMExperiment(protocol.Experiment):
 
 
 def onset(P, err, level):
-    """First P where ``err`` falls below ``level``, log-interpolated (nan if never; P[0] if at once)."""
+    """First P where ``err`` falls below ``level``, log-interpolated (nan if never; P[0] if at once).
+
+    Examples
+    --------
+    >>> round(onset([16, 64, 256], [0.9, 0.85, 0.5], level=0.81), 1)    # between 64 and 256, log-interpolated
+    75.0
+    >>> onset([16, 64], [0.9, 0.85], level=0.81)
+    nan
+    """
     P, err = np.asarray(P, float), np.asarray(err, float)
     below = np.flatnonzero(err < level)
     if below.size == 0:
@@ -164,7 +181,14 @@ def onset(P, err, level):
 
 
 def path_scale(spec):
-    """Training-set scale of the most frequent path, ``n_c / prod_l f^(l)_1`` (seed eq. 6)."""
+    """Training-set scale of the most frequent path, ``n_c / prod_l f^(l)_1`` (seed eq. 6).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> round(path_scale(RHMSpec.make(alpha=1.0)), 1), round(path_scale(RHMSpec.make(alpha=-1.0)))
+    (37.2, 10000)
+    """
     return float(spec.n_c / np.prod([spec.level_probs(l)[0] for l in range(1, spec.L + 1)]))
 
 
@@ -204,6 +228,18 @@ def exponent_table(rows, config):
     ``alpha'/(1+alpha')`` (theory.rhm, alpha' over the full per-class
     spectrum), and the exponent of the theory's ``eps(P)`` fitted over the
     same P points.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scalinglab.validate.protocol import cell_key
+    >>> cfg = RHMSweep(curves=(Curve(alpha=2.0),), P=(16, 64, 256, 1024), seeds=5, n_boot=200)
+    >>> rows = pd.DataFrame([{"key": cell_key(c), "P": c.P, "seed": c.seed,
+    ...                       "test_err": 0.9 * c.P**-0.45 * (1 + 0.01 * c.seed)}       # synthetic: exponent 0.45
+    ...                      for c in cfg.curve_cells(cfg.curves[0])])
+    >>> t = exponent_table(rows, cfg)[0]
+    >>> t["curve"], round(t["measured"], 3), round(t["predicted"], 3), round(t["eps_exponent"], 3)
+    ('alpha=2', 0.45, 0.561, 0.446)
     """
     from scalinglab.theory.rhm import alpha_prime
 
@@ -437,7 +473,15 @@ class Fig2(_RHMExperiment):
 
 # --------------------------------------------------------------------------- Fig. 4 / 7 (split accuracy)
 def split_table(rows, K):
-    """Pooled split accuracy of the rows of one curve: ``{P: (acc_k array (K+1,), n_k array)}`` over seeds."""
+    """Pooled split accuracy of the rows of one curve: ``{P: (acc_k array (K+1,), n_k array)}`` over seeds.
+
+    Examples
+    --------
+    >>> rows = [{"P": 64, "seed": s, "n_0": 10, "acc_0": 0.1, "n_1": 30, "acc_1": 0.5, "n_2": 60, "acc_2": 0.9}
+    ...         for s in range(2)]                     # K = 2 paths per datum, 2 seeds
+    >>> split_table(rows, K=2)
+    {64: (array([0.1, 0.5, 0.9]), array([ 20.,  60., 120.]))}
+    """
     import pandas as pd
 
     out = {}

@@ -38,7 +38,20 @@ MODELS = ("cnn", "fcn", "perceptron")
 
 @dataclass(frozen=True)
 class RHMSizes:
-    """Sizes of an RHM: classes ``n_c``, vocabulary ``v``, rules per symbol ``m``, tuple size ``s``, depth ``L``."""
+    """Sizes of an RHM: classes ``n_c``, vocabulary ``v``, rules per symbol ``m``, tuple size ``s``, depth ``L``.
+
+    Examples
+    --------
+    >>> sizes = RHMSizes()                            # the note's m = v = n_c = 10, s = 2, L = 3
+    >>> sizes.alphas(1.0, zipf_levels=[3])            # -1 (uniform) on the other levels
+    (-1.0, -1.0, 1.0)
+    >>> sizes.spec((2.0, 2.0, 2.0)).describe()
+    'RHM(n_c=10, v=10, m=10, s=2, L=3, levels=[zipf(2), zipf(2), zipf(2)])'
+    >>> RHMSizes(m=20)
+    Traceback (most recent call last):
+    ...
+    scalinglab.errors.InputError: ambiguous rules: m*v = 200 > v**s = 100; each of the v symbols needs m distinct s-tuples of its own
+    """
 
     n_c: int = field(default=10, metadata={"ge": 1})
     v: int = field(default=10, metadata={"ge": 1})
@@ -79,7 +92,13 @@ class RHMSizes:
 
 
 def alpha_label(alpha):
-    """``uniform``, ``zipf a=1 on [2,3]`` or ``zipf a=(u, 1, 2)`` for per-level exponents."""
+    """``uniform``, ``zipf a=1 on [2,3]`` or ``zipf a=(u, 1, 2)`` for per-level exponents.
+
+    Examples
+    --------
+    >>> alpha_label((-1.0, -1.0, -1.0)), alpha_label((-1.0, 1.0, 1.0)), alpha_label((-1.0, 1.0, 2.0))
+    ('uniform', 'zipf a=1 on [2,3]', 'zipf a=(u, 1, 2)')
+    """
     if all(a == -1.0 for a in alpha):
         return "uniform"
     zl = [i + 1 for i, a in enumerate(alpha) if a != -1.0]
@@ -91,7 +110,13 @@ def alpha_label(alpha):
 
 @dataclass(frozen=True)
 class Net:
-    """A network: ``kind`` (cnn, fcn, perceptron), hidden ``width``, FCN ``depth`` (0 = L)."""
+    """A network: ``kind`` (cnn, fcn, perceptron), hidden ``width``, FCN ``depth`` (0 = L).
+
+    Examples
+    --------
+    >>> Net(), Net("fcn", width=32)
+    (Net(kind='cnn', width=64, depth=0), Net(kind='fcn', width=32, depth=0))
+    """
 
     kind: str = field(default="cnn", metadata={"choices": MODELS})
     width: int = field(default=64, metadata={"ge": 1})
@@ -108,6 +133,12 @@ class Curve:
     is ``"iid"`` (training set of P i.i.d. draws, fresh i.i.d. test data) or
     ``"distinct"`` (P distinct data, test data unseen in training;
     :mod:`scalinglab.validate.rhm._data`).
+
+    Examples
+    --------
+    >>> cells = curve_cells(Curve(alpha=1.0, zipf_levels=(2, 3)), RHMSizes(), Net(), TrainConfig(), 1000, (64,), 1)
+    >>> cells[0].alpha, cells[0].label
+    ((-1.0, 1.0, 1.0), 'cnn zipf a=1 on [2,3]')
     """
 
     alpha: float | tuple[float, ...] = -1.0
@@ -119,7 +150,14 @@ class Curve:
 
 @dataclass(frozen=True)
 class RHMRun:
-    """One trained network (a cell of every RHM experiment)."""
+    """One trained network (a cell of every RHM experiment).
+
+    Examples
+    --------
+    >>> run = RHMRun(RHMSizes(), (2.0, 2.0, 2.0), Net(width=16), TrainConfig(), n_test=1000, P=64, seed=0)
+    >>> run.label, run.spec().describe(), RHMRun.kind
+    ('cnn zipf a=2 on [1,2,3]', 'RHM(n_c=10, v=10, m=10, s=2, L=3, levels=[zipf(2), zipf(2), zipf(2)])', 'rhm-run')
+    """
 
     kind: ClassVar[str] = "rhm-run"
 
@@ -147,7 +185,14 @@ class RHMRun:
 
 
 def curve_cells(curve, rhm, net, train, n_test, P_grid, seeds):
-    """The cells of one curve: a grid of P and seeds on the curve's model and network."""
+    """The cells of one curve: a grid of P and seeds on the curve's model and network.
+
+    Examples
+    --------
+    >>> cells = curve_cells(Curve(alpha=2.0), RHMSizes(), Net(width=16), TrainConfig(), 200, (64, 256), seeds=2)
+    >>> [(c.P, c.seed) for c in cells]
+    [(64, 0), (64, 1), (256, 0), (256, 1)]
+    """
     alpha = rhm.alphas(curve.alpha, curve.zipf_levels)
     n = replace(net, kind=curve.model or net.kind)
     tr = replace(train, stop=curve.stop) if curve.stop else train
@@ -169,6 +214,13 @@ def run_block(cells, device="cpu"):
         ``seen_frac_free`` (at any position), ``R`` (runs in the stack),
         ``wall_block_s``, and for k = 0..K ``n_k`` (test data with k seen
         paths) and ``acc_k`` (their accuracy, None when ``n_k = 0``).
+
+    Examples
+    --------
+    >>> cells = curve_cells(Curve(alpha=2.0), RHMSizes(), Net(width=16), TrainConfig(max_epochs=2), 200, (64,), 2)
+    >>> rows = run_block(cells)                       # 2 seeds trained as one stack, 2 epochs
+    >>> [r["epochs"] for r in rows], rows[0]["R"], sorted(k for k in rows[0] if k.startswith("n_"))
+    ([2, 2], 2, ['n_0', 'n_1', 'n_2', 'n_3', 'n_4'])
     """
     from scalinglab.validate.rhm._engine import train_cells
 
@@ -185,6 +237,13 @@ def by_P(rows, field="test_err"):
     """``(P array, list of per-seed value arrays)`` of a field, P ascending (missing values dropped).
 
     ``rows`` is a DataFrame or a list of dicts.
+
+    Examples
+    --------
+    >>> rows = [{"P": 64, "seed": 0, "test_err": 0.3}, {"P": 16, "seed": 0, "test_err": 0.5},
+    ...         {"P": 16, "seed": 1, "test_err": 0.6}, {"P": 64, "seed": 1, "test_err": None}]
+    >>> by_P(rows)
+    (array([16., 64.]), [array([0.5, 0.6]), array([0.3])])
     """
     import pandas as pd
 

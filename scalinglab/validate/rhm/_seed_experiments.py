@@ -420,7 +420,7 @@ class Fig5(_SeedExperiment):
                      [["measured: largest non-flat alpha, smallest alpha from which all are flat",
                        f"({_fmt(br[0]) if br[0] is not None else '-'}, {_fmt(br[1]) if br[1] is not None else '-'})"]]),
             "\nThe seed's 0.8 matches the head window [1, m^(L-1)]; the full window gives about half of it "
-            "(see the README's alpha_c table).",
+            "(see the alpha_c table in docs/guide/rhm.md).",
         ]
         return "\n".join(lines)
 

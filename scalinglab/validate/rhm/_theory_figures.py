@@ -21,7 +21,13 @@ SEED_ALPHA_C = {3: 0.2, 4: 0.8}  # the seed's "numerically alpha_c ~" for m = 10
 
 
 def fig2_configs(alpha=1.0, m=10, v=10, n_c=10, s=2, L=3):
-    """The four rule settings of seed Fig. 2: {label: RHMSpec}."""
+    """The four rule settings of seed Fig. 2: {label: RHMSpec}.
+
+    Examples
+    --------
+    >>> {k: s.describe() for k, s in fig2_configs().items()}["Zipf on levels 2-3"]
+    'RHM(n_c=10, v=10, m=10, s=2, L=3, levels=[uniform, zipf(1), zipf(1)])'
+    """
     mk = lambda lv: RHMSpec.make(n_c=n_c, v=v, m=m, s=s, L=L, alpha=alpha, zipf_levels=lv)  # noqa: E731
     return {
         "Zipf on level 3 only": mk([3]),
@@ -33,7 +39,15 @@ def fig2_configs(alpha=1.0, m=10, v=10, n_c=10, s=2, L=3):
 
 def drop_scale(spec, level=0.9):
     """Predicted start of the drop: the smallest P with ``eps(P) <= level``, and
-    ``1/f_max``, the scale at which the most frequent path is seen once."""
+    ``1/f_max``, the scale at which the most frequent path is seen once.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> d = drop_scale(RHMSpec.make(alpha=1.0))
+    >>> round(d["P_eps_0.9"], 1), round(d["first_path_scale"], 1)
+    (12.6, 37.2)
+    """
     sp = path_spectrum(spec)
     P = np.geomspace(1, 1e8, 801)
     eps = learning_curve(sp, P).eps
@@ -44,7 +58,16 @@ def drop_scale(spec, level=0.9):
 
 def zipf_paths_figure(m=10, Ls=(2, 3, 4, 5), alpha=1.0):
     """Seed Fig. 3: per-class path frequency against rank, with the alpha' fit
-    (left), and the local exponent alpha'(rank) (right, half-width 0.5 decade)."""
+    (left), and the local exponent alpha'(rank) (right, half-width 0.5 decade).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = zipf_paths_figure(Ls=(2, 3))
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['path frequency  ∏ f_i', "local α'(rank)"]
+    >>> plt.close(fig)
+    """
     fig, axes = new_figure(ncols=2)
     ax, ax2 = axes[0]
     for L in Ls:
@@ -72,7 +95,16 @@ def zipf_paths_figure(m=10, Ls=(2, 3, 4, 5), alpha=1.0):
 
 
 def alpha_prime_figure(m=10, Ls=(2, 3, 4, 5), alphas=None):
-    """alpha' (full window, log-uniform ranks) against alpha, alpha_c marked."""
+    """alpha' (full window, log-uniform ranks) against alpha, alpha_c marked.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = alpha_prime_figure(Ls=(2,), alphas=[0.0, 1.0])
+    >>> fig.axes[0].get_ylabel()
+    "path exponent α'"
+    >>> plt.close(fig)
+    """
     alphas = np.linspace(-0.9, 3.0, 40) if alphas is None else np.asarray(alphas)
     fig, ax = new_figure()
     ax.plot(alphas, alphas, "k:", lw=1, label="L=1: α'=α")
@@ -90,7 +122,16 @@ def alpha_prime_figure(m=10, Ls=(2, 3, 4, 5), alphas=None):
 
 
 def eps_figure(alpha=1.0, P=None):
-    """Theory side of seed Fig. 2: predicted eps(P) for the four rule settings."""
+    """Theory side of seed Fig. 2: predicted eps(P) for the four rule settings.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = eps_figure(P=[1, 10, 100, 1000])
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][:4]
+    ['Zipf on level 3 only', 'Zipf on levels 2-3', 'Zipf on all levels', 'uniform']
+    >>> plt.close(fig)
+    """
     P = np.geomspace(1, 1e6, 200) if P is None else P
     fig, ax = new_figure()
     styles = {"Zipf on level 3 only": ":", "Zipf on levels 2-3": "-.", "Zipf on all levels": "-", "uniform": "--"}

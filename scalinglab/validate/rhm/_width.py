@@ -95,6 +95,13 @@ class WidthConfig:
         P window of the exponent fits (analysis only).
     n_boot : int
         Bootstrap resamples (analysis only).
+
+    Examples
+    --------
+    >>> w = WidthConfig(widths=(16, 64), alphas=(2.0,), P=(64, 256), seeds=2)
+    >>> cells = w.curve_cells(2.0, 16)
+    >>> len(cells), cells[0].net, cells[0].alpha
+    (4, Net(kind='cnn', width=16, depth=0), (2.0, 2.0, 2.0))
     """
 
     widths: tuple[int, ...] = field(default=(64, 256, 1024, 2048), metadata={"ge": 1})
@@ -296,7 +303,19 @@ def _per_seed(rows):
 
 
 def width_table(rows, config):
-    """One record per (alpha, width) with rows: exponent [CI], eps(P) exponent, err/eps per P (see module doc)."""
+    """One record per (alpha, width) with rows: exponent [CI], eps(P) exponent, err/eps per P (see module doc).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scalinglab.validate.protocol import cell_key
+    >>> w = WidthConfig(widths=(16, 64), alphas=(2.0,), P=(16, 64, 256, 1024), seeds=5, n_boot=200)
+    >>> rows = pd.DataFrame([{"key": cell_key(c), "P": c.P, "seed": c.seed, "converged": True,
+    ...                       "test_err": 0.9 * c.P**-(0.3 if h == 16 else 0.4) * (1 + 0.01 * c.seed)}   # synthetic
+    ...                      for h in w.widths for c in w.curve_cells(2.0, h)])
+    >>> [(r["width"], round(r["measured"], 3), round(r["eps_exponent"], 3), r["runs"]) for r in width_table(rows, w)]
+    [(16, 0.3, 0.457, 20), (64, 0.4, 0.457, 20)]
+    """
     from scalinglab.theory.rhm import alpha_prime
 
     out = []

@@ -51,7 +51,13 @@ RF_REGIMES = {
 
 
 def rf_regime_point(regime, x, fixed):
-    """``(D, P)`` of regime ``regime`` at abscissa ``x`` (``fixed`` = P0 or D0)."""
+    """``(D, P)`` of regime ``regime`` at abscissa ``x`` (``fixed`` = P0 or D0).
+
+    Examples
+    --------
+    >>> rf_regime_point("variance_D", 100, fixed=24), rf_regime_point("resolution_P", 100, fixed=24)
+    ((100.0, 24.0), (inf, 100.0))
+    """
     if regime == "variance_D":
         return float(x), float(fixed)
     if regime == "variance_P":
@@ -69,6 +75,12 @@ def rf_draw_cell(regime, x, draw, alpha_K, S, fixed, seed=0):
     Returns ``{"loss", "limit", "excess"}``: ``limit`` is ``L(inf, P0)`` /
     ``L(D0, inf)`` for the same projection / data in the variance-limited
     regimes (0 in the resolution-limited ones), ``excess = loss - limit``.
+
+    Examples
+    --------
+    >>> r = rf_draw_cell("variance_D", 192, draw=0, alpha_K=0.5, S=200, fixed=24)
+    >>> sorted(r), bool(r["excess"] == r["loss"] - r["limit"] > 0)
+    (['excess', 'limit', 'loss'], True)
     """
     D, P = rf_regime_point(regime, x, fixed)
     lam = powerlaw_spectrum(int(S), float(alpha_K))
@@ -82,7 +94,13 @@ def rf_draw_cell(regime, x, draw, alpha_K, S, fixed, seed=0):
 
 
 def log_int_grid(grid):
-    """Distinct integers of a log grid ``(lo, hi, n)``: ``unique(geomspace(lo, hi, n).astype(int))``."""
+    """Distinct integers of a log grid ``(lo, hi, n)``: ``unique(geomspace(lo, hi, n).astype(int))``.
+
+    Examples
+    --------
+    >>> log_int_grid((8, 80, 6))
+    [8, 12, 20, 31, 50, 80]
+    """
     return [int(v) for v in np.unique(np.geomspace(grid[0], grid[1], int(grid[2])).astype(int))]
 
 
@@ -93,6 +111,13 @@ class RFConfig:
     Gaussian features of covariance ``diag(i^-(1+alpha_K))`` (S modes), teacher
     ``w ~ N(0, I/S)``, min-norm least squares; ``seeds`` draws per point;
     ``fixed`` is P0 (variance_D) or D0 (variance_P); grids ``(lo, hi, n)``.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> cells = protocol.get("spectral-rf-regimes").cells(RFConfig(seeds=1))
+    >>> len(cells), cells[0]
+    (22, RFCell(regime='variance_D', x=192, draw=0, alpha_K=0.5, S=800, fixed=24))
     """
 
     alpha_K: float = field(default=0.5, metadata={"gt": 0})
@@ -106,7 +131,14 @@ class RFConfig:
 
 @dataclass(frozen=True)
 class RFCell:
-    """One draw of the linear RF model in one regime at abscissa x."""
+    """One draw of the linear RF model in one regime at abscissa x.
+
+    Examples
+    --------
+    >>> c = RFCell(regime="resolution_D", x=32, draw=0, alpha_K=0.5, S=400, fixed=24)
+    >>> RFCell.kind, sorted(rf_draw_cell(c.regime, c.x, c.draw, c.alpha_K, c.S, c.fixed))
+    ('spectral-rf', ['excess', 'limit', 'loss'])
+    """
 
     kind: ClassVar[str] = "spectral-rf"
 
@@ -131,7 +163,16 @@ def rf_theory(regime, xs, alpha_K, S, fixed):
 
 
 def analyse_rf(rows, n_boot=500):
-    """Fit the four regimes from stored rows (a DataFrame or list of dicts); returns per-regime summaries."""
+    """Fit the four regimes from stored rows (a DataFrame or list of dicts); returns per-regime summaries.
+
+    Examples
+    --------
+    >>> rows = [dict(regime="resolution_D", x=x, draw=k, alpha_K=0.5, S=400, fixed=24,
+    ...              **rf_draw_cell("resolution_D", x, k, 0.5, 400, 24)) for x in (8, 16, 32, 64) for k in range(5)]
+    >>> s = analyse_rf(rows, n_boot=200)["resolution_D"]
+    >>> round(s["theory_exponent_in_window"], 2), s["n_draws"], bool(s["max_rel_dev"] < 0.1)
+    (0.6, 5, True)
+    """
     rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     out = {}
     for regime in RF_REGIMES:
@@ -232,7 +273,14 @@ class RFRegimes(protocol.Experiment):
 
 # --------------------------------------------------------------------------- Gram spectra + ID
 def gram_id_cell(d, n, seed, window_lo=5, window_hi=None):
-    """Laplace-kernel Gram spectrum exponent and ID estimates on a flat ``d``-torus."""
+    """Laplace-kernel Gram spectrum exponent and ID estimates on a flat ``d``-torus.
+
+    Examples
+    --------
+    >>> r = gram_id_cell(2, 300, seed=0)
+    >>> r["window_lo"], r["window_hi"], round(r["levina_bickel"], 1)
+    (5, 15, 2.0)
+    """
     X = sample_manifold("torus", int(n), int(d), seed=int(seed))
     spec = gram_spectrum(X, "laplace")
     hi = window_hi or max(window_lo + 5, int(n) // 20)
@@ -243,7 +291,14 @@ def gram_id_cell(d, n, seed, window_lo=5, window_hi=None):
 
 @dataclass(frozen=True)
 class GramIDConfig:
-    """Config of ``spectral-gram-id``: uniform points on flat d-tori (in R^2d), Laplace kernel (median bandwidth)."""
+    """Config of ``spectral-gram-id``: uniform points on flat d-tori (in R^2d), Laplace kernel (median bandwidth).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> protocol.get("spectral-gram-id").cells(GramIDConfig(dims=(2, 3), seeds=1))
+    [GramIDCell(d=2, n=1200, seed=0, window_lo=5, window_hi=0), GramIDCell(d=3, n=1200, seed=0, window_lo=5, window_hi=0)]
+    """
 
     dims: tuple[int, ...] = field(default=(1, 2, 3, 4, 6, 8), metadata={"ge": 1})
     n: int = field(default=1200, metadata={"ge": 20})
@@ -255,6 +310,15 @@ class GramIDConfig:
 
 @dataclass(frozen=True)
 class GramIDCell:
+    """One Gram-spectrum and intrinsic-dimension measurement: ``n`` points of a flat ``d``-torus, seed ``seed``.
+
+    Examples
+    --------
+    >>> c = GramIDCell(d=2, n=300, seed=0, window_lo=5, window_hi=0)
+    >>> round(gram_id_cell(c.d, c.n, c.seed, c.window_lo, c.window_hi or None)["twonn"], 1)
+    2.1
+    """
+
     kind: ClassVar[str] = "spectral-gram-id"
 
     d: int
@@ -341,6 +405,14 @@ def interpolation_cell(d, D, seed, method, n_test=4000, margin=0.15):
     ``method``: ``"linear"`` (Delaunay piecewise-linear, the ``4/d`` model)
     or ``"nearest"`` (piecewise constant: MSE ``2/d``, L1 ``1/d``). Test
     points lie in ``[margin, 1 - margin]^d`` (away from the hull boundary).
+
+    Examples
+    --------
+    >>> a = interpolation_cell(2, 1000, seed=0, method="linear", n_test=2000)
+    >>> b = interpolation_cell(2, 4000, seed=0, method="linear", n_test=2000)
+    >>> import math
+    >>> round(math.log(a["mse"] / b["mse"]) / math.log(4), 1)     # 4/d = 2
+    1.9
     """
     from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
 
@@ -357,7 +429,15 @@ def interpolation_cell(d, D, seed, method, n_test=4000, margin=0.15):
 
 @dataclass(frozen=True)
 class InterpolationConfig:
-    """Config of ``spectral-interpolation``: interpolants of ``D`` uniform samples on ``[0,1]^d``."""
+    """Config of ``spectral-interpolation``: interpolants of ``D`` uniform samples on ``[0,1]^d``.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> cells = protocol.get("spectral-interpolation").cells(InterpolationConfig(dims=(2,), D=(250,), seeds=1))
+    >>> [c.method for c in cells]
+    ['linear', 'nearest']
+    """
 
     dims: tuple[int, ...] = field(default=(2, 3, 4), metadata={"ge": 1})
     D: tuple[int, ...] = field(default=(250, 500, 1000, 2000, 4000), metadata={"ge": 2})
@@ -370,6 +450,16 @@ class InterpolationConfig:
 
 @dataclass(frozen=True)
 class InterpolationCell:
+    """One interpolant: ``D`` uniform samples in ``[0,1]^d`` (seed ``seed``), ``method`` linear or nearest.
+
+    Examples
+    --------
+    >>> c = InterpolationCell(d=2, D=250, seed=0, method="nearest", n_test=500, margin=0.15)
+    >>> r = interpolation_cell(c.d, c.D, c.seed, c.method, c.n_test, c.margin)
+    >>> r["n_used"], bool(r["mse"] > 0)
+    (500, True)
+    """
+
     kind: ClassVar[str] = "spectral-interpolation"
 
     d: int

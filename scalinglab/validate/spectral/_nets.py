@@ -64,6 +64,12 @@ def teacher_student_cell(d, D, seed, width=64, depth=2, steps=1500, lr=3e-3, n_t
     -------
     dict
         ``test_mse``, ``train_mse``.
+
+    Examples
+    --------
+    >>> r = teacher_student_cell(2, 64, seed=0, width=16, steps=100, n_test=256)   # a tiny student, 100 steps
+    >>> sorted(r), bool(r["train_mse"] < 1)
+    (['test_mse', 'train_mse'], True)
     """
     import torch
     import torch.nn as nn
@@ -114,6 +120,12 @@ class TeacherStudentConfig:
     (2 x ``teacher_width``, output standardised), a ReLU student MLP
     (``depth`` x ``width``) trained full-batch with Adam (cosine lr) for
     ``steps`` steps on each training-set size of ``D``; ``seeds`` seeds.
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> protocol.get("spectral-teacher-student").cells(TeacherStudentConfig(dims=(2,), D=(64,), seeds=1))
+    [TeacherStudentCell(d=2, D=64, seed=0, width=64, depth=2, steps=1200, lr=0.003, n_test=4096, teacher_width=32)]
     """
 
     dims: tuple[int, ...] = field(default=(2, 3, 4, 5, 6, 7, 8), metadata={"ge": 1})
@@ -130,6 +142,15 @@ class TeacherStudentConfig:
 
 @dataclass(frozen=True)
 class TeacherStudentCell:
+    """One student network: input dimension ``d``, ``D`` training points, seed ``seed`` and the training settings.
+
+    Examples
+    --------
+    >>> TeacherStudentCell(d=2, D=64, seed=0, width=16, depth=2, steps=100, lr=3e-3, n_test=256,
+    ...                    teacher_width=32).kind
+    'spectral-teacher-student'
+    """
+
     kind: ClassVar[str] = "spectral-teacher-student"
 
     d: int
@@ -144,7 +165,16 @@ class TeacherStudentCell:
 
 
 def analyse_nets(rows, n_boot=500):
-    """Fitted ``alpha_D`` per ``d`` with bootstrap intervals over seeds (rows: a DataFrame or list of dicts)."""
+    """Fitted ``alpha_D`` per ``d`` with bootstrap intervals over seeds (rows: a DataFrame or list of dicts).
+
+    Examples
+    --------
+    >>> rows = [dict(d=2, D=D, seed=s, test_mse=D**-2.0 * (1 + 0.02 * s), train_mse=0.0)
+    ...         for D in (64, 128, 256, 512) for s in range(5)]                  # synthetic: alpha_D = 2 exactly
+    >>> r = analyse_nets(rows, n_boot=200)[2]
+    >>> round(r["alpha_D"], 6), r["four_over_d"], r["window"]
+    (2.0, 2.0, [64.0, 512.0])
+    """
     rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     out = {}
     for d in sorted({int(r["d"]) for r in rows}):

@@ -52,6 +52,12 @@ def project_points(source, n, seed=0, alpha=1.0, p=0.6, embed_dim=8, L=3):
     -------
     (numpy.ndarray, str)
         ``(X, description)``, ``X`` of shape ``(n, coordinates)``.
+
+    Examples
+    --------
+    >>> X, what = project_points("rhm", 100, seed=0, alpha=1.0)
+    >>> X.shape, what
+    ((100, 80), '100 RHM inputs (one-hot, alpha=1, L=3, v=m=n_c=10, s=2)')
     """
     n = int(n)
     if source == "rhm":
@@ -77,6 +83,12 @@ def project_data_cell(source, param, n, seed):
     centred linear kernel (input covariance) over ranks 3-60; percolation:
     the Laplace kernel over ranks 5-200 and ID estimators (the RHM inputs are
     discrete, so nearest-neighbour distances tie and ID estimates are not made).
+
+    Examples
+    --------
+    >>> r = project_data_cell("rhm", 1.0, 300, seed=0)
+    >>> r["kernel"], r["window"], len(r["top_eigs"])
+    ('linear-centred', '3:60', 30)
     """
     kw = {"alpha": param} if source == "rhm" else {"p": param}
     X, _ = project_points(source, n, seed, **kw)
@@ -100,7 +112,15 @@ def project_data_cell(source, param, n, seed):
 class ProjectDataConfig:
     """Config of ``spectral-project-data``: RHM inputs (alpha on all levels, m = v = n_c = 10, s = 2, L = 3;
     centred linear Gram, ranks 3-60) and percolation clusters (dominant cluster, z = 3, R^8; Laplace Gram,
-    ranks 5-200; TwoNN, Levina-Bickel)."""
+    ranks 5-200; TwoNN, Levina-Bickel).
+
+    Examples
+    --------
+    >>> from scalinglab.validate import protocol
+    >>> cells = protocol.get("spectral-project-data").cells(ProjectDataConfig(seeds=1))
+    >>> [(c.source, c.param) for c in cells][:2], len(cells)
+    ([('rhm', -1.0), ('rhm', 0.5)], 7)
+    """
 
     rhm_alphas: tuple[float, ...] = field(default=(-1.0, 0.5, 1.0, 2.0), metadata={"ge": -1})
     percolation_p: tuple[float, ...] = field(default=(0.55, 0.6, 0.75), metadata={"gt": 0.5, "lt": 1})
@@ -110,6 +130,14 @@ class ProjectDataConfig:
 
 @dataclass(frozen=True)
 class ProjectDataCell:
+    """One data set of the project: ``source`` (rhm or percolation) at ``param`` (alpha or p), ``n`` points, seed.
+
+    Examples
+    --------
+    >>> ProjectDataCell(source="percolation", param=0.6, n=2000, seed=0).kind
+    'spectral-project-data'
+    """
+
     kind: ClassVar[str] = "spectral-project-data"
 
     source: str

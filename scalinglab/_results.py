@@ -366,8 +366,8 @@ class Result:
 
 
 def one_row(d):
-    """A one-row frame dict from a flat dict: ``{key: [value]}``, 2-tuples split into ``key_lo``/``key_hi``,
-    lists and dicts left out.
+    """A one-row frame dict from a flat dict: ``{key: [value]}``, numeric pairs (tuple or list of 2) split into
+    ``key_lo``/``key_hi``, other sequences, arrays and dicts left out.
 
     Examples
     --------

@@ -391,4 +391,5 @@ def unlearned_fraction_model(K, n_clusters, p, z=3, cap=10**6):
     below_mass = np.concatenate([[0.0], np.cumsum(mass)[:-1]]) / mass.sum()  # mass with size < s
     # tail_count decreases with s: interpolate the mass below as a function of log count
     order = np.argsort(tail_count)
-    return np.interp(np.log(Kq), np.log(tail_count[order]), below_mass[order])
+    with np.errstate(divide="ignore"):  # counts underflow to 0 at the largest sizes: log 0 = -inf, below every log K
+        return np.interp(np.log(Kq), np.log(tail_count[order]), below_mass[order])

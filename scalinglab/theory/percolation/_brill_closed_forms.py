@@ -562,7 +562,8 @@ def bethe_quanta(n_clusters=316, z=200, p=None, s_min=300, s_max=30_000_000):
     W = tail / tail[0]  # P(S >= s | s_min <= S <= s_max)
     q = (np.arange(1, n_clusters + 1) - 0.5) / n_clusters  # upper quantiles, decreasing size with k
     # W decreases with s: interpolate log s as a function of log W
-    sizes = np.exp(np.interp(np.log(q), np.log(W[::-1]), np.log(grid[::-1])))
+    with np.errstate(divide="ignore"):  # W underflows to 0 at the largest sizes: log 0 = -inf, below every log q
+        sizes = np.exp(np.interp(np.log(q), np.log(W[::-1]), np.log(grid[::-1])))
     freqs = sizes / sizes.sum()
     sizes.flags.writeable = False  # cached: shared between callers
     freqs.flags.writeable = False

@@ -104,10 +104,7 @@ def brill_fig4(c_values=(2, 4, 6), d_values=range(2, 9), measured=None):
 
 
 def _fig(folder, name):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the user's backend, unchanged (the CLI alone selects Agg)
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

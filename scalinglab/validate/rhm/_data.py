@@ -75,6 +75,8 @@ class Batch:
     >>> b = RHMData(RHMSpec.make(alpha=1.0), rules_seed=0).train(5)
     >>> b.x.shape, b.y.shape, b.ranks.shape, b.keys.shape     # s^L symbols, 7 nodes, K = 4 patches
     ((5, 8), (5,), (5, 7), (5, 4))
+    >>> b                                                      # a short repr, not the arrays
+    Batch(n=5, symbols=8, nodes=7, patches=4)
     """
 
     x: np.ndarray
@@ -84,6 +86,10 @@ class Batch:
 
     def __len__(self):
         return len(self.y)
+
+    def __repr__(self):
+        return (f"Batch(n={len(self.y)}, symbols={self.x.shape[1]}, nodes={self.ranks.shape[1]}, "
+                f"patches={self.keys.shape[1]})")
 
 
 def onehot(x, v):

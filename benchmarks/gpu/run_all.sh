@@ -3,12 +3,13 @@
 # grid with 10 seeds and spectral-teacher-student, in under 9 minutes on one H100, packed into <= 8 files.
 #
 #   benchmarks/gpu/run_all.sh [--mode full|tiny] [--device cuda|cpu|auto] [--seeds N] [--results DIR] [--out DIR]
-#                             [--total-s S] [--only PATTERN] [--resume TARBALL] [--list]
+#                             [--total-s S] [--only PATTERN] [--resume TARBALL|DIR] [--list]
 #
 # Runs every step file benchmarks/gpu/steps/NN-name.sh in lexical order as `timeout $BUDGET_S bash STEP` with
 # RESULTS, DEVICE, MODE, SEEDS, PY and BUDGET_S set (BUDGET_S from the step's first-line comment `# budget_s: N`,
 # cut to what is left of --total-s). Steps are resumable (a rerun skips stored cells), so a cut run still returns
-# what it finished, and --resume TARBALL (a results.tar.gz of an earlier run) continues an earlier run.
+# what it finished, and --resume TARBALL (a results.tar.gz of an earlier run) or DIR (its unpacked folder, e.g.
+# results/reference/gpu) continues an earlier run.
 # At the end: SUMMARY.md (digest.py), then results.tar.gz (results, manifests, summaries, reports, figures, logs),
 # SUMMARY.md and run_all.log are written to --out ($OUT when set, else results/gpu-pack).
 #
@@ -75,7 +76,9 @@ say() { echo "[$(( $(date +%s) - START )) s] $*" | tee -a "$LOG"; }
 say "run_all.sh mode=$MODE device=$DEVICE seeds=$SEEDS results=$RESULTS out=$PACK total_s=$TOTAL_S"
 
 if [ -n "$RESUME" ]; then
-  if [ -f "$RESUME" ]; then
+  if [ -d "$RESUME" ]; then  # an unpacked run, e.g. results/reference/gpu
+    cp -a "$RESUME"/. "$RESULTS"/ && say "resumed from the folder $RESUME"
+  elif [ -f "$RESUME" ]; then
     tmp="$(mktemp -d)"; tar xzf "$RESUME" -C "$tmp" && cp -a "$tmp"/*/. "$RESULTS"/ && say "resumed from $RESUME"
     rm -rf "$tmp"
   else

@@ -4,7 +4,7 @@ The result pages link the committed figures by their path in the repository
 (``../../results/reference/NAME/figures/x.png`` from ``docs/results/``), so the
 links also work when the markdown is read on a code host. The documentation
 build cannot see outside ``docs/``: this hook adds every PNG under
-``results/reference/*/figures/`` to the build at the same path, ``results/reference/NAME/figures/x.png`` (a site
+``results/reference/*/figures/`` and ``results/reference/gpu/*/figures/`` to the build at the same path, ``results/reference/NAME/figures/x.png`` (a site
 path beside the result pages), and rewrites each such link to it. A link to a figure that does not
 exist is left alone, so ``mkdocs build --strict`` fails on it.
 """
@@ -26,8 +26,8 @@ def _repo(config) -> Path:
 
 def on_files(files, config):
     repo = _repo(config)
-    for png in sorted((repo / "results" / "reference").glob("*/figures/*.png")):
-        rel = png.relative_to(repo).as_posix()                         # results/reference/NAME/figures/x.png
+    for png in sorted((repo / "results" / "reference").glob("**/figures/*.png")):  # NAME/ and gpu/NAME/
+        rel = png.relative_to(repo).as_posix()                         # results/reference/[gpu/]NAME/figures/x.png
         files.append(File(rel, src_dir=str(repo), dest_dir=config["site_dir"],
                           use_directory_urls=config["use_directory_urls"]))
     return files

@@ -31,17 +31,10 @@ def test_newman_ziff_equals_bfs_relabelling(d, L, bond, rng):
     assert np.array_equal(smax, ref_smax) and np.array_equal(s2, ref_s2)
 
 
-def test_snapshot_histogram_matches_labelling(rng):
-    """Site snapshot at n: histogram of the kernel = periodic labelling of the same occupied set."""
-    L, d = 12, 2
-    order = rng.permutation(L * L).astype(np.int64)
-    n = 80
-    _, _, _, _, hist, _ = newman_ziff(d, L, False, 1, 0, n, L * L, L * L, order[None, :])
-    occ = np.zeros(L * L, bool)
-    occ[order[:n]] = True
-    occ = occ.reshape(L, L)
+def _torus_cluster_sizes(occ):
+    """Cluster sizes of a square occupied array on the torus: scipy's labels merged across the periodic edges."""
+    L = occ.shape[0]
     lab, _ = ndimage.label(occ)
-    # merge labels across the periodic boundary
     par = list(range(lab.max() + 1))
 
     def f(a):
@@ -53,7 +46,18 @@ def test_snapshot_histogram_matches_labelling(rng):
             if a and b:
                 par[f(a)] = f(b)
     roots = np.array([f(x) for x in lab.ravel() if x])
-    sizes = np.bincount(np.unique(roots, return_inverse=True)[1])
+    return np.bincount(np.unique(roots, return_inverse=True)[1])
+
+
+def test_snapshot_histogram_matches_labelling(rng):
+    """Site snapshot at n: histogram of the kernel = periodic labelling of the same occupied set."""
+    L, d = 12, 2
+    order = rng.permutation(L * L).astype(np.int64)
+    n = 80
+    _, _, _, _, hist, _ = newman_ziff(d, L, False, 1, 0, n, L * L, L * L, order[None, :])
+    occ = np.zeros(L * L, bool)
+    occ[order[:n]] = True
+    sizes = _torus_cluster_sizes(occ.reshape(L, L))
     assert np.array_equal(hist[:sizes.max() + 1], np.bincount(sizes, minlength=sizes.max() + 1))
 
 
@@ -76,19 +80,7 @@ def test_canonical_pinf_matches_fixed_p_simulation(rng):
     direct = []
     for _ in range(300):
         occ = rng.random((L, L)) < p
-        lab, _ = ndimage.label(occ)
-        par = list(range(lab.max() + 1))
-
-        def f(a):
-            while par[a] != a:
-                a = par[a]
-            return a
-        for i in range(L):
-            for a, b in ((lab[i, 0], lab[i, -1]), (lab[0, i], lab[-1, i])):
-                if a and b:
-                    par[f(a)] = f(b)
-        roots = [f(x) for x in lab.ravel() if x]
-        direct.append(np.bincount(np.unique(roots, return_inverse=True)[1]).max() / L**2)
+        direct.append(_torus_cluster_sizes(occ).max() / L**2)
     se = np.hypot(np.std(direct) / np.sqrt(300), c["P_inf_se"][0])
     assert abs(np.mean(direct) - c["P_inf"][0]) < 4 * se
 

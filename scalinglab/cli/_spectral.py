@@ -97,6 +97,14 @@ def _cmd_spectral_exponents(args):
     return payload, "\n".join(text)
 
 
+def _with_notes(payload, text, lam):
+    """``(payload, text)`` with the remark of :func:`_zero_mode_notes` on ``lam`` added to both (if any)."""
+    notes = _zero_mode_notes(lam)
+    if notes:
+        payload["notes"] = notes
+    return payload, "\n".join([text] + [f"note: {n}" for n in notes])
+
+
 def _cmd_spectral_rf(args):
     from scalinglab.theory.spectral import powerlaw_spectrum, rf_teacher_student_loss
 
@@ -108,11 +116,8 @@ def _cmd_spectral_rf(args):
     r = rf_teacher_student_loss(DD.ravel(), PP.ravel(), lam)
     rows = [strict_json({"D": d, "P": p, "loss": v}, type(r)._reasons) for d, p, v in zip(r.D, r.P, r.loss)]
     payload = {"alpha_K": args.alpha_K, "modes": args.modes, "rows": rows, "method": r.method}
-    notes = _zero_mode_notes(lam)
-    if notes:
-        payload["notes"] = notes
-    return payload, "\n".join([f"Gaussian features of spectrum lambda_i = i^-(1+{args.alpha_K:g}), teacher w ~ "
-                               f"N(0, I/S)\n{r}"] + [f"note: {n}" for n in notes])
+    return _with_notes(payload, f"Gaussian features of spectrum lambda_i = i^-(1+{args.alpha_K:g}), teacher w ~ "
+                                f"N(0, I/S)\n{r}", lam)
 
 
 def _cmd_spectral_eigenlearning(args):
@@ -123,11 +128,8 @@ def _cmd_spectral_eigenlearning(args):
     v2 = powerlaw_spectrum(args.modes, beta)
     lc = eigenlearning_curve(args.n, lam, v2, ridge=args.ridge, noise=args.noise)
     payload = lc.to_dict()
-    notes = _zero_mode_notes(lam)
-    if notes:
-        payload["notes"] = notes
-    return payload, "\n".join([f"lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
-                               f"{args.modes} modes\n{lc}"] + [f"note: {n}" for n in notes])
+    return _with_notes(payload, f"lambda_i = i^-(1+{args.alpha_K:g}), target power per mode i^-(1+{beta:g}), "
+                                f"{args.modes} modes\n{lc}", lam)
 
 
 def _cmd_spectral_gram(args):

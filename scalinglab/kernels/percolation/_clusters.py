@@ -258,18 +258,23 @@ def _resolve(par, nprov):
 
 
 @njit(cache=True)
-def _root32(par, i):
-    while par[i] != i:
-        par[i] = par[par[i]]
-        i = par[i]
-    return i
+def _relabel(lab, par, nprov):
+    """Finish a raster scan: provisional labels in ``lab`` -> final labels ``1..K`` in place; ``(lab, K)``."""
+    for k in range(1, nprov + 1):
+        par[k] = par[par[k]]  # parents are smaller: one forward pass reaches the roots
+    final, nlab = _resolve(par, nprov)
+    for x in range(lab.size):
+        v = lab[x]
+        if v != 0:
+            lab[x] = final[v]
+    return lab, nlab
 
 
 @njit(cache=True)
 def _link(par, a, b):
     """Union of the sets of provisional labels ``a`` and ``b`` (the smaller root becomes the root)."""
-    ra = _root32(par, a)
-    rb = _root32(par, b)
+    ra = _find(par, a)
+    rb = _find(par, b)
     if ra < rb:
         par[rb] = ra
     elif rb < ra:
@@ -308,14 +313,7 @@ def _label_2d(occ, n0, n1):
             else:
                 left = 0
             upleft = up
-    for k in range(1, nprov + 1):
-        par[k] = par[par[k]]  # parents are smaller: one forward pass reaches the roots
-    final, nlab = _resolve(par, nprov)
-    for x in range(N):
-        v = lab[x]
-        if v != 0:
-            lab[x] = final[v]
-    return lab, nlab
+    return _relabel(lab, par, nprov)
 
 
 @njit(cache=True)
@@ -358,14 +356,7 @@ def _label_3d(occ, n0, n1, n2):
                 else:
                     a = 0
                 bprev = b
-    for q in range(1, nprov + 1):
-        par[q] = par[par[q]]
-    final, nlab = _resolve(par, nprov)
-    for x in range(N):
-        v = lab[x]
-        if v != 0:
-            lab[x] = final[v]
-    return lab, nlab
+    return _relabel(lab, par, nprov)
 
 
 def label_clusters(occ, shape):

@@ -323,6 +323,26 @@ def _crossing(pg, ra, rb):
 _COL = {"x": 0, "any": 1, "all": 2}
 
 
+def _wrap_tables(sweeps, which, n_grid):
+    """Sweeps sorted by ``L``, a grid ``pg`` of ``n_grid`` p over their common window, and per sweep
+    ``(sf, inv, n_samples)``: ``sf[u, :]`` = P(wrapped at p) for the distinct wrapping counts ``u`` (binomial
+    survival; 0 where ``u > M``) and ``inv`` each sample's index into them (the canonical-ensemble tables of
+    :func:`pc_crossings` and :func:`pc_extrapolate`)."""
+    from scipy.stats import binom
+
+    col = _COL[which]
+    sweeps = sorted(sweeps, key=lambda s: s.L)
+    lo, hi = _p_window(sweeps, col)
+    pg = np.linspace(lo, hi, n_grid)
+    mats = []
+    for sw in sweeps:
+        u, inv = np.unique(sw.n_wrap[:, col], return_inverse=True)
+        sf = binom.sf(u[:, None] - 1, sw.M, pg[None, :])
+        sf[u > sw.M] = 0.0
+        mats.append((sf, inv, sw.n_samples))
+    return sweeps, pg, mats
+
+
 def pc_crossings(sweeps, which="x", n_boot=200, level=0.95, seed=0, n_grid=1500):
     """``p_c`` estimates from the crossing of ``R_L(p)`` and ``R_L'(p)`` for consecutive sizes.
 
@@ -348,18 +368,7 @@ def pc_crossings(sweeps, which="x", n_boot=200, level=0.95, seed=0, n_grid=1500)
     >>> [(e["L1"], e["L2"]) for e in est], 0.4 < est[0]["pc"] < 0.7
     ([(8, 16)], True)
     """
-    col = _COL[which]
-    sweeps = sorted(sweeps, key=lambda s: s.L)
-    lo, hi = _p_window(sweeps, col)
-    pg = np.linspace(lo, hi, n_grid)
-    from scipy.stats import binom
-
-    mats = []
-    for sw in sweeps:
-        u, inv = np.unique(sw.n_wrap[:, col], return_inverse=True)
-        sf = binom.sf(u[:, None] - 1, sw.M, pg[None, :])
-        sf[u > sw.M] = 0.0
-        mats.append((sf, inv, sw.n_samples))
+    sweeps, pg, mats = _wrap_tables(sweeps, which, n_grid)
     rng = np.random.default_rng(seed)
     curves = [np.bincount(inv, minlength=sf.shape[0]) @ sf / n for sf, inv, n in mats]
     out = []
@@ -407,20 +416,9 @@ def pc_extrapolate(sweeps, nu, which="x", n_boot=200, level=0.95, seed=0, n_grid
     >>> 0.45 < est["pc"] < 0.7, est["L"]     # 2-d site: p_c = 0.5927; tiny sizes, wide interval
     (True, [8.0, 12.0, 16.0])
     """
-    col = _COL[which]
-    sweeps = sorted(sweeps, key=lambda s: s.L)
-    lo, hi = _p_window(sweeps, col)
-    pg = np.linspace(lo, hi, n_grid)
-    from scipy.stats import binom
-
+    sweeps, pg, mats = _wrap_tables(sweeps, which, n_grid)
     Ls = np.array([s.L for s in sweeps], dtype=float)
     x = Ls ** (-1.0 / nu)
-    mats = []
-    for sw in sweeps:
-        u, inv = np.unique(sw.n_wrap[:, col], return_inverse=True)
-        sf = binom.sf(u[:, None] - 1, sw.M, pg[None, :])
-        sf[u > sw.M] = 0.0
-        mats.append((sf, inv, sw.n_samples))
     rng = np.random.default_rng(seed)
 
     def halves(resample):

@@ -246,20 +246,10 @@ def spectrum_size(spec):
     return {"enumerate": enum, "groups_bound": bound, "bytes": 16 * max(bound, enum)}
 
 
-def _fmt_count(n):
-    """``n`` (a possibly huge int or float) as ``1.23e+45``, even beyond the float range."""
-    try:
-        return f"{float(n):.3g}"
-    except OverflowError:
-        e = math.log10(n)
-        k = math.floor(e)
-        return f"{10 ** (e - k):.3g}e+{k}"
-
-
 def _check_paths_in_range(m, L):
     """Refuse ``m**L`` beyond ``10**MAX_LOG10_PATHS`` (ranks are float64)."""
     if m > 1 and L > MAX_LOG10_PATHS / math.log10(m):
-        raise InputError(f"m**L = {m}**{L} = {_fmt_count(m**L)} paths per class, over the limit 1e+{MAX_LOG10_PATHS} (ranks are float64 numbers); "
+        raise InputError(f"m**L = {m}**{L} = {_v.fmt_num(m**L)} paths per class, over the limit 1e+{MAX_LOG10_PATHS} (ranks are float64 numbers); "
                          f"lower L or m")
 
 
@@ -424,8 +414,8 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
     fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups
     if mode == "exact" and not fits:
         raise InputError(
-            f"exact spectrum of {spec.brief()} needs {_fmt_count(size['enumerate'])} multisets and up to "
-            f"{_fmt_count(size['groups_bound'])} groups (~{_fmt_count(size['bytes'] / 2**30)} GiB), over the limit "
+            f"exact spectrum of {spec.brief()} needs {_v.fmt_num(size['enumerate'])} multisets and up to "
+            f"{_v.fmt_num(size['groups_bound'])} groups (~{_v.fmt_num(size['bytes'] / 2**30)} GiB), over the limit "
             f"max_groups={max_groups}; use mode='binned' (exact counts and masses, values to within L*bin_width "
             "in ln f)")
     if mode == "binned" or not fits:

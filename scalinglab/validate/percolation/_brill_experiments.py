@@ -481,6 +481,24 @@ class BrillFig3(_BrillCurves):
 
 
 # =========================================================================== brill-fig4
+class _LatticeRowsExperiment(protocol.Experiment):
+    """Experiments on ``percolation-lattice`` cells (a :class:`LatticeConfig`'s), stored in the shared
+    ``percolation-lattice-runs`` folder: ``brill-fig4`` and ``percolation-lattice``."""
+
+    shared_rows = LATTICE_ROWS
+
+    def cells(self, config):
+        return lattice_cells(config)
+
+    def run(self, cells, device):
+        return [lattice_cell(c.d, c.lattice, c.L, c.n_samples, c.batch, c.seed, c.p_points, c.hist_cap)
+                for c in cells]
+
+    def cost(self, cell):
+        M = cell.L ** cell.d * (cell.d if cell.lattice == "bond" else 1)
+        return 6e-8 * M * cell.n_samples + 0.01
+
+
 @dataclass(frozen=True)
 class BrillFig4Config:
     """Config of ``brill-fig4``: the lattice sweeps behind the measured exponents, and the figure's axes.
@@ -523,23 +541,15 @@ def _fig4_intervals(an, measured, c_values):
 
 
 @protocol.experiment
-class BrillFig4(protocol.Experiment):
+class BrillFig4(_LatticeRowsExperiment):
     name = "brill-fig4"
     description = "Brill Fig. 4: exponent ratios vs lattice dimension d = 2..8 for c = 2, 4, 6; tau(d), D(d) from " \
                   "our lattice sweeps where reachable"
     title = "Brill's Fig. 4: exponent ratios against lattice dimension"
     config_type = BrillFig4Config
-    shared_rows = LATTICE_ROWS
 
     def cells(self, config):
         return lattice_cells(config.lattice)
-
-    def run(self, cells, device):
-        return [lattice_cell(c.d, c.lattice, c.L, c.n_samples, c.batch, c.seed, c.p_points, c.hist_cap)
-                for c in cells]
-
-    def cost(self, cell):
-        return _lattice_cost(cell)
 
     def analyse(self, rows, config):
         an = lattice_analyse(rows, n_boot=config.lattice.n_boot)
@@ -599,18 +609,13 @@ class BrillFig4(protocol.Experiment):
                    else f"{summary['tau'][i]:.4g} (lit.)")
             D = f"{summary['D'][i]:.3f} {_ci(m['D_ci'])} (ours)" if m else f"{summary['D'][i]:.3g} (lit.)"
             row = [d, tau, f"{summary['tau_literature'][i]:.4g}", D, f"{summary['D_literature'][i]:.4g}"]
-            for c in cs:
-                iv = summary["ratio_intervals"].get(str(d))
-                ours = f"{summary['model_ratio'][c][i]:.3g}"
-                if iv:
-                    ours += f" {_ci(iv['model'][c], 3)}"
-                row.append(f"{ours} / his {summary['model_ratio_literature'][c][i]:.3g}")
-            for c in cs:
-                iv = summary["ratio_intervals"].get(str(d))
-                ours = f"{summary['data_ratio'][c][i]:.3g}"
-                if iv:
-                    ours += f" {_ci(iv['data'][c], 3)}"
-                row.append(f"{ours} / his {summary['data_ratio_literature'][c][i]:.3g}")
+            for axis in ("model", "data"):
+                for c in cs:
+                    iv = summary["ratio_intervals"].get(str(d))
+                    ours = f"{summary[f'{axis}_ratio'][c][i]:.3g}"
+                    if iv:
+                        ours += f" {_ci(iv[axis][c], 3)}"
+                    row.append(f"{ours} / his {summary[f'{axis}_ratio_literature'][c][i]:.3g}")
             tab.append(row)
         grids = "; ".join(f"{g.d}-d {g.lattice}: L = {', '.join(map(str, g.L))} ({', '.join(map(str, g.samples))} "
                           "samples)" for g in config.lattice.lattices)
@@ -826,11 +831,6 @@ class BrillFig5(protocol.Experiment):
 
 
 # =========================================================================== percolation-lattice
-def _lattice_cost(cell):
-    M = cell.L ** cell.d * (cell.d if cell.lattice == "bond" else 1)
-    return 6e-8 * M * cell.n_samples + 0.01
-
-
 def _plot_lattice_pc(an, path):
     keys = list(an)
     ncols = min(4, len(keys))
@@ -887,23 +887,12 @@ def _plot_lattice_exponents(an, path):
 
 
 @protocol.experiment
-class PercolationLattice(protocol.Experiment):
+class PercolationLattice(_LatticeRowsExperiment):
     name = "percolation-lattice"
     description = "Percolation on periodic hypercubic lattices d = 2..7 (Newman-Ziff, site and bond): p_c, D and " \
                   "tau against the literature with intervals"
     title = "Percolation on hypercubic lattices: p_c, D and tau against the literature"
     config_type = LatticeConfig
-    shared_rows = LATTICE_ROWS
-
-    def cells(self, config):
-        return lattice_cells(config)
-
-    def run(self, cells, device):
-        return [lattice_cell(c.d, c.lattice, c.L, c.n_samples, c.batch, c.seed, c.p_points, c.hist_cap)
-                for c in cells]
-
-    def cost(self, cell):
-        return _lattice_cost(cell)
 
     def analyse(self, rows, config):
         an = lattice_analyse(rows, n_boot=config.n_boot)

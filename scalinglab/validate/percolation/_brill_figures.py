@@ -111,6 +111,26 @@ def _fig(folder, name):
     return plt, folder / name
 
 
+def _save(plt, fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _cd_curves(plt, x, loss, dotted=None):
+    """Figure with one loss curve per c/D (``loss``: ``{c/D: values}``; ``dotted``: a dotted companion each)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    cmap = plt.get_cmap("coolwarm")
+    cds = sorted(loss)
+    for i, cd in enumerate(cds):
+        col = cmap(i / max(1, len(cds) - 1))
+        ax.plot(x, loss[cd], color=col, lw=2, label=f"c/D = {cd:g}")
+        if dotted is not None:
+            ax.plot(x, dotted[cd], ":", color=col, lw=1)
+    return fig, ax
+
+
 def plot_brill_fig2(folder, data=None):
     """Draw Fig. 2 into ``folder/brill_fig2.png``; returns the path.
 
@@ -121,19 +141,11 @@ def plot_brill_fig2(folder, data=None):
     """
     data = brill_fig2() if data is None else data
     plt, path = _fig(folder, "brill_fig2.png")
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    cmap = plt.get_cmap("coolwarm")
-    cds = sorted(data["loss"])
-    for i, cd in enumerate(cds):
-        ax.plot(data["N"], data["loss"][cd], color=cmap(i / max(1, len(cds) - 1)), lw=2, label=f"c/D = {cd:g}")
-        ax.plot(data["N"], data["asymptote_exact"][cd], ":", color=cmap(i / max(1, len(cds) - 1)), lw=1)
+    fig, ax = _cd_curves(plt, data["N"], data["loss"], dotted=data["asymptote_exact"])
     ax.set(xscale="log", yscale="log", xlim=(1, 1e8), ylim=(3e-6, 2), xlabel="N (model DOF)",
            ylabel="loss (raw)", title="Brill Fig. 2 (alpha = 1); dotted: exact asymptotes")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_brill_fig3(folder, data=None):
@@ -146,18 +158,11 @@ def plot_brill_fig3(folder, data=None):
     """
     data = brill_fig3() if data is None else data
     plt, path = _fig(folder, "brill_fig3.png")
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    cmap = plt.get_cmap("coolwarm")
-    cds = sorted(data["loss"])
-    for i, cd in enumerate(cds):
-        ax.plot(data["D"], data["loss"][cd], color=cmap(i / max(1, len(cds) - 1)), lw=2, label=f"c/D = {cd:g}")
+    fig, ax = _cd_curves(plt, data["D"], data["loss"])
     ax.set(xscale="log", yscale="log", xlim=(1, 1e6), ylim=(1e-3, 2), xlabel="dataset size D", ylabel="loss (raw)",
            title="Brill Fig. 3 (alpha = 1)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_brill_fig4(folder, data=None):
@@ -187,10 +192,7 @@ def plot_brill_fig4(folder, data=None):
     axes[1].set_ylabel("(c/D) / (alpha/(1+alpha))")
     axes[1].set_xlabel("lattice dimension d")
     axes[0].legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_brill_fig5(folder, data):
@@ -212,7 +214,4 @@ def plot_brill_fig5(folder, data):
     ax.plot(data["best_b"], data["best_kbr"], "+", color="c", ms=12)
     ax.set(yscale="log", xlabel="b", ylabel="k_br",
            title=f"N = {data['N']:g}: best random / predicted = {data['best_over_predicted']:.3f}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

@@ -53,6 +53,22 @@ ONSET_FRAC = 0.9
 MIN_SPLIT = 50
 
 
+def _check_sweep(config, models):
+    """Checks shared by the RHM sweep configs (:class:`RHMSweep` and ``SeedSweep``): non-empty curves, models
+    and P, an ordered fit window, and every curve's RHM on every model (a one-line error naming the curve)."""
+    if not config.curves:
+        raise ValueError("curves: give at least one curve")
+    if not models:
+        raise ValueError("models: give at least one RHM size")
+    if not config.P:
+        raise ValueError("P: give at least one training-set size")
+    if config.fit_window[0] >= config.fit_window[1]:
+        raise ValueError(f"fit_window must be (lo, hi) with lo < hi, got {config.fit_window}")
+    for md in models:
+        for c in config.curves:
+            md.alphas(c.alpha, c.zipf_levels)
+
+
 @dataclass(frozen=True)
 class RHMSweep:
     """Config of every RHM experiment: learning curves over a grid of P and seeds.
@@ -103,14 +119,7 @@ class RHMSweep:
     local_points: int = field(default=4, metadata={"ge": 3, "analysis": True})
 
     def __post_init__(self):
-        if not self.curves:
-            raise ValueError("curves: give at least one curve")
-        if not self.P:
-            raise ValueError("P: give at least one training-set size")
-        if self.fit_window[0] >= self.fit_window[1]:
-            raise ValueError(f"fit_window must be (lo, hi) with lo < hi, got {self.fit_window}")
-        for c in self.curves:  # check every curve's RHM now (a one-line error naming the curve)
-            self.rhm.alphas(c.alpha, c.zipf_levels)
+        _check_sweep(self, (self.rhm,))
 
     def curve_cells(self, curve):
         return curve_cells(curve, self.rhm, self.net, self.train, self.n_test, self.P, self.seeds)

@@ -41,7 +41,8 @@ import numpy as np
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
-from scalinglab.validate.rhm._experiments import _RHMExperiment, _fmt, _save, _split_panel, onset, split_table
+from scalinglab.validate.rhm._experiments import (_RHMExperiment, _check_sweep, _fmt, _save, _split_panel, onset,
+                                                 split_table)
 from scalinglab.validate.rhm._runs import Curve, Net, RHMRun, RHMSizes, alpha_label
 from scalinglab.validate.train import TrainConfig
 
@@ -95,17 +96,8 @@ class SeedSweep:
     min_split: int = field(default=50, metadata={"ge": 1, "analysis": True})
 
     def __post_init__(self):
-        if not self.curves:
-            raise ValueError("curves: give at least one curve")
-        if not self.models:
-            raise ValueError("models: give at least one RHM size")
-        if not self.P:
-            raise ValueError("P: give at least one training-set size")
-        if self.fit_window[0] >= self.fit_window[1]:
-            raise ValueError(f"fit_window must be (lo, hi) with lo < hi, got {self.fit_window}")
+        _check_sweep(self, self.models)
         for md in self.models:
-            for c in self.curves:
-                md.alphas(c.alpha, c.zipf_levels)
             if min(self.P_grid(md)) < 1:
                 raise ValueError(f"P: a training-set size below 1 on model {md}")
 

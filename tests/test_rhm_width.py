@@ -140,7 +140,15 @@ def test_rhm_width_tiny_runs_replots_and_shares_runs(tmp_path):
         assert np.allclose(r["err_over_eps"], np.array(r["err"]) / eps)
         assert r["window"] == (16.0, 128.0) and r["seeds"] == 3
     assert [b["width"] for b in s["bias"]] == [8, 8] and all(b["reference_width"] == 16 for b in s["bias"])
-    for f in ("rhm_width_exponents", "rhm_width_ratio", "rhm_width_curves"):
+    # local exponents: windows of 4 consecutive P (16 ... 128: one window) per (alpha, width), the window fit
+    # equal to the whole-window fit of the table when the window is the whole grid
+    loc = {(c["alpha"], c["width"]): c["windows"] for c in s["local"]}
+    assert set(loc) == {(r["alpha"], r["width"]) for r in recs}
+    for r in recs:
+        (w,) = loc[(r["alpha"], r["width"])]
+        assert (w["P_lo"], w["P_hi"]) == r["window"]
+        assert w["measured"] == pytest.approx(r["measured"]) and w["eps_exponent"] == pytest.approx(r["eps_exponent"])
+    for f in ("rhm_width_exponents", "rhm_width_ratio", "rhm_width_curves", "rhm_width_local"):
         assert (out / "figures" / f"{f}.png").exists()
     report = (out / "report.md").read_text()
     assert "Converged width" in report and "paired" in report and "quoted" in report

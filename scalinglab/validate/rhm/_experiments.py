@@ -281,38 +281,48 @@ def exponent_table(rows, config):
     return out
 
 
+def local_windows(P, errs, spec, k, n_boot):
+    """Local exponents of one learning curve: the seed-mean fit on every run of ``k`` consecutive P.
+
+    ``P`` ascending, ``errs`` the per-seed errors at each P; P with a zero mean
+    error end a run. Each window: the measured exponent (OLS log-log of the
+    seed mean) with its 95 % bootstrap interval over seeds, and the exponent
+    of the theory's eps(P) of ``spec`` on the same P.
+    """
+    mean = _means(errs)
+    good = np.flatnonzero(mean > 0)
+    wins = []
+    for i in range(len(good) - k + 1):
+        idx = good[i:i + k]
+        if np.any(np.diff(idx) != 1):
+            continue
+        Pw = P[idx]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # FewSeedsWarning: the reports state the seeds
+            b = bootstrap_powerlaw(Pw, [errs[j] for j in idx], n_boot=n_boot)
+        eps = powerlaw_fit(Pw, _theory_eps(spec, Pw)).exponent
+        wins.append({"P_lo": float(Pw[0]), "P_hi": float(Pw[-1]), "P_mid": float(np.exp(np.log(Pw).mean())),
+                     "measured": b.exponent, "ci": list(b.ci), "eps_exponent": eps})
+    return wins
+
+
 def local_exponent_table(rows, config):
     """Local learning-curve exponents: the fit of :func:`exponent_table` on sliding windows.
 
     For each Zipf curve, every run of ``config.local_points`` consecutive P
     (with a non-zero mean error) is one window: the measured exponent with its
     95 % bootstrap interval over seeds and the exponent of the theory's eps(P)
-    on the same P points. A single fit window hides where measurement and
-    theory part; this table shows whether a gap is a property of the whole
-    curve or of one range of P.
+    on the same P points (:func:`local_windows`). A single fit window hides
+    where measurement and theory part; this table shows whether a gap is a
+    property of the whole curve or of one range of P.
     """
     out = []
-    k = config.local_points
     for cv, c0, sub in _RHMExperiment.curves(rows, config):
         if all(a == -1.0 for a in c0.alpha):
             continue
         P, errs = by_P(sub)
-        mean = _means(errs)
-        good = np.flatnonzero(mean > 0)
-        spec = c0.spec()
-        wins = []
-        for i in range(len(good) - k + 1):
-            idx = good[i:i + k]
-            if np.any(np.diff(idx) != 1):
-                continue
-            Pw = P[idx]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # FewSeedsWarning: said once in the report
-                b = bootstrap_powerlaw(Pw, [errs[j] for j in idx], n_boot=config.n_boot)
-            eps = powerlaw_fit(Pw, _theory_eps(spec, Pw)).exponent
-            wins.append({"P_lo": float(Pw[0]), "P_hi": float(Pw[-1]), "P_mid": float(np.exp(np.log(Pw).mean())),
-                         "measured": b.exponent, "ci": list(b.ci), "eps_exponent": eps})
-        out.append({"curve": _curve_name(c0), "windows": wins})
+        out.append({"curve": _curve_name(c0),
+                    "windows": local_windows(P, errs, c0.spec(), config.local_points, config.n_boot)})
     return out
 
 

@@ -42,7 +42,7 @@ from scalinglab.errors import InputError
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
-from scalinglab.validate.rhm._experiments import _RHMExperiment, _fmt, _save, _theory_eps
+from scalinglab.validate.rhm._experiments import _RHMExperiment, _fmt, _save, _theory_eps, local_windows
 from scalinglab.validate.rhm._runs import RHMRun, RHMSizes, Net, by_P
 from scalinglab.validate.train import TrainConfig
 
@@ -95,6 +95,8 @@ class WidthConfig:
         P window of the exponent fits (analysis only).
     n_boot : int
         Bootstrap resamples (analysis only).
+    local_points : int
+        Consecutive P of the sliding windows of the local-exponent table (analysis only).
 
     Examples
     --------
@@ -114,6 +116,7 @@ class WidthConfig:
     train: TrainConfig = TrainConfig()
     fit_window: tuple[float, float] = field(default=(20.0, 5120.0), metadata={"gt": 0, "analysis": True})
     n_boot: int = field(default=1000, metadata={"ge": 100, "analysis": True})
+    local_points: int = field(default=4, metadata={"ge": 3, "analysis": True})
 
     def __post_init__(self):
         for name in ("widths", "alphas", "P"):
@@ -417,7 +420,22 @@ class RHMWidth(_RHMExperiment):
                 "measured": r["measured"], "ci": list(r["ci"]), "eps_fit": r["eps_exponent"], "window": r["window"]}
         summary["bias"] = bias
         summary["table"] = table
+        summary["local"] = self._local(rows, config)
         return summary
+
+    @staticmethod
+    def _local(rows, config):
+        """Local exponents (:func:`local_windows`) of every (alpha, width) curve."""
+        out = []
+        for a in config.alphas:
+            spec = config.rhm.spec(config.alpha_tuple(a))
+            for h in config.widths:
+                sub = protocol.select(rows, config.curve_cells(a, h))
+                if len(sub):
+                    P, errs = by_P(sub)
+                    out.append({"alpha": float(a), "width": int(h),
+                                "windows": local_windows(P, errs, spec, config.local_points, config.n_boot)})
+        return out
 
     def figures(self, rows, summary, config, folder):
         from scalinglab.validate.plots import new_figure, plt
@@ -473,6 +491,28 @@ class RHMWidth(_RHMExperiment):
             axes[0].set_ylabel(ylabel)
             axes[0].legend(fontsize=6)
             paths.append(_save(fig, folder, name))
+        # 4. local exponents against P, one panel per alpha
+        local = [c for c in summary.get("local", []) if c["windows"]]
+        if local:
+            fig, axes = new_figure(ncols=len(config.alphas), width=4, height=3.3)
+            axes = np.atleast_1d(axes).ravel()
+            for ax, a in zip(axes, config.alphas):
+                cs = sorted((c for c in local if c["alpha"] == a), key=lambda c: c["width"])
+                for j, c in enumerate(cs):
+                    w = c["windows"]
+                    x = np.array([v["P_mid"] for v in w])
+                    y = np.array([v["measured"] for v in w])
+                    lo, hi = (np.array([v["ci"][k] for v in w]) for k in (0, 1))
+                    ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], fmt="o-", ms=3,
+                                capsize=2, color=plt.get_cmap("viridis")(j / max(1, len(cs) - 1)),
+                                label=f"h={c['width']}")
+                if cs:
+                    w = max(cs, key=lambda c: len(c["windows"]))["windows"]
+                    ax.plot([v["P_mid"] for v in w], [v["eps_exponent"] for v in w], "k--", lw=1, label="eps(P)")
+                ax.set(xscale="log", xlabel="window centre P", title=f"alpha = {a:g}")
+            axes[0].set_ylabel(f"local exponent ({config.local_points} consecutive P)")
+            axes[0].legend(fontsize=6)
+            paths.append(_save(fig, folder, "rhm_width_local"))
         return paths
 
     def report(self, rows, summary, config):
@@ -519,6 +559,27 @@ class RHMWidth(_RHMExperiment):
                      f"{_fmt(b['diff'])} [{_fmt(b['ci'][0])}, {_fmt(b['ci'][1])}]", b["n_seeds"]]
                     for b in summary["bias"]]
             lines.append(md_table(["alpha", "h", "vs h", "difference [95% CI]", "paired seeds"], btab))
+        local = [c for c in summary.get("local", []) if c["windows"]]
+        if local:
+            lines += [f"\n## Local exponents\n\nThe same fit on sliding windows of {config.local_points} consecutive "
+                      "P: measured [95 % bootstrap over seeds] per width, and eps(P) on the same P (figure "
+                      "`rhm_width_local.png`). Where the widths part is where width matters.\n"]
+            for a in config.alphas:
+                cs = sorted((c for c in local if c["alpha"] == a), key=lambda c: c["width"])
+                if not cs:
+                    continue
+                spans = sorted({(v["P_lo"], v["P_hi"]) for c in cs for v in c["windows"]})
+                tab = []
+                for lo_, hi_ in spans:
+                    row, eps = [f"{lo_:g}-{hi_:g}"], ""
+                    for c in cs:
+                        v = next((v for v in c["windows"] if (v["P_lo"], v["P_hi"]) == (lo_, hi_)), None)
+                        row.append("" if v is None else
+                                   f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, {_fmt(v['ci'][1])}]")
+                        eps = eps or ("" if v is None else _fmt(v["eps_exponent"]))
+                    tab.append(row + [eps])
+                lines.append(f"\nalpha = {a:g}:\n")
+                lines.append(md_table(["P window"] + [f"h = {c['width']}" for c in cs] + ["eps(P)"], tab))
         unconv = sum(r["runs"] - r["converged_runs"] for r in summary.get("table", []))
         if unconv:
             lines.append(f"\n{unconv} run(s) stopped at the epoch/step limit before reaching the loss threshold "

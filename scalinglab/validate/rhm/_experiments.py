@@ -306,6 +306,27 @@ def local_windows(P, errs, spec, k, n_boot):
     return wins
 
 
+def local_spans(curves):
+    """Rows of a local-exponent table: ``[(span label, [window of each curve or None])]``, spans ascending.
+
+    ``curves``: lists of windows (:func:`local_windows`), one per table column.
+    """
+    spans = sorted({(v["P_lo"], v["P_hi"]) for w in curves for v in w})
+    by_span = [{(v["P_lo"], v["P_hi"]): v for v in w} for w in curves]
+    return [(f"{lo:g}-{hi:g}", [b.get((lo, hi)) for b in by_span]) for lo, hi in spans]
+
+
+def plot_local(ax, windows, color, label):
+    """Measured local exponents of ``windows`` (:func:`local_windows`) against the window centre, with their
+    intervals; returns the centres."""
+    x = np.array([v["P_mid"] for v in windows])
+    y = np.array([v["measured"] for v in windows])
+    lo, hi = (np.array([v["ci"][j] for v in windows]) for j in (0, 1))
+    ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], fmt="o-", ms=3, capsize=2,
+                color=color, label=label)
+    return x
+
+
 def local_exponent_table(rows, config):
     """Local learning-curve exponents: the fit of :func:`exponent_table` on sliding windows.
 
@@ -371,13 +392,9 @@ class _ExponentExperiment(_RHMExperiment):
             pred = {r["curve"]: r["predicted"] for r in summary.get("table", [])}
             for i, c in enumerate(local):
                 col = cols(i % 10)
-                w = c["windows"]
-                x = np.array([v["P_mid"] for v in w])
-                y = np.array([v["measured"] for v in w])
-                lo, hi = (np.array([v["ci"][j] for v in w]) for j in (0, 1))
-                ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], fmt="o-", ms=3, capsize=2,
-                            color=col, label=f"{c['curve']} measured")
-                ax.plot(x, [v["eps_exponent"] for v in w], "--", color=col, lw=1, label=f"{c['curve']} eps(P)")
+                x = plot_local(ax, c["windows"], col, f"{c['curve']} measured")
+                ax.plot(x, [v["eps_exponent"] for v in c["windows"]], "--", color=col, lw=1,
+                        label=f"{c['curve']} eps(P)")
                 if math.isfinite(pred.get(c["curve"], float("nan"))):
                     ax.axhline(pred[c["curve"]], color=col, ls=":", lw=0.8)
             ax.set(xscale="log", xlabel="window centre (geometric mean of its P)",
@@ -409,15 +426,9 @@ class _ExponentExperiment(_RHMExperiment):
             lines.append(f"\n## Local exponents\n\nThe same fit on sliding windows of {config.local_points} "
                          "consecutive P (with non-zero mean error): measured [95 % bootstrap over seeds] / eps(P) "
                          f"on the same P (figure `{self.figure_name}_local.png`).\n")
-            spans = sorted({(v["P_lo"], v["P_hi"]) for c in local for v in c["windows"]})
-            tab = []
-            for lo_, hi_ in spans:
-                row = [f"{lo_:g}-{hi_:g}"]
-                for c in local:
-                    v = next((v for v in c["windows"] if (v["P_lo"], v["P_hi"]) == (lo_, hi_)), None)
-                    row.append("" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
-                               f"{_fmt(v['ci'][1])}] / {_fmt(v['eps_exponent'])}")
-                tab.append(row)
+            tab = [[span] + ["" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
+                             f"{_fmt(v['ci'][1])}] / {_fmt(v['eps_exponent'])}" for v in vs]
+                   for span, vs in local_spans([c["windows"] for c in local])]
             lines.append(md_table(["P window"] + [f"{c['curve']}: measured [CI] / eps" for c in local], tab))
         return "\n".join(lines)
 

@@ -42,7 +42,8 @@ from scalinglab.errors import InputError
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
-from scalinglab.validate.rhm._experiments import _RHMExperiment, _fmt, _save, _theory_eps, local_windows
+from scalinglab.validate.rhm._experiments import (_RHMExperiment, _fmt, _save, _theory_eps, local_spans,
+                                                  local_windows, plot_local)
 from scalinglab.validate.rhm._runs import RHMRun, RHMSizes, Net, by_P
 from scalinglab.validate.train import TrainConfig
 
@@ -499,13 +500,7 @@ class RHMWidth(_RHMExperiment):
             for ax, a in zip(axes, config.alphas):
                 cs = sorted((c for c in local if c["alpha"] == a), key=lambda c: c["width"])
                 for j, c in enumerate(cs):
-                    w = c["windows"]
-                    x = np.array([v["P_mid"] for v in w])
-                    y = np.array([v["measured"] for v in w])
-                    lo, hi = (np.array([v["ci"][k] for v in w]) for k in (0, 1))
-                    ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], fmt="o-", ms=3,
-                                capsize=2, color=plt.get_cmap("viridis")(j / max(1, len(cs) - 1)),
-                                label=f"h={c['width']}")
+                    plot_local(ax, c["windows"], plt.get_cmap("viridis")(j / max(1, len(cs) - 1)), f"h={c['width']}")
                 if cs:
                     w = max(cs, key=lambda c: len(c["windows"]))["windows"]
                     ax.plot([v["P_mid"] for v in w], [v["eps_exponent"] for v in w], "k--", lw=1, label="eps(P)")
@@ -568,16 +563,11 @@ class RHMWidth(_RHMExperiment):
                 cs = sorted((c for c in local if c["alpha"] == a), key=lambda c: c["width"])
                 if not cs:
                     continue
-                spans = sorted({(v["P_lo"], v["P_hi"]) for c in cs for v in c["windows"]})
                 tab = []
-                for lo_, hi_ in spans:
-                    row, eps = [f"{lo_:g}-{hi_:g}"], ""
-                    for c in cs:
-                        v = next((v for v in c["windows"] if (v["P_lo"], v["P_hi"]) == (lo_, hi_)), None)
-                        row.append("" if v is None else
-                                   f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, {_fmt(v['ci'][1])}]")
-                        eps = eps or ("" if v is None else _fmt(v["eps_exponent"]))
-                    tab.append(row + [eps])
+                for span, vs in local_spans([c["windows"] for c in cs]):
+                    have = [v for v in vs if v is not None]
+                    tab.append([span] + ["" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
+                                         f"{_fmt(v['ci'][1])}]" for v in vs] + [_fmt(have[0]["eps_exponent"])])
                 lines.append(f"\nalpha = {a:g}:\n")
                 lines.append(md_table(["P window"] + [f"h = {c['width']}" for c in cs] + ["eps(P)"], tab))
         unconv = sum(r["runs"] - r["converged_runs"] for r in summary.get("table", []))

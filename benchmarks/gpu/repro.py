@@ -117,8 +117,9 @@ def run_job(spec, args, deadline):
     n = seeds if seeds is not None else args.seeds
     if n is not None and args.seeds is not None:
         n = min(n, args.seeds)
-    if n is not None and exp.with_seeds(config, n) is not None:
-        config = exp.with_seeds(config, n)
+    reseeded = exp.with_seeds(config, n) if n is not None else None
+    if reseeded is not None:
+        config = reseeded
     rec["seeds"] = getattr(config, "seeds", None)
     if (name, rec["seeds"]) in _COMPLETED:  # e.g. "NAME:4" then "NAME" with --seeds 4: nothing new to run
         rec["skipped"] = "same as an earlier complete job"
@@ -133,16 +134,15 @@ def run_job(spec, args, deadline):
         return rec
     out.mkdir(parents=True, exist_ok=True)
     (out / RUNNING).write_text(spec)  # removed once its report is drawn (else --replot-stale draws it)
-    if True:
-        old = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        try:
-            oc = protocol.execute(exp, config, out, device=args.device, spec_text=text)
-        except Deadline:
-            interrupted = True
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        oc = protocol.execute(exp, config, out, device=args.device, spec_text=text)
+    except Deadline:
+        interrupted = True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
     rec["run_s"] = round(time.time() - t0, 1)
     if interrupted:
         if not (out / "manifest.json").exists():

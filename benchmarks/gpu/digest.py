@@ -24,9 +24,9 @@ GOAL_GRID_S = 300.0
 
 
 def _table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
-    return "\n".join(out)
+    from scalinglab.validate.report import md_table
+
+    return md_table(header, rows, floatfmt="{}").rstrip("\n")  # values as given (str)
 
 
 def _steps(res):
@@ -64,23 +64,19 @@ def _grid(res):
     if not man.exists():
         return "Fig. 6 grid: no rhm-fig6 results."
     from scalinglab.validate import protocol
+    from scalinglab.validate.storage import RowStore
 
     data = json.loads(man.read_text())
     exp = protocol.get("rhm-fig6")
     config = exp.config_from_dict(data["config"])
     keys = {protocol.cell_key(c) for c in exp.cells(config)}
-    rows_dir = protocol.rows_folder(res / "rhm-fig6", data) / "rows"
+    rows = RowStore(protocol.rows_folder(res / "rhm-fig6", data)).read(quarantine=False).rows  # one row per key
     wall, n, devices, width = 0.0, 0, set(), config.net.width
-    for shard in rows_dir.glob("*.jsonl"):
-        for ln in shard.read_text().splitlines():
-            try:
-                r = json.loads(ln)
-            except ValueError:
-                continue
-            if r.get("key") in keys:
-                wall += float(r.get("wall_s") or 0)
-                n += 1
-                devices.add(r.get("device"))
+    for r in rows:
+        if r["key"] in keys:
+            wall += float(r.get("wall_s") or 0)
+            n += 1
+            devices.add(r.get("device"))
     line = (f"Fig. 6 grid (h = {width}, {config.seeds} seeds, {len(config.P)} P): {n} of {len(keys)} runs stored, "
             f"{wall:.0f} s of training time in all (devices {sorted(devices)}; stacks of the width study and of "
             f"rhm-fig6 counted alike)")

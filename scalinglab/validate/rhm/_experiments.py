@@ -288,6 +288,15 @@ def local_windows(P, errs, spec, k, n_boot):
     error end a run. Each window: the measured exponent (OLS log-log of the
     seed mean) with its 95 % bootstrap interval over seeds, and the exponent
     of the theory's eps(P) of ``spec`` on the same P.
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import RHMSpec
+    >>> P = np.array([16.0, 32, 64, 128, 256])
+    >>> errs = [np.array([0.9, 1.1]) * p**-0.5 for p in P]             # two seeds of an exact P^-0.5
+    >>> w = local_windows(P, errs, RHMSpec.make(alpha=1.0), k=4, n_boot=200)
+    >>> [(v["P_lo"], v["P_hi"], round(v["measured"], 6)) for v in w]
+    [(16.0, 128.0, 0.5), (32.0, 256.0, 0.5)]
     """
     mean = _means(errs)
     good = np.flatnonzero(mean > 0)
@@ -306,7 +315,7 @@ def local_windows(P, errs, spec, k, n_boot):
     return wins
 
 
-def local_spans(curves):
+def _local_spans(curves):
     """Rows of a local-exponent table: ``[(span label, [window of each curve or None])]``, spans ascending.
 
     ``curves``: lists of windows (:func:`local_windows`), one per table column.
@@ -316,7 +325,7 @@ def local_spans(curves):
     return [(f"{lo:g}-{hi:g}", [b.get((lo, hi)) for b in by_span]) for lo, hi in spans]
 
 
-def plot_local(ax, windows, color, label):
+def _plot_local(ax, windows, color, label):
     """Measured local exponents of ``windows`` (:func:`local_windows`) against the window centre, with their
     intervals; returns the centres."""
     x = np.array([v["P_mid"] for v in windows])
@@ -392,7 +401,7 @@ class _ExponentExperiment(_RHMExperiment):
             pred = {r["curve"]: r["predicted"] for r in summary.get("table", [])}
             for i, c in enumerate(local):
                 col = cols(i % 10)
-                x = plot_local(ax, c["windows"], col, f"{c['curve']} measured")
+                x = _plot_local(ax, c["windows"], col, f"{c['curve']} measured")
                 ax.plot(x, [v["eps_exponent"] for v in c["windows"]], "--", color=col, lw=1,
                         label=f"{c['curve']} eps(P)")
                 if math.isfinite(pred.get(c["curve"], float("nan"))):
@@ -428,7 +437,7 @@ class _ExponentExperiment(_RHMExperiment):
                          f"on the same P (figure `{self.figure_name}_local.png`).\n")
             tab = [[span] + ["" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
                              f"{_fmt(v['ci'][1])}] / {_fmt(v['eps_exponent'])}" for v in vs]
-                   for span, vs in local_spans([c["windows"] for c in local])]
+                   for span, vs in _local_spans([c["windows"] for c in local])]
             lines.append(md_table(["P window"] + [f"{c['curve']}: measured [CI] / eps" for c in local], tab))
         return "\n".join(lines)
 

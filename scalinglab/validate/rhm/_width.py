@@ -42,8 +42,8 @@ from scalinglab.errors import InputError
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
-from scalinglab.validate.rhm._experiments import (_RHMExperiment, _fmt, _save, _theory_eps, local_spans,
-                                                  local_windows, plot_local)
+from scalinglab.validate.rhm._experiments import (_RHMExperiment, _fmt, _local_spans, _plot_local, _save,
+                                                  _theory_eps, local_windows)
 from scalinglab.validate.rhm._runs import RHMRun, RHMSizes, Net, by_P
 from scalinglab.validate.train import TrainConfig
 
@@ -500,7 +500,7 @@ class RHMWidth(_RHMExperiment):
             for ax, a in zip(axes, config.alphas):
                 cs = sorted((c for c in local if c["alpha"] == a), key=lambda c: c["width"])
                 for j, c in enumerate(cs):
-                    plot_local(ax, c["windows"], plt.get_cmap("viridis")(j / max(1, len(cs) - 1)), f"h={c['width']}")
+                    _plot_local(ax, c["windows"], plt.get_cmap("viridis")(j / max(1, len(cs) - 1)), f"h={c['width']}")
                 if cs:
                     w = max(cs, key=lambda c: len(c["windows"]))["windows"]
                     ax.plot([v["P_mid"] for v in w], [v["eps_exponent"] for v in w], "k--", lw=1, label="eps(P)")
@@ -564,7 +564,7 @@ class RHMWidth(_RHMExperiment):
                 if not cs:
                     continue
                 tab = []
-                for span, vs in local_spans([c["windows"] for c in cs]):
+                for span, vs in _local_spans([c["windows"] for c in cs]):
                     have = [v for v in vs if v is not None]
                     tab.append([span] + ["" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
                                          f"{_fmt(v['ci'][1])}]" for v in vs] + [_fmt(have[0]["eps_exponent"])])
@@ -574,8 +574,8 @@ class RHMWidth(_RHMExperiment):
         if unconv:
             lines.append(f"\n{unconv} run(s) stopped at the epoch/step limit before reaching the loss threshold "
                          "(column 'runs converged'): their widths' exponents are training-limited.\n")
-        lines += ["\nFor comparison (issue 9, one H100, quoted from the issue, not from a stored run): on P = 20 ... 5120, "
-                  "h = 256 gave 0.321 (alpha = 1) and 0.475 (alpha = 2), h = 1024 gave 0.353 and 0.517, against "
+        lines += ["\nFor comparison (issue 9, one H100, quoted from the issue, not from a stored run): on "
+                  "P = 20 ... 5120, h = 256 gave 0.321 (alpha = 1) and 0.475 (alpha = 2), h = 1024 gave 0.353 and 0.517, against "
                   "eps(P) 0.366 and 0.484; at h = 64 the full Fig. 6 grid gave 0.24 / 0.42 / 0.54 (alpha = 1 / 2 / 4) "
                   "against eps(P) 0.34 / 0.47 / 0.59. The stored H100 run of this study is "
                   "results/reference/gpu/rhm-width.\n"]

@@ -261,6 +261,118 @@ def alpha_prime_fit(spec, lo, hi, n_points):
     return -np.polyfit(np.log(r), y, 1)[0] - 1
 
 
+def multiset_multiplicities(m, g, idx):
+    """Multiplicity vectors of the multisets at positions ``idx`` of the lexicographic order of
+    non-decreasing g-tuples over ``range(m)`` (itertools' order), one row each."""
+    want = {int(i): j for j, i in enumerate(idx)}
+    out = np.zeros((len(want), m), dtype=np.int64)
+    for t, tup in enumerate(itertools.combinations_with_replacement(range(m), g)):
+        if t in want:
+            for x in tup:
+                out[want[t], x] += 1
+    return out
+
+
+# ---- exact big-integer references of the path spectrum (issue 18: m**L up to 2**200 and beyond) --------------
+def bigint_level_spectrum(m, alphas):
+    """Exact per-class path spectrum of Zipf levels, any m**L: DP over the levels with Python integers.
+
+    ``alphas``: one Zipf exponent per level. The state is the tuple of rank products of the levels sharing
+    each distinct exponent (the path frequency depends on nothing else); returns ``(log_f descending,
+    exact cumulative counts)`` as Python lists, one entry per state (equal values are not merged).
+    """
+    laws = sorted(set(alphas))
+    states = {tuple(1 for _ in laws): 1}
+    for a in alphas:
+        j = laws.index(a)
+        nxt = {}
+        for key, c in states.items():
+            for i in range(1, m + 1):
+                k2 = key[:j] + (key[j] * i,) + key[j + 1:]
+                nxt[k2] = nxt.get(k2, 0) + c
+        states = nxt
+    log_z = {a: math.log(math.fsum(i ** -(1.0 + a) for i in range(1, m + 1))) for a in laws}
+    n_levels = {a: alphas.count(a) for a in laws}
+    rows = []
+    for key, c in states.items():
+        lf = math.fsum(-(1.0 + a) * math.log(p) - n_levels[a] * log_z[a] for a, p in zip(laws, key))
+        rows.append((-lf, c))
+    rows.sort()
+    cum, tot = [], 0
+    for _, c in rows:
+        tot += c
+        cum.append(tot)
+    assert tot == m ** len(alphas)
+    return [-x for x, _ in rows], cum
+
+
+def exact_rank(r, n_paths):
+    """The exact integer rank a float rank ``r`` stands for: ``ceil(r - 1e-9)`` taken on the float's exact
+    value, and ``n_paths`` itself for any ``r`` at or above the float nearest ``n_paths``."""
+    if r >= float(n_paths):
+        return n_paths
+    return math.ceil(r - 1e-9) if r < 2**52 else int(r)
+
+
+def ols_slope(x, y):
+    """Least-squares slope of y on x, summed with math.fsum."""
+    mx, my = math.fsum(x) / len(x), math.fsum(y) / len(y)
+    return math.fsum((a - mx) * (b - my) for a, b in zip(x, y)) / math.fsum((a - mx) ** 2 for a in x)
+
+
+class BigIntAlphaPrime:
+    """alpha' of Zipf levels against exact big-integer ranks: ``ap(alphas)`` for one window and grid.
+
+    The sampled ranks are the method's grid (integer ranks spaced log-uniformly, ``rint(geomspace)``); each
+    is mapped to its path exactly (bisection in the exact cumulative counts), ln f recomputed from the exact
+    rank product, and the slope fitted with fsum. The path order does not depend on alpha (> -1) for a
+    model whose levels share one exponent, so the bisection is done once.
+    """
+
+    def __init__(self, m, L, window=None, n_points=200):
+        self.m, self.L, self.n = m, L, m**L
+        lo, hi = window if window is not None else (1.0, float(self.n))
+        a, b = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
+        self.r = np.clip(np.rint(np.geomspace(lo, hi, n_points)), a, b)
+        counts = product_counts_dp(m, L)
+        self.prods = sorted(counts)                   # ascending product = descending frequency
+        cum, tot = [], 0
+        for p in self.prods:
+            tot += counts[p]
+            cum.append(tot)
+        assert tot == self.n
+        self.at = [self.prods[_bisect_left(cum, exact_rank(float(x), self.n))] for x in self.r]
+        self.x = [math.log(float(x)) for x in self.r]
+
+    def __call__(self, alpha):
+        log_z = math.log(math.fsum(i ** -(1.0 + alpha) for i in range(1, self.m + 1)))
+        y = [-(1.0 + alpha) * math.log(p) - self.L * log_z for p in self.at]
+        return -ols_slope(self.x, y) - 1.0
+
+    def alpha_c(self, lo=-0.999, hi=4.0, tol=1e-12):
+        """Root of alpha'(alpha) by plain bisection (the bracket must change sign)."""
+        f_lo = self(lo)
+        assert f_lo < 0 < self(hi)
+        while hi - lo > tol:
+            mid = 0.5 * (lo + hi)
+            if (self(mid) < 0) == (f_lo < 0):
+                lo = mid
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
+
+
+def _bisect_left(a, x):
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 def rhm_derivations(spec):
     """Every derivation (tuple of 0-based ranks, level by level) with its probability."""
     n_nodes = sum(spec.s**l for l in range(spec.L))

@@ -3,6 +3,7 @@
 from scalinglab.kernels.rhm._paths import (  # noqa: F401
     multiset_groups,
     multiset_groups_wide,
+    multiset_multiplicities,
     group_sorted_keys,
     merge_sorted_values,
     binned_convolve,
@@ -38,6 +39,7 @@ from scalinglab.kernels.rhm._distinct import (  # noqa: F401
 __all__ = [
     "multiset_groups",
     "multiset_groups_wide",
+    "multiset_multiplicities",
     "group_sorted_keys",
     "merge_sorted_values",
     "binned_convolve",

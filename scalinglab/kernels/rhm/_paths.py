@@ -13,7 +13,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["multiset_groups", "multiset_groups_wide", "group_sorted_keys", "merge_sorted_values", "binned_convolve"]
+__all__ = ["multiset_groups", "multiset_groups_wide", "multiset_multiplicities", "group_sorted_keys",
+           "merge_sorted_values", "binned_convolve"]
 
 
 @njit(cache=True)
@@ -179,6 +180,51 @@ def multiset_groups_wide(logp, g, n_multisets):
         if not _next_multiset(a, m):
             break
     return logf, countf, counti
+
+
+@njit(cache=True)
+def multiset_multiplicities(m, g, n_multisets, idx):
+    """Multiplicity vectors of chosen multisets, in the enumeration order of :func:`multiset_groups`.
+
+    Parameters
+    ----------
+    m : int
+        Number of ranks.
+    g : int
+        Size of each multiset (number of levels).
+    n_multisets : int
+        ``C(m+g-1, g)``.
+    idx : int64[k]
+        Ascending positions (0-based) of the wanted multisets in the enumeration.
+
+    Returns
+    -------
+    int64[k, m]
+        Row j: how often each rank occurs in multiset ``idx[j]`` (sums to g). The caller
+        computes exact multinomials ``g! / prod c!`` from it where they exceed int64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import multiset_multiplicities
+    >>> multiset_multiplicities(2, 3, 4, np.array([0, 2]))     # {1,1,1} and {1,2,2}
+    array([[3, 0],
+           [1, 2]])
+    """
+    k = idx.shape[0]
+    out = np.zeros((k, m), dtype=np.int64)
+    a = np.zeros(g, dtype=np.int64)
+    j = 0
+    for t in range(n_multisets):
+        if j >= k:
+            break
+        if idx[j] == t:
+            for q in range(g):
+                out[j, a[q]] += 1
+            j += 1
+        if not _next_multiset(a, m):
+            break
+    return out
 
 
 @njit(cache=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
@@ -31,7 +31,7 @@ from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes, strict_json
 from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import (binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups,
-                                    multiset_groups_wide)
+                                    multiset_groups_wide, multiset_multiplicities)
 from scalinglab.theory.fitting import powerlaw_fit
 from scalinglab.theory.rhm._spec import MAX_DEPTH, MAX_RULES, RHMSpec, zipf_log_probs
 
@@ -68,9 +68,10 @@ class PathSpectrum(Result):
         ``ln prod_l f^(l)_{i_l}`` of each group, strictly decreasing.
     counts : numpy.ndarray
         Number of per-class paths (ordered rank tuples) in each group; sums to
-        ``m**L``. int64 (exact) in exact mode while ``m**L < 2**62``; float64
-        in binned mode and beyond ``2**62`` (relative error below 1e-11,
-        from ``lgamma`` where a multinomial exceeds int64).
+        ``m**L``. int64 (exact) in exact mode while ``m**L < 2**62``; beyond,
+        float64: the float nearest each exact count (exact Python integers are
+        kept for the ranks, see :meth:`log_f_at_rank`). Float64 sums of
+        products of counts in binned mode (exact while below ``2**53``).
     n_c : int
         Number of classes; a path's frequency is ``exp(log_f) / n_c`` and each
         group holds ``n_c * counts`` paths per position.
@@ -79,6 +80,10 @@ class PathSpectrum(Result):
         bins of width ``bin_width`` in ln f; ``log_f`` is the exact mean
         frequency of the bin's paths; every path lies within ``log_tol = L*bin_width`` of it, and so does the
         rank-r value of the exact spectrum, since order statistics are 1-Lipschitz).
+        Binned ranks are counted from the nearer end of the spectrum, so the
+        head and the tail are exact; in between, a rank within about
+        ``1e-16 * n_groups`` (relative) of a bin boundary may be read in the
+        neighbouring bin (still within ``log_tol`` of the exact value's neighbours).
     log_tol : float
         Largest possible ``|ln f_path - log_f[group]|`` (0 in exact mode).
     bin_width : float or None
@@ -106,6 +111,10 @@ class PathSpectrum(Result):
     bin_width: float | None
     describe: str
     m: int | None = None
+    #: Exact cumulative counts (object array of Python ints) where the counts exceed int64, else None.
+    _exact_hi: object = field(default=None, repr=False, compare=False)
+    #: ``m**L`` as an exact Python int (None: the sum of the counts).
+    _n_paths: object = field(default=None, repr=False, compare=False)
 
     @property
     def n_groups(self):
@@ -128,23 +137,98 @@ class PathSpectrum(Result):
 
     @property
     def n_per_class(self):
-        """``m**L`` (as float in binned mode)."""
-        return self.counts.sum()
+        """``m**L``: an int64 while the counts are, else the float64 nearest to it (exact: ``n_paths``)."""
+        if self.counts.dtype.kind == "i" or self._n_paths is None:
+            return self.counts.sum()
+        return np.float64(self._n_paths)
+
+    @property
+    def n_paths(self):
+        """``m**L`` as an exact Python int (the sum of the exact counts)."""
+        if self._n_paths is not None:
+            return int(self._n_paths)
+        if self.counts.dtype.kind == "i":
+            return int(self.counts.sum())
+        return int(round(float(self.counts.sum())))
 
     @property
     def rank_hi(self):
-        """Last (1-based) per-class rank of each group."""
-        return np.cumsum(self.counts)
+        """Last (1-based) per-class rank of each group: int64 while the counts are, else float64 (the
+        float nearest the exact integer in exact mode; in binned mode summed from whichever end of
+        the spectrum is nearer, so the tail's ranks stay exact)."""
+        if self.counts.dtype.kind == "i":
+            return np.cumsum(self.counts)
+        return self._rank_hi_float
+
+    @cached_property
+    def _rank_hi_float(self):
+        if self._exact_hi is not None:
+            hi = self._exact_hi.astype(np.float64)
+        else:
+            front, after = self._front_after
+            n = float(self.n_paths)
+            hi = np.maximum.accumulate(np.where(front <= 0.5 * n, front, n - after))
+            hi[-1] = n
+        hi.setflags(write=False)
+        return hi
+
+    @cached_property
+    def _front_after(self):
+        """Float counts summed from the front (paths up to each group) and from the back (paths after it):
+        each exact while below 2**53, so both ends of the spectrum keep exact ranks."""
+        c = np.asarray(self.counts, dtype=np.float64)
+        return np.cumsum(c), np.concatenate([np.cumsum(c[::-1])[::-1][1:], [0.0]])
 
     def log_f_at_rank(self, r):
-        """``ln f`` of the path of per-class rank ``r`` (1 <= r <= m**L; a
-        non-integer r means the ceil(r)-th path)."""
+        """``ln f`` of the path of per-class rank ``r`` (``1 <= r <= m**L``).
+
+        A float ``r`` means path number ``ceil(r)`` (``r`` within 1e-9 above an integer counts as that
+        integer), taken exactly whatever its size, except that ranks at or above the float nearest
+        ``m**L`` mean ``m**L`` itself (``float(m**L)`` may lie below it). Python ints (or an object
+        array of them) are exact ranks. In exact mode the lookup compares exact integers, so the answer
+        is the exact spectrum's at every rank up to ``m**L <= 10**300``.
+        """
         shape = np.shape(r)
-        r = _v.real_array("rank", np.ravel(r), lo=1, hi=float(self.n_per_class) * (1 + 1e-12), min_size=0)
-        rr = np.ceil(r - 1e-9)
-        if self.counts.dtype.kind == "i":  # exact integer ranks: compare as integers (floats are coarse past 2**53)
-            rr = np.minimum(rr, float(self.n_per_class)).astype(np.int64)
-        idx = np.searchsorted(self.rank_hi, rr, side="left")
+        flat = np.ravel(np.asarray(r, dtype=object) if _has_big_int(r) else r)
+        n = self.n_paths
+        nf = float(self.n_per_class)
+        if flat.dtype == object:  # exact integer ranks
+            if not all(isinstance(x, (int, np.integer)) and 1 <= x <= n for x in flat.tolist()):
+                raise InputError(f"rank must hold integers in [1, m**L = {_v.fmt_num(n)}]")
+            k_exact = [int(x) for x in flat.tolist()]
+            kf = np.array([float(x) for x in k_exact], dtype=np.float64)
+        else:
+            r = _v.real_array("rank", flat, lo=1, hi=nf * (1 + 1e-12), min_size=0)
+            kf = np.minimum(np.ceil(r - 1e-9), nf)
+            k_exact = None
+        if self.counts.dtype.kind == "i":  # exact int64 ranks (m**L < 2**62): compare as integers
+            idx = np.searchsorted(self.rank_hi, kf.astype(np.int64), side="left")
+        elif self._exact_hi is None:  # float counts (binned): the upper half by the paths ranked after k
+            front, after = self._front_after
+            idx = np.searchsorted(front, kf, side="left")
+            up = np.flatnonzero(kf > 0.5 * nf)
+            if up.size:
+                if nf < 2**53:
+                    q = nf - kf[up]
+                else:  # N - k exactly, then rounded once
+                    ks = [k_exact[i] for i in up.tolist()] if k_exact is not None else \
+                         [n if kf[i] >= nf else int(kf[i]) for i in up.tolist()]
+                    q = np.array([float(n - k) for k in ks])
+                idx[up] = np.searchsorted(-after, -q, side="left")  # first group with after <= N - k
+        else:
+            hi = self._rank_hi_float
+            idx = np.searchsorted(hi, kf, side="left")
+            if self._exact_hi is not None:
+                # float rounding is monotone: a boundary whose float is below float(k) is below k, one above
+                # is above k; only equal floats need the exact comparison
+                tie = np.flatnonzero(idx < hi.size)
+                tie = tie[hi[idx[tie]] == kf[tie]]
+                for i in tie.tolist():
+                    k = k_exact[i] if k_exact is not None else (n if kf[i] >= nf else int(kf[i]))
+                    j = int(idx[i])
+                    while j < hi.size - 1 and self._exact_hi[j] < k:
+                        j += 1
+                    idx[i] = j
         return self.log_f[np.minimum(idx, self.n_groups - 1)].reshape(shape)
 
     def _n_groups_at_least(self, f):
@@ -205,6 +289,19 @@ class PathSpectrum(Result):
         return ax
 
 
+def _has_big_int(r):
+    """True when ``r`` holds Python ints (which may exceed float precision) rather than floats."""
+    if isinstance(r, bool):
+        return False
+    if isinstance(r, int):
+        return abs(r) > 2**53
+    if isinstance(r, np.ndarray):
+        return r.dtype == object
+    if isinstance(r, (list, tuple)):
+        return any(isinstance(x, int) and not isinstance(x, bool) and abs(x) > 2**53 for x in r)
+    return False
+
+
 def _comb(n, k):
     return math.comb(int(n), int(k))
 
@@ -257,17 +354,78 @@ def _int_counts(m, L):
     return m**L < _INT_COUNTS_BELOW
 
 
+# ---- exact counts beyond int64 ---------------------------------------------------------------------------
+# While m**L < 2**62 every count and every cumulative rank is an exact int64. Beyond, the counts the spectrum
+# hands to its users are float64 (the correctly rounded exact integers), and the rank boundaries are kept as
+# exact Python integers (``_exact_hi``): the rank -> value lookup compares integers, so windows near m**L
+# and the rank-ordered tail are exact whatever m**L (float64 cumulative sums lose the tail: at m = 2, L = 62
+# rank 2**62 was read four groups early). Multinomials that exceed int64 are recomputed exactly from the
+# multiplicity vectors of their multisets; group sums of int64 counts are taken in two 32-bit halves.
+
+
+def _exact_multinomials(m, g, n, counti):
+    """``(positions, exact values)`` of the multisets whose multinomial ``g!/prod c!`` exceeds int64
+    (``counti < 0``), from their multiplicity vectors (one exact computation per distinct partition)."""
+    bad = np.flatnonzero(counti < 0)
+    if bad.size == 0:
+        return bad, np.empty(0, dtype=object)
+    rows = np.sort(multiset_multiplicities(m, g, n, bad), axis=1)  # the partition of g: all the count needs
+    order = np.lexsort(rows.T[::-1])
+    srt = rows[order]
+    first = np.concatenate([[True], np.any(srt[1:] != srt[:-1], axis=1)])
+    inv = np.empty(rows.shape[0], dtype=np.int64)
+    inv[order] = np.cumsum(first) - 1
+    fact = [1] * (g + 1)
+    for k in range(2, g + 1):
+        fact[k] = fact[k - 1] * k
+    vals = np.array([fact[g] // math.prod(fact[c] for c in row if c > 1) for row in srt[first].tolist()],
+                    dtype=object)
+    return bad, vals[inv]
+
+
+def _run_starts(values_desc, rtol):
+    """Start positions of the runs :func:`merge_sorted_values` merges (values sorted descending)."""
+    _, run_len = merge_sorted_values(values_desc, np.ones(values_desc.size, dtype=np.int64), rtol)
+    return np.concatenate([[0], np.cumsum(run_len)[:-1]]).astype(np.int64)
+
+
+def _exact_group_sums(counti, big_pos, big_vals, order, starts):
+    """Exact per-run sums (object array of Python ints) of int64 counts ``counti`` taken in ``order`` and cut
+    at ``starts``; entries at ``big_pos`` (positions in ``counti``) are -1 there and worth ``big_vals``."""
+    c = np.where(counti < 0, 0, counti)[order]
+    hi = np.add.reduceat(c >> 32, starts)
+    lo = np.add.reduceat(c & 0xFFFFFFFF, starts)
+    out = np.array([(int(h) << 32) + int(x) for h, x in zip(hi.tolist(), lo.tolist())] or [0], dtype=object)
+    out = out[: starts.size]
+    if len(big_vals):
+        where = np.empty(counti.size, dtype=np.int64)
+        where[order] = np.arange(counti.size)
+        grp = np.searchsorted(starts, where[big_pos], side="right") - 1
+        by = np.argsort(grp, kind="stable")
+        grp = grp[by]
+        cut = np.flatnonzero(np.concatenate([[True], grp[1:] != grp[:-1]]))
+        out[grp[cut]] += np.add.reduceat(big_vals[by], cut)
+    return out
+
+
+def _obj(a):
+    """An exact object array (Python ints) of integer counts."""
+    a = np.asarray(a)
+    return a if a.dtype == object else np.array([int(x) for x in a.tolist()], dtype=object)
+
+
 @lru_cache(maxsize=64)
 def _product_groups(m, g):
     """Distinct rank products of g ranks in [1..m] with their ordered counts
     (the restricted Piltz divisor function), cached: alpha-independent.
 
-    Returns ``(log_products ascending, counts)``. While ``m**g < 2**62`` and
-    ``g <= 20`` the products are exact int64 keys and the counts exact int64;
-    beyond, products are keyed by their float log (values closer than
-    ``1e-13 * max(1, ln p)`` merge: they are equal to float precision, and
-    distinct integer products of small ranks are much further apart) and
-    counts are float64 unless every count fits int64 and ``m**g < 2**62``.
+    Returns ``(log_products ascending, counts, exact)``. While ``m**g < 2**62``
+    and ``g <= 20`` the products are exact int64 keys, the counts exact int64
+    and ``exact`` is None; beyond, products are keyed by their float log (values
+    closer than ``1e-13 * max(1, ln p)`` merge: they are equal to float
+    precision, and distinct integer products of small ranks are much further
+    apart), the counts are float64 and ``exact`` holds them as exact Python
+    integers (an object array).
     """
     n = _comb(m + g - 1, g)
     if g <= 20 and m**g < _INT_COUNTS_BELOW:
@@ -275,46 +433,75 @@ def _product_groups(m, g):
         order = np.argsort(prod, kind="stable")
         keys, cnt = group_sorted_keys(prod[order], count[order])
         lk = np.log(keys.astype(np.float64))
+        exact = None
     else:
-        lp, cntf, cnti = multiset_groups_wide(np.log(np.arange(1, m + 1, dtype=np.float64)), g, n)
-        exact = _int_counts(m, g) and bool(np.all(cnti >= 0))
+        lp, _, cnti = multiset_groups_wide(np.log(np.arange(1, m + 1, dtype=np.float64)), g, n)
+        big_pos, big_vals = _exact_multinomials(m, g, n, cnti)
         order = np.argsort(-lp, kind="stable")  # descending, as merge_sorted_values wants
-        lk, cnt = merge_sorted_values(lp[order], (cnti if exact else cntf)[order], 1e-13)
-        lk, cnt = lk[::-1].copy(), cnt[::-1].copy()
+        starts = _run_starts(lp[order], 1e-13)
+        lk = lp[order][starts]
+        exact = _exact_group_sums(cnti, big_pos, big_vals, order, starts)
+        lk, exact = lk[::-1].copy(), exact[::-1].copy()
+        if m**g < _INT_COUNTS_BELOW:
+            cnt, exact = exact.astype(np.int64), None
+        else:
+            cnt = exact.astype(np.float64)
     lk.setflags(write=False)
     cnt.setflags(write=False)
-    return lk, cnt
+    if exact is not None:
+        exact.setflags(write=False)
+    return lk, cnt, exact
+
+
+@lru_cache(maxsize=64)
+def _product_groups_hi(m, g):
+    """Exact cumulative counts (object array) of :func:`_product_groups` beyond int64, cached with it."""
+    exact = _product_groups(m, g)[2]
+    hi = np.cumsum(exact)
+    hi.setflags(write=False)
+    return hi
 
 
 def _group_spectrum(m, key, g):
-    """(log_f descending, counts) of one group of g levels sharing a law (counts int64 or float64)."""
+    """``(log_f descending, counts, exact)`` of one group of g levels sharing a law: counts int64 (exact,
+    ``exact`` None) while ``m**g < 2**62``, else float64 with ``exact`` the exact integers (object array)."""
     if key[0] == "uniform":
         n = m**g
-        return np.array([-g * math.log(m)]), np.array([n] if n < _INT_COUNTS_BELOW else [float(n)])
+        if n < _INT_COUNTS_BELOW:
+            return np.array([-g * math.log(m)]), np.array([n]), None
+        return np.array([-g * math.log(m)]), np.array([float(n)]), np.array([n], dtype=object)
     if key[0] == "zipf":
         alpha = key[1]
-        log_keys, cnt = _product_groups(m, g)
+        log_keys, cnt, exact = _product_groups(m, g)
         logz = -zipf_log_probs(m, alpha)[0]  # f_1 = 1/Z
         lf = -(1 + alpha) * log_keys - g * logz
-        return lf, cnt.copy()  # keys ascending -> lf descending (alpha > -1)
+        return lf, cnt.copy(), exact  # keys ascending -> lf descending (alpha > -1)
     logp = np.log(np.asarray(key[1], dtype=np.float64))
     n = _comb(m + g - 1, g)
-    if g <= 20:
-        lf, _, cnt = multiset_groups(logp, g, n)
-        if not _int_counts(m, g):
-            cnt = cnt.astype(np.float64)
+    if g <= 20:  # g! fits int64: every multinomial is exact
+        lf, _, cnti = multiset_groups(logp, g, n)
+        big_pos, big_vals = np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
     else:
-        lf, cntf, cnti = multiset_groups_wide(logp, g, n)
-        cnt = cnti if (_int_counts(m, g) and np.all(cnti >= 0)) else cntf
+        lf, _, cnti = multiset_groups_wide(logp, g, n)
+        big_pos, big_vals = _exact_multinomials(m, g, n, cnti)
     order = np.argsort(-lf, kind="stable")
-    return merge_sorted_values(lf[order], cnt[order], MERGE_RTOL)
+    if _int_counts(m, g):  # every sum < m**g < 2**62
+        return (*merge_sorted_values(lf[order], cnti[order], MERGE_RTOL), None)
+    starts = _run_starts(lf[order], MERGE_RTOL)
+    exact = _exact_group_sums(cnti, big_pos, big_vals, order, starts)
+    return lf[order][starts], exact.astype(np.float64), exact
 
 
 def _combine(a, b):
     lf = np.add.outer(a[0], b[0]).ravel()
-    cnt = np.multiply.outer(a[1], b[1]).ravel()
     order = np.argsort(-lf, kind="stable")
-    return merge_sorted_values(lf[order], cnt[order], MERGE_RTOL)
+    if a[2] is None and b[2] is None:
+        cnt = np.multiply.outer(a[1], b[1]).ravel()
+        return (*merge_sorted_values(lf[order], cnt[order], MERGE_RTOL), None)
+    ex = np.multiply.outer(_obj(a[1]) if a[2] is None else a[2], _obj(b[1]) if b[2] is None else b[2]).ravel()
+    starts = _run_starts(lf[order], MERGE_RTOL)
+    exact = np.add.reduceat(ex[order], starts)
+    return lf[order][starts], exact.astype(np.float64), exact
 
 
 def _binned_levels(spec):
@@ -427,16 +614,26 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
         _v.size_limit(f"the binned spectrum of {spec.brief()} (bin width {bw:g})", bins, 50 * max_groups,
                      " bins", "increase bin_width")
         log_f, counts = _binned_spectrum(spec, bw, levels)
-        return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m)
-    parts = [_group_spectrum(spec.m, key, len(levels)) for key, levels in _level_groups(spec)]
-    if not _int_counts(spec.m, spec.L):
-        parts = [(lf, np.asarray(c, dtype=np.float64)) for lf, c in parts]
+        return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m,
+                            _n_paths=spec.m**spec.L)
+    groups = _level_groups(spec)
+    parts = [_group_spectrum(spec.m, key, len(levels)) for key, levels in groups]
+    big = not _int_counts(spec.m, spec.L)
+    if big and len(parts) > 1:  # products of int64 counts may exceed int64: carry exact integers
+        parts = [(lf, np.asarray(c, dtype=np.float64), _obj(c) if ex is None else ex) for lf, c, ex in parts]
     acc = parts[0]
     for p in parts[1:]:
         acc = _combine(acc, p)
-    log_f, counts = acc
-    counts = np.asarray(counts, dtype=np.int64 if _int_counts(spec.m, spec.L) else np.float64)
-    return PathSpectrum(np.asarray(log_f), counts, spec.n_c, "exact", 0.0, None, spec.describe(), spec.m)
+    log_f, counts, exact = acc
+    if not big:
+        return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.int64), spec.n_c, "exact", 0.0, None,
+                            spec.describe(), spec.m)
+    if len(parts) == 1 and groups[0][0][0] == "zipf":
+        hi = _product_groups_hi(spec.m, spec.L)  # cached with the groups
+    else:
+        hi = np.cumsum(exact)
+    return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.float64), spec.n_c, "exact", 0.0, None,
+                        spec.describe(), spec.m, _exact_hi=hi, _n_paths=spec.m**spec.L)
 
 
 def _as_spectrum(obj, **kw):
@@ -519,7 +716,7 @@ def parse_window(window, n_total, m=None):
         k = _v.real("window head:k", _num(window.split(":", 1)[1], "window head:k"), lo=0, lo_open=True)
         if k * math.log10(m) > 308:
             raise InputError(f"window head:{k:g} = [1, m**{k:g}] exceeds the {n_total:g} ranks per class")
-        lo, hi = 1.0, float(m) ** k
+        lo, hi = 1.0, float(m ** int(k)) if k == int(k) else float(m) ** k  # the float nearest m**k
     else:
         if isinstance(window, str):
             parts = window.split(":")
@@ -813,7 +1010,7 @@ def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
     a_lo = _v.real("bracket lo", a_lo, lo=-1, lo_open=True)
     a_hi = _v.real("bracket hi", a_hi, lo=a_lo, lo_open=True, hi=1e6)
     _shared_size_check(m, L, "alpha_c")
-    lo_w, hi_w = parse_window(window, float(m) ** L, m)
+    lo_w, hi_w = parse_window(window, float(m**L), m)  # the float nearest m**L (float(m)**L may be an ulp off)
 
     def ap(a):
         return alpha_prime(_spectrum_shared(m, L, a), window=(lo_w, hi_w), n_points=n_points).alpha_prime
@@ -836,8 +1033,11 @@ def alpha_c(m, L, window=None, n_points=200, bracket=(-0.999, 4.0), xtol=1e-10):
 def _spectrum_shared(m, L, alpha):
     """Spectrum of L levels sharing Zipf(alpha) without building a full spec
     (no rule-ambiguity constraint applies to the spectrum itself)."""
-    lf, cnt = _group_spectrum(m, ("uniform",) if alpha == -1.0 else ("zipf", alpha), L)
-    return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m)
+    key = ("uniform",) if alpha == -1.0 else ("zipf", alpha)
+    lf, cnt, exact = _group_spectrum(m, key, L)
+    hi = None if exact is None else (_product_groups_hi(m, L) if key[0] == "zipf" else np.cumsum(exact))
+    return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m,
+                        _exact_hi=hi, _n_paths=m**L)
 
 
 #: Largest number of rows of :func:`alpha_c_table` (each a root search of ~40 spectrum fits).
@@ -949,7 +1149,7 @@ def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):
     for L in Ls:
         for k in range(L, 0, -1):
             label = "full" if k == L else f"head:{k}"
-            row = {"L": L, "window": label, "r_hi": float(m) ** k}
+            row = {"L": L, "window": label, "r_hi": float(m**k)}
             try:
                 row["alpha_c"] = alpha_c(m, L, window=label, n_points=n_points).alpha_c
             except NoSignChange as exc:

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Result", "strict_json", "require_pandas", "new_axes", "one_row"]
+__all__ = ["Result", "strict_json", "require_pandas", "new_axes", "one_row", "set_title", "ItemAccess"]
 
 _KIND_TEXT = {"nan": "NaN (not defined there)", "inf": "+inf", "-inf": "-inf"}
 
@@ -389,3 +389,75 @@ def _scalar_columns(name, v):
     if _is_sympy(v):
         return {name: str(v)}
     return {}
+
+
+def set_title(ax, text):
+    """Give ``ax`` the title ``text`` unless it already has one (a second result drawn on the same axes keeps the
+    first title). Every ``plot`` method of a result calls it; returns the axes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> set_title(ax, "first").get_title(), set_title(ax, "second").get_title()
+    ('first', 'first')
+    >>> plt.close(fig)
+    """
+    if not ax.get_title():
+        ax.set_title(text, fontsize=10)
+    return ax
+
+
+class ItemAccess:
+    """Read access by key for a result that replaced a plain dict: ``r["ci"]``, ``r.get("ci")``, ``"ci" in r``,
+    ``r.keys()`` and iteration over the keys read the same values as the attributes (the keys are those of
+    :meth:`Result.to_dict`, before its strict-JSON conversion). A result with an ``extras`` dict also takes
+    new keys (``r["wall_s"] = 3.0``), which :meth:`Result.to_dict` writes after its fields.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True, repr=False)
+    ... class Estimate(ItemAccess, Result):
+    ...     value: float
+    ...     ci: tuple
+    >>> e = Estimate(value=1.5, ci=(1.0, 2.0))
+    >>> e["ci"], e.get("missing", "-"), "value" in e, list(e)
+    ((1.0, 2.0), '-', True, ['value', 'ci'])
+    """
+
+    def _items(self):
+        d = self._dict_data()
+        extras = d.pop("extras", None)
+        return {**d, **(extras or {})}
+
+    def __getitem__(self, key):
+        items = self._items()
+        if key not in items:
+            raise KeyError(key)
+        return items[key]
+
+    def __setitem__(self, key, value):
+        extras = getattr(self, "extras", None)
+        if not isinstance(extras, dict):
+            raise TypeError(f"{type(self).__name__} is read-only")
+        extras[key] = value
+
+    def get(self, key, default=None):
+        return self._items().get(key, default)
+
+    def __contains__(self, key):
+        return key in self._items()
+
+    def keys(self):
+        return self._items().keys()
+
+    def items(self):
+        return self._items().items()
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def to_dict(self):
+        """The fields (and any extras, flattened after them) as strict JSON, as :meth:`Result.to_dict`."""
+        return strict_json(self._items(), self._reasons)

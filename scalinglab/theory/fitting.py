@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import optimize, stats
 
-from scalinglab._results import Result, new_axes, one_row
+from scalinglab._results import Result, new_axes, one_row, set_title
 from scalinglab.errors import InputError
 
 __all__ = ["PowerLawFit", "BootstrapFit", "powerlaw_fit", "bootstrap_powerlaw", "FewSeedsWarning",
@@ -107,7 +107,7 @@ class PowerLawFit(Result):
             x = np.geomspace(lo, hi, 50)
         kw.setdefault("label", f"fit: exponent {self.exponent:.3g}")
         ax.loglog(x, self.predict(x), "--", **kw)
-        return ax
+        return set_title(ax, f"power-law fit: exponent {self.exponent:.3g}")
 
 
 class FewSeedsWarning(UserWarning):
@@ -231,7 +231,7 @@ class BootstrapFit(Result):
         ax.loglog(xs, self.fit.predict(xs), "--",
                   label=f"exponent {self.exponent:.3g} [{self.ci[0]:.3g}, {self.ci[1]:.3g}]")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"power-law fit over seeds: exponent {self.exponent:.3g} [{self.ci[0]:.3g}, {self.ci[1]:.3g}]")
 
 
 def _window_mask(x, window):
@@ -625,7 +625,7 @@ class DiscretePowerLawFit(Result):
         ax.set_xlabel("k")
         ax.set_ylabel("P(K >= k)")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"discrete power law from k = {self.x_min}: exponent {self.exponent:.3f} (MLE)")
 
 
 def _neg_loglik(g, n, mean_log, a, b):

@@ -43,7 +43,7 @@ from scipy.optimize import brentq
 from scipy.special import gammaincc, gammaln, gamma as gamma_fn
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, set_title
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 
@@ -573,9 +573,9 @@ class BetheStats(Result):
     def _dict_data(self):
         d = super()._dict_data()
         d["identity_residual"] = self.identity_residual
-        if self.sizes is None:
-            d.pop("sizes")
-            d.pop("log_n_s")
+        if self.sizes is None:  # not asked for (the base class already leaves out optional fields left at None)
+            d.pop("sizes", None)
+            d.pop("log_n_s", None)
         return d
 
     def _text(self):
@@ -603,7 +603,7 @@ class BetheStats(Result):
         ax.set_xlabel("cluster size s (sites)")
         ax.set_ylabel("n_s (clusters per site)")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"Bethe-lattice cluster numbers ({self.regime})")
 
 
 def bethe_stats(p, z=3, s_max=10**9, sizes=None):

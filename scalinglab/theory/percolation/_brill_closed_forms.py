@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalinglab._results import Result
+from scalinglab._results import ItemAccess, Result, new_axes, set_title, strict_json
 from scalinglab.errors import InputError
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "brill_data_asymptotes",
     "brill_symbolic_checks",
     "BetheQuanta",
+    "QuantaLossSums",
     "bethe_quanta",
     "quanta_loss_sums",
     "allocation_nk",
@@ -481,6 +482,99 @@ class BetheQuanta(Result):
     s_max: int
     n_clusters: int
 
+    _repr_fields = ("n_clusters", "z", "p", "s_min", "s_max", "sizes")
+
+    def _frame_data(self):
+        return {"rank": np.arange(1, self.sizes.size + 1), "size": self.sizes, "freq": self.freqs}
+
+    def _text(self):
+        head = ", ".join(f"{s:.4g}" for s in self.sizes[:5])
+        return (f"{self.n_clusters} expected cluster sizes (size-biased Bethe clusters, z={self.z}, p={self.p:.6g}, "
+                f"window [{self.s_min}, {self.s_max:g}]): {head}{', ...' if self.sizes.size > 5 else ''} "
+                f"down to {self.sizes[-1]:.4g}")
+
+    def plot(self, ax=None, **kw):
+        """Quanta frequencies ``p_k`` against rank ``k`` on log-log axes (the Zipf plot of the quanta). Returns
+        the axes."""
+        ax = new_axes(ax)
+        kw.setdefault("label", f"z={self.z}, p={self.p:.4g}")
+        ax.loglog(np.arange(1, self.freqs.size + 1), self.freqs, drawstyle="steps-mid", **kw)
+        ax.set_xlabel("rank k of the cluster (by size)")
+        ax.set_ylabel("frequency p_k = s_k / Σ s")
+        ax.legend(fontsize=8)
+        return set_title(ax, f"{self.n_clusters} quanta from the exact Bethe n_s")
+
+
+@dataclass(frozen=True, repr=False)
+class QuantaLossSums(ItemAccess, Result):
+    """His loss model summed over discrete quanta (:func:`quanta_loss_sums`).
+
+    Attributes
+    ----------
+    N, D : numpy.ndarray or None
+        Model sizes (degrees of freedom) and data sizes at which the sums were taken.
+    model, data : numpy.ndarray or None
+        ``L(N)`` and ``L(D)`` (None where not asked for).
+    c_over_D, alpha : float
+        The loss exponent and the Zipf exponent fixing his allocation.
+    n_quanta : int
+
+    Reads also like the dict it replaced (``out["model"]``; the keys are those of the curves computed).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import bethe_quanta, quanta_loss_sums
+    >>> out = quanta_loss_sums(bethe_quanta(100, z=3, p=0.45, s_min=1, s_max=10**6).freqs, N=[10, 100])
+    >>> out.model.round(4), out.to_frame().columns.tolist()
+    (array([0.8657, 0.6323]), ['N', 'model'])
+    """
+
+    N: np.ndarray | None
+    D: np.ndarray | None
+    model: np.ndarray | None
+    data: np.ndarray | None
+    c_over_D: float
+    alpha: float
+    n_quanta: int
+
+    _repr_fields = ("N", "model", "D", "data", "c_over_D", "alpha", "n_quanta")
+
+    def _items(self):
+        return {k: v for k, v in (("model", self.model), ("data", self.data)) if v is not None}
+
+    def to_dict(self):
+        return strict_json({k: v for k, v in self._dict_data().items() if v is not None})
+
+    def _frame_data(self):
+        if self.model is not None and self.data is not None and not np.array_equal(self.N, self.D):
+            raise ValueError("N and D differ: take to_frame() of one curve, e.g. pd.DataFrame({'N': r.N, "
+                             "'model': r.model})")
+        out = {}
+        if self.model is not None:
+            out.update(N=self.N, model=self.model)
+        if self.data is not None:
+            out.update(D=self.D, data=self.data)
+        return out
+
+    def _text(self):
+        lines = [f"loss model summed over {self.n_quanta} quanta (c/D = {self.c_over_D:g}, alpha = {self.alpha:g})"]
+        for name, x, y in (("N", self.N, self.model), ("D", self.D, self.data)):
+            if y is not None:
+                lines.append(f"  L({name}): " + ", ".join(f"{a:g}: {b:.5g}" for a, b in zip(x, y)))
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """The computed curves ``L(N)`` and ``L(D)`` on log-log axes. Returns the axes."""
+        ax = new_axes(ax)
+        if self.model is not None:
+            ax.loglog(self.N, self.model, label="L(N): model size", **kw)
+        if self.data is not None:
+            ax.loglog(self.D, self.data, "--", label="L(D): data size", **kw)
+        ax.set_xlabel("N (degrees of freedom) or D (data)")
+        ax.set_ylabel("loss (normalised)")
+        ax.legend(fontsize=8)
+        return set_title(ax, f"loss model over {self.n_quanta} discrete quanta")
+
 
 
 def _sb_tail(grid, p, z, s_max, s_exact=100_000):
@@ -588,16 +682,17 @@ def quanta_loss_sums(freqs, N=None, D=None, c_over_D=0.5, alpha=1.0):
 
     Returns
     -------
-    dict
-        ``"model"`` and/or ``"data"`` arrays (normalised to the sum of ``freqs``).
+    QuantaLossSums
+        ``model`` and/or ``data`` arrays (normalised to the sum of ``freqs``), also readable as
+        ``out["model"]``; ``.plot()`` draws them.
 
     Examples
     --------
     >>> from scalinglab.theory.percolation import bethe_quanta, quanta_loss_sums
     >>> q = bethe_quanta(100, z=3, p=0.45, s_min=1, s_max=10**6)
     >>> out = quanta_loss_sums(q.freqs, N=[10, 100])
-    >>> sorted(out)
-    ['model']
+    >>> sorted(out), out.data is None
+    (['model'], True)
     """
     p = np.asarray(freqs, dtype=float)
     p = p / p.sum()
@@ -611,7 +706,8 @@ def quanta_loss_sums(freqs, N=None, D=None, c_over_D=0.5, alpha=1.0):
     if D is not None:
         D = np.atleast_1d(np.asarray(D, dtype=float))
         out["data"] = (p[None, :] * _learned_loss(D[:, None] * p[None, :], cd)).sum(axis=1)
-    return out
+    return QuantaLossSums(N=N, D=D, model=out.get("model"), data=out.get("data"), c_over_D=float(cd),
+                          alpha=float(alpha), n_quanta=int(p.size))
 
 
 def allocation_nk(N, n_ranks, b, kbr):

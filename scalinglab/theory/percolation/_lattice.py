@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scalinglab._results import Result
+from scalinglab._results import ItemAccess, Result, new_axes, set_title
 from scalinglab.errors import InputError
 
 __all__ = ["label_lattice", "LATTICE_LITERATURE", "LatticeSweep", "lattice_sweep", "canonical", "wrapping_probability",
            "pc_crossings", "pc_extrapolate", "tau_estimate", "fractal_dim",
-           "lattice_exponents"]
+           "lattice_exponents", "PcExtrapolation", "TauEstimate", "FractalDimension"]
 
 LATTICE_LITERATURE = {
     "pc_site": {2: 0.59274621, 3: 0.3116077, 4: 0.1968861, 5: 0.1407966, 6: 0.1090169, 7: 0.0889511},
@@ -389,6 +389,183 @@ def pc_crossings(sweeps, which="x", n_boot=200, level=0.95, seed=0, n_grid=1500)
     return out
 
 
+@dataclass(frozen=True, repr=False)
+class PcExtrapolation(ItemAccess, Result):
+    """``p_c`` from ``p_1/2(L) = p_c + a L^(-1/nu)`` (:func:`pc_extrapolate`).
+
+    Attributes
+    ----------
+    pc, a : float
+        Intercept (the estimate) and slope of the weighted least-squares line.
+    ci : tuple of float
+        Percentile bootstrap interval of ``pc`` (each size's samples resampled).
+    se : float
+        Bootstrap standard deviation of ``pc``.
+    p_half, p_half_se : list of float
+        ``p_1/2(L)`` of every size and its bootstrap standard deviation.
+    L : list of float
+    nu : float
+        The (literature) exponent the abscissa ``L^(-1/nu)`` uses.
+    which : str
+        Wrapping criterion.
+    method : str
+
+    Reads also like the dict it replaced (``est["ci"]``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import lattice_sweep, pc_extrapolate
+    >>> sweeps = [lattice_sweep(2, L, "site", n_samples=20, seed=L) for L in (8, 12, 16)]
+    >>> est = pc_extrapolate(sweeps, nu=4 / 3, n_boot=20)
+    >>> est.to_frame().columns.tolist()           # one row per size
+    ['L', 'p_half', 'p_half_se', 'x']
+    """
+
+    pc: float
+    a: float
+    ci: tuple
+    se: float
+    p_half: list
+    p_half_se: list
+    L: list
+    nu: float
+    which: str
+    method: str
+
+    _repr_fields = ("pc", "ci", "se", "L", "nu", "which")
+    _reasons = {"ci": "fewer than 2 finite bootstrap estimates", "se": "fewer than 2 finite bootstrap estimates",
+                "p_half": "R_L(p) does not cross 1/2 inside the grid of p"}
+
+    def _frame_data(self):
+        L = np.asarray(self.L, dtype=float)
+        return {"L": L, "p_half": np.asarray(self.p_half, dtype=float),
+                "p_half_se": np.asarray(self.p_half_se, dtype=float), "x": L ** (-1.0 / self.nu)}
+
+    def _text(self):
+        lines = [f"p_c = {self.pc:.6g}  95% interval [{self.ci[0]:.6g}, {self.ci[1]:.6g}]  (se {self.se:.2g}; "
+                 f"R_{self.which}, nu = {self.nu:g})", f"  {self.method}", f"  {'L':>6s}  {'p_1/2(L)':>10s}  se"]
+        lines += [f"  {L:6g}  {p:10.6g}  {s:.2g}" for L, p, s in zip(self.L, self.p_half, self.p_half_se)]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, **kw):
+        """``p_1/2(L)`` (bootstrap error bars) against ``L^(-1/nu)`` with the fitted line down to ``p_c``
+        at 0. Returns the axes."""
+        ax = new_axes(ax)
+        x = np.asarray(self.L, dtype=float) ** (-1.0 / self.nu)
+        kw.setdefault("fmt", "o")
+        ax.errorbar(x, self.p_half, yerr=self.p_half_se, label="p_1/2(L)", **kw)
+        xx = np.linspace(0.0, float(x.max()) * 1.05, 50)
+        ax.plot(xx, self.pc + self.a * xx, "k--", lw=1, label=f"fit: p_c = {self.pc:.5g}")
+        ax.errorbar([0.0], [self.pc], yerr=[[self.pc - self.ci[0]], [self.ci[1] - self.pc]], fmt="ks", ms=4)
+        ax.set_xlabel(f"L^(-1/ν), ν = {self.nu:g}")
+        ax.set_ylabel("p_1/2(L)")
+        ax.legend(fontsize=8)
+        return set_title(ax, f"p_c by extrapolation of R_{self.which}(p) = 1/2")
+
+
+@dataclass(frozen=True, repr=False)
+class TauEstimate(ItemAccess, Result):
+    """The cluster-size exponent from one sweep's snapshot histogram (:func:`tau_estimate`).
+
+    Attributes
+    ----------
+    tau : float
+        Maximum-likelihood exponent of a discrete power law truncated to ``window``.
+    ci : tuple of float
+        The reported interval: the wider of ``ci_profile`` and ``ci_boot``.
+    se : float
+        Standard error of the MLE.
+    n : int
+        Clusters in the window.
+    window : tuple of int
+        ``(s_lo, s_hi)``.
+    method : str
+    ci_profile, ci_boot : tuple of float
+        Likelihood-ratio interval; bootstrap over batches (nan with fewer than 5 batches).
+    n_batches : int
+
+    Reads also like the dict it replaced (``est["tau"]``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import lattice_sweep, tau_estimate
+    >>> est = tau_estimate(lattice_sweep(2, 32, "site", n_samples=10, seed=0), n_boot=20)
+    >>> est.window, est.to_dict()["ci_boot_reason"]          # one batch: no bootstrap over batches
+    ((30, 90), 'fewer than 5 batches: no bootstrap over batches')
+    """
+
+    tau: float
+    ci: tuple
+    se: float
+    n: int
+    window: tuple
+    method: str
+    ci_profile: tuple
+    n_batches: int
+    ci_boot: tuple
+
+    _repr_fields = ("tau", "ci", "window", "n", "n_batches")
+    _reasons = {"ci_boot": "fewer than 5 batches: no bootstrap over batches"}
+
+    def _text(self):
+        return (f"tau = {self.tau:.4f}  95% interval [{self.ci[0]:.4f}, {self.ci[1]:.4f}]  over s in "
+                f"[{self.window[0]}, {self.window[1]}], {self.n} clusters, {self.n_batches} batches\n  {self.method}")
+
+
+@dataclass(frozen=True, repr=False)
+class FractalDimension(ItemAccess, Result):
+    """``D`` from ``<s_max>(L) ∝ L^D`` at the snapshot (:func:`fractal_dim`).
+
+    Attributes
+    ----------
+    D : float
+        OLS slope of ``log <s_max>`` on ``log L``.
+    ci : tuple of float
+        Percentile bootstrap interval (samples of each size resampled).
+    L, smax : list of float
+        Sizes and mean largest clusters.
+    method : str
+
+    Reads also like the dict it replaced (``est["D"]``).
+
+    Examples
+    --------
+    >>> from scalinglab.theory.percolation import fractal_dim, lattice_sweep
+    >>> est = fractal_dim([lattice_sweep(2, L, "site", n_samples=10, seed=L) for L in (8, 16, 32)], n_boot=20)
+    >>> est.to_frame().shape                          # one row per size
+    (3, 2)
+    """
+
+    D: float
+    ci: tuple
+    L: list
+    smax: list
+    method: str
+
+    _repr_fields = ("D", "ci", "L")
+
+    def _frame_data(self):
+        return {"L": np.asarray(self.L, dtype=float), "smax": np.asarray(self.smax, dtype=float)}
+
+    def _text(self):
+        return (f"D = {self.D:.4f}  95% interval [{self.ci[0]:.4f}, {self.ci[1]:.4f}]  from L = "
+                f"{', '.join(f'{x:g}' for x in self.L)}\n  {self.method}")
+
+    def plot(self, ax=None, **kw):
+        """Mean largest cluster against ``L`` (log-log) with the fitted ``L^D``. Returns the axes."""
+        ax = new_axes(ax)
+        L = np.asarray(self.L, dtype=float)
+        s = np.asarray(self.smax, dtype=float)
+        kw.setdefault("label", "<s_max>(L)")
+        ax.loglog(L, s, "o", **kw)
+        c = float(np.exp(np.mean(np.log(s) - self.D * np.log(L))))
+        ax.loglog(L, c * L ** self.D, "k--", lw=1, label=f"∝ L^{self.D:.3f}")
+        ax.set_xlabel("linear size L")
+        ax.set_ylabel("mean largest cluster <s_max>")
+        ax.legend(fontsize=8)
+        return set_title(ax, f"fractal dimension D = {self.D:.3f} [{self.ci[0]:.3f}, {self.ci[1]:.3f}]")
+
+
 def _p_half(pg, r):
     i = np.searchsorted(r, 0.5)
     if i == 0 or i >= r.size:
@@ -405,8 +582,9 @@ def pc_extrapolate(sweeps, nu, which="x", n_boot=200, level=0.95, seed=0, n_grid
 
     Returns
     -------
-    dict
-        ``pc``, ``ci``, ``se``, ``a``, ``p_half`` (per ``L``), ``L``, ``nu``, ``method``.
+    PcExtrapolation
+        ``pc``, ``ci``, ``se``, ``a``, ``p_half`` (per ``L``), ``L``, ``nu``, ``method``; ``.plot()`` draws
+        the extrapolation.
 
     Examples
     --------
@@ -442,10 +620,10 @@ def pc_extrapolate(sweeps, nu, which="x", n_boot=200, level=0.95, seed=0, n_grid
     c = fit(ph)
     bc = np.array([fit(b)[0] for b in boot if np.all(np.isfinite(b))])
     a = (1 - level) / 2
-    return {"pc": float(c[0]), "a": float(c[1]), "ci": (float(np.quantile(bc, a)), float(np.quantile(bc, 1 - a))),
-            "se": float(np.std(bc, ddof=1)), "p_half": ph.tolist(), "p_half_se": se_l.tolist(), "L": Ls.tolist(),
-            "nu": float(nu), "which": which,
-            "method": f"WLS of p_1/2(L) on L^(-1/nu), nu = {nu:g} fixed; bootstrap over samples ({n_boot})"}
+    return PcExtrapolation(pc=float(c[0]), a=float(c[1]), ci=(float(np.quantile(bc, a)), float(np.quantile(bc, 1 - a))),
+                           se=float(np.std(bc, ddof=1)), p_half=ph.tolist(), p_half_se=se_l.tolist(), L=Ls.tolist(),
+                           nu=float(nu), which=which,
+                           method=f"WLS of p_1/2(L) on L^(-1/nu), nu = {nu:g} fixed; bootstrap over samples ({n_boot})")
 
 
 def _tau_mle(counts, s_lo, s_hi, level=0.95):
@@ -484,7 +662,7 @@ def tau_estimate(sweep, s_lo=None, s_hi=None, n_boot=200, seed=0, level=0.95):
 
     Returns
     -------
-    dict
+    TauEstimate
         ``tau``, ``ci``, ``se``, ``n``, ``window``, ``method`` of the MLE, plus ``ci_profile``, ``ci_boot``, ``n_batches``.
 
     Examples
@@ -522,7 +700,7 @@ def tau_estimate(sweep, s_lo=None, s_hi=None, n_boot=200, seed=0, level=0.95):
         out["method"] += "; bootstrap over batches; ci = the wider"
     else:
         out["ci_boot"] = (float("nan"), float("nan"))
-    return out
+    return TauEstimate(**out)
 
 
 def fractal_dim(sweeps, n_boot=300, seed=0, level=0.95):
@@ -530,8 +708,8 @@ def fractal_dim(sweeps, n_boot=300, seed=0, level=0.95):
 
     Returns
     -------
-    dict
-        ``D``, ``ci``, ``L``, ``smax`` (means), ``method``.
+    FractalDimension
+        ``D``, ``ci``, ``L``, ``smax`` (means), ``method``; ``.plot()`` draws ``<s_max>(L)`` and the fit.
 
     Examples
     --------
@@ -553,9 +731,9 @@ def fractal_dim(sweeps, n_boot=300, seed=0, level=0.95):
         m = np.array([s.smax_snap[rng.integers(0, s.smax_snap.size, s.smax_snap.size)].mean() for s in sweeps])
         bs.append(np.polyfit(np.log(L), np.log(m), 1)[0])
     a = (1 - level) / 2
-    return {"D": D, "ci": (float(np.quantile(bs, a)), float(np.quantile(bs, 1 - a))), "L": L.tolist(),
-            "smax": means.tolist(),
-            "method": "OLS of log <s_max> on log L at the literature p_c; bootstrap over samples"}
+    return FractalDimension(D=D, ci=(float(np.quantile(bs, a)), float(np.quantile(bs, 1 - a))), L=L.tolist(),
+                            smax=means.tolist(),
+                            method="OLS of log <s_max> on log L at the literature p_c; bootstrap over samples")
 
 
 def lattice_exponents(measured=None, d_values=range(2, 9)):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, set_title
 from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import decay_sum, log_decay_sum
 from scalinglab.theory.rhm._spec import RHMSpec
@@ -84,18 +84,64 @@ class LearningCurve(Result):
                   for p, e, pm, le, f in zip(self.P, self.eps, self.path_mass, self.local_exponent, fr)]
         return "\n".join(lines)
 
-    def plot(self, ax=None, **kw):
-        """``eps(P)`` (and the position-free error, when computed) on log-log axes. Returns the axes."""
+    def _frame_data(self):
+        d = {"P": self.P, "eps": self.eps, "path_mass": self.path_mass, "local_exponent": self.local_exponent}
+        if self.eps_position_free is not None:
+            d["eps_position_free"] = self.eps_position_free
+        return d
+
+    def to_frame(self):
+        """A tidy :class:`pandas.DataFrame`: one row per P (``P``, ``eps``, ``path_mass``,
+        ``local_exponent`` and ``eps_position_free`` when computed). The fit and the model, one value for the
+        whole curve, are in ``df.attrs`` (``alpha_prime``, ``alpha_prime_window``, ``alpha_prime_method``,
+        ``predicted_exponent``, ``model``) and in :meth:`to_dict`, not repeated on every row.
+
+        Examples
+        --------
+        >>> from scalinglab.theory.rhm import RHMSpec, learning_curve
+        >>> df = learning_curve(RHMSpec.make(alpha=1.0), [10, 100, 1000]).to_frame()
+        >>> df.columns.tolist(), round(df.attrs["predicted_exponent"], 3)
+        (['P', 'eps', 'path_mass', 'local_exponent'], 0.342)
+        """
+        df = super().to_frame()
+        ap = self.alpha_prime
+        df.attrs.update(alpha_prime=ap.alpha_prime, alpha_prime_window=tuple(ap.window),
+                        alpha_prime_method=ap.method, predicted_exponent=self.predicted_exponent, model=self.model)
+        return df
+
+    def plot(self, ax=None, local=True, **kw):
+        """``eps(P)`` on log-log axes (and the position-free error, when computed) with the predicted slope
+        ``P^-alpha'/(1+alpha')`` as a guide through the largest P; with ``local`` the local exponent
+        ``-d ln eps/d ln P`` on a right-hand axis beside the predicted value. Returns the (left) axes."""
         ax = new_axes(ax)
         ok = self.P > 0
-        kw.setdefault("label", f"eps(P) (predicted exponent {self.predicted_exponent:.3g})")
-        ax.loglog(self.P[ok], self.eps[ok], **kw)
+        P, eps = self.P[ok], self.eps[ok]
+        kw.setdefault("label", "ε(P)")
+        (line,) = ax.loglog(P, eps, **kw)
         if self.eps_position_free is not None:
-            ax.loglog(self.P[ok], self.eps_position_free[ok], "--", label="seen at any position")
+            ax.loglog(P, self.eps_position_free[ok], "--", label="seen at any position")
+        b = self.predicted_exponent
+        if np.isfinite(b) and P.size:
+            i = int(np.argmax(P))
+            guide = np.geomspace(P.min(), P.max(), 50)
+            with np.errstate(over="ignore", under="ignore"):
+                ax.loglog(guide, eps[i] * (guide / P[i]) ** -b, "k:", lw=1,
+                          label=f"predicted slope P^-{b:.3f} (α' = {self.alpha_prime.alpha_prime:.3f})")
         ax.set_xlabel("training-set size P")
         ax.set_ylabel("ε(P)")
-        ax.legend(fontsize=8)
-        return ax
+        handles, labels = ax.get_legend_handles_labels()
+        if local and np.any(np.isfinite(self.local_exponent[ok])):
+            ax2 = ax.twinx()
+            order = np.argsort(P)
+            ax2.semilogx(P[order], self.local_exponent[ok][order], "-", color="C3", lw=1, alpha=0.8,
+                         label="local exponent -d ln ε/d ln P (right axis)")
+            if np.isfinite(b):
+                ax2.axhline(b, color="C3", ls=":", lw=0.8)
+            ax2.set_ylabel("local exponent", color="C3")
+            h2, l2 = ax2.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+        ax.legend(handles, labels, fontsize=8)
+        return set_title(ax, "seen-path learning curve" + (f"\n{self.model}" if self.model else ""))
 
 
 def _check_P(P):

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, set_title
 from scalinglab._util import check_int
 from scalinglab.errors import InputError
 from scalinglab.theory.rhm._spec import RHMSpec
@@ -76,7 +76,7 @@ class SplitModel(Result):
         ax.set_xlabel("q (probability that a path was seen)")
         ax.set_ylabel("error")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, "RHM split model: error against the seen probability q")
 
 
 def split_accuracy_model(c_k, q):
@@ -194,7 +194,7 @@ class SeenPathsDistribution(Result):
         ax.set_xlabel("k (paths of a test datum seen)")
         ax.set_ylabel("probability")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, "paths of a test datum seen in training" + (f" ({self.model})" if self.model else ""))
 
 
 MAX_K_EXACT = 12
@@ -359,7 +359,7 @@ class SplitModelCurve(Result):
         ax.set_xlabel("training-set size P")
         ax.set_ylabel("predicted test error")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, "RHM split model: predicted test error against P")
 
 
 def split_model_error(spec, P, c_k, n_test=4000, seed=0, seen=None):

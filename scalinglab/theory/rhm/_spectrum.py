@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes, strict_json
+from scalinglab._results import Result, new_axes, set_title, strict_json
 from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import (binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups,
                                     multiset_groups_wide, multiset_multiplicities)
@@ -286,7 +286,7 @@ class PathSpectrum(Result):
         ax.loglog(r, np.exp(self.log_f_at_rank(r)), drawstyle="steps-post", **kw)
         ax.set_xlabel("rank of path (per class)")
         ax.set_ylabel("f (per class)")
-        return ax
+        return set_title(ax, "per-class path spectrum" + (" (binned)" if self.mode == "binned" else ""))
 
 
 def _has_big_int(r):
@@ -857,7 +857,7 @@ class LocalExponent(Result):
         ax.semilogx(self.ranks, self.alpha_prime, **kw)
         ax.set_xlabel("rank of path (per class)")
         ax.set_ylabel("local α'(rank)")
-        return ax
+        return set_title(ax, "local spectrum exponent α'(rank)")
 
 
 def local_alpha_prime(spec_or_spectrum, ranks=None, half_width_decades=0.5, n_points=41, **kw):
@@ -1104,7 +1104,7 @@ class AlphaCriticalTable(Result):
         ax.set_xlabel("upper rank r_hi of the window [1, r_hi]")
         ax.set_ylabel("α_c")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"α_c over rank windows [1, r_hi], m = {self.m}")
 
 
 def alpha_c_table(m=10, Ls=(2, 3, 4, 5, 6), n_points=200):

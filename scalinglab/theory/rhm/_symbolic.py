@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, set_title
 from scalinglab._util import check_int
 
 __all__ = [
@@ -338,7 +338,7 @@ class PiltzMainTerm(Result):
         ax.set_xlabel("x")
         ax.set_ylabel("D_L(x)")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"restricted Piltz divisor function, L = {self.L}")
 
     def __call__(self, x):
         """Numeric main term ``x Q_L(ln x)`` (float array)."""
@@ -502,7 +502,7 @@ class ProductZipfExponent(Result):
         ax.set_xlabel("rank product x")
         ax.set_ylabel("α_c(x)")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"α_c of a product of {self.L} Zipf laws")
 
     def dlogr(self, x, refined=True):
         """Numeric ``d ln r / d ln x`` at x (> 1)."""

@@ -15,14 +15,14 @@ a kernel ``t`` times differentiable has ``alpha_K >= t/d`` (Bahri et al.).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import eigh
 from scipy.spatial.distance import cdist
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes, one_row
+from scalinglab._results import Result, new_axes, one_row, set_title
 from scalinglab.errors import InputError
 from scalinglab.theory.fitting import PowerLawFit, powerlaw_fit
 
@@ -161,7 +161,7 @@ class GramSpectrum(Result):
         ax.loglog(r[ok], self.eigenvalues[ok], ".", ms=3, **kw)
         ax.set_xlabel("rank i")
         ax.set_ylabel("eigenvalue of K/N")
-        return ax
+        return set_title(ax, f"Gram spectrum, {self.kernel} kernel, N = {self.n_samples}")
 
 
 def gram_spectrum(X, kernel="laplace", bandwidth=None, center=False, max_samples=4000, seed=0):
@@ -248,8 +248,28 @@ class SpectrumFit(Result):
     alpha_K: float
     decay: float
     fit: PowerLawFit
+    eigenvalues: np.ndarray | None = field(default=None, repr=False)
 
     _repr_fields = ("alpha_K", "decay", "fit")
+
+    def plot(self, ax=None, **kw):
+        """The eigenvalues against rank (log-log, zeros left out) and the fitted law over the window, its ends
+        marked. Returns the axes."""
+        ax = new_axes(ax)
+        lo, hi = self.fit.window
+        if self.eigenvalues is not None:
+            ev = self.eigenvalues
+            r = np.arange(1, ev.size + 1)
+            kw.setdefault("label", "eigenvalues")
+            ax.loglog(r[ev > 0], ev[ev > 0], ".", ms=3, **kw)
+        x = np.geomspace(lo, hi, 50)
+        ax.loglog(x, self.fit.predict(x), "k--", lw=1.2, label=f"fit: decay {self.decay:.3f} (α_K = {self.alpha_K:.3f})")
+        for edge in (lo, hi):
+            ax.axvline(edge, color="gray", lw=0.6, ls=":")
+        ax.set_xlabel("rank i")
+        ax.set_ylabel("eigenvalue λ_i")
+        ax.legend(fontsize=8)
+        return set_title(ax, f"spectrum fit over ranks {lo:g}..{hi:g}: α_K = {self.alpha_K:.3f}")
 
     def _dict_data(self):
         return {"alpha_K": self.alpha_K, "decay": self.decay, **{f"fit_{k}": v for k, v in self.fit._dict_data().items()}}
@@ -315,4 +335,4 @@ def fit_spectrum(eigenvalues, window=None):
     window = (lo, hi)
     rank = np.arange(1, ev.size + 1, dtype=float)
     fit = powerlaw_fit(rank, ev, window=window)
-    return SpectrumFit(alpha_K=fit.exponent - 1.0, decay=fit.exponent, fit=fit)
+    return SpectrumFit(alpha_K=fit.exponent - 1.0, decay=fit.exponent, fit=fit, eigenvalues=ev)

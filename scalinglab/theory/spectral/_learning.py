@@ -63,7 +63,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes
+from scalinglab._results import Result, new_axes, set_title
 from scalinglab._util import check_positive
 from scalinglab.errors import InputError
 
@@ -241,6 +241,12 @@ class EigenlearningCurve(Result):
         The ridge ``delta`` and label-noise variance ``eps^2`` used.
     method : str
         ``"eigenlearning"``.
+    n_modes : float
+        Number of positive modes, with multiplicity (``sum m_i`` over ``lambda_i > 0``).
+    exact_fit : numpy.ndarray of bool
+        True where the ridgeless interpolant fits every mode (``ridge = 0`` and ``n >= n_modes``): the
+        error there is exactly 0 without noise, which ``str`` (a ``note:`` line) and :meth:`to_dict`
+        (``exact_fit_reason``) say.
 
     Examples
     --------
@@ -260,8 +266,33 @@ class EigenlearningCurve(Result):
     ridge: float
     noise: float
     method: str = "eigenlearning"
+    n_modes: float = float("nan")
+    exact_fit: np.ndarray | None = None
 
     _repr_fields = ("n", "test_mse", "learned_fraction", "ridge", "noise")
+    def _exact_fit_note(self):
+        if self.exact_fit is None or not np.any(self.exact_fit):
+            return None
+        head = (f"ridgeless with n at or above the {self.n_modes:g} positive modes, the interpolant learns every "
+                "mode exactly (kappa = 0)")
+        if self.noise == 0:
+            return head + ", so the error is exactly 0 (no label noise)"
+        return head + f"; what is left is the noise {self.noise:g} times E0 = n/(n - modes) (inf at n = modes)"
+
+    def _notes(self):
+        note = self._exact_fit_note()
+        return super()._notes() + ([f"note: test_mse at n = "
+                                    f"{', '.join(f'{x:g}' for x in self.n[self.exact_fit][:5])}"
+                                    f"{', ...' if self.exact_fit.sum() > 5 else ''}: {note}"] if note else [])
+
+    def to_dict(self):
+        """Strict JSON (see :meth:`Result.to_dict`); with ``exact_fit`` set somewhere, ``exact_fit_reason`` says
+        why the error is exactly 0 (or the noise alone) there."""
+        d = super().to_dict()
+        note = self._exact_fit_note()
+        if note:
+            d["exact_fit_reason"] = note
+        return d
     _reasons = {"test_mse": "+inf: ridgeless interpolation peak (n equals the number of positive modes: "
                             "E0 = n/(n - sum m L^2) diverges)",
                 "e0": "+inf: ridgeless interpolation peak (n equals the number of positive modes: "
@@ -284,7 +315,7 @@ class EigenlearningCurve(Result):
         ax.set_xlabel("training-set size n")
         ax.set_ylabel("test MSE")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"eigenlearning curve (ridge {self.ridge:g}, noise {self.noise:g})")
 
 
 def eigenlearning_curve(n, eigenvalues, target_powers, multiplicities=None, ridge=0.0, noise=0.0):
@@ -315,10 +346,17 @@ def eigenlearning_curve(n, eigenvalues, target_powers, multiplicities=None, ridg
         (``n`` equal to the number of positive modes and some target power
         unlearned: ``E0 = n / (n - sum m L^2)`` diverges);
         ``learned_fraction`` is nan when the target has no power at all.
+        Without ridge, from ``n`` equal to the number of positive modes on
+        every mode is learned exactly and the noiseless error is exactly 0:
+        ``exact_fit`` marks those ``n`` and the result says so (a ``note:``
+        line of ``str``, ``exact_fit_reason`` in :meth:`~EigenlearningCurve.to_dict`).
 
     >>> lc = eigenlearning_curve([1.0], [1.0, 1.0], [0.5, 0.5])
     >>> float(lc.kappa[0]), float(lc.test_mse[0])  # L = 1/2, E0 = 2, error 2 (1/4) (1/2)
     (1.0, 0.5)
+    >>> lc = eigenlearning_curve([1.0, 3.0], [1.0, 1.0], [0.5, 0.5])   # 3 samples, 2 modes: an exact fit
+    >>> lc.test_mse.tolist(), lc.exact_fit.tolist(), "exact_fit_reason" in lc.to_dict()
+    ([0.5, 0.0], [False, True], True)
     """
     lam, mult = _check_spectrum(eigenvalues, multiplicities)
     v2 = _v.real_array("target_powers", np.ravel(target_powers) if np.ndim(target_powers) else target_powers, lo=0)
@@ -347,8 +385,10 @@ def eigenlearning_curve(n, eigenvalues, target_powers, multiplicities=None, ridg
         out["train"][j] = 0.0 if kappa == 0 else (ridge / (nj * kappa)) ** 2 * test
         out["e0"][j] = e0
         out["frac"][j] = float(np.dot(mult, L * v2)) / total if total > 0 else float("nan")
+    n_modes = float(mult[lam > 0].sum())
     return EigenlearningCurve(n=ns, kappa=out["kappa"], test_mse=out["test"], train_mse=out["train"],
-                         e0=out["e0"], learned_fraction=out["frac"], ridge=ridge, noise=noise)
+                         e0=out["e0"], learned_fraction=out["frac"], ridge=ridge, noise=noise, n_modes=n_modes,
+                         exact_fit=(ridge == 0) & (ns >= n_modes))
 
 
 # --------------------------------------------------------------------------- random features
@@ -443,7 +483,7 @@ class RFLoss(Result):
         ax.set_xlabel("data-set size D")
         ax.set_ylabel("loss L(D, P)")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"random-feature loss L(D, P), {self.n_modes:g} modes")
 
 
 def rf_teacher_student_loss(D, P, eigenvalues, multiplicities=None):

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
+from scalinglab._results import ItemAccess, Result, new_axes, set_title
 from scalinglab.errors import InputError
 from scalinglab.kernels.percolation import brill_cluster_losses, grow_brill_clusters
 from scalinglab.theory.percolation import (bethe_quanta, brill_alpha, brill_b, brill_data_loss,
@@ -51,6 +52,7 @@ from scalinglab.theory.percolation import (bethe_quanta, brill_alpha, brill_b, b
 __all__ = ["BrillData", "brill_data", "BrillToyConfig", "BRILL_TOY_QUICK", "BRILL_TOY_FULL", "BRILL_REPORTED",
            "BrillClusters", "brill_clusters", "brill_losses", "ScaleFactors", "brill_scale_factors", "brill_p_train",
            "brill_toy_cells", "brill_toy_cell", "brill_toy_clusters_row", "brill_toy_run_seed", "brill_toy_analyse",
+           "BrillToyAnalysis",
            "brill_toy_theory", "brill_fig5_chunk", "brill_fig5_predicted", "brill_fig5_summary", "brill_fig5"]
 
 # What he reports (his notebook's outputs, seed 0): scale factors and the loss range read off his plots.
@@ -244,8 +246,8 @@ def _subseed(*parts):
     return int(np.random.SeedSequence([int(x) & 0xFFFFFFFF for x in parts]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
-@dataclass
-class BrillClusters:
+@dataclass(repr=False)
+class BrillClusters(Result):
     """One seed's clusters, sorted by decreasing size.
 
     Attributes
@@ -279,9 +281,35 @@ class BrillClusters:
     attempts: int
     meta: dict = field(default_factory=dict)
 
+    _repr_fields = ("sizes", "n_sites", "n_small", "n_large", "attempts", "meta")
+
     @property
     def n_sites(self):
         return int(self.sizes.sum())
+
+    def _dict_data(self):
+        """The summary, not the per-site arrays (tens of millions of entries for his settings)."""
+        return {"sizes": self.sizes, "n_sites": self.n_sites, "n_small": self.n_small, "n_large": self.n_large,
+                "attempts": self.attempts, "meta": self.meta}
+
+    def _frame_data(self):
+        return {"rank": np.arange(1, self.sizes.size + 1), "size": self.sizes, "start": self.starts}
+
+    def _text(self):
+        s = self.sizes
+        return (f"{s.size} clusters of {self.n_sites} sites (sizes {s.max()}..{s.min()}), {self.n_small} discarded "
+                f"below the window, {self.n_large} above, {self.attempts} grown" + (f"; {self.meta}" if self.meta else ""))
+
+    def plot(self, ax=None, **kw):
+        """Cluster size against rank on log-log axes. Returns the axes."""
+        ax = new_axes(ax)
+        kw.setdefault("label", f"{self.sizes.size} clusters")
+        ax.loglog(np.arange(1, self.sizes.size + 1), self.sizes, drawstyle="steps-mid", **kw)
+        ax.set_xlabel("rank k (by size)")
+        ax.set_ylabel("cluster size s_k (sites)")
+        ax.legend(fontsize=8)
+        seed = self.meta.get("seed")
+        return set_title(ax, f"grown clusters{'' if seed is None else f', seed {seed}'}: {self.n_sites} sites")
 
 
 def _expected_sites(cfg):
@@ -374,8 +402,8 @@ def brill_losses(clusters, p_train, p_valid, seed):
             "n_train": ntr}
 
 
-@dataclass
-class ScaleFactors:
+@dataclass(repr=False)
+class ScaleFactors(Result):
     """Per-cluster scale factors (training points per DOF) and their summary.
 
     Attributes
@@ -405,6 +433,31 @@ class ScaleFactors:
     n_train: np.ndarray
     losses: np.ndarray
     summary: dict
+
+    _repr_fields = ("factors", "sizes", "summary")
+    _reasons = {"errors": "curve_fit gave no finite standard error for these clusters"}
+
+    def _frame_data(self):
+        return {"size": self.sizes, "factor": self.factors, "error": self.errors}
+
+    def _text(self):
+        s = self.summary
+        return (f"scale factors of {self.factors.size} clusters: mean {s['mean']:.3g}, size-weighted mean "
+                f"{s['weighted_mean']:.3g}, median {s['p50']:.3g} (2.5-97.5 %: {s['p2_5']:.3g}..{s['p97_5']:.3g}), "
+                f"{s['n_failed']} fits failed")
+
+    def plot(self, ax=None, **kw):
+        """Scale factor against cluster size (log-log, curve_fit errors as bars). Returns the axes."""
+        ax = new_axes(ax)
+        kw.setdefault("fmt", ".")
+        ax.errorbar(self.sizes, self.factors, yerr=np.where(np.isfinite(self.errors), self.errors, 0.0), **kw)
+        ax.axhline(self.summary["mean"], color="k", ls="--", lw=0.8, label=f"mean {self.summary['mean']:.3g}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("cluster size s (sites)")
+        ax.set_ylabel("scale factor (training points per DOF)")
+        ax.legend(fontsize=8)
+        return set_title(ax, "per-cluster scale factors")
 
 
 def _fit_scale(n, loss, cd):
@@ -632,6 +685,106 @@ def brill_toy_theory(n, config=None, finite=True):
 _SF_KEYS = ("mean", "weighted_mean", "p2_5", "p16", "p50", "p84", "p97_5")
 
 
+@dataclass(frozen=True, repr=False)
+class BrillToyAnalysis(ItemAccess, Result):
+    """His toy experiment's curves over seeds beside his closed forms (:func:`brill_toy_analyse`).
+
+    Attributes
+    ----------
+    config : dict
+        The :class:`BrillToyConfig` as a dict.
+    model, data : dict or None
+        Per scaling mode: ``n``, ``median``, ``q16``, ``q84``, ``n_seeds``, ``theory``, ``theory_finite``,
+        ``ratio`` and (with at least two seeds and three sizes in the window) ``fit``.
+    scale_factors : dict
+        Seed 0's scale-factor summary, the mean and range over seeds, his reported values.
+    data_set : dict or None
+        Sites and discarded clusters per seed, beside his.
+    extras : dict
+        Entries a caller adds (``a["wall_s"] = ...``); :meth:`to_dict` writes them after the fields.
+
+    Reads also like the dict it replaced (``a["model"]["fit"]``).
+
+    Examples
+    --------
+    >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
+    >>> a = brill_toy_analyse(brill_toy_run_seed(tiny, 0) + brill_toy_run_seed(tiny, 1), tiny)
+    >>> a.to_frame().columns.tolist()[:4], len(a.to_frame())       # one row per (mode, n)
+    (['mode', 'n', 'median', 'q16'], 8)
+    """
+
+    config: dict
+    model: dict | None = None
+    data: dict | None = None
+    scale_factors: dict = field(default_factory=dict)
+    data_set: dict | None = None
+    extras: dict = field(default_factory=dict)
+
+    _repr_fields = ("model_exponent", "data_exponent", "n_seeds")
+
+    @property
+    def n_seeds(self):
+        return self.scale_factors.get("n_seeds") or max((d or {}).get("n_seeds", 0) for d in (self.model, self.data))
+
+    @property
+    def model_exponent(self):
+        return ((self.model or {}).get("fit") or {}).get("exponent", float("nan"))
+
+    @property
+    def data_exponent(self):
+        return ((self.data or {}).get("fit") or {}).get("exponent", float("nan"))
+
+    def _frame_data(self):
+        cols = ("n", "median", "q16", "q84", "theory", "theory_finite", "ratio")
+        out = {"mode": []}
+        out.update({c: [] for c in cols})
+        for mode in ("model", "data"):
+            d = getattr(self, mode)
+            if d:
+                out["mode"] += [mode] * len(d["n"])
+                for c in cols:
+                    out[c] += list(d[c])
+        return out
+
+    def _text(self):
+        lines = [f"Brill's toy experiment, {self.n_seeds} seeds (z = {self.config.get('z')}, "
+                 f"{self.config.get('n_clusters')} clusters)"]
+        for mode in ("model", "data"):
+            d = getattr(self, mode)
+            if not d:
+                continue
+            f = d.get("fit")
+            lines.append(f"  {mode} scaling: {len(d['n'])} sizes n = {d['n'][0]:g}..{d['n'][-1]:g}"
+                         + (f"; exponent {f['exponent']:.3f} [{f['ci95'][0]:.3f}, {f['ci95'][1]:.3f}] over "
+                            f"[{f['window'][0]:g}, {f['window'][1]:g}] (his closed form {f['theory_exponent']:.3f}, "
+                            f"his loss model on finite clusters {f['theory_finite_exponent']:.3f})" if f else
+                            " (no fit: fewer than 2 seeds or 3 sizes in the window)"))
+        return "\n".join(lines)
+
+    def plot(self, ax=None, mode="model", **kw):
+        """One scaling mode (``"model"`` or ``"data"``): median and 16-84 % band over seeds, his closed form and
+        his loss model on the finite clusters, on log-log axes. Returns the axes."""
+        if mode not in ("model", "data"):
+            raise InputError(f"mode must be 'model' or 'data', got {mode!r}")
+        ax = new_axes(ax)
+        d = getattr(self, mode)
+        if not d:
+            raise InputError(f"no {mode}-scaling rows were analysed")
+        n = np.asarray(d["n"], dtype=float)
+        ax.fill_between(n, d["q16"], d["q84"], alpha=0.3, color="C0", label="16-84 % over seeds")
+        kw.setdefault("label", f"median, {d['n_seeds']} seeds")
+        ax.loglog(n, d["median"], "o-", ms=3, color="C0", **kw)
+        ax.loglog(n, d["theory"], "k--", lw=1.2, label="his closed form")
+        ax.loglog(n, d["theory_finite"], "k:", lw=1.2, label="his loss model, finite clusters")
+        ax.set_xlabel("training degrees of freedom")
+        ax.set_ylabel("loss (MSE of standardised targets)")
+        ax.legend(fontsize=7)
+        f = d.get("fit")
+        return set_title(ax, f"Brill's toy, {mode} scaling" + (
+            f": exponent {f['exponent']:.3f} [{f['ci95'][0]:.3f}, {f['ci95'][1]:.3f}]" if f else ""))
+
+
+
 def brill_toy_analyse(rows, config=None):
     """Rows to his plot: median and 16-84 % band over seeds against his curves.
 
@@ -644,8 +797,8 @@ def brill_toy_analyse(rows, config=None):
 
     Returns
     -------
-    dict
-        ``model`` and ``data``: ``n``, ``median``, ``q16``, ``q84``, ``n_seeds``,
+    BrillToyAnalysis
+        Reads like a dict: ``model`` and ``data``: ``n``, ``median``, ``q16``, ``q84``, ``n_seeds``,
         ``theory``, ``theory_finite``, ``ratio`` (median / theory), and a
         power-law fit of the seed-mean over ``[fit_lo, n_max]`` (OLS in
         log-log, bootstrap 95 % interval over seeds) beside the theory's own
@@ -658,7 +811,7 @@ def brill_toy_analyse(rows, config=None):
     >>> tiny = BrillToyConfig(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
     >>> rows = brill_toy_run_seed(tiny, 0) + brill_toy_run_seed(tiny, 1)
     >>> a = brill_toy_analyse(rows, tiny)
-    >>> sorted(a), a["model"]["n_seeds"], len(a["model"]["median"])
+    >>> sorted(a), a["model"]["n_seeds"], len(a.model["median"])
     (['config', 'data', 'data_set', 'model', 'scale_factors'], 2, 4)
     """
     import pandas as pd
@@ -721,7 +874,7 @@ def brill_toy_analyse(rows, config=None):
                            "expected_sites": float(_expected_sites(cfg)),
                            "brill_seed0": {"n_sites": BRILL_REPORTED["n_total_sites_seed0"],
                                            "n_small": BRILL_REPORTED["n_small_seed0"], "n_large": 0}}
-    return out
+    return BrillToyAnalysis(**out)
 
 
 # ----------------------------------------------------------------------------- Fig. 5

@@ -428,6 +428,10 @@ def sample_numpy(rules, n_c, probs, n, seed):
 def path_ranks(ranks, s, L):
     """Rule ranks along the branch to every patch.
 
+    Builds a ``(K, L)`` int64 index table whatever ``n`` (``8 K L`` bytes: astronomic for, e.g., s = 10**12,
+    L = 2); like every kernel it does not check sizes, its callers do
+    (:class:`scalinglab.validate.rhm.RHMData` refuses a table over its batch limit).
+
     Returns
     -------
     numpy.ndarray, shape (n, K, L)

@@ -147,6 +147,10 @@ class RHMData:
                              "(int64 keys); lower m or L")
         rule_bytes = 2.0 * spec.m * spec.s * (spec.n_c + (spec.L - 1) * spec.v)
         _v.size_limit("the rules", rule_bytes, MAX_BATCH_BYTES, " bytes", "lower v, m, s or L")
+        # path_keys builds a (K, L) int64 index table for every batch, an empty one too (kernels do not check)
+        _v.size_limit(f"the path index table (K = s**(L-1) = {float(spec.s) ** (spec.L - 1):.3g} patches x L = "
+                      f"{spec.L} levels)", 8.0 * (spec.L + 1) * float(spec.s) ** (spec.L - 1), MAX_BATCH_BYTES,
+                      " bytes", "lower s or L")
         self.spec = spec
         self.rules_seed = _v.seed("rules_seed", rules_seed)
         self.sample_seed = _v.seed("sample_seed", rules_seed if sample_seed is None else sample_seed)

@@ -32,6 +32,7 @@ def results():
     lam = spectral.powerlaw_spectrum(200, 0.5)
     pts = spectral.sample_manifold("sphere", 300, 2, seed=0)
     gram = spectral.gram_spectrum(pts)
+    sweeps = [percolation.lattice_sweep(2, L, n_samples=10, seed=L) for L in (8, 12, 16)]
     out = {
         "PathSpectrum": sp,
         "AlphaPrimeFit": rhm.alpha_prime(sp),
@@ -50,6 +51,10 @@ def results():
         "BrillPrediction": percolation.brill_prediction("supercritical"),
         "BetheQuanta": percolation.bethe_quanta(n_clusters=5, z=3, s_min=10, s_max=1000),
         "LatticeSweep": percolation.lattice_sweep(2, 8, n_samples=4),
+        "QuantaLossSums": percolation.quanta_loss_sums([0.5, 0.3, 0.2], N=[1.0, 10.0], D=[1.0, 10.0]),
+        "PcExtrapolation": percolation.pc_extrapolate(sweeps, nu=4 / 3, n_boot=20),
+        "TauEstimate": percolation.tau_estimate(percolation.lattice_sweep(2, 32, n_samples=10, seed=0), n_boot=20),
+        "FractalDimension": percolation.fractal_dim(sweeps, n_boot=20),
         "EigenlearningCurve": spectral.eigenlearning_curve([10.0, 200.0], lam, lam / 200),
         "RFLoss": spectral.rf_teacher_student_loss([10.0, np.inf, 50.0], [np.inf, 20.0, 49.5], lam),
         "RegimeExponents": spectral.regime_exponents(0.5),
@@ -164,7 +169,8 @@ def test_to_frame(results):
     lc = results["LearningCurve"]
     df = lc.to_frame()
     assert len(df) == 3 and np.array_equal(df["eps"].to_numpy(), lc.eps)
-    assert (df["predicted_exponent"] == lc.predicted_exponent).all()
+    # tidy (issue 18): one row per P, the fit (one value per curve) in attrs, not repeated on every row
+    assert "predicted_exponent" not in df and df.attrs["predicted_exponent"] == lc.predicted_exponent
     seen = results["SeenPathsDistribution"].to_frame()
     assert len(seen) == 2 * 5 and np.allclose(seen.groupby("P")["pk"].sum(), 1.0)
     sp = results["PathSpectrum"].to_frame()

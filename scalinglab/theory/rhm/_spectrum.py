@@ -202,7 +202,8 @@ class PathSpectrum(Result):
             kf = np.minimum(np.ceil(r - 1e-9), nf)
             k_exact = None
         if self.counts.dtype.kind == "i":  # exact int64 ranks (m**L < 2**62): compare as integers
-            idx = np.searchsorted(self.rank_hi, kf.astype(np.int64), side="left")
+            k64 = kf.astype(np.int64) if k_exact is None else np.array(k_exact, dtype=np.int64)
+            idx = np.searchsorted(self.rank_hi, k64, side="left")
         elif self._exact_hi is None:  # float counts (binned): the upper half by the paths ranked after k
             front, after = self._front_after
             idx = np.searchsorted(front, kf, side="left")
@@ -296,7 +297,7 @@ def _has_big_int(r):
     if isinstance(r, int):
         return abs(r) > 2**53
     if isinstance(r, np.ndarray):
-        return r.dtype == object
+        return r.dtype == object or (r.dtype.kind in "iu" and r.size > 0 and int(np.abs(r).max()) > 2**53)
     if isinstance(r, (list, tuple)):
         return any(isinstance(x, int) and not isinstance(x, bool) and abs(x) > 2**53 for x in r)
     return False

@@ -30,7 +30,7 @@ def _ps(z):
     """Occupations across (0, 1): far below, next to (1e-3 .. 1e-12 relative) and above p_c, and near 1."""
     pc = mpmath.mpf(1) / (z - 1)
     rel = [-0.99, -0.5, -0.1, -1e-3, -1e-8, -1e-12, 0, 1e-12, 1e-8, 1e-3, 0.1, 1.0]
-    ps = [float(pc * (1 + r)) for r in rel] + [0.5, 0.9, 0.999]
+    ps = [float(pc * (1 + r)) for r in rel] + [1e-300, 1e-30, 1e-5, 0.5, 0.9, 0.999, 1 - 1e-12]
     return sorted({p for p in ps if 0 < p < 1})
 
 

@@ -146,9 +146,9 @@ def _log_c(p, z):
     With ``a = (z-1)(p - p_c)`` (exact up to two roundings),
     ``log c = log1p(a) + (z-2) log1p(-a/(z-2))``: the first-order terms cancel, so for
     ``|a| < 1/2`` the series ``sum_{n>=2} a**n ((-1)**(n+1) - (z-2)**(1-n)) / n`` is summed
-    instead (no cancellation at all); for ``|a| >= 1/2`` the log1p form loses at most a factor 4;
-    for ``p > 1/2`` (where ``1 - p`` may be tiny) ``log(p (z-1)) + (z-2) (log1p(-p) +
-    log1p(1/(z-2)))``. The textbook form ``log p + (z-2) log(1-p) + (z-1) log(z-1) - (z-2) log(z-2)``
+    instead (no cancellation at all); for ``a >= 1/2`` the log1p form loses at most a factor 4;
+    for ``a <= -1/2`` (p down to the smallest float) and ``p > 1/2`` (where ``1 - p`` may be tiny)
+    ``log p + log(z-1) + (z-2) (log1p(-p) + log1p(1/(z-2)))``, which cancels at most a factor 4 too. The textbook form ``log p + (z-2) log(1-p) + (z-1) log(z-1) - (z-2) log(z-2)``
     cancels two terms of size ``z log z``: at z = 1000 it lost 1e-12 absolute, a factor e in
     ``n_s`` at s = 10^12.
     """
@@ -164,8 +164,8 @@ def _log_c(p, z):
                 return out
             n += 1
             an *= a
-    if p > 0.5:
-        return math.log(p * (z - 1)) + (z - 2) * (math.log1p(-p) + math.log1p(1.0 / (z - 2)))
+    if p > 0.5 or a < 0:  # 1 - p tiny, or p far below p_c (a -> -1: log1p(a) would lose p's digits)
+        return math.log(p) + math.log(z - 1) + (z - 2) * (math.log1p(-p) + math.log1p(1.0 / (z - 2)))
     return math.log1p(a) + (z - 2) * math.log1p(-a / (z - 2))
 
 

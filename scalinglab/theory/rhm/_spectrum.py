@@ -456,11 +456,20 @@ def _product_groups(m, g):
 
 @lru_cache(maxsize=64)
 def _product_groups_hi(m, g):
-    """Exact cumulative counts (object array) of :func:`_product_groups` beyond int64, cached with it."""
+    """Exact cumulative counts (object array) of :func:`_product_groups` beyond int64 and the floats nearest
+    them, cached with it (alpha_c builds ~40 spectra of one (m, g))."""
     exact = _product_groups(m, g)[2]
     hi = np.cumsum(exact)
     hi.setflags(write=False)
-    return hi
+    hf = hi.astype(np.float64)
+    hf.setflags(write=False)
+    return hi, hf
+
+
+def _with_float_hi(sp, hf):
+    """``sp`` with its float rank boundaries set from a cache (the cached property's slot)."""
+    sp.__dict__["_rank_hi_float"] = hf
+    return sp
 
 
 def _group_spectrum(m, key, g):
@@ -630,11 +639,12 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
         return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.int64), spec.n_c, "exact", 0.0, None,
                             spec.describe(), spec.m)
     if len(parts) == 1 and groups[0][0][0] == "zipf":
-        hi = _product_groups_hi(spec.m, spec.L)  # cached with the groups
+        hi, hf = _product_groups_hi(spec.m, spec.L)  # cached with the groups
     else:
         hi = np.cumsum(exact)
-    return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.float64), spec.n_c, "exact", 0.0, None,
-                        spec.describe(), spec.m, _exact_hi=hi, _n_paths=spec.m**spec.L)
+        hf = hi.astype(np.float64)
+    return _with_float_hi(PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.float64), spec.n_c, "exact",
+                                       0.0, None, spec.describe(), spec.m, _exact_hi=hi, _n_paths=spec.m**spec.L), hf)
 
 
 def _as_spectrum(obj, **kw):
@@ -1036,9 +1046,12 @@ def _spectrum_shared(m, L, alpha):
     (no rule-ambiguity constraint applies to the spectrum itself)."""
     key = ("uniform",) if alpha == -1.0 else ("zipf", alpha)
     lf, cnt, exact = _group_spectrum(m, key, L)
-    hi = None if exact is None else (_product_groups_hi(m, L) if key[0] == "zipf" else np.cumsum(exact))
-    return PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m,
-                        _exact_hi=hi, _n_paths=m**L)
+    hi = hf = None
+    if exact is not None:
+        hi, hf = _product_groups_hi(m, L) if key[0] == "zipf" else (np.cumsum(exact), np.array([float(m**L)]))
+    sp = PathSpectrum(lf, cnt, 1, "exact", 0.0, None, f"m={m}, L={L}, zipf({alpha:g}) on all levels", m,
+                      _exact_hi=hi, _n_paths=m**L)
+    return sp if hf is None else _with_float_hi(sp, hf)  # the boundaries cached with the groups
 
 
 #: Largest number of rows of :func:`alpha_c_table` (each a root search of ~40 spectrum fits).

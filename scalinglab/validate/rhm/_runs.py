@@ -237,7 +237,8 @@ def by_P(rows, field="test_err", with_seeds=False):
     """``(P array, list of per-seed value arrays)`` of a field, P ascending, seeds ascending within each P
     (missing values dropped), so that the result does not depend on the order the rows were stored in.
 
-    ``rows`` is a DataFrame or a list of dicts. With ``with_seeds=True`` a third
+    ``rows`` is a DataFrame or a list of dicts (rows without a ``seed`` field
+    keep their order and are labelled by it). With ``with_seeds=True`` a third
     item holds the seed labels parallel to the value arrays (what
     :func:`~scalinglab.theory.fitting.bootstrap_powerlaw` needs to resample
     whole seeds).
@@ -255,11 +256,12 @@ def by_P(rows, field="test_err", with_seeds=False):
 
     recs = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     groups = {}
-    for r in recs:
+    for i, r in enumerate(recs):
         v = r.get(field)
         if v is None or pd.isna(v):
             continue
-        groups.setdefault(int(r["P"]), []).append((int(r["seed"]), float(v)))
+        seed = r.get("seed")
+        groups.setdefault(int(r["P"]), []).append((i if seed is None or pd.isna(seed) else int(seed), float(v)))
     Ps = np.array(sorted(groups), dtype=float)
     pairs = [sorted(groups[int(P)]) for P in Ps]
     vals = [np.array([v for _, v in g]) for g in pairs]

@@ -5,3 +5,5 @@ from scalinglab.theory.data._inputs import (  # noqa: F401
 from scalinglab.theory.data._alternatives import TailComparison, compare_tails, choose_x_min, ALTERNATIVES  # noqa
 from scalinglab.theory.data._discrete import (ZipfFit, zipf_fit, MemoriserCurve, memoriser_curve,  # noqa
     TokenPrediction, predict_tokens, MAX_TYPES)
+from scalinglab.theory.data._features import (IntrinsicDimension, intrinsic_dimension, KernelLearningCurve,  # noqa
+    kernel_learning_curve, FeaturePrediction, predict_features, MAX_KERNEL_POINTS, seed_interval)

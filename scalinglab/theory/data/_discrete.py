@@ -38,7 +38,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
 from scipy.special import gammaln
 
 from scalinglab import _validation as _v
@@ -47,7 +46,7 @@ from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import decay_sum
 from scalinglab.theory.data._alternatives import TailComparison, compare_tails
 from scalinglab.theory.data._inputs import TokenCounts, read_tokens, token_counts
-from scalinglab.theory.fitting import DiscretePowerLawFit, _neg_loglik, discrete_powerlaw_fit, local_slope
+from scalinglab.theory.fitting import DiscretePowerLawFit, discrete_powerlaw_fit, local_slope
 
 __all__ = ["ZipfFit", "zipf_fit", "MemoriserCurve", "memoriser_curve", "TokenPrediction", "predict_tokens",
            "MAX_TYPES"]
@@ -55,19 +54,6 @@ __all__ = ["ZipfFit", "zipf_fit", "MemoriserCurve", "memoriser_curve", "TokenPre
 #: Largest number of types (the bootstrap draws a multinomial over them n_boot times).
 MAX_TYPES = 5 * 10**6
 _CI_METHODS = ("basic", "percentile")
-
-
-def _mle(values, weights, x_min, x_max):
-    """The MLE exponent alone (for bootstrap resamples): the likelihood of
-    :func:`~scalinglab.theory.fitting.discrete_powerlaw_fit`, without its interval."""
-    n = float(weights.sum())
-    if n < 2 or np.all(values[weights > 0] == x_min):
-        return float("nan")
-    mean_log = float(np.dot(weights, np.log(values)) / n)
-    lo = 1.0 + 1e-9 if x_max is None else -50.0
-    res = optimize.minimize_scalar(lambda g: _neg_loglik(g, n, mean_log, x_min, x_max), bounds=(lo, 50.0),
-                                   method="bounded", options={"xatol": 1e-8})
-    return float(res.x)
 
 
 def _interval(est, boot, level, method):
@@ -195,16 +181,41 @@ class ZipfFit(Result):
         return ax
 
 
-def _rank_fit_boot(counts, lo, hi, draws):
+def _mle_window(mean_logs, lo, hi, start, iters=30):
+    """MLE exponents of many samples on the finite window ``[lo, hi]`` at once, from their mean log values:
+    Newton's method on the concave log-likelihood, ``g <- g + (E_g[ln r] - m) / Var_g(ln r)`` (the score and
+    curvature of :func:`~scalinglab.theory.fitting.discrete_powerlaw_fit`'s likelihood), from ``start``."""
+    lr = np.log(np.arange(lo, hi + 1, dtype=float))
+    m = np.asarray(mean_logs, dtype=float)
+    g = np.full(m.size, float(start))
+    for _ in range(iters):
+        t = -g[:, None] * lr[None, :]
+        w = np.exp(t - t.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        e = w @ lr
+        var = w @ (lr * lr) - e * e
+        step = np.clip((e - m) / np.maximum(var, 1e-300), -1.0, 1.0)
+        g = g + step
+        if np.all(np.abs(step) < 1e-12):
+            break
+    return g
+
+
+def _rank_fit_boot(counts, lo, hi, draws, start):
     """Rank exponent of each resampled count vector (rows of ``draws``), re-ranked."""
-    ranks = np.arange(lo, hi + 1, dtype=float)
-    out = []
+    lr = np.log(np.arange(lo, hi + 1, dtype=float))
+    means = []
     for c in draws:
         c = np.sort(c)[::-1]
         if c.size < hi:
             c = np.concatenate([c, np.zeros(hi - c.size, dtype=c.dtype)])
-        out.append(_mle(ranks, c[lo - 1:hi].astype(float), lo, hi))
-    return np.array(out)
+        w = c[lo - 1:hi].astype(float)
+        means.append(float(np.dot(w, lr) / w.sum()) if w.sum() > 0 else np.nan)
+    means = np.array(means)
+    out = np.full(means.size, np.nan)
+    ok = np.isfinite(means)
+    out[ok] = _mle_window(means[ok], lo, hi, start)
+    return out
 
 
 def _draws(counts, n_boot, seed):
@@ -255,7 +266,7 @@ def zipf_fit(counts, window=None, min_count=10, n_boot=200, level=0.95, ci_metho
     lo, hi = _rank_window(c, window, min_count)
     ranks = np.arange(lo, hi + 1)
     fit = discrete_powerlaw_fit(ranks, lo, hi, level=level, counts=c[lo - 1:hi])
-    boot = _rank_fit_boot(c, lo, hi, _draws(c, n_boot, seed))
+    boot = _rank_fit_boot(c, lo, hi, _draws(c, n_boot, seed), fit.exponent)
     ci = _interval(fit.exponent, boot, level, ci_method)
     alpha = fit.exponent - 1.0
     pe = alpha / (1 + alpha) if alpha > 0 else float("nan")

@@ -35,6 +35,8 @@ from scalinglab.theory.fitting import discrete_powerlaw_fit, discrete_powerlaw_l
 __all__ = ["TailComparison", "compare_tails", "ALTERNATIVES"]
 
 ALTERNATIVES = ("lognormal", "exponential", "truncated_power_law")
+#: With ``peer="auto"``, the ``powerlaw`` package runs on windows of at most this many samples.
+PEER_AUTO_LIMIT = 20000
 _HEAD = 2000
 
 
@@ -342,8 +344,9 @@ def compare_tails(samples, x_min=None, x_max=None, counts=None, level=0.95, peer
         Multiplicities of ``samples`` (then distinct values).
     level : float
         Level of the power law's likelihood-ratio interval.
-    peer : bool
-        Also run the ``powerlaw`` package on the same samples and window (if installed).
+    peer : bool or "auto"
+        Also run the ``powerlaw`` package on the same samples and window (if installed); ``"auto"``: when the
+        window holds at most ``PEER_AUTO_LIMIT`` samples.
     peer_xmin_limit : int
         Largest number of samples for which ``powerlaw``'s own ``x_min`` search is run too.
 
@@ -394,12 +397,17 @@ def compare_tails(samples, x_min=None, x_max=None, counts=None, level=0.95, peer
         R, nR, p = _vuong(l_pl, l_alt, m, nested)
         comps[name] = {"R": R, "normalized_R": nR, "p": p, "nested": nested,
                        "favours": "power law" if R > 0 else ("equal" if R == 0 else name), "params": names(params)}
-    if peer:
+    n_win = int(m.sum())
+    if peer == "auto" and n_win > PEER_AUTO_LIMIT:
+        pr = {"available": False, "reason": f"skipped: {n_win} samples in the window, over the automatic limit "
+                                            f"{PEER_AUTO_LIMIT} (its truncated power law takes minutes there; "
+                                            "peer=True or --peer yes forces it)"}
+    elif peer:
         try:
             pr = _peer(v.astype(np.int64), m, x_min, x_max, int(m.sum()) <= peer_xmin_limit)
         except Exception as exc:  # a failure inside the peer library is reported, not raised
             pr = {"available": False, "reason": f"powerlaw failed: {type(exc).__name__}: {exc}"}
     else:
-        pr = {"available": False, "reason": "not asked for (peer=False)"}
+        pr = {"available": False, "reason": "not asked for"}
     return TailComparison(fit=fit, x_min=int(x_min), x_max=x_max, ks_distance=ks, x_min_method=method,
                           comparisons=comps, peer=pr)

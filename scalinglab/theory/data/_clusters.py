@@ -131,7 +131,7 @@ def _alpha(tau):
 
 
 def predict_clusters(data, *, sampling="cluster", x_min=None, x_max=None, c=2.0, D=4.0, n_boot=200, level=0.95,
-                     peer=True, seed=0):
+                     peer="auto", seed=0):
     """Brill's percolation predictions from a list of cluster sizes.
 
     Parameters
@@ -149,8 +149,8 @@ def predict_clusters(data, *, sampling="cluster", x_min=None, x_max=None, c=2.0,
     n_boot : int
         Bootstrap resamples of the clusters.
     level : float
-    peer : bool
-        The ``powerlaw`` package's numbers beside ours.
+    peer : bool or "auto"
+        The ``powerlaw`` package's numbers beside ours (``"auto"``: windows of at most 20000 samples).
     seed : int
 
     Returns

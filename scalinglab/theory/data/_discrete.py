@@ -112,6 +112,9 @@ class ZipfFit(Result):
         ``"basic"`` (``2 a_hat - quantiles``: corrects the re-ranking bias to first order) or ``"percentile"``.
     n_tokens : int
         Tokens inside the window.
+    rerank_bias : float
+        Median bootstrap exponent minus the estimate: the bias that re-ranking noisy counts adds (the
+        ``basic`` interval subtracts it, so with a large bias it need not contain the estimate).
     fit : DiscretePowerLawFit
 
     Examples
@@ -136,6 +139,7 @@ class ZipfFit(Result):
     n_boot: int
     ci_method: str
     n_tokens: int
+    rerank_bias: float
     fit: DiscretePowerLawFit = field(repr=False)
     counts: np.ndarray = field(default=None, repr=False)
 
@@ -146,7 +150,8 @@ class ZipfFit(Result):
 
     def _dict_data(self):
         d = {k: getattr(self, k) for k in ("exponent", "ci", "alpha", "predicted_exponent", "predicted_ci",
-                                            "window", "lr_ci", "level", "n_boot", "ci_method", "n_tokens")}
+                                            "window", "lr_ci", "level", "n_boot", "ci_method", "n_tokens",
+                                            "rerank_bias")}
         d["method"] = ("discrete power-law MLE of the tokens' ranks on the window; whole-sample bootstrap "
                        "(multinomial resample of the tokens, re-ranked)")
         return d
@@ -158,7 +163,8 @@ class ZipfFit(Result):
         pct = f"{100 * self.level:g} %"
         return (f"rank-frequency f_r ~ r^-a on ranks {self.window[0]}..{self.window[1]} ({self.n_tokens} tokens): "
                 f"a = {self.exponent:.4f} [{pct} {self.ci_method} bootstrap over tokens {self.ci[0]:.4f}, "
-                f"{self.ci[1]:.4f}; LR interval with ranks taken as known {self.lr_ci[0]:.4f}, {self.lr_ci[1]:.4f}]"
+                f"{self.ci[1]:.4f}; LR interval with ranks taken as known {self.lr_ci[0]:.4f}, {self.lr_ci[1]:.4f}; "
+                f"re-ranking bias {self.rerank_bias:+.2g}]"
                 f"\n  alpha = a - 1 = {self.alpha:.4f}; memoriser exponent alpha/(1+alpha) = "
                 f"{self.predicted_exponent:.4f} [{self.predicted_ci[0]:.4f}, {self.predicted_ci[1]:.4f}]")
 
@@ -219,11 +225,11 @@ def _rank_fit_boot(counts, lo, hi, draws, start):
 
 
 def _draws(counts, n_boot, seed):
+    """Poisson bootstrap of the tokens: each token gets a Poisson(1) weight, so a type of count ``c`` gets a
+    Poisson(``c``) count (the large-N form of the multinomial resample; ~10x faster over 5e4 types)."""
     rng = np.random.default_rng(seed)
-    n = int(counts.sum())
-    p = counts / n
     for _ in range(n_boot):
-        yield rng.multinomial(n, p)
+        yield rng.poisson(counts)
 
 
 def zipf_fit(counts, window=None, min_count=10, n_boot=200, level=0.95, ci_method="basic", seed=0):
@@ -273,7 +279,7 @@ def zipf_fit(counts, window=None, min_count=10, n_boot=200, level=0.95, ci_metho
     pci = tuple((x - 1) / x if x > 1 else float("nan") for x in ci)
     return ZipfFit(exponent=fit.exponent, ci=ci, alpha=alpha, predicted_exponent=pe, predicted_ci=pci,
                    window=(lo, hi), lr_ci=fit.ci, level=level, n_boot=n_boot, ci_method=ci_method, n_tokens=fit.n,
-                   fit=fit, counts=c)
+                   rerank_bias=float(np.nanmedian(boot) - fit.exponent), fit=fit, counts=c)
 
 
 # ----------------------------------------------------------------------------- learning curve
@@ -300,7 +306,9 @@ class MemoriserCurve(Result):
         Unbiased estimate of ``sum_r f_r (1-f_r)^P`` (nan beyond ``P = N - 1``, where the sample cannot
         support it).
     eps_lo, eps_hi : numpy.ndarray
-        Whole-sample bootstrap band of ``eps`` (approximate near the edge, where it rests on the singletons).
+        Whole-sample bootstrap band: the spread of the resampled estimates placed around ``eps`` (their own
+        centre is the plug-in, the truth of the bootstrap world); approximate near the edge, where it rests on
+        the singletons.
     eps_plugin : numpy.ndarray
         The plug-in ``sum (c/N)(1 - c/N)^P`` (biased low as P nears N: the unseen types are missing).
     eps_extrapolated : numpy.ndarray
@@ -430,8 +438,10 @@ def memoriser_curve(counts, P=None, predicted_exponent=float("nan"), n_boot=0, l
             cb = cb[cb > 0]
             vb, mb = np.unique(cb, return_counts=True)
             boot.append(_eps_unbiased(vb, mb.astype(float), N, P[inside]))
-        q = np.quantile(np.array(boot), [(1 - level) / 2, (1 + level) / 2], axis=0)
-        lo[inside], hi[inside] = q[0], q[1]
+        boot = np.array(boot)
+        q = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        centre = boot.mean(axis=0)  # the bootstrap world's truth is the plug-in: keep its spread, not its centre
+        lo[inside], hi[inside] = eps[inside] - (centre - q[0]), eps[inside] + (q[1] - centre)
     loc = np.full(P.size, np.nan)
     ok = inside & (P > 0) & (eps > 0)
     if np.sum(ok) >= 2:
@@ -510,7 +520,7 @@ class TokenPrediction(Result):
 
 
 def predict_tokens(data, *, format="auto", window=None, min_count=10, x_min=None, x_max=None, P=None,
-                   n_boot=200, level=0.95, ci_method="basic", peer=True, seed=0):
+                   n_boot=200, level=0.95, ci_method="basic", peer="auto", seed=0):
     """The path theory's predictions from a sample of tokens.
 
     Parameters
@@ -529,8 +539,9 @@ def predict_tokens(data, *, format="auto", window=None, min_count=10, x_min=None
         Whole-sample bootstrap resamples (Zipf interval and learning-curve band).
     level : float
     ci_method : {"basic", "percentile"}
-    peer : bool
-        Run the ``powerlaw`` package beside our tail comparison (if installed).
+    peer : bool or "auto"
+        Run the ``powerlaw`` package beside our tail comparison (if installed); ``"auto"``: when the window
+        holds at most 20000 samples (its truncated power law takes ~10 s there).
     seed : int
 
     Returns

@@ -44,6 +44,7 @@ from scalinglab.theory.spectral import (GramSpectrum, eigenlearning_curve, fit_s
                                         levina_bickel, twonn)
 
 __all__ = ["IntrinsicDimension", "intrinsic_dimension", "KernelLearningCurve", "kernel_learning_curve",
+           "predicted_errors", "measured_errors",
            "FeaturePrediction", "predict_features", "MAX_KERNEL_POINTS", "seed_interval"]
 
 #: Largest number of points of the kernel part (an N x N eigendecomposition, ~10 N^3 flops: ~2 s at 3000).
@@ -365,6 +366,54 @@ def _eig(K):
     return np.clip(lam[::-1], 0.0, None), U[:, ::-1]
 
 
+def predicted_errors(lam, U, Y, P, ridge):
+    """Eigenlearning errors over the population and on the points not drawn, relative to the target variance.
+
+    ``lam, U``: eigenvalues (descending) and eigenvectors of ``K/N``; ``Y``: ``(N, outputs)`` targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lam, U = np.array([0.5, 0.5]), np.eye(2)
+    >>> pop, ho = predicted_errors(lam, U, np.array([[1.0], [-1.0]]), np.array([1]), 1e-9)
+    >>> round(float(pop[0]), 6)        # kappa = 1/2, L = 1/2, E0 = 2: 2 * sum (1-L)^2 v^2 = 2 * 2 * 1/4 * 1/2
+    0.5
+    """
+    N = U.shape[0]
+    scale = float(np.sum(Y.var(axis=0)))
+    v2 = np.sum((U.T @ Y) ** 2, axis=1) / N
+    pred = eigenlearning_curve(np.asarray(P, dtype=float), lam, v2, ridge=ridge)
+    q = np.asarray(P, dtype=float) / N  # fraction of the points drawn
+    return pred.test_mse / scale, (pred.test_mse - q * pred.train_mse) / (1.0 - q) / scale
+
+
+def measured_errors(K, Y, P, ridge, seed):
+    """Kernel ridge regression from ``P`` distinct random points (one generator for all P): relative errors over
+    all points and over the points not drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.linspace(0, 1, 50)[:, None]; K = np.exp(-np.abs(X - X.T) / 0.3); Y = np.sin(6 * X)
+    >>> pop, ho = measured_errors(K, Y, np.array([5, 25]), 1e-8, seed=0)
+    >>> bool(pop[1] < pop[0]), bool(np.all(ho >= pop))
+    (True, True)
+    """
+    N = K.shape[0]
+    scale = float(np.sum(Y.var(axis=0)))
+    rng = np.random.default_rng(seed)
+    pop, ho = np.empty(len(P)), np.empty(len(P))
+    for j, p in enumerate(P):
+        idx = rng.choice(N, size=int(p), replace=False)
+        coef = solve(K[np.ix_(idx, idx)] + ridge * np.eye(int(p)), Y[idx], assume_a="pos")
+        err = np.sum((K[:, idx] @ coef - Y) ** 2, axis=1)
+        pop[j] = err.mean() / scale
+        out = np.ones(N, bool)
+        out[idx] = False
+        ho[j] = err[out].mean() / scale if out.any() else np.nan
+    return pop, ho
+
+
 def kernel_learning_curve(X, y, P=None, kernel="laplace", bandwidth=None, ridge=1e-6, seeds=8, level=0.95,
                           window=None, seed=0, _eigs=None):
     """Eigenlearning prediction and measured kernel-regression learning curve on the same points.
@@ -420,25 +469,11 @@ def kernel_learning_curve(X, y, P=None, kernel="laplace", bandwidth=None, ridge=
     scale = float(np.sum(Y.var(axis=0)))
     if scale <= 0:
         raise InputError("the target is constant: nothing to learn")
-    v2 = np.sum((U.T @ Y) ** 2, axis=1) / N
-    pred = eigenlearning_curve(P.astype(float), lam, v2, ridge=ridge)
-    q = P / N  # fraction of the points drawn
-    pred_pop = pred.test_mse / scale
-    pred_ho = (pred.test_mse - q * pred.train_mse) / (1.0 - q) / scale
+    pred_pop, pred_ho = predicted_errors(lam, U, Y, P, ridge)
     meas = np.empty((seeds, P.size))
     meas_ho = np.empty((seeds, P.size))
     for s in range(seeds):
-        rng = np.random.default_rng([seed, s])
-        for j, p in enumerate(P):
-            idx = rng.choice(N, size=p, replace=False)
-            A = K[np.ix_(idx, idx)] + ridge * np.eye(p)
-            coef = solve(A, Y[idx], assume_a="pos")
-            F = K[:, idx] @ coef
-            err = np.sum((F - Y) ** 2, axis=1)
-            meas[s, j] = err.mean() / scale
-            out = np.ones(N, bool)
-            out[idx] = False
-            meas_ho[s, j] = err[out].mean() / scale if out.any() else np.nan
+        meas[s], meas_ho[s] = measured_errors(K, Y, P, ridge, [seed, s])
     mean, lo, hi, how = seed_interval(meas, level, seed=seed)
     rmean, rlo, rhi, _ = seed_interval(meas / pred_pop[None, :], level, seed=seed + 1)
     win = (float(P.min()), float(P.max())) if window is None else tuple(float(w) for w in window)

@@ -20,6 +20,16 @@ from scalinglab.validate.data._examples import (  # noqa: F401
     example_file,
     EXAMPLES,
 )
+from scalinglab.validate.data._experiments import (  # noqa: F401
+    DigitsConfig,
+    DigitsCell,
+    digits_cell,
+    WordfreqConfig,
+    WordfreqCell,
+    wordfreq_cell,
+    PUBLISHED_LM_EXPONENTS,
+)
 
-__all__ = ["write_report", "file_digest", "digits", "wordfreq_frequencies", "wordfreq_sample", "percolation_sizes",
+__all__ = ["DigitsConfig", "DigitsCell", "digits_cell", "WordfreqConfig", "WordfreqCell", "wordfreq_cell",
+           "PUBLISHED_LM_EXPONENTS", "write_report", "file_digest", "digits", "wordfreq_frequencies", "wordfreq_sample", "percolation_sizes",
            "example_file", "EXAMPLES"]

@@ -312,7 +312,7 @@ class WordfreqConfig:
     ['en', 'de']
     """
 
-    langs: tuple[str, ...] = ("en", "de", "fr", "es", "ru")
+    langs: tuple[str, ...] = ("en", "de", "fr")
     n_tokens: int = field(default=1_000_000, metadata={"ge": 1000})
     windows: tuple[tuple[int, int], ...] = ((10, 1000), (100, 10000), (1000, 100000))
     n_boot: int = field(default=200, metadata={"ge": 20})

@@ -162,7 +162,7 @@ def test_eigenlearning_matches_measured_kernel_regression_at_small_P_on_digits()
     X, y = digits()
     lc = kernel_learning_curve(X[:600], y[:600], P=[15, 30, 60], seeds=5)
     assert np.all(np.abs(lc.ratio - 1) < 0.12), lc.ratio
-    assert lc.interval_method == "percentile bootstrap over seeds"
+    assert lc.interval_method == "percentile bootstrap over 5 seeds"
 
 
 # ----------------------------------------------------------------------------- inputs

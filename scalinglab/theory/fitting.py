@@ -1043,7 +1043,7 @@ def _neg_loglik(g, n, mean_log, a, b):
     return n * (g * mean_log + lz)
 
 
-def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95):
+def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95, counts=None):
     """Maximum-likelihood power-law exponent of integer samples on a stated window.
 
     Model: the samples with ``x_min <= k <= x_max`` are i.i.d. with
@@ -1065,6 +1065,11 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95):
         Upper end (inclusive); ``None``: unbounded (then exponent > 1).
     level : float
         Confidence level of the interval.
+    counts : array_like of int, optional
+        Multiplicities: ``samples`` are then distinct values and ``counts[i]``
+        the number of times ``samples[i]`` was observed (a histogram; the fit
+        is the same as on ``np.repeat(samples, counts)`` without building it,
+        so a rank histogram of 10^9 tokens costs what its distinct ranks cost).
 
     Returns
     -------
@@ -1075,7 +1080,8 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95):
     InputError
         Non-integer or non-positive samples, a bad window, fewer than 2
         samples in the window, or all of them equal to ``x_min`` (the exponent
-        is then unbounded).
+        is then unbounded); counts that are negative, non-integer or of
+        another length than ``samples``.
 
     Examples
     --------
@@ -1084,6 +1090,9 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95):
     >>> f = discrete_powerlaw_fit(k, x_min=1)
     >>> bool(f.ci[0] < 2.5 < f.ci[1]), round(f.exponent, 1)
     (True, 2.5)
+    >>> v, c = np.unique(k, return_counts=True)          # the same fit from a histogram
+    >>> abs(discrete_powerlaw_fit(v, x_min=1, counts=c).exponent - f.exponent) < 1e-6
+    True
     """
     k = np.asarray(samples, dtype=float).ravel()
     if k.size == 0 or not np.all(np.isfinite(k)) or np.any(k != np.round(k)) or np.any(k < 1):
@@ -1098,13 +1107,16 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95):
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1), got {level!r}")
     hi = math.inf if x_max is None else x_max
-    kw = k[(k >= x_min) & (k <= hi)]
-    n = int(kw.size)
+    w = _sample_counts(counts, k.size)
+    inside = (k >= x_min) & (k <= hi)
+    kw, ww = k[inside], w[inside]
+    n_total = int(w.sum())
+    n = int(ww.sum())
     if n < 2:
         raise InputError(f"need at least 2 samples in the window [{x_min}, {hi:g}], got {n}")
-    if np.all(kw == x_min):
+    if np.all(kw[ww > 0] == x_min):
         raise InputError(f"all {n} samples in the window equal x_min = {x_min}: the exponent is unbounded")
-    mean_log = float(np.log(kw).mean())
+    mean_log = float(np.dot(ww, np.log(kw)) / n)
     lo_b = 1.0 + 1e-9 if x_max is None else -50.0
     hi_b = 50.0
     def nll(g):
@@ -1139,10 +1151,22 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95):
         return float("nan")  # pragma: no cover
 
     ci = (edge(-1), edge(+1))
-    vals, cnt = np.unique(kw.astype(np.int64), return_counts=True)
+    vals, inv = np.unique(kw.astype(np.int64), return_inverse=True)
+    cnt = np.bincount(inv.ravel(), weights=ww, minlength=vals.size).astype(np.int64)
+    keep = cnt > 0
     return DiscretePowerLawFit(exponent=g_hat, ci=ci, level=level, stderr=stderr, x_min=x_min, x_max=x_max, n=n,
-                               n_total=int(k.size), log_likelihood=float(-nll_hat), mean_log=mean_log,
-                               values=vals, counts=cnt)
+                               n_total=n_total, log_likelihood=float(-nll_hat), mean_log=mean_log,
+                               values=vals[keep], counts=cnt[keep])
+
+
+def _sample_counts(counts, size):
+    """Multiplicities of the samples of :func:`discrete_powerlaw_fit` (ones when ``counts`` is None)."""
+    if counts is None:
+        return np.ones(size, dtype=np.int64)
+    c = np.asarray(counts, dtype=float).ravel()
+    if c.size != size or not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c != np.round(c)):
+        raise InputError(f"counts must be {size} non-negative integers, one per sample value")
+    return c.astype(np.int64)
 
 
 def local_slope(x, y):

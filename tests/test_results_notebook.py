@@ -20,6 +20,7 @@ from scalinglab._results import Result  # noqa: E402
 from scalinglab.theory import fitting  # noqa: E402
 from scalinglab.theory import percolation as TP  # noqa: E402
 from scalinglab.theory import rhm as TR  # noqa: E402
+from scalinglab.theory import data as TD  # noqa: E402
 from scalinglab.theory import spectral as TS  # noqa: E402
 
 TINY_TOY = dict(s_max=3000, n_clusters=4, n_max=30.0, n_points=4, fit_points=4, p_valid=0.05, seeds=2)
@@ -72,7 +73,31 @@ def _factories(sweeps, toy):
         "ScaleFactors": lambda: VP.brill_scale_factors(cl, cfg, seed=0),
         "BrillToyAnalysis": lambda: VP.brill_toy_analyse(VP.brill_toy_run_seed(cfg, 0) + VP.brill_toy_run_seed(cfg, 1),
                                                          cfg),
+        # the data-driven predictions (scalinglab.theory.data)
+        "ZipfFit": lambda: TD.zipf_fit(tokens_counts(), n_boot=50),
+        "MemoriserCurve": lambda: TD.memoriser_curve(np.array([50, 30, 10, 5, 3, 1, 1]), P=[10, 99],
+                                                     predicted_exponent=0.3),
+        "TokenPrediction": lambda: TD.predict_tokens(tokens(), n_boot=50, peer=False),
+        "TailComparison": lambda: TD.compare_tails(rng.zipf(2.2, 3000), x_min=2, peer=False),
+        "ClusterPrediction": lambda: TD.predict_clusters(rng.zipf(2.5, 5000), x_min=1, peer=False, n_boot=100),
+        "KernelLearningCurve": lambda: TD.kernel_learning_curve(*xy(), P=[16, 32, 64], seeds=3),
+        "FeaturePrediction": lambda: TD.predict_features(*xy(), seeds=3, kernels=("laplace",), peer=False),
     }
+
+
+def tokens():
+    p = np.arange(1, 2001.0) ** -1.4
+    return np.random.default_rng(0).choice(2000, size=30_000, p=p / p.sum())
+
+
+def tokens_counts():
+    return np.sort(np.bincount(tokens()))[::-1]
+
+
+def xy():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    return X, np.sin(3 * X[:, 0]) + X[:, 1] ** 2
 
 
 def _plot_classes():

@@ -41,7 +41,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes, one_row
+from scalinglab._results import Result, new_axes, one_row, set_title
 from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import decay_sum
 from scalinglab.theory.data._alternatives import TailComparison, compare_tails
@@ -184,7 +184,7 @@ class ZipfFit(Result):
         ax.set_xlabel("rank r")
         ax.set_ylabel("frequency f_r")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, f"Zipf fit over ranks {lo}..{hi}: a = {self.exponent:.3f}")
 
 
 def _mle_window(mean_logs, lo, hi, start, iters=30):
@@ -380,7 +380,7 @@ class MemoriserCurve(Result):
         ax.set_xlabel("training tokens P")
         ax.set_ylabel("memoriser error eps(P)")
         ax.legend(fontsize=8)
-        return ax
+        return set_title(ax, "memoriser learning curve of the token sample")
 
 
 def memoriser_curve(counts, P=None, predicted_exponent=float("nan"), n_boot=0, level=0.95, seed=0):

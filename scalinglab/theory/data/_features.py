@@ -36,7 +36,7 @@ from scipy import stats
 from scipy.linalg import eigh, solve
 
 from scalinglab import _validation as _v
-from scalinglab._results import Result, new_axes, one_row
+from scalinglab._results import Result, new_axes, one_row, set_title
 from scalinglab.errors import InputError
 from scalinglab.theory.data._inputs import FeatureData, read_features
 from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit, seed_bootstrap
@@ -336,7 +336,8 @@ class KernelLearningCurve(Result):
             ratio_ax.set_xscale("log")
             ratio_ax.set_xlabel("training points P")
             ratio_ax.set_ylabel("measured / predicted")
-        return ax
+            set_title(ratio_ax, "measured / predicted")
+        return set_title(ax, "kernel learning curve: eigenlearning prediction and measurement")
 
 
 def _bandwidth(X, kernel, bandwidth):
@@ -569,7 +570,8 @@ class FeaturePrediction(Result):
         for k, v in self.spectra.items():
             v["spectrum"].plot(ax=ax, label=k)
         ax.legend(fontsize=8)
-        return ax
+        ax.set_title("")  # the first spectrum's title names one kernel: name them all
+        return set_title(ax, f"Gram spectra ({', '.join(self.spectra)} kernels)")
 
 
 def predict_features(data, y=None, *, target=None, kernels=_KERNELS, bandwidth=None, ridge=1e-6, P=None, seeds=8,

@@ -80,7 +80,7 @@ CLUSTER_KEYS = ("partition", "time", "gpus", "cpus", "mem", "account", "qos", "c
 GPU_CALIBRATION = {
     "source": "one NVIDIA H100 80GB, benchmarks/gpu/run_all.sh of 2026-11-26 (results/reference/gpu)",
     "experiments": {
-        "rhm-fcn": 0.0013, "rhm-fcn-onset": 0.0024, "rhm-fig2": 0.001, "rhm-fig4": 0.00089, "rhm-fig5": 0.00052,
+        "rhm-fcn": 0.0013, "rhm-fcn-onset": 0.0024, "rhm-fig2": 0.001, "rhm-fig4": 0.00089, "rhm-fig5": 0.00053,
         "rhm-fig6": 0.00093, "rhm-fig6-distinct": 0.0012, "rhm-fig7": 0.00067, "rhm-fig8": 0.0014,
         "rhm-fig9": 0.0012, "rhm-large-m": 0.0014, "rhm-split-model": 0.00086, "rhm-width": 0.00062,
     },
@@ -101,7 +101,7 @@ PLAN_FORMAT = "scalinglab-slurm/1"
 _TIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
 
 
-def parse_time(text, what="--time"):
+def parse_time(text, what="--time", allow_zero=False):
     """Seconds of a Slurm time: ``MIN``, ``MIN:SEC``, ``H:MIN:SEC``, ``D-H``, ``D-H:MIN``, ``D-H:MIN:SEC``.
 
     >>> parse_time("90"), parse_time("1:30:00"), parse_time("2-0"), parse_time("0-1:30")
@@ -125,7 +125,7 @@ def parse_time(text, what="--time"):
         sec = a * 60 + b
     else:  # M
         sec = a * 60
-    if sec <= 0:
+    if sec <= 0 and not (allow_zero and sec == 0):
         raise InputError(f"{what} {text!r}: must be longer than 0")
     return sec
 
@@ -183,7 +183,7 @@ def _check(key, value, source):
     if value is None:
         return None
     if key in ("time", "min_job_time"):
-        parse_time(value, where)
+        parse_time(value, where, allow_zero=key == "min_job_time")
         return str(value).strip()
     if key in ("cpus", "max_jobs", "parallel", "retries"):
         return _positive_int(key, value, source)
@@ -353,7 +353,7 @@ class Slurm:
             if k == "time":
                 v = format_time(self.time_s)
             elif k == "min_job_time":
-                v = format_time(parse_time(v))
+                v = format_time(parse_time(v, allow_zero=True))
             elif isinstance(v, tuple):
                 v = list(v)
             out[k] = (v, self.sources.get(k, "default"))
@@ -427,7 +427,7 @@ class Slurm:
             blocks.setdefault(exp.group(c), []).append(c)
         blocks = list(blocks.values())
         costs = [sum(est[c] for c in b) for b in blocks]
-        tasks = plan_tasks(costs, self.max_jobs, parse_time(self.min_job_time), 0.5 * self.time_s)
+        tasks = plan_tasks(costs, self.max_jobs, parse_time(self.min_job_time, allow_zero=True), 0.5 * self.time_s)
         task_blocks = [[blocks[i] for i in t] for t in tasks]
         task_s = [sum(costs[i] for i in t) + TASK_OVERHEAD_S for t in tasks]
         hours = sum(task_s) / 3600
@@ -703,7 +703,7 @@ def plan_tasks(costs, max_tasks, min_s, max_s):
         return []
     total = float(sum(costs))
     lo = max(min(min_s, max_s), 1e-9)
-    k = max(1, math.ceil(total / lo), math.ceil(total / max(max_s, 1e-9)))
+    k = max(1, math.floor(total / lo), math.ceil(total / max(max_s, 1e-9)))
     k = min(k, max_tasks, n)
     loads = [0.0] * k
     bins = [[] for _ in range(k)]

@@ -1,0 +1,119 @@
+"""A stand-in for Slurm's client commands, for the fast tests of ``scalinglab.validate.cluster`` (CI has no Slurm;
+``tests/test_slurm_real.py`` runs against a real one).
+
+``install(tmp_path, monkeypatch)`` puts ``sbatch``, ``squeue``, ``sinfo`` and ``scontrol`` on PATH, each a shell
+wrapper calling this file. ``sbatch`` reads the ``#SBATCH --array=0-N%K`` and ``--output`` lines of the script
+and runs every task at once, one after the other, as Slurm would (``bash SCRIPT`` with ``SLURM_ARRAY_TASK_ID``,
+``SLURM_ARRAY_JOB_ID`` and ``SLURM_JOB_ID`` set, output appended to the expanded ``--output``), then prints the
+job id. Environment knobs (read at each call):
+
+* ``FAKE_SLURM_FAIL="0,2"``: those tasks of the *first* job die before running (a node failure);
+* ``FAKE_SLURM_DEFER=1``: jobs are recorded, not run (``squeue`` lists their tasks as PENDING) until
+  :func:`release` runs them.
+
+Every call is logged to ``STATE/calls.log``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+
+
+def install(tmp_path, monkeypatch, partitions=("debug",)):
+    """Put the fake commands first on PATH; returns the state folder."""
+    state = Path(tmp_path) / "fake-slurm"
+    bin_ = state / "bin"
+    bin_.mkdir(parents=True)
+    for tool in ("sbatch", "squeue", "sinfo", "scontrol"):
+        p = bin_ / tool
+        p.write_text(f"#!/bin/sh\nexec {sys.executable} {HERE} {tool} \"$@\"\n")
+        p.chmod(0o755)
+    (state / "partitions").write_text("\n".join(partitions) + "\n")
+    monkeypatch.setenv("PATH", f"{bin_}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_SLURM_STATE", str(state))
+    monkeypatch.setenv("SCALINGLAB_SLURM_POLL", "0.05")
+    return state
+
+
+def jobs(state):
+    """The jobs submitted so far: ``[{"id", "script", "n"}]``."""
+    d = Path(state) / "jobs"
+    return [json.loads(p.read_text()) for p in sorted(d.glob("*.json"), key=lambda p: int(p.stem))] \
+        if d.is_dir() else []
+
+
+def release(state):
+    """Run every deferred job (FAKE_SLURM_DEFER) now."""
+    for job in jobs(state):
+        if job.get("deferred"):
+            _run_job(job, fail=())
+            job["deferred"] = False
+            (Path(state) / "jobs" / f"{job['id']}.json").write_text(json.dumps(job))
+
+
+def _directive(text, name):
+    m = re.search(rf"^#SBATCH --{name}=(\S+)", text, re.M)
+    return m.group(1) if m else None
+
+
+def _run_job(job, fail):
+    text = Path(job["script"]).read_text()
+    out = _directive(text, "output")
+    for t in range(job["n"]):
+        log = out.replace("%A", str(job["id"])).replace("%a", str(t))
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as fh:
+            if t in fail:
+                fh.write("fake-slurm: task killed before it ran (node failure)\n")
+                continue
+            env = {**os.environ, "SLURM_ARRAY_TASK_ID": str(t), "SLURM_ARRAY_JOB_ID": str(job["id"]),
+                   "SLURM_JOB_ID": str(job["id"] * 1000 + t), "SLURM_RESTART_COUNT": "0"}
+            subprocess.run(["bash", job["script"]], stdout=fh, stderr=subprocess.STDOUT, env=env, check=False)
+
+
+def main(argv):
+    state = Path(os.environ["FAKE_SLURM_STATE"])
+    tool, args = argv[0], argv[1:]
+    with open(state / "calls.log", "a") as fh:
+        fh.write(" ".join([tool] + args) + "\n")
+    if tool == "sinfo":
+        print((state / "partitions").read_text().strip())
+        return 0
+    if tool == "squeue":
+        for job in jobs(state):
+            if job.get("deferred"):
+                for t in range(job["n"]):
+                    print(f"{job['id']}|{t}|PENDING")
+        return 0
+    if tool == "scontrol":
+        return 0
+    if tool != "sbatch":
+        return 1
+    script = args[-1]
+    text = Path(script).read_text()
+    m = re.match(r"0-(\d+)(?:%(\d+))?$", _directive(text, "array") or "")
+    if not m:
+        print("sbatch: error: no --array directive", file=sys.stderr)
+        return 1
+    (state / "jobs").mkdir(exist_ok=True)
+    job_id = len(jobs(state)) + 1
+    job = {"id": job_id, "script": str(Path(script).resolve()), "n": int(m.group(1)) + 1,
+           "deferred": os.environ.get("FAKE_SLURM_DEFER") == "1"}
+    (state / "jobs" / f"{job_id}.json").write_text(json.dumps(job))
+    if not job["deferred"]:
+        fail = {int(x) for x in os.environ.get("FAKE_SLURM_FAIL", "").split(",") if x.strip()} if job_id == 1 \
+            else set()
+        _run_job(job, fail)
+    print(job_id if "--parsable" in args else f"Submitted batch job {job_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -8,6 +8,7 @@ and runs every task at once, one after the other, as Slurm would (``bash SCRIPT`
 job id. Environment knobs (read at each call):
 
 * ``FAKE_SLURM_FAIL="0,2"``: those tasks of the *first* job die before running (a node failure);
+* ``FAKE_SLURM_REFUSE="message"``: ``sbatch --test-only`` refuses the resources with that message;
 * ``FAKE_SLURM_DEFER=1``: jobs are recorded, not run (``squeue`` lists their tasks as PENDING) until
   :func:`release` runs them.
 
@@ -98,6 +99,12 @@ def main(argv):
         return 1
     script = args[-1]
     text = Path(script).read_text()
+    if "--test-only" in args:
+        if os.environ.get("FAKE_SLURM_REFUSE"):
+            print(f"sbatch: error: {os.environ['FAKE_SLURM_REFUSE']}", file=sys.stderr)
+            return 1
+        print("sbatch: Job 99 to start at 2026-01-01T00:00:00 using 1 processors on nodes n01", file=sys.stderr)
+        return 0
     m = re.match(r"0-(\d+)(?:%(\d+))?$", _directive(text, "array") or "")
     if not m:
         print("sbatch: error: no --array directive", file=sys.stderr)

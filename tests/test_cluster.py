@@ -156,6 +156,18 @@ def test_an_unknown_partition_is_one_line(tmp_path, monkeypatch):
     assert not (tmp_path / "res").exists()
 
 
+def test_resources_sbatch_refuses_are_one_line_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    fake_slurm.install(tmp_path, monkeypatch)
+    monkeypatch.setenv("FAKE_SLURM_REFUSE", "Invalid generic resource (gres) specification")
+    out = tmp_path / "res"
+    assert main(["reproduce", "brill-fig2", "--quick", "--scheduler", "slurm:debug", "--gpus", "v100:1",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["scalinglab: error: --scheduler slurm:debug: sbatch refuses these resources (sbatch: error: "
+                   "Invalid generic resource (gres) specification); nothing was written"]
+    assert not out.exists()
+
+
 def test_slurm_flags_need_a_slurm_scheduler(tmp_path, capsys):
     assert main(["reproduce", "brill-fig2", "--quick", "--gpus", "1", "--out", str(tmp_path / "o")]) == 2
     assert "--gpus goes with --scheduler slurm:PARTITION" in capsys.readouterr().err

@@ -379,7 +379,9 @@ class Slurm:
     # -- reachability ---------------------------------------------------------------------
     def check(self, timeout=20):
         """Raise a one-line InputError when Slurm cannot be used from here: ``sbatch``/``squeue`` missing,
-        the controller not answering, or the partition unknown. Runs in seconds and writes nothing.
+        the controller not answering, the partition unknown, or resources that ``sbatch --test-only`` refuses
+        (an unknown GPU type, account or QOS, a time over the partition's limit). Runs in seconds and writes
+        nothing (the test script lives in a temporary folder).
 
         >>> import os
         >>> os.environ["PATH"], path = "/nonexistent", os.environ["PATH"]
@@ -407,6 +409,21 @@ class Slurm:
                 if parts and self.partition not in parts:
                     raise InputError(f"{head}partition {self.partition!r} not found; partitions here: "
                                      f"{', '.join(parts)}{tail}")
+        # the resources themselves (partition, GPUs, account, QOS, time): sbatch --test-only validates a one-task
+        # array with these #SBATCH lines and submits nothing
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="scalinglab-sbatch-") as tmp:
+            stub = Path(tmp) / "check.sh"
+            lines = [ln for ln in self.directives(1, tmp) if "--output=" not in ln]
+            stub.write_text("\n".join(["#!/bin/bash"] + lines + ["#SBATCH --output=/dev/null", "true"]) + "\n")
+            r = _call(["sbatch", "--test-only", str(stub)], timeout)
+        if r is None:
+            raise InputError(f"{head}sbatch --test-only did not answer in {timeout} s{tail}")
+        if r.returncode != 0:
+            msg = [ln.strip() for ln in (r.stderr + r.stdout).splitlines() if ln.strip()]
+            raise InputError(f"{head}sbatch refuses these resources ({'; '.join(msg[:2]) or 'no reason given'})"
+                             f"{tail}")
 
     # -- planning ---------------------------------------------------------------------------
     def estimate(self, exp, cells):

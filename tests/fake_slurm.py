@@ -2,10 +2,10 @@
 ``tests/test_slurm_real.py`` runs against a real one).
 
 ``install(tmp_path, monkeypatch)`` puts ``sbatch``, ``squeue``, ``sinfo`` and ``scontrol`` on PATH, each a shell
-wrapper calling this file. ``sbatch`` reads the ``#SBATCH --array=0-N%K`` and ``--output`` lines of the script
-and runs every task at once, one after the other, as Slurm would (``bash SCRIPT`` with ``SLURM_ARRAY_TASK_ID``,
-``SLURM_ARRAY_JOB_ID`` and ``SLURM_JOB_ID`` set, output appended to the expanded ``--output``), then prints the
-job id. Environment knobs (read at each call):
+wrapper calling this file. ``sbatch`` reads the ``#SBATCH --array=0-N%K`` and ``--output`` lines of the script,
+prints the job id and runs the tasks in the background, one after the other, as Slurm would (``bash SCRIPT`` with
+``SLURM_ARRAY_TASK_ID``, ``SLURM_ARRAY_JOB_ID`` and ``SLURM_JOB_ID`` set, output appended to the expanded
+``--output``); ``squeue -o '%F|%K|%T'`` lists the tasks not finished. Environment knobs (read at each call):
 
 * ``FAKE_SLURM_FAIL="0,2"``: those tasks of the *first* job die before running (a node failure);
 * ``FAKE_SLURM_REFUSE="message"``: ``sbatch --test-only`` refuses the resources with that message;
@@ -51,12 +51,12 @@ def jobs(state):
 
 
 def release(state):
-    """Run every deferred job (FAKE_SLURM_DEFER) now."""
+    """Run every deferred job (FAKE_SLURM_DEFER) now, here."""
     for job in jobs(state):
         if job.get("deferred"):
-            _run_job(job, fail=())
             job["deferred"] = False
             (Path(state) / "jobs" / f"{job['id']}.json").write_text(json.dumps(job))
+            _run_job(job, fail=())
 
 
 def _directive(text, name):
@@ -65,6 +65,8 @@ def _directive(text, name):
 
 
 def _run_job(job, fail):
+    """Run the tasks of ``job`` one after the other; each task's end is marked in STATE/jobs/<id>.done-<t>."""
+    state = Path(os.environ["FAKE_SLURM_STATE"])
     text = Path(job["script"]).read_text()
     out = _directive(text, "output")
     for t in range(job["n"]):
@@ -73,10 +75,15 @@ def _run_job(job, fail):
         with open(log, "a") as fh:
             if t in fail:
                 fh.write("fake-slurm: task killed before it ran (node failure)\n")
-                continue
-            env = {**os.environ, "SLURM_ARRAY_TASK_ID": str(t), "SLURM_ARRAY_JOB_ID": str(job["id"]),
-                   "SLURM_JOB_ID": str(job["id"] * 1000 + t), "SLURM_RESTART_COUNT": "0"}
-            subprocess.run(["bash", job["script"]], stdout=fh, stderr=subprocess.STDOUT, env=env, check=False)
+            else:
+                env = {**os.environ, "SLURM_ARRAY_TASK_ID": str(t), "SLURM_ARRAY_JOB_ID": str(job["id"]),
+                       "SLURM_JOB_ID": str(job["id"] * 1000 + t), "SLURM_RESTART_COUNT": "0"}
+                subprocess.run(["bash", job["script"]], stdout=fh, stderr=subprocess.STDOUT, env=env, check=False)
+        (state / "jobs" / f"{job['id']}.done-{t}").write_text("")
+
+
+def _alive(state, job):
+    return [t for t in range(job["n"]) if not (Path(state) / "jobs" / f"{job['id']}.done-{t}").exists()]
 
 
 def main(argv):
@@ -89,9 +96,12 @@ def main(argv):
         return 0
     if tool == "squeue":
         for job in jobs(state):
-            if job.get("deferred"):
-                for t in range(job["n"]):
-                    print(f"{job['id']}|{t}|PENDING")
+            for t in _alive(state, job):
+                print(f"{job['id']}|{t}|{'PENDING' if job.get('deferred') else 'RUNNING'}")
+        return 0
+    if tool == "_run":  # the background runner sbatch starts
+        job = json.loads((state / "jobs" / f"{args[0]}.json").read_text())
+        _run_job(job, {int(x) for x in args[1].split(",") if x})
         return 0
     if tool == "scontrol":
         return 0
@@ -114,10 +124,11 @@ def main(argv):
     job = {"id": job_id, "script": str(Path(script).resolve()), "n": int(m.group(1)) + 1,
            "deferred": os.environ.get("FAKE_SLURM_DEFER") == "1"}
     (state / "jobs" / f"{job_id}.json").write_text(json.dumps(job))
-    if not job["deferred"]:
-        fail = {int(x) for x in os.environ.get("FAKE_SLURM_FAIL", "").split(",") if x.strip()} if job_id == 1 \
-            else set()
-        _run_job(job, fail)
+    if not job["deferred"]:  # the tasks run in the background, one after the other; squeue lists them meanwhile
+        fail = os.environ.get("FAKE_SLURM_FAIL", "").replace(" ", "") if job_id == 1 else ""
+        with open(state / f"runner-{job_id}.log", "w") as log:
+            subprocess.Popen([sys.executable, str(HERE), "_run", str(job_id), fail], stdout=log,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     print(job_id if "--parsable" in args else f"Submitted batch job {job_id}")
     return 0
 

@@ -348,3 +348,61 @@ def test_an_unmeasured_experiment_takes_its_kind_or_the_overall_factor():
     exp = protocol.get("brill-fig2")
     f, src = cluster.gpu_factor(exp, exp.cells(exp.config_type(c_over_D=(0.5,), n_points=20)))
     assert f == cluster.GPU_CALIBRATION["overall"] and src.startswith("not measured for brill-fig2")
+
+
+# --------------------------------------------------------------------------- the GPU queue on Slurm
+def _queue_module():
+    sys.path.insert(0, str(ROOT / "benchmarks" / "gpu"))
+    import slurm_queue
+
+    return slurm_queue
+
+
+def test_the_queue_is_every_reproduction_of_the_step_files():
+    q = _queue_module()
+    jobs, skipped = q.queue("*", seeds=10)
+    names = [n for n, _ in jobs]
+    assert len(names) == len(set(names))
+    called = set()
+    for step in sorted((ROOT / "benchmarks" / "gpu" / "steps").glob("*.sh")):
+        called |= {n for n, _, _ in q.step_jobs(step)}
+    assert set(names) == called and {"rhm-fig6", "rhm-width", "rhm-fig5", "spectral-teacher-student"} <= called
+    assert dict(jobs)["rhm-fig6"] == 10 and dict(jobs)["spectral-teacher-student"] is None  # no --seeds: the spec's own
+    assert [s for s, _ in skipped] == ["10-bench.sh"]
+    assert dict(q.queue("*", seeds=3)[0])["rhm-fig6"] == 3
+
+
+
+def test_a_new_step_file_is_read_as_it_is(tmp_path):
+    step = tmp_path / "60-new-slice.sh"
+    step.write_text('# budget_s: 60\n# a new GPU slice\n$PY benchmarks/gpu/repro.py --results "$RESULTS" --mode "$MODE" '
+                    '--seeds "$SEEDS" \\\n    --deadline $(( $(date +%s) + BUDGET_S - 5 )) rhm-new:4 rhm-new@300\n'
+                    '$PY benchmarks/gpu/repro.py --results "$RESULTS" other-one\n')
+    assert _queue_module().step_jobs(step) == [("rhm-new", 4, True), ("rhm-new", None, True),
+                                               ("other-one", None, False)]
+
+
+def test_the_queue_dry_run_prints_gpu_hours_per_reproduction(capsys):
+    pytest.importorskip("torch")
+    q = _queue_module()
+    lines = []
+    assert q.main(["--scheduler", "slurm:gpu", "--gpus", "1", "--dry-run", "--only", "[23]*",
+                   "--results", "/nonexistent/results"], echo=lines.append) == 0
+    text = "\n".join(lines)
+    assert "rhm-width" in text and "rhm-fig6" in text and "GPU-hours (H100-calibrated)" in text
+    assert "run by an earlier reproduction" in text and "total ~" in text and "--gres=gpu:1" in text
+
+
+def test_the_tiny_queue_through_sbatch(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    state = fake_slurm.install(tmp_path, monkeypatch)
+    q = _queue_module()
+    lines = []
+    assert q.main(["--scheduler", "slurm:debug", "--mode", "tiny", "--only", "20-*", "--seeds", "2",
+                   "--results", str(tmp_path / "res"), "--min-job-time", "0", "--max-jobs", "2"],
+                  echo=lines.append) == 0
+    assert any(ln.startswith("rhm-width: 24 of 24 cells stored") for ln in lines), lines
+    assert len(fake_slurm.jobs(state)) == 1
+    assert (tmp_path / "res" / "rhm-width" / "report.md").exists()
+    read = RowStore(tmp_path / "res" / "rhm-runs").read()
+    assert len(read.rows) == 24 and read.duplicates == 0

@@ -393,6 +393,7 @@ def test_the_queue_dry_run_prints_gpu_hours_per_reproduction(capsys):
     assert "run by an earlier reproduction" in text and "total ~" in text and "--gres=gpu:1" in text
 
 
+@pytest.mark.slow  # torch-trained tiny cells in task processes: a minute on 2 cores
 def test_the_tiny_queue_through_sbatch(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     state = fake_slurm.install(tmp_path, monkeypatch)

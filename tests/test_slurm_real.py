@@ -233,6 +233,21 @@ def test_a_reproduction_through_a_real_slurm_matches_in_process_and_survives_a_r
     assert slurm_rows == here_rows  # every measured value equal, cell by cell
 
 
+def test_the_tiny_gpu_queue_through_a_real_slurm(local_slurm, tmp_path):
+    pytest.importorskip("torch")
+    env = {**local_slurm.env, "PYTHONPATH": str(ROOT), "SCALINGLAB_PROGRESS": "0", "SCALINGLAB_SLURM_POLL": "1"}
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu" / "slurm_queue.py"), "--scheduler",
+                        "slurm:debug", "--mode", "tiny", "--only", "20-*", "--seeds", "2", "--min-job-time", "0",
+                        "--max-jobs", "2", "--results", str(tmp_path / "res")], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=900)
+    print(f"\n{r.stdout}{r.stderr}")
+    assert r.returncode == 0, r.stderr
+    assert "rhm-width: 24 of 24 cells stored" in r.stdout
+    read = RowStore(tmp_path / "res" / "rhm-runs").read(quarantine=False)
+    assert len(read.rows) == 24 and read.duplicates == 0
+    assert (tmp_path / "res" / "rhm-width" / "report.md").exists()
+
+
 def test_resources_the_cluster_lacks_are_refused_before_anything_is_written(local_slurm, tmp_path):
     proc = _cli(["reproduce", "brill-fig2", "--quick", "--scheduler", "slurm:debug", "--gpus", "1",
                  "--out", str(tmp_path / "o")], tmp_path, local_slurm.env)

@@ -39,7 +39,7 @@ Examples
 >>> s.partition, s.gpus, s.time_s, s.sources["gpus"], s.sources["cpus"]
 ('gpu', 'a100:1', 7200, 'command line', 'default')
 >>> [d for d in s.directives(12, "/tmp/logs") if "array" in d or "gres" in d]
-['#SBATCH --array=0-11%20', '#SBATCH --gres=gpu:a100:1']
+['#SBATCH --array=0-11%12', '#SBATCH --gres=gpu:a100:1']
 """
 
 from __future__ import annotations
@@ -460,6 +460,8 @@ class Slurm:
     def dry_run(self, exp, cells):
         """What :meth:`run` would submit for ``cells`` (nothing submitted), as a JSON-able dict.
 
+        Examples
+        --------
         >>> from scalinglab.validate import protocol
         >>> exp = protocol.get("brill-fig2")
         >>> cells = exp.cells(exp.config_type(c_over_D=(0.5, 2.0), n_points=20))
@@ -709,7 +711,7 @@ def plan_tasks(costs, max_tasks, min_s, max_s):
     Every stack is in exactly one task.
 
     >>> plan_tasks([5, 5, 5, 5], max_tasks=10, min_s=10, max_s=100)
-    [[0, 1], [2, 3]]
+    [[0, 2], [1, 3]]
     >>> plan_tasks([50, 1, 1, 1], max_tasks=10, min_s=1, max_s=100)
     [[0], [1], [2], [3]]
     >>> plan_tasks([], 10, 1, 100)

@@ -407,3 +407,19 @@ def test_the_tiny_queue_through_sbatch(tmp_path, monkeypatch):
     assert (tmp_path / "res" / "rhm-width" / "report.md").exists()
     read = RowStore(tmp_path / "res" / "rhm-runs").read()
     assert len(read.rows) == 24 and read.duplicates == 0
+
+
+def test_a_silent_squeue_ends_the_wait_with_one_line(tmp_path, monkeypatch):
+    state = fake_slurm.install(tmp_path, monkeypatch)
+    monkeypatch.setenv("FAKE_SLURM_DEFER", "1")  # the job never runs ...
+    monkeypatch.setattr(cluster, "_SQUEUE_PATIENCE", 3)
+    spec = tmp_path / "rf.toml"
+    spec.write_text(SMALL_RF)
+    args = ["run", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "slurm:debug"]
+    assert main(args + ["--no-wait"]) == 0
+    # ... and squeue stops answering once the sweep waits (its first check still passes)
+    (state / "bin" / "squeue").write_text('#!/bin/sh\ncase "$*" in *" -r "*) exit 1 ;; esac\nexit 0\n')
+    with pytest.raises(InputError, match="squeue has not answered 3 times in a row"):
+        exp, config, _, _ = protocol.config_from_spec_file(spec)
+        protocol.execute(exp, config, tmp_path / "o",
+                         scheduler=Slurm.from_sources("slurm:debug"), echo=None)

@@ -29,6 +29,7 @@ runs the quick specs cut to a few tiny cells (``repro.py``'s tiny mode; the test
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fnmatch
 import re
 import shlex
@@ -181,8 +182,8 @@ def main(argv=None, echo=print):
                                                        base.directives(1, "DIR/NAME/slurm/ID/logs")))
         if args.dry_run:
             return 0
-        submit = cluster.Slurm(**{**base.__dict__, "wait": False})
-        collect = cluster.Slurm(**{**base.__dict__, "wait": not args.slurm_no_wait})
+        submit = dataclasses.replace(base, wait=False, _squeue_failures=[])
+        collect = dataclasses.replace(base, wait=not args.slurm_no_wait, _squeue_failures=[])
         log = (lambda msg: print(msg, file=sys.stderr, flush=True))
         for name, exp, config, text in rows:  # every array into the queue first
             protocol.execute(exp, config, results / name, device=args.device, scheduler=submit, spec_text=text,

@@ -95,6 +95,8 @@ _DEFAULTS = dict(partition=None, time="60", gpus=None, cpus=1, mem=None, account
                  sbatch_args=(), setup=(), python=None, max_jobs=50, parallel=20, min_job_time="5", retries=2)
 _TOOLS = ("sbatch", "squeue")
 PLAN_FORMAT = "scalinglab-slurm/1"
+#: Polls in a row without an answer from squeue before a waiting sweep gives up (the jobs keep running).
+_SQUEUE_PATIENCE = 30
 
 
 # --------------------------------------------------------------------------- parsing
@@ -282,6 +284,7 @@ class Slurm:
     wait: bool = True
     address: str = "slurm"
     sources: dict = field(default_factory=dict, compare=False)
+    _squeue_failures: list = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_sources(cls, address="slurm", spec=None, cli=None, wait=True):
@@ -610,10 +613,12 @@ class Slurm:
         if not recs:
             return {}, set()
         alive = _squeue_tasks()
-        if alive is None:  # the controller did not answer this time: assume every recorded job is alive
-            alive_all = True
-        else:
-            alive_all = False
+        alive_all = alive is None  # the controller did not answer this time: every recorded job counts as alive
+        self._squeue_failures.append(alive_all)
+        recent = self._squeue_failures[-_SQUEUE_PATIENCE:]
+        if len(recent) == _SQUEUE_PATIENCE and all(recent):
+            raise InputError(f"squeue has not answered {_SQUEUE_PATIENCE} times in a row; the submitted jobs keep "
+                             "running and storing rows: run the same command again later to collect them")
         live, live_jobs = {}, set()
         for path in recs:
             try:

@@ -512,3 +512,41 @@ def rhm_unseen_draws(node_probs, n_c, exclude, n, rng):
         if d not in exclude:
             out.append(d)
     return out
+
+
+# ----------------------------------------------------------------------------- statistics (issue 17)
+def exponent_of_mean(x, Y):
+    """Exponent (-slope) of the OLS log-log fit of the column mean of Y (n_x, k): the plain formula."""
+    lx = [math.log(v) for v in x]
+    ly = [math.log(sum(row) / len(row)) for row in Y]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return -sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def exact_seed_bootstrap(x, Y):
+    """Every whole-seed resample of the k columns of Y (k**k ordered draws, as multisets with their
+    multinomial weights): exponents and probabilities of the exact bootstrap distribution."""
+    import itertools
+    k = len(Y[0])
+    vals, probs = [], []
+    for combo in itertools.combinations_with_replacement(range(k), k):
+        counts = [combo.count(j) for j in range(k)]
+        w = math.factorial(k)
+        for c in counts:
+            w //= math.factorial(c)
+        vals.append(exponent_of_mean(x, [[row[j] for j in combo] for row in Y]))
+        probs.append(w / k**k)
+    return vals, probs
+
+
+def per_point_bootstrap_ci(x, Y, n_boot, level, rng):
+    """The former, wrong scheme: seeds resampled independently at every x (plain percentile)."""
+    Y = np.asarray(Y, dtype=float)
+    n, k = Y.shape
+    pick = rng.integers(0, k, size=(n_boot, n, k))
+    means = np.take_along_axis(np.broadcast_to(Y, (n_boot, n, k)), pick, axis=2).mean(axis=2)
+    lx = np.log(np.asarray(x, dtype=float))
+    w = (lx - lx.mean()) / ((lx - lx.mean()) ** 2).sum()
+    expo = -(np.log(means) @ w)
+    a = (1 - level) / 2
+    return tuple(np.quantile(expo, [a, 1 - a]))

@@ -22,6 +22,7 @@ import scalinglab
 
 NAMESPACES = (
     "scalinglab.theory.rhm", "scalinglab.theory.percolation", "scalinglab.theory.spectral",
+    "scalinglab.theory.data", "scalinglab.validate.data",
     "scalinglab.theory.fitting", "scalinglab.kernels.rhm", "scalinglab.kernels.percolation",
     "scalinglab.validate.rhm", "scalinglab.validate.percolation", "scalinglab.validate.spectral",
     "scalinglab.validate.protocol", "scalinglab.validate.storage", "scalinglab.validate.cluster", "scalinglab.errors",
@@ -29,6 +30,7 @@ NAMESPACES = (
 )
 AREA_NAMESPACES = (  # must stay in NAMESPACES: the public API of each area
     "scalinglab.theory.rhm", "scalinglab.theory.percolation", "scalinglab.theory.spectral",
+    "scalinglab.theory.data", "scalinglab.validate.data",
     "scalinglab.kernels.rhm", "scalinglab.kernels.percolation",
     "scalinglab.validate.rhm", "scalinglab.validate.percolation", "scalinglab.validate.spectral",
 )

@@ -60,6 +60,7 @@ def results():
         "SymbolicResult": spectral.piecewise_linear_mse(),
         "PowerLawFit": fitting.powerlaw_fit([1.0, 10.0], [1.0, 0.1]),  # 2 points: stderr nan
         "BootstrapFit": fitting.bootstrap_powerlaw(x, ys, n_boot=200),
+        "SeedInterval": fitting.seed_bootstrap(rng.normal(1.0, 0.1, 6), np.mean, n_boot=200),
         "DiscretePowerLawFit": fitting.discrete_powerlaw_fit(rng.zipf(2.5, 500), 1),
     }
     return out

@@ -27,12 +27,13 @@ from scalinglab.errors import InputError
 from scalinglab.cli._common import CLIError, parse_grid  # noqa: F401
 from scalinglab.cli._core import _core_commands
 from scalinglab.cli._percolation import _percolation_commands
+from scalinglab.cli._predict import _predict_commands
 from scalinglab.cli._rhm import _rhm_commands
 from scalinglab.cli._spectral import _spectral_commands
 
 __all__ = ["main", "build_parser", "CLIError"]
 
-_AREAS = [_core_commands, _rhm_commands, _percolation_commands, _spectral_commands]
+_AREAS = [_core_commands, _rhm_commands, _percolation_commands, _spectral_commands, _predict_commands]
 
 
 def build_parser():

@@ -17,11 +17,13 @@ percolation
     Bethe-lattice percolation and Brill's quanta/manifold scaling model.
 spectral
     Kernels and manifolds (Bahri et al.): eigenlearning, random features, regimes, Gram spectra, ID.
+data
+    The theories applied to a researcher's own data: tokens, feature matrices, cluster sizes.
 fitting
     Power-law fits with explicit windows and methods: OLS, bootstrap over seeds
     (scipy.stats.bootstrap), discrete power-law MLE with likelihood-ratio intervals.
 """
 
-from scalinglab.theory import fitting, percolation, rhm, spectral  # noqa: F401
+from scalinglab.theory import data, fitting, percolation, rhm, spectral  # noqa: F401
 
-__all__ = ["rhm", "percolation", "spectral", "fitting"]
+__all__ = ["rhm", "percolation", "spectral", "data", "fitting"]

@@ -379,6 +379,7 @@ _MODULES = [
     "scalinglab.validate.spectral._experiments",
     "scalinglab.validate.percolation._experiments",
     "scalinglab.validate.spectral._project_data",
+    "scalinglab.validate.data._experiments",
     "scalinglab.validate.spectral._nets",
     "scalinglab.validate.rhm._experiments",
     "scalinglab.validate.rhm._width",

@@ -53,7 +53,8 @@ def _curve(rows, config, a, h, window, seeds=None):
 def _fit(P, per, n_boot):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        b = bootstrap_powerlaw(P, [np.array(list(d.values())) for d in per], n_boot=n_boot)
+        b = bootstrap_powerlaw(P, [np.array(list(d.values())) for d in per], n_boot=n_boot,
+                               seeds=[list(d) for d in per])  # whole seeds
     return b.exponent, b.ci
 
 

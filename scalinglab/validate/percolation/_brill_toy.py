@@ -678,6 +678,7 @@ def brill_toy_analyse(rows, config=None):
         med = g.median().reindex(n).to_numpy()
         th = brill_toy_theory(n, cfg)
         samples = [d.loc[d["n_dof"] == x, "loss"].to_numpy() for x in n]
+        seed_labels = [d.loc[d["n_dof"] == x, "seed"].to_numpy() for x in n]
         res = {"n": n.tolist(), "median": med.tolist(), "q16": g.quantile(0.16).reindex(n).tolist(),
                "q84": g.quantile(0.84).reindex(n).tolist(), "n_seeds": int(d["seed"].nunique()),
                "theory": th[mode].tolist(), "theory_finite": th[mode + "_finite"].tolist(),
@@ -687,12 +688,13 @@ def brill_toy_analyse(rows, config=None):
             import warnings
 
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # few seeds: the t-interval note is ours to give, below
-                bf = bootstrap_powerlaw(n, samples, window=window, n_boot=int(cfg.n_boot), seed=0)
+                warnings.simplefilter("ignore")  # few seeds: the report states the interval's method
+                bf = bootstrap_powerlaw(n, samples, window=window, n_boot=int(cfg.n_boot), seed=0, seeds=seed_labels)
             res["fit"] = {"exponent": bf.exponent, "ci95": list(bf.ci), "window": list(window),
-                          "n_seeds": res["n_seeds"],
-                          "method": "OLS log-log of the seed mean, bootstrap over seeds (scalinglab "
-                                    "bootstrap_powerlaw, expanded percentile interval)",
+                          "n_seeds": res["n_seeds"], "ci_method": bf.ci_method,
+                          "method": "OLS log-log of the seed mean; interval over whole seeds (a seed fixes the "
+                                    "clusters): " + ("expanded percentile bootstrap" if not bf.few_seeds else
+                                                     "jackknife-t, fewer than 5 seeds"),
                           "theory_exponent": powerlaw_fit(n, th[mode], window=window).exponent,
                           "theory_finite_exponent": powerlaw_fit(n, th[mode + "_finite"], window=window).exponent}
         out[mode] = res

@@ -253,6 +253,7 @@ def fit_toy(rows, config):
             continue
         x = np.array([np.mean([r["n_model"] for r in sel if r["size"] == s]) for s in sizes])
         ys = [[r["loss"] for r in sel if r["size"] == s] for s in sizes]
+        seeds = [[r["seed"] for r in sel if r["size"] == s] for s in sizes]
         S = np.mean([r["n_sites"] for r in sel])
         if ex.sweep == "data" and ex.dataset == "quanta":
             lo, hi = _quanta_fit_window(config.quanta)
@@ -265,7 +266,7 @@ def fit_toy(rows, config):
         pred = brill_prediction(ex.regime, c=ex.q, D=4.0, tau=2.5)
         pexp = pred.data_exponent if ex.sweep == "data" else pred.model_exponent
         try:
-            fit = bootstrap_powerlaw(x, ys, window=window, n_boot=config.n_boot, seed=0).to_dict()
+            fit = bootstrap_powerlaw(x, ys, window=window, n_boot=config.n_boot, seed=0, seeds=seeds).to_dict()
         except ValueError as exc:  # too few points in the window
             fit = {"exponent": float("nan"), "ci_lo": float("nan"), "ci_hi": float("nan"), "error": str(exc)}
         # finite-size quanta term from the exact n_s of this very setting (no free parameter)

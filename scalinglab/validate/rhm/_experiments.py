@@ -257,7 +257,7 @@ def exponent_table(rows, config):
     for cv, c0, sub in _RHMExperiment.curves(rows, config):
         if all(a == -1.0 for a in c0.alpha):
             continue
-        P, errs = by_P(sub)
+        P, errs, seeds = by_P(sub, with_seeds=True)
         mean = _means(errs)
         ok = (P >= window[0]) & (P <= window[1]) & (mean > 0)
         rec = {"curve": _curve_name(c0), "label": c0.label,
@@ -268,7 +268,7 @@ def exponent_table(rows, config):
         rec["predicted"] = ap.predicted_exponent
         if ok.sum() >= 3:
             b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"],
-                                   n_boot=config.n_boot)
+                                   n_boot=config.n_boot, seeds=[seeds[i] for i in np.flatnonzero(ok)])
             rec.update(measured=b.exponent, ci=b.ci, stderr=b.fit.stderr)
             eps = _theory_eps(spec, P[ok])
             rec["eps_exponent"] = powerlaw_fit(P[ok], eps).exponent
@@ -281,11 +281,12 @@ def exponent_table(rows, config):
     return out
 
 
-def local_windows(P, errs, spec, k, n_boot):
+def local_windows(P, errs, spec, k, n_boot, seeds=None):
     """Local exponents of one learning curve: the seed-mean fit on every run of ``k`` consecutive P.
 
-    ``P`` ascending, ``errs`` the per-seed errors at each P; P with a zero mean
-    error end a run. Each window: the measured exponent (OLS log-log of the
+    ``P`` ascending, ``errs`` the per-seed errors at each P (``seeds`` their
+    seed labels; without them every P must hold the same seeds in the same
+    order); P with a zero mean error end a run. Each window: the measured exponent (OLS log-log of the
     seed mean) with its 95 % bootstrap interval over seeds, and the exponent
     of the theory's eps(P) of ``spec`` on the same P.
 
@@ -308,7 +309,8 @@ def local_windows(P, errs, spec, k, n_boot):
         Pw = P[idx]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # FewSeedsWarning: the reports state the seeds
-            b = bootstrap_powerlaw(Pw, [errs[j] for j in idx], n_boot=n_boot)
+            b = bootstrap_powerlaw(Pw, [errs[j] for j in idx], n_boot=n_boot,
+                                   seeds=None if seeds is None else [seeds[j] for j in idx])
         eps = powerlaw_fit(Pw, _theory_eps(spec, Pw)).exponent
         wins.append({"P_lo": float(Pw[0]), "P_hi": float(Pw[-1]), "P_mid": float(np.exp(np.log(Pw).mean())),
                      "measured": b.exponent, "ci": list(b.ci), "eps_exponent": eps})
@@ -350,9 +352,9 @@ def local_exponent_table(rows, config):
     for cv, c0, sub in _RHMExperiment.curves(rows, config):
         if all(a == -1.0 for a in c0.alpha):
             continue
-        P, errs = by_P(sub)
+        P, errs, seeds = by_P(sub, with_seeds=True)
         out.append({"curve": _curve_name(c0),
-                    "windows": local_windows(P, errs, c0.spec(), config.local_points, config.n_boot)})
+                    "windows": local_windows(P, errs, c0.spec(), config.local_points, config.n_boot, seeds)})
     return out
 
 

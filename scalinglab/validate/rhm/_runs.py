@@ -233,26 +233,38 @@ def run_block(cells, device="cpu"):
                        sampling=c0.sampling)
 
 
-def by_P(rows, field="test_err"):
-    """``(P array, list of per-seed value arrays)`` of a field, P ascending (missing values dropped).
+def by_P(rows, field="test_err", with_seeds=False):
+    """``(P array, list of per-seed value arrays)`` of a field, P ascending, seeds ascending within each P
+    (missing values dropped), so that the result does not depend on the order the rows were stored in.
 
-    ``rows`` is a DataFrame or a list of dicts.
+    ``rows`` is a DataFrame or a list of dicts (rows without a ``seed`` field
+    keep their order and are labelled by it). With ``with_seeds=True`` a third
+    item holds the seed labels parallel to the value arrays (what
+    :func:`~scalinglab.theory.fitting.bootstrap_powerlaw` needs to resample
+    whole seeds).
 
     Examples
     --------
-    >>> rows = [{"P": 64, "seed": 0, "test_err": 0.3}, {"P": 16, "seed": 0, "test_err": 0.5},
-    ...         {"P": 16, "seed": 1, "test_err": 0.6}, {"P": 64, "seed": 1, "test_err": None}]
+    >>> rows = [{"P": 64, "seed": 0, "test_err": 0.3}, {"P": 16, "seed": 1, "test_err": 0.6},
+    ...         {"P": 16, "seed": 0, "test_err": 0.5}, {"P": 64, "seed": 1, "test_err": None}]
     >>> by_P(rows)
     (array([16., 64.]), [array([0.5, 0.6]), array([0.3])])
+    >>> by_P(rows, with_seeds=True)[2]
+    [array([0, 1]), array([0])]
     """
     import pandas as pd
 
     recs = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     groups = {}
-    for r in recs:
+    for i, r in enumerate(recs):
         v = r.get(field)
         if v is None or pd.isna(v):
             continue
-        groups.setdefault(int(r["P"]), []).append(float(v))
+        seed = r.get("seed")
+        groups.setdefault(int(r["P"]), []).append((i if seed is None or pd.isna(seed) else int(seed), float(v)))
     Ps = np.array(sorted(groups), dtype=float)
-    return Ps, [np.array(groups[int(P)]) for P in Ps]
+    pairs = [sorted(groups[int(P)]) for P in Ps]
+    vals = [np.array([v for _, v in g]) for g in pairs]
+    if with_seeds:
+        return Ps, vals, [np.array([s for s, _ in g]) for g in pairs]
+    return Ps, vals

@@ -819,13 +819,13 @@ def _exponent_fit(spec, P, M, window, n_boot):
     if ok.sum() < 3:
         return {}
     win = (float(P[ok].min()), float(P[ok].max()))
-    cols = [M[:, i][np.isfinite(M[:, i])] for i in np.flatnonzero(ok)]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        b = bootstrap_powerlaw(P[ok].astype(float), cols, window=win, n_boot=n_boot)
+        warnings.simplefilter("ignore")  # FewSeedsWarning: the report states the seeds and the interval's method
+        b = bootstrap_powerlaw(P[ok].astype(float), M[:, ok].T, window=win, n_boot=n_boot)  # whole seeds
     eps = learning_curve(spec, P[ok].astype(float)).eps
     ap_hi = float(alpha_prime_at(spec, [win[1]]).alpha_prime[0])
-    return {"window": list(win), "measured": b.exponent, "ci": list(b.ci),
+    return {"window": list(win), "measured": b.exponent, "ci": list(b.ci), "ci_method": b.ci_method,
+            "n_seeds": b.n_seeds,
             "eps_exponent": powerlaw_fit(P[ok], eps).exponent, "err_over_eps": (mean[ok] / eps).round(3).tolist(),
             "alpha_prime_at_hi": ap_hi, "local_predicted_at_hi": ap_hi / (1 + ap_hi) if ap_hi > 0 else float("nan")}
 

@@ -331,7 +331,7 @@ def width_table(rows, config):
             sub = protocol.select(rows, config.curve_cells(a, h))
             if not len(sub):
                 continue
-            P, errs = by_P(sub)
+            P, errs, seeds = by_P(sub, with_seeds=True)
             mean = np.array([e.mean() for e in errs])
             eps_all = _theory_eps(spec, P)
             rec = {"alpha": float(a), "width": int(h), "alpha_prime": ap.alpha_prime, "predicted": ap.predicted_exponent,
@@ -350,8 +350,8 @@ def width_table(rows, config):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", FewSeedsWarning)  # the seeds are stated in the table
                     b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"],
-                                           n_boot=config.n_boot)
-                rec.update(measured=b.exponent, ci=tuple(b.ci), t_ci=tuple(b.t_ci) if b.t_ci else None)
+                                           n_boot=config.n_boot, seeds=[seeds[i] for i in np.flatnonzero(ok)])
+                rec.update(measured=b.exponent, ci=tuple(b.ci), ci_method=b.ci_method)
                 rec["eps_exponent"] = powerlaw_fit(P[ok], eps_all[ok]).exponent
             out.append(rec)
     return out
@@ -433,9 +433,10 @@ class RHMWidth(_RHMExperiment):
             for h in config.widths:
                 sub = protocol.select(rows, config.curve_cells(a, h))
                 if len(sub):
-                    P, errs = by_P(sub)
+                    P, errs, seeds = by_P(sub, with_seeds=True)
                     out.append({"alpha": float(a), "width": int(h),
-                                "windows": local_windows(P, errs, spec, config.local_points, config.n_boot)})
+                                "windows": local_windows(P, errs, spec, config.local_points, config.n_boot,
+                                                         seeds)})
         return out
 
     def figures(self, rows, summary, config, folder):

@@ -183,9 +183,10 @@ def analyse_rf(rows, n_boot=500):
         xs = np.array(sorted({int(r["x"]) for r in rr}), dtype=float)
         field = "excess" if regime.startswith("variance") else "loss"
         samples = [np.array([float(r[field]) for r in rr if int(r["x"]) == x]) for x in xs]
+        draws = [[int(r["draw"]) for r in rr if int(r["x"]) == x] for x in xs]
         if xs.size < 3:
             continue
-        bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=n_boot, seed=1)
+        bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=n_boot, seed=1, seeds=draws)
         theory = rf_theory(regime, xs, alpha_K, S, fixed)
         mean = np.array([s.mean() for s in samples])
         expected = 1.0 if regime.startswith("variance") else regime_exponents(alpha_K).resolution_D
@@ -501,7 +502,9 @@ class Interpolation(protocol.Experiment):
                 if xs.size < 3:
                     continue
                 samples = [np.array([float(r[metric]) for r in rr if int(r["D"]) == x]) for x in xs]
-                bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=config.n_boot, seed=3)
+                seeds = [[int(r["seed"]) for r in rr if int(r["D"]) == x] for x in xs]
+                bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=config.n_boot, seed=3,
+                                        seeds=seeds)
                 summ[f"d={d} {method} {metric}"] = {"exponent": bf.exponent, "ci": list(bf.ci), "predicted": pred,
                                                     "D": xs.tolist(), "mean": [float(s.mean()) for s in samples]}
         return {**{k: f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] vs {v['predicted']:.3f}"

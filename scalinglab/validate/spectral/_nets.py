@@ -181,9 +181,10 @@ def analyse_nets(rows, n_boot=500):
         rr = [r for r in rows if int(r["d"]) == d]
         Ds = np.array(sorted({int(r["D"]) for r in rr}), dtype=float)
         samples = [np.array([float(r["test_mse"]) for r in rr if int(r["D"]) == D]) for D in Ds]
+        seeds = [[int(r["seed"]) for r in rr if int(r["D"]) == D] for D in Ds]  # a seed fixes the teacher
         if Ds.size < 3:
             continue
-        bf = bootstrap_powerlaw(Ds, samples, window=(Ds[0], Ds[-1]), n_boot=n_boot, seed=2)
+        bf = bootstrap_powerlaw(Ds, samples, window=(Ds[0], Ds[-1]), n_boot=n_boot, seed=2, seeds=seeds)
         out[d] = {"alpha_D": bf.exponent, "ci": list(bf.ci), "four_over_d": resolution_limited(d).mse_piecewise_linear,
                   "D": Ds.tolist(), "mean": [float(s.mean()) for s in samples],
                   "train_mse_max": max(float(r["train_mse"]) for r in rr), "window": list(bf.fit.window)}

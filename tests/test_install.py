@@ -84,6 +84,7 @@ def _quick_start():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_the_two_quick_start_commands_in_one_fresh_venv_leave_a_working_install(tmp_path):
     """The README's first command as it is; the second's install as it is, its test run cut to one test file (the
     suite runs here anyway); then ``scalinglab --help`` and ``import scalinglab.theory.rhm`` from another

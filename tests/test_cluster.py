@@ -61,7 +61,9 @@ def test_sources_in_order_default_spec_command_line():
     assert s.sources["cpus"] == "command line" and s.sources["time"] == "spec" and s.sources["mem"] == "default"
     assert s.sbatch_args == ("--x=1",)
     assert Slurm.from_sources("slurm", spec={"partition": "a"}, cli={"partition": "b"}).partition == "b"
-    assert Slurm.from_sources("slurm:c", cli={"partition": "b"}).partition == "c"  # the address wins
+    assert Slurm.from_sources("slurm:c", spec={"partition": "b"}).partition == "c"  # the address wins over a spec
+    with pytest.raises(InputError, match="name two partitions"):
+        Slurm.from_sources("slurm:c", cli={"partition": "b"})
 
 
 @pytest.mark.parametrize("spec,cli,match", [

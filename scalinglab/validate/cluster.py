@@ -312,6 +312,9 @@ class Slurm:
                 values[k], sources[k] = _check(k, cli[k], "cli"), "command line"
         part = address.split(":", 1)[1] if ":" in address else ""
         if part:
+            if cli and cli.get("partition") and cli["partition"] != part:
+                raise InputError(f"--scheduler {address} and --partition {cli['partition']} name two partitions; "
+                                 "give one")
             values["partition"], sources["partition"] = _check("partition", part, "cli"), "--scheduler"
         if not values["partition"]:
             raise InputError("--scheduler slurm needs a partition: slurm:PARTITION (or --partition, or "

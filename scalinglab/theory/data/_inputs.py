@@ -408,7 +408,7 @@ def _finite_columns(p, X, names):
     bad = ~np.isfinite(X)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise InputError(f"{p}: column {names[c]!r} holds {X[r, c]!r} at row {r}: features must be finite "
+        raise InputError(f"{p}: column {names[c]!r} holds {float(X[r, c])!r} at row {r}: features must be finite "
                          "(drop or impute missing values first)")
 
 
@@ -460,6 +460,7 @@ def _read_csv(p, target):
         names = [str(c) for c in df.columns]
         if len(df) == 0:
             raise InputError(f"{p}: the table has a header but no rows")
+        _target_index(p, target, names)  # a missing target column is known from the header: say that first
         for c, name in zip(df.columns, names):
             if df[c].dtype.kind not in "biuf":
                 bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
@@ -582,5 +583,5 @@ def read_features(path, target=None):
     _finite_columns(p, M, names)
     if y is not None and not np.all(np.isfinite(y)):
         r = int(np.flatnonzero(~np.isfinite(y))[0])
-        raise InputError(f"{p}: target column {tname!r} holds {y[r]!r} at row {r}")
+        raise InputError(f"{p}: target column {tname!r} holds {np.asarray(y[r]).item()!r} at row {r}")
     return FeatureData(X=M, y=y, columns=names, target=tname, source=f"{p.name}")

@@ -45,7 +45,7 @@ def wordfreq_frequencies(lang, wordlist="large"):
     Examples
     --------
     >>> w, f = wordfreq_frequencies("en")
-    >>> w[0], bool(f[0] > f[1] > 0)
+    >>> str(w[0]), bool(f[0] > f[1] > 0)
     ('the', True)
     """
     try:
@@ -70,7 +70,7 @@ def wordfreq_sample(lang, n_tokens=10**6, seed=0, wordlist="large"):
     Examples
     --------
     >>> w, c = wordfreq_sample("en", n_tokens=10_000)
-    >>> int(c.sum()), w[0]
+    >>> int(c.sum()), str(w[0])
     (10000, 'the')
     """
     words, f = wordfreq_frequencies(lang, wordlist)

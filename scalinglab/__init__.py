@@ -11,3 +11,7 @@ validate
 """
 
 __version__ = "0.1.0"
+
+from scalinglab import _numba_cache
+
+_numba_cache.configure()  # before any kernel imports Numba: its cache never lands inside the package

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from scalinglab.cli import main
@@ -112,6 +113,13 @@ def test_every_subcommand_prints_strict_json(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(protocol, "execute", _fake_execute)
     spec = tmp_path / "mine.toml"
     spec.write_text('experiment = "rhm-curve"\nP = [16, 64]\nseeds = 1\n[[curves]]\nalpha = 1.0\n')
+    rng = np.random.default_rng(0)
+    tokens = tmp_path / "tokens.npy"
+    np.save(tokens, rng.zipf(1.8, 3000))
+    feats = tmp_path / "feats.npy"
+    np.save(feats, np.c_[rng.normal(size=(120, 3)), rng.normal(size=120)])
+    sizes = tmp_path / "sizes.npy"
+    np.save(sizes, rng.zipf(2.2, 2000))
     cases = {
         ("demo",): ["demo", "--quick", "--section", "percolation", "--out", str(tmp_path / "demo")],
         ("reproduce",): ["reproduce", "rhm-fig6", "--out", str(tmp_path / "fake")],
@@ -133,6 +141,10 @@ def test_every_subcommand_prints_strict_json(capsys, tmp_path, monkeypatch):
         ("spectral", "gram"): ["spectral", "gram", "--n", "200", "--window", "3:20"],
         ("spectral", "id"): ["spectral", "id", "--n", "300"],
         ("spectral", "sweep"): ["spectral", "sweep", "gram-id", "--out", str(tmp_path / "sweep")],
+        ("predict", "tokens"): ["predict", "tokens", str(tokens), "--n-boot", "100", "--peer", "no", "--no-report"],
+        ("predict", "features"): ["predict", "features", str(feats), "--target", "3", "--seeds", "2", "--peer", "no",
+                                  "--no-report"],
+        ("predict", "clusters"): ["predict", "clusters", str(sizes), "--n-boot", "100", "--no-report"],
     }
     assert set(cases) == _subcommands(), "a subcommand without a strict-JSON check"
     for words, argv in cases.items():

@@ -25,7 +25,8 @@ NAMESPACES = (
     "scalinglab.theory.data", "scalinglab.validate.data",
     "scalinglab.theory.fitting", "scalinglab.kernels.rhm", "scalinglab.kernels.percolation",
     "scalinglab.validate.rhm", "scalinglab.validate.percolation", "scalinglab.validate.spectral",
-    "scalinglab.validate.protocol", "scalinglab.validate.storage", "scalinglab.errors", "scalinglab._results",
+    "scalinglab.validate.protocol", "scalinglab.validate.storage", "scalinglab.validate.cluster", "scalinglab.errors",
+    "scalinglab._results",
 )
 AREA_NAMESPACES = (  # must stay in NAMESPACES: the public API of each area
     "scalinglab.theory.rhm", "scalinglab.theory.percolation", "scalinglab.theory.spectral",

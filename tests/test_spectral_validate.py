@@ -116,37 +116,6 @@ def test_cli_sweep_on_dask_and_deprecated_alias(capsys, tmp_path):
     assert "deprecated" in cap.err and "spectral-interpolation: 60 cells" in cap.out
 
 
-def test_slurm_executor_through_a_fake_submitit(tmp_path, monkeypatch):
-    # submitit's interface: AutoExecutor(folder).update_parameters(**kw); submit(fn, *a) -> job.result()
-    import sys
-    import types
-
-    class Job:
-        def __init__(self, fn, args, kwargs):
-            self._out = fn(*args, **kwargs)
-
-        def result(self):
-            return self._out
-
-    class AutoExecutor:
-        def __init__(self, folder):
-            self.params = {}
-
-        def update_parameters(self, **kw):
-            self.params.update(kw)
-
-        def submit(self, fn, *args, **kwargs):
-            return Job(fn, args, kwargs)
-
-    monkeypatch.setitem(sys.modules, "submitit", types.SimpleNamespace(AutoExecutor=AutoExecutor))
-    with protocol.make_executor("slurm:debug") as ex:
-        assert ex._ex.params["slurm_partition"] == "debug"
-    spec = tmp_path / "rf.toml"
-    spec.write_text(SMALL_RF.replace("seeds = 3", "seeds = 1"))
-    assert main(["run", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "slurm:debug"]) == 0
-    assert len(load_results(tmp_path / "o")) == 12
-
-
 @pytest.mark.slow
 def test_teacher_student_alpha_D_near_four_over_d(tmp_path, monkeypatch):
     # d = 4 and 8: fitted alpha_D within a factor 1.5 of 4/d (a few minutes on a CPU)

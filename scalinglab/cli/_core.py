@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from scalinglab.cli._cluster import add_slurm_flags, slurm_from_args, slurm_plan_text
 from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
 from scalinglab.errors import InputError
 
@@ -25,8 +26,9 @@ def _cost_text(p):
     return "stored" if p["stored"] else f"~{p['cost_s']:.2g} s"
 
 
-def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
-    """Apply the common sweep flags to ``config`` and run :func:`protocol.execute`; ``(payload, text)``."""
+def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None, cluster=None):
+    """Apply the common sweep flags to ``config`` and run :func:`protocol.execute`; ``(payload, text)``.
+    ``cluster``: the spec's ``[cluster]`` table (Slurm resources)."""
     from scalinglab.validate import protocol
 
     run_opts = run_opts or {}
@@ -48,6 +50,7 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
                 config = new
     device = args.device or run_opts.get("device", "auto")
     scheduler = args.scheduler if args.scheduler is not None else run_opts.get("scheduler")
+    scheduler = slurm_from_args(scheduler, args, cluster)
     oc = protocol.execute(exp, config, out, device=device,
                           scheduler=scheduler, replot=args.replot, source=args.source, dry_run=args.dry_run,
                           spec_text=spec_text, echo=_echo(args))
@@ -56,6 +59,8 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None):
         lines = [f"{exp.name}: {oc.n_cells} cells, {oc.n_stored} already stored in {out}; estimated cost of the "
                  f"rest ~{oc.cost_s:.0f} s on a CPU ({oc.cost_s / 3600:.2f} h)"]
         lines += [f"  {_cost_text(p):>9}  {p['cell']}" for p in oc.plan]
+        if oc.slurm:
+            lines += slurm_plan_text(exp.name, oc.slurm)
         lines += [f"note: {n}" for n in oc.notes]
         return oc.to_dict(), "\n".join(lines)
     lines = [f"{exp.name}: {oc.n_stored} of {oc.n_cells} cells stored ({oc.n_ran} run now); results in {out}"]
@@ -85,15 +90,16 @@ def _cmd_reproduce(args):
     mapping, text = protocol.shipped_spec(args.name, quick=args.quick)
     config = exp.config_from_dict(mapping)
     out = args.out or f"results/{args.name}"
-    return execute_with_flags(exp, config, out, args, spec_text=text)
+    return execute_with_flags(exp, config, out, args, spec_text=text, cluster=mapping.get("cluster"))
 
 
 def _cmd_run(args):
-    from scalinglab.validate import protocol
+    from scalinglab.validate import protocol, specs
 
     exp, config, run_opts, text = protocol.config_from_spec_file(args.spec)
     out = args.out or run_opts.get("out") or f"results/{Path(args.spec).stem}"
-    return execute_with_flags(exp, config, out, args, spec_text=text, run_opts=run_opts)
+    cluster = specs.parse_toml(text, args.spec).get("cluster")
+    return execute_with_flags(exp, config, out, args, spec_text=text, run_opts=run_opts, cluster=cluster)
 
 
 def add_sweep_flags(p, quick=True):
@@ -105,10 +111,11 @@ def add_sweep_flags(p, quick=True):
     p.add_argument("--device", default=None, help="torch device: auto, cpu, cuda, cuda:N (default: auto)")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run cells on local, local:N (Dask processes), tcp://HOST:PORT (a Dask scheduler) or "
-                        "slurm:PARTITION (submitit); default: in this process")
+                        "slurm:PARTITION (Slurm job arrays, see the Slurm flags); default: in this process")
     p.add_argument("--replot", action="store_true", help="only analyse and redraw from the stored rows")
     p.add_argument("--from", dest="source", metavar="DIR", help="with --replot: read the rows of this folder")
     p.add_argument("--dry-run", action="store_true", help="list the cells and estimate their cost; run nothing")
+    add_slurm_flags(p)
 
 
 def _core_commands(sub, common):

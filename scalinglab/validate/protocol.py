@@ -21,9 +21,9 @@ changed setting is a different cell; rows of other settings stay on disk and
 are reported, never analysed. :func:`execute` skips cells with stored rows,
 claims the others (so two sweeps into one folder share the work), runs them in
 groups (:meth:`Experiment.group`, e.g. stacked seeds) here or on an executor
-(:func:`make_executor`: Dask ``local[:N]`` / ``tcp://...`` or Slurm through
-submitit), writes each row as its group completes, then analyses the rows of
-the current config only.
+(:func:`make_executor`: Dask ``local[:N]`` / ``tcp://...``) or as Slurm job
+arrays (:mod:`scalinglab.validate.cluster`), writes each row as its group
+completes, then analyses the rows of the current config only.
 """
 
 from __future__ import annotations
@@ -35,19 +35,19 @@ import importlib
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from scalinglab._util import progress
 from scalinglab.errors import InputError
+from scalinglab.validate import cluster as _cluster
 from scalinglab.validate import specs as _specs
 from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, environment_info,
                                          infer_schema, strict_json, to_frame, write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
-           "Outcome", "make_executor", "SubmititExecutor", "rows_folder", "select", "shipped_spec",
+           "Outcome", "make_executor", "rows_folder", "select", "shipped_spec",
            "config_from_spec_file", "stored_manifest", "WALL_PREFIX"]
 
 #: Columns whose name starts with this hold wall times (excluded from reproducibility comparisons).
@@ -180,38 +180,6 @@ def resolve_device(device="auto"):
 
 
 # --------------------------------------------------------------------------- executors
-class SubmititExecutor:
-    """``submit(fn, *args, **kw)`` on Slurm via submitit, returning ``concurrent.futures`` futures.
-
-    Examples
-    --------
-    >>> try:                                            # Slurm jobs need the 'cluster' extra (submitit)
-    ...     ex = SubmititExecutor("debug", folder="submitit-logs")
-    ... except InputError as exc:
-    ...     print("pip install 'scalinglab[cluster]'" in str(exc))
-    ... else:                                           # without Slurm, submitit runs jobs locally
-    ...     print(ex.submit(pow, 2, 5).result(timeout=120) == 32)
-    ...     ex.close()
-    True
-    """
-
-    def __init__(self, partition, folder="submitit-logs", timeout_min=60, max_waiters=64, **slurm):
-        try:
-            import submitit
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise InputError("Slurm sweeps need submitit: pip install 'scalinglab[cluster]'") from exc
-        self._ex = submitit.AutoExecutor(folder=folder)
-        self._ex.update_parameters(slurm_partition=partition, timeout_min=timeout_min, **slurm)
-        self._pool = ThreadPoolExecutor(max_workers=max_waiters)
-
-    def submit(self, fn, *args, **kwargs):
-        job = self._ex.submit(fn, *args, **kwargs)
-        return self._pool.submit(job.result)
-
-    def close(self):
-        self._pool.shutdown(wait=False)
-
-
 def _dask():
     try:
         import distributed
@@ -226,9 +194,9 @@ def make_executor(address=None, threads_per_worker=1):
 
     ``"local"``/``"local:N"``: a ``dask.distributed.LocalCluster`` of N worker
     processes (default 2); ``"inprocess"``: a Dask cluster of threads in this
-    process (for tests); ``"tcp://HOST:PORT"``: a running Dask scheduler;
-    ``"slurm:PARTITION"``: Slurm jobs through submitit (one job per group of
-    cells, logs in ``./submitit-logs``).
+    process (for tests); ``"tcp://HOST:PORT"``: a running Dask scheduler.
+    ``"slurm:PARTITION"`` is no executor: :func:`execute` submits Slurm job
+    arrays itself (:mod:`scalinglab.validate.cluster`).
 
     Examples
     --------
@@ -246,16 +214,9 @@ def make_executor(address=None, threads_per_worker=1):
         return
     if not isinstance(address, str):
         raise InputError(f"--scheduler must be a string, got {address!r}")
-    if address.startswith("slurm:"):
-        part = address.split(":", 1)[1]
-        if not part:
-            raise InputError("--scheduler slurm needs a partition: slurm:PARTITION")
-        ex = SubmititExecutor(part)
-        try:
-            yield ex
-        finally:
-            ex.close()
-        return
+    if address == "slurm" or address.startswith("slurm:"):
+        raise InputError(f"--scheduler {address}: Slurm sweeps are job arrays that execute() submits "
+                         "(scalinglab.validate.cluster), not a futures executor")
     if address in ("inprocess", "local") or address.startswith("local:"):
         if address == "inprocess":
             kw = dict(processes=False, n_workers=1, threads_per_worker=max(1, threads_per_worker))
@@ -365,8 +326,8 @@ class Experiment:
         return f"{self.name}.quick.toml"
 
     def config_from_dict(self, mapping):
-        """The config from a spec mapping (``experiment`` and the ``[run]`` table removed)."""
-        body = {k: v for k, v in mapping.items() if k not in ("experiment", "run")}
+        """The config from a spec mapping (``experiment``, the ``[run]`` and ``[cluster]`` tables removed)."""
+        body = {k: v for k, v in mapping.items() if k not in ("experiment", "run", "cluster")}
         return _specs.build(self.config_type, body)
 
     def with_seeds(self, config, n):
@@ -608,6 +569,7 @@ class Outcome:
     plan: list = field(default_factory=list)
     cost_s: float = 0.0
     device: str = "cpu"
+    slurm: dict = field(default_factory=dict)
 
     def to_dict(self):
         return strict_json(dataclasses.asdict(self))
@@ -817,8 +779,10 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         Results folder.
     device : str
         ``auto``, ``cpu``, ``cuda``, ``cuda:N`` (checked by :func:`resolve_device`).
-    scheduler : str or None
-        None (here), ``local``, ``local:N``, ``tcp://...``, ``slurm:PARTITION``.
+    scheduler : str, Slurm or None
+        None (here), ``local``, ``local:N``, ``tcp://...``, ``slurm:PARTITION`` or a
+        :class:`~scalinglab.validate.cluster.Slurm` (job arrays with its resources; Slurm
+        unreachable: a one-line InputError before anything is written).
     replot : bool
         Analyse and draw from stored rows only; nothing is run.
     source : path, optional
@@ -845,7 +809,12 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     {'cell': 'c_over_D=0.5', 'stored': True, 'cost_s': 0.0}
     """
     out = Path(out)
-    if exp.uses_device:
+    slurm = _cluster.slurm_scheduler(scheduler)
+    if slurm is not None:  # the device is resolved on the nodes; Slurm must answer before anything is written
+        dev = slurm.device(device, exp.uses_device)
+        if not (dry_run or replot):
+            slurm.check()
+    elif exp.uses_device:
         dev = resolve_device(device)
     else:  # CPU-only cells: the flag is still checked (without importing torch for "auto")
         dev = "cpu" if device in (None, "auto") else (resolve_device(device) and "cpu")
@@ -882,7 +851,9 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
             oc.plan.append({"cell": d, "stored": is_done, "cost_s": round(cost, 3)})
             oc.cost_s += cost
         oc.n_stored = sum(p["stored"] for p in oc.plan)
-        if dev != "cpu":
+        if slurm is not None:
+            oc.slurm = slurm.dry_run(exp, [c for c in cells if keys[c] not in stored])
+        elif dev != "cpu":
             oc.notes.append("cost estimates are for a CPU; a GPU is typically several times faster")
         return oc
 
@@ -894,7 +865,11 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         oc.notes += first.notes
         # the manifest holds this sweep's settings before it runs: a killed sweep can be replotted from what it stored
         _update_manifest(out, exp, config, spec_text, {}, rows_dir, dev, len(cells), 0, record=False)
-        oc.n_ran = _run_missing(exp, store, cells, keys, dev, scheduler, echo)
+        if slurm is not None:
+            oc.n_ran, slurm_notes = slurm.run(exp, config, store, cells, keys, dev, out, echo)
+            oc.notes += slurm_notes
+        else:
+            oc.n_ran = _run_missing(exp, store, cells, keys, dev, scheduler, echo)
         store.close()
     else:
         check_out_folder(out)

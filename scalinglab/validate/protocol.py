@@ -44,7 +44,7 @@ from scalinglab.errors import InputError
 from scalinglab.validate import cluster as _cluster
 from scalinglab.validate import specs as _specs
 from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, environment_info,
-                                         infer_schema, strict_json, to_frame, write_json)
+                                         canonical_order, infer_schema, strict_json, to_frame, write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
            "Outcome", "make_executor", "rows_folder", "select", "shipped_spec",
@@ -901,7 +901,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         oc.notes.append(f"{len(missing)} of {len(cells)} cells have no results yet (e.g. {oc.missing[0]}); "
                         "the analysis uses what exists")
     oc.notes += [n for n in exp.notes(config) if n not in oc.notes]
-    rows = to_frame(mine, schema)
+    rows = to_frame(canonical_order(mine), schema)  # one order whatever the scheduler stored: bit-identical summaries
     _export_csv(rows, out / "results.csv")
     if len(rows):
         oc.summary = exp.analyse(rows, config) or {}

@@ -43,10 +43,11 @@ from scalinglab._util import progress
 from scalinglab.errors import InputError
 from scalinglab.validate import cluster as _cluster
 from scalinglab.validate import specs as _specs
-from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, environment_info,
-                                         infer_schema, strict_json, to_frame, write_json)
+from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, claim_wait_s,
+                                         environment_info, infer_schema, strict_json, to_frame, write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
+           "row_check",
            "Outcome", "make_executor", "rows_folder", "select", "shipped_spec",
            "config_from_spec_file", "stored_manifest", "WALL_PREFIX"]
 
@@ -119,6 +120,59 @@ def flatten(cell, prefix=""):
         else:
             out[name] = v
     return out
+
+
+def _omitted_names(obj, prefix=""):
+    """Flattened names of the fields :func:`cell_key` leaves out (``key_omit_default`` at their default)."""
+    out = set()
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if _omitted(obj, f):
+            out |= set(flatten(v, f"{prefix}{f.name}.")) if dataclasses.is_dataclass(v) else {f"{prefix}{f.name}"}
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            out |= _omitted_names(v, f"{prefix}{f.name}.")
+    return out
+
+
+def row_check(cells):
+    """``check(row)`` for :attr:`RowStore.check`: None, or why a stored row of one of ``cells`` does not match
+    the cell its key names (a field changed under an unchanged key: bit rot or an edit). Rows of other keys
+    pass. Fields added to a cell type later (``key_omit_default``) may be absent from older rows.
+
+    Examples
+    --------
+    >>> exp = get("brill-fig2")
+    >>> cells = exp.cells(exp.config_type(c_over_D=(0.5,), n_points=20))
+    >>> kind = getattr(type(cells[0]), "kind", type(cells[0]).__name__)
+    >>> row = {"key": cell_key(cells[0]), "kind": kind, **flatten(cells[0])}
+    >>> check = row_check(cells)
+    >>> check(row) is None, check({**row, "c_over_D": 0.6})
+    (True, 'does not match its cell: c_over_D = 0.6 where the cell has 0.5')
+    """
+    from scalinglab.validate.storage import jsonable
+
+    want = {}
+    for c in cells:
+        flat = json.loads(json.dumps(jsonable(flatten(c)), allow_nan=True))  # as stored: tuples as lists
+        flat["kind"] = getattr(type(c), "kind", type(c).__name__)
+        want[cell_key(c)] = (flat, _omitted_names(c))
+
+    def check(row):
+        w = want.get(row.get("key"))
+        if w is None:
+            return None
+        flat, omit = w
+        for name, v in flat.items():
+            if name not in row:
+                if name in omit:
+                    continue
+                return f"does not match its cell: no field {name!r}"
+            got = row[name]
+            if got != v and not (got != got and v != v):  # nan == nan here
+                return f"does not match its cell: {name} = {got!r} where the cell has {v!r}"
+        return None
+
+    return check
 
 
 def select(rows, cells):
@@ -604,24 +658,14 @@ def _run_block(exp, cells, device):
 
 
 class _Done:
-    """Keys with rows in a store, refreshed incrementally (only shards that grew are re-read)."""
+    """Keys with intact rows in a store, refreshed incrementally (see :meth:`RowStore.done_keys`)."""
 
     def __init__(self, store):
         self.store = store
         self.keys = set()
-        self._sizes = {}
 
     def refresh(self):
-        for shard in self.store.shards():
-            size = shard.stat().st_size
-            if self._sizes.get(shard) == size:
-                continue
-            self._sizes[shard] = size
-            for ln in shard.read_bytes().split(b"\n"):
-                try:
-                    self.keys.add(json.loads(ln)["key"])
-                except (ValueError, KeyError, TypeError):
-                    pass  # torn or foreign lines are handled by RowStore.read
+        self.keys = set(self.store.done_keys())
         return self.keys
 
 
@@ -633,8 +677,7 @@ def _write_rows(store, exp, block, res, wall, device, keys):
             raise RuntimeError(f"{exp.name}.run returned values named like cell fields: {sorted(clash)}")
         row = {"key": k, "kind": getattr(type(cell), "kind", type(cell).__name__), **flatten(cell), **measured,
                "device": device, "wall_s": round(wall / len(block), 4)}
-        store.append(row)
-        store.release(k)
+        store.complete(k, row)  # the row written and the claim released as one step
 
 
 @contextlib.contextmanager
@@ -649,8 +692,20 @@ def _releasing(store, keys, cells):
         raise
 
 
-def _run_missing(exp, store, cells, keys, device, scheduler, echo):
-    """Run every cell without a row; returns how many this process ran."""
+def _held_by(store, keys):
+    """One line naming the writers that hold ``keys`` (host, pid, since when)."""
+    who = {}
+    for k in keys:
+        h = store.holder(k)
+        if h and h["alive"]:
+            since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(h["since"]))
+            who.setdefault(f"pid {h['pid']} on {h['host']} (since {since})", []).append(k)
+    return "; ".join(f"{len(v)} by {w}" for w, v in who.items()) or "writers that just finished"
+
+
+def _run_missing(exp, store, cells, keys, device, executor, echo, notes=None):
+    """Run every cell without a row; returns how many this process ran. ``executor``: None (here) or an
+    executor from :func:`make_executor`."""
     done = _Done(store)
     done.refresh()
     todo = [c for c in cells if keys[c] not in done.keys]
@@ -661,18 +716,19 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
         blocks.setdefault(exp.group(c), []).append(c)
     ran = 0
     bar = progress(total=len(todo), desc=exp.name)
+
+    def claim(block):  # checked against the stored rows under the store's lock: never a cell run twice
+        got = set(store.claim_many([keys[c] for c in block]))
+        return [c for c in block if keys[c] in got]
+
     try:
-        with make_executor(scheduler) as ex, _releasing(store, keys, todo):
+        with _releasing(store, keys, todo):
             pending = []
+            ex = executor
             if ex is None:
                 for block in blocks.values():
-                    mine = [c for c in block if store.claim(keys[c])]
+                    mine = claim(block)
                     pending += [c for c in block if c not in mine]
-                    if mine and done.refresh() & {keys[c] for c in mine}:  # finished elsewhere meanwhile
-                        for c in mine:
-                            if keys[c] in done.keys:
-                                store.release(keys[c])
-                        mine = [c for c in mine if keys[c] not in done.keys]
                     if not mine:
                         continue
                     res, wall = _run_block(exp, mine, device)
@@ -682,7 +738,7 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
             else:
                 futures = {}
                 for block in blocks.values():
-                    mine = [c for c in block if store.claim(keys[c])]
+                    mine = claim(block)
                     pending += [c for c in block if c not in mine]
                     if mine:
                         futures[ex.submit(_run_block, exp, mine, device)] = mine
@@ -692,25 +748,37 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
                     _write_rows(store, exp, mine, res, wall, device, keys)
                     ran += len(mine)
                     bar.update(len(mine))
-            # cells claimed by other live writers: wait for their rows, take over stale claims
-            waited = False
+            # cells claimed by other live writers: wait for their rows (bounded), take over those whose writer died
+            t_wait, limit = None, claim_wait_s()
             while pending:
                 done.refresh()
                 pending = [c for c in pending if keys[c] not in done.keys]
                 free = [c for c in pending if not store.claimed_by_other(keys[c])]
                 if free:
-                    mine = [c for c in free if store.claim(keys[c])]
+                    mine = claim(free)
                     if mine:
                         res, wall = _run_block(exp, mine, device)
                         _write_rows(store, exp, mine, res, wall, device, keys)
                         ran += len(mine)
                         bar.update(len(mine))
                     continue
-                if pending:
-                    if not waited and echo:
-                        echo(f"{exp.name}: waiting for {len(pending)} cell(s) run by another writer")
-                    waited = True
-                    time.sleep(0.2)
+                if not pending:
+                    break
+                if t_wait is None:
+                    t_wait = time.monotonic()
+                    if echo:
+                        echo(f"{exp.name}: waiting for {len(pending)} cell(s) run by another writer: "
+                             f"{_held_by(store, [keys[c] for c in pending])}")
+                elif time.monotonic() - t_wait > limit:
+                    msg = (f"stopped waiting after {limit:.0f} s (SCALINGLAB_CLAIM_WAIT) for {len(pending)} cell(s) "
+                           f"held by live writers: {_held_by(store, [keys[c] for c in pending])}; the same command "
+                           "run again collects their rows")
+                    if echo:
+                        echo(f"{exp.name}: {msg}")
+                    if notes is not None:
+                        notes.append(msg)
+                    break
+                time.sleep(0.2)
     finally:
         bar.close()
     return ran
@@ -840,6 +908,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     keys = {c: cell_key(c) for c in cells}
     if len(set(keys.values())) != len(cells):
         raise InputError(f"{exp.name}: the spec makes the same cell twice (a repeated value in a grid?)")
+    store.check = row_check(cells)  # a row whose fields differ from its key's cell is refused like a corrupt one
     oc = Outcome(exp.name, str(out), n_cells=len(cells), device=dev)
 
     if dry_run:
@@ -869,7 +938,8 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
             oc.n_ran, slurm_notes = slurm.run(exp, config, store, cells, keys, dev, out, echo)
             oc.notes += slurm_notes
         else:
-            oc.n_ran = _run_missing(exp, store, cells, keys, dev, scheduler, echo)
+            with make_executor(scheduler) as ex:
+                oc.n_ran = _run_missing(exp, store, cells, keys, dev, ex, echo, oc.notes)
         store.close()
     else:
         check_out_folder(out)

@@ -345,3 +345,161 @@ def test_append_cuts_a_half_written_row_back(tmp_path, monkeypatch):
     monkeypatch.undo()
     st.close()
     assert RowStore(tmp_path).read().rows == [{"key": "a", "y": 1}]
+
+
+# --------------------------------------------------------------------------- 5. non-finite settings
+def test_nonfinite_settings_are_refused_before_anything_is_written(tmp_path, capsys):
+    """fit_decades = inf, alpha_K = nan (spec or Python config): one line naming the key, no folder. Before the
+    fix they ran and wrote a manifest that could not be read back ("unknown spec key 'fit_decades_reason'")."""
+    import dataclasses
+
+    for name, body in [("fig2", 'experiment = "brill-fig2"\nc_over_D = [0.5]\nn_points = 20\nfit_decades = inf\n'),
+                       ("rf", RF.format(seeds=1).replace("alpha_K = 0.5", "alpha_K = nan"))]:
+        spec = tmp_path / f"{name}.toml"
+        spec.write_text(body)
+        out = tmp_path / f"out-{name}"
+        assert main(["run", str(spec), "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "must be a finite number" in err, err
+        assert not out.exists()
+    exp = protocol.get("brill-fig2")
+    config = dataclasses.replace(exp.config_type(c_over_D=(0.5,), n_points=20), fit_decades=float("inf"))
+    with pytest.raises(InputError, match="'fit_decades' must be a finite number"):
+        protocol.execute(exp, config, tmp_path / "py")
+    assert not (tmp_path / "py").exists()
+
+
+def test_reason_convention_round_trips(tmp_path, capsys):
+    """``key: null`` + ``key_reason`` reads back as the value it stands for: a config with a field that allows
+    inf survives strict JSON, and an old folder whose manifest holds ``fit_decades = inf`` gets a one-line
+    answer naming the key (before: "unknown spec key 'fit_decades_reason'")."""
+    from dataclasses import dataclass, field
+
+    from scalinglab._results import strict_json
+    from scalinglab.validate import specs
+    from scalinglab.validate.storage import Manifest
+
+    @dataclass(frozen=True)
+    class Window:
+        hi: float = field(default=1.0, metadata={"nonfinite": True})
+        xs: tuple[float, ...] = field(default=(1.0,), metadata={"nonfinite": True})
+        n: int = 3
+
+    w = Window(hi=float("inf"), xs=(1.0, float("-inf")))
+    stored = json.loads(json.dumps(strict_json(specs.to_dict(w)), allow_nan=False))
+    assert stored["hi"] is None and stored["hi_reason"] == "null stands for +inf"
+    assert specs.build(Window, specs.from_strict(stored)) == w
+    out = tmp_path / "fig2"
+    spec = tmp_path / "fig2.toml"
+    spec.write_text('experiment = "brill-fig2"\nc_over_D = [0.5]\nn_points = 20\n')
+    assert main(["run", str(spec), "--out", str(out)]) == 0
+    man = Manifest.load(out)
+    man.data["config"].update(fit_decades=None, fit_decades_reason="null stands for +inf")
+    man.save()
+    capsys.readouterr()
+    assert main(["run", str(spec), "--out", str(out), "--replot"]) == 2
+    err = capsys.readouterr().err
+    assert "fit_decades" in err and "finite" in err and "unknown spec key" not in err, err
+
+
+# --------------------------------------------------------------------------- 6. a loss that goes non-finite
+TINY_RHM = """
+experiment = "rhm-curve"
+P = [16, 32]
+seeds = 1
+n_test = 100
+n_boot = 100
+[rhm]
+n_c = 4
+v = 6
+m = 3
+s = 2
+L = 2
+[net]
+width = 8
+[train]
+lr = {lr}
+max_epochs = 4
+[[curves]]
+alpha = 1.0
+[run]
+device = "cpu"
+"""
+
+
+def test_a_run_whose_loss_goes_nonfinite_is_a_failed_run(tmp_path, capsys):
+    """train.lr = 1e30 on a tiny RHM (CPU): the loss overflows; each run is stored with status "failed" and
+    the reason, left out of the analysis, counted in the report and the output, exit status 1 (before: NaN
+    losses stored as results, exit 0). train.lr = inf is refused as a setting."""
+    pytest.importorskip("torch")
+    spec = tmp_path / "rhm.toml"
+    spec.write_text(TINY_RHM.format(lr="inf"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "inf")]) == 2
+    assert "must be a finite number" in capsys.readouterr().err and not (tmp_path / "inf").exists()
+    spec.write_text(TINY_RHM.format(lr="1e30"))
+    out = tmp_path / "o"
+    assert main(["run", str(spec), "--out", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "2 FAILED" in text and "cells FAILED and are left out of the analysis" in text, text
+    rows = RowStore(tmp_path / "rhm-runs").read().rows
+    assert len(rows) == 2 and all(r["status"] == "failed" and "non-finite" in r["failure"] for r in rows)
+    report = (out / "report.md").read_text()
+    assert "2 FAILED" in report and "Failed runs (2" in report
+    assert main(["run", str(spec), "--out", str(out)]) == 1  # stored as failed: not run again
+    assert "(0 run now, 2 FAILED" in capsys.readouterr().out
+
+
+def test_nonfinite_loss_of_any_experiment_is_marked_failed(tmp_path, monkeypatch):
+    exp, config, text, _ = rf(tmp_path)
+    real = type(exp).run
+
+    def half_nan(self, cells, device):
+        return [{**r, "loss": float("nan")} if i == 0 else r for i, r in enumerate(real(self, cells, device))]
+
+    monkeypatch.setattr(type(exp), "run", half_nan)
+    oc = protocol.execute(exp, config, tmp_path / "o", spec_text=text)
+    assert oc.n_failed == len({exp.group(c) for c in exp.cells(config)}) and oc.n_stored == oc.n_cells
+    assert oc.failed[0].endswith("non-finite loss (nan)")
+    assert len(load_results(tmp_path / "o")) == oc.n_cells  # load_results shows every stored row, status included
+
+
+# --------------------------------------------------------------------------- 7. a refused start writes nothing
+def test_a_refused_start_writes_nothing(tmp_path, monkeypatch):
+    """No Dask, an unreachable scheduler, or a bad value that only the first cell finds: no folder, no
+    manifest.json (before: a manifest and empty folders were left behind); into an existing folder, its
+    manifest stays as it was."""
+    exp, config, text, _ = rf(tmp_path)
+
+    class NoScheduler:
+        class Client:
+            def __init__(self, *a, **k):
+                raise OSError("Timed out trying to connect to tcp://10.0.0.1:8786 after 20 s")
+
+    def no_dask():
+        raise InputError('Dask sweeps need dask.distributed: pip install "scalinglab[cluster]"')
+
+    for n, (attr, fake, sched, err) in enumerate([("_dask", no_dask, "tcp://x:1", InputError),
+                                                   ("_dask", lambda: NoScheduler, "tcp://10.0.0.1:8786", OSError)]):
+        with monkeypatch.context() as m:
+            m.setattr(protocol, attr, fake)
+            with pytest.raises(err):
+                protocol.execute(exp, config, tmp_path / f"o{n}", scheduler=sched, spec_text=text)
+        assert not (tmp_path / f"o{n}").exists()
+
+    def late(self, cells, device):
+        raise InputError("a value only the first cell can check is out of range")
+
+    with monkeypatch.context() as m:
+        m.setattr(type(exp), "run", late)
+        with pytest.raises(InputError, match="only the first cell"):
+            protocol.execute(exp, config, tmp_path / "late", spec_text=text)
+    assert not (tmp_path / "late").exists()
+    protocol.execute(exp, config, tmp_path / "kept", spec_text=text)
+    before = (tmp_path / "kept" / "manifest.json").read_bytes()
+    import dataclasses
+
+    with monkeypatch.context() as m:
+        m.setattr(type(exp), "run", late)
+        with pytest.raises(InputError):
+            protocol.execute(exp, dataclasses.replace(config, S=130), tmp_path / "kept", spec_text=text)
+    assert (tmp_path / "kept" / "manifest.json").read_bytes() == before

@@ -63,7 +63,8 @@ def execute_with_flags(exp, config, out, args, spec_text=None, run_opts=None, cl
             lines += slurm_plan_text(exp.name, oc.slurm)
         lines += [f"note: {n}" for n in oc.notes]
         return oc.to_dict(), "\n".join(lines)
-    lines = [f"{exp.name}: {oc.n_stored} of {oc.n_cells} cells stored ({oc.n_ran} run now); results in {out}"]
+    failed = f", {oc.n_failed} FAILED (exit status 1)" if oc.n_failed else ""
+    lines = [f"{exp.name}: {oc.n_stored} of {oc.n_cells} cells stored ({oc.n_ran} run now{failed}); results in {out}"]
     def nested(v):  # tables (lists of rows) and per-item records stay in summary.json
         vals = v.values() if isinstance(v, dict) else v if isinstance(v, list) else []
         return any(isinstance(x, dict) or (isinstance(x, list) and x and isinstance(x[0], list)) for x in vals)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import importlib
 import json
@@ -43,7 +44,7 @@ from scalinglab._util import progress
 from scalinglab.errors import InputError
 from scalinglab.validate import cluster as _cluster
 from scalinglab.validate import specs as _specs
-from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, claim_wait_s,
+from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, StorageFull, check_out_folder, claim_wait_s,
                                          environment_info, infer_schema, strict_json, to_frame, write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
@@ -382,7 +383,7 @@ class Experiment:
     def config_from_dict(self, mapping):
         """The config from a spec mapping (``experiment``, the ``[run]`` and ``[cluster]`` tables removed)."""
         body = {k: v for k, v in mapping.items() if k not in ("experiment", "run", "cluster")}
-        return _specs.build(self.config_type, body)
+        return _specs.build(self.config_type, _specs.from_strict(body))  # a stored (strict JSON) config reads back
 
     def with_seeds(self, config, n):
         """``config`` with ``n`` seeds (``--seeds``); None when it has no seeds."""
@@ -592,6 +593,19 @@ def stored_manifest(exp, folder):
     return man
 
 
+def _field_meta(config, dotted):
+    """The metadata of the field at a dotted name of a config (empty when the path leaves the dataclasses)."""
+    obj, meta = config, {}
+    for part in dotted.split("."):
+        if not (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
+            return {}
+        f = next((f for f in dataclasses.fields(obj) if f.name == part), None)
+        if f is None:
+            return {}
+        obj, meta = getattr(obj, part), f.metadata
+    return meta
+
+
 def _rows_dir_for(exp, out):
     return (Path(out).resolve().parent / exp.shared_rows) if exp.shared_rows else Path(out)
 
@@ -624,6 +638,8 @@ class Outcome:
     cost_s: float = 0.0
     device: str = "cpu"
     slurm: dict = field(default_factory=dict)
+    n_failed: int = 0
+    failed: list = field(default_factory=list)
 
     def to_dict(self):
         return strict_json(dataclasses.asdict(self))
@@ -675,9 +691,29 @@ def _write_rows(store, exp, block, res, wall, device, keys):
         clash = set(measured) & ({"key", "kind", "device"} | set(flatten(cell)))
         if clash:
             raise RuntimeError(f"{exp.name}.run returned values named like cell fields: {sorted(clash)}")
+        measured = _mark_failure(measured)
         row = {"key": k, "kind": getattr(type(cell), "kind", type(cell).__name__), **flatten(cell), **measured,
                "device": device, "wall_s": round(wall / len(block), 4)}
         store.complete(k, row)  # the row written and the claim released as one step
+
+
+def _nonfinite(v):
+    if isinstance(v, float):
+        return v != v or v in (float("inf"), float("-inf"))
+    if isinstance(v, (list, tuple)):
+        return any(_nonfinite(x) for x in v)
+    return hasattr(v, "dtype") and getattr(v, "ndim", 1) == 0 and _nonfinite(float(v))
+
+
+def _mark_failure(measured):
+    """A run whose loss is non-finite is a failed run: ``status = "failed"`` and a ``failure`` line, unless the
+    experiment set a status itself. Failed rows are stored (a rerun does not repeat them), never analysed."""
+    if "status" in measured:
+        return measured
+    bad = sorted(k for k, v in measured.items() if "loss" in k.lower() and _nonfinite(v))
+    if not bad:
+        return measured
+    return {**measured, "status": "failed", "failure": f"non-finite {bad[0]} ({measured[bad[0]]})"}
 
 
 @contextlib.contextmanager
@@ -834,6 +870,53 @@ def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_ce
     return man
 
 
+def _start_paths(out, rows_dir):
+    """What starting a sweep may create, parents first."""
+    out, rows_dir = Path(out), Path(rows_dir)
+    paths = [out, out / "manifest.json", out / ".manifest.lock", rows_dir]
+    paths += [rows_dir / n for n in ("rows", ".claims", ".locks", ".locks/writers", ".locks/store.lock",
+                                     "quarantine")]
+    return list(dict.fromkeys(paths))
+
+
+def _undo_start(before):
+    """Undo a refused start: the manifest as it was, and what the start created (``before``: path -> existed)
+    removed, deepest first (folders only when empty)."""
+    old = before.pop("manifest", None)
+    if old is not None:
+        man = next(p for p in before if p.name == "manifest.json")
+        tmp = man.with_name(f".{man.name}.{os.getpid()}.undo")
+        tmp.write_bytes(old)
+        os.replace(tmp, man)
+    for p in sorted((p for p, existed in before.items() if not existed), key=lambda p: -len(p.parts)):
+        try:
+            if p.is_dir():
+                p.rmdir()
+            else:
+                p.unlink(missing_ok=True)
+        except OSError:  # not empty: another writer started meanwhile, or something else is there
+            pass
+
+
+def _disk_full_as_one_line(fn):
+    """A full disk (ENOSPC/EDQUOT) anywhere in a sweep: one line (:class:`StorageFull`), not a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        try:
+            return fn(*args, **kw)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) or isinstance(exc, InputError):
+                raise
+            where = f" writing {exc.filename}" if exc.filename else ""
+            raise StorageFull(f"no space left on the device{where} ({exc.strerror or exc}); the rows stored are "
+                              "kept: free space and run the same command again to resume") from None
+
+    return wrapper
+
+
+@_disk_full_as_one_line
 def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, source=None, dry_run=False,
             spec_text=None, echo=None):
     """Run (or resume) an experiment into ``out``, then analyse, draw and report from the stored rows.
@@ -877,6 +960,12 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     {'cell': 'c_over_D=0.5', 'stored': True, 'cost_s': 0.0}
     """
     out = Path(out)
+    if config is not None:  # a config made in Python skipped the spec checks: refuse what a manifest cannot hold
+        bad = [k for k in _specs.nonfinite_keys(_specs.to_dict(config))
+               if not _field_meta(config, k).get("nonfinite")]
+        if bad:
+            raise InputError(f"{exp.name}: setting '{bad[0]}' must be a finite number (nan and inf are refused "
+                             "before anything is written)")
     slurm = _cluster.slurm_scheduler(scheduler)
     if slurm is not None:  # the device is resolved on the nodes; Slurm must answer before anything is written
         dev = slurm.device(device, exp.uses_device)
@@ -927,20 +1016,32 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         return oc
 
     if not replot:
-        check_out_folder(out)
-        if rows_dir != out:
-            check_out_folder(rows_dir, "runs store")
-        first = store.read()  # validates every shard before running; quarantines torn tails
-        oc.notes += first.notes
-        # the manifest holds this sweep's settings before it runs: a killed sweep can be replotted from what it stored
-        _update_manifest(out, exp, config, spec_text, {}, rows_dir, dev, len(cells), 0, record=False)
-        if slurm is not None:
-            oc.n_ran, slurm_notes = slurm.run(exp, config, store, cells, keys, dev, out, echo)
-            oc.notes += slurm_notes
-        else:
-            with make_executor(scheduler) as ex:
-                oc.n_ran = _run_missing(exp, store, cells, keys, dev, ex, echo, oc.notes)
-        store.close()
+        before = {p: p.exists() for p in _start_paths(out, rows_dir)}
+        before["manifest"] = (out / "manifest.json").read_bytes() if before[out / "manifest.json"] else None
+        # the scheduler answers before anything is written: an unreachable one leaves no folder behind
+        with (contextlib.nullcontext() if slurm is not None else make_executor(scheduler)) as ex:
+            check_out_folder(out)
+            if rows_dir != out:
+                check_out_folder(rows_dir, "runs store")
+            try:
+                first = store.read()  # validates every shard before running; quarantines torn tails and bad rows
+                oc.notes += first.notes
+                # the manifest holds this sweep's settings before it runs: a killed sweep can be replotted
+                _update_manifest(out, exp, config, spec_text, {}, rows_dir, dev, len(cells), 0, record=False)
+                if slurm is not None:
+                    oc.n_ran, slurm_notes = slurm.run(exp, config, store, cells, keys, dev, out, echo)
+                    oc.notes += slurm_notes
+                else:
+                    oc.n_ran = _run_missing(exp, store, cells, keys, dev, ex, echo, oc.notes)
+            except Exception:
+                # a refused start (a bad value found by the first cell, ...) writes nothing: what this call
+                # created goes again, unless it stored a row (then the folder holds a resumable sweep)
+                if slurm is None and store._shard is None:
+                    store.close()
+                    _undo_start(before)
+                raise
+            finally:
+                store.close()
     else:
         check_out_folder(out)
 
@@ -950,7 +1051,14 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     mine = [r for r in read.rows if r.get("key") in want]
     oc.ignored = sum(1 for r in read.rows if r.get("key") not in want)
     oc.n_stored = len(mine)
+    failed = [r for r in mine if r.get("status") == "failed"]
     have = {r["key"] for r in mine}
+    if failed:  # stored as failed runs: counted and named, never analysed as measurements
+        oc.n_failed = len(failed)
+        by_key = {keys[c]: c for c in cells}
+        oc.failed = [f"{d}: {r.get('failure', 'failed')}" for d, r in
+                     zip(describe_cells([by_key[r["key"]] for r in failed], among=cells), failed)][:20]
+        mine = [r for r in mine if r.get("status") != "failed"]
     missing = [c for c in cells if keys[c] not in have]
     oc.missing = describe_cells(missing, limit=20, among=cells) if missing else []
     schema = infer_schema(mine)
@@ -965,6 +1073,10 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     if missing:
         oc.notes.append(f"{len(missing)} of {len(cells)} cells have no results yet (e.g. {oc.missing[0]}); "
                         "the analysis uses what exists")
+    if oc.n_failed:
+        oc.notes.append(f"{oc.n_failed} of {len(cells)} cells FAILED and are left out of the analysis (e.g. "
+                        f"{oc.failed[0]}); they stay stored as failed runs: change the setting (e.g. train.lr) "
+                        "to run them again")
     oc.notes += [n for n in exp.notes(config) if n not in oc.notes]
     rows = to_frame(mine, schema)
     _export_csv(rows, out / "results.csv")
@@ -993,9 +1105,13 @@ def _write_report(out, exp, config, oc, body):
     label = Manifest.load(out).data.get("label") if (Path(out) / "manifest.json").exists() else None
     lines = [f"# {exp.title or exp.description}", ""] + ([f"> {label}", ""] if label else []) + [
              f"Experiment `{exp.name}`: {oc.n_stored} of {oc.n_cells} cells stored "
-             f"({oc.n_ran} run now); rows in `results.csv`, settings in `manifest.json`.", ""]
+             f"({oc.n_ran} run now{f', {oc.n_failed} FAILED' if oc.n_failed else ''}); rows in `results.csv`, "
+             "settings in `manifest.json`.", ""]
     if oc.notes:
         lines += ["Notes:", ""] + [f"* {n}" for n in oc.notes] + [""]
+    if oc.failed:
+        lines += [f"Failed runs ({oc.n_failed}; stored with `status = \"failed\"`, not analysed):", ""]
+        lines += [f"* {f}" for f in oc.failed] + [""]
     lines.append(body.rstrip() + "\n")
     for p in oc.figures:
         rel = os.path.relpath(p, out)

@@ -48,7 +48,7 @@ from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, StorageFull
                                          environment_info, infer_schema, strict_json, to_frame, write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
-           "row_check",
+           "row_check", "config_diff",
            "Outcome", "make_executor", "rows_folder", "select", "shipped_spec",
            "config_from_spec_file", "stored_manifest", "WALL_PREFIX"]
 
@@ -870,6 +870,63 @@ def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_ce
     return man
 
 
+def config_diff(old, new):
+    """``[(dotted name, old value, new value)]`` of two configs of one experiment (dicts or dataclasses).
+
+    Examples
+    --------
+    >>> exp = get("brill-fig2")
+    >>> config_diff(exp.config_type(c_over_D=(0.5,)), exp.config_type(c_over_D=(0.5, 2.0), n_points=20))
+    [('c_over_D', [0.5], [0.5, 2.0]), ('n_points', 400, 20)]
+    """
+    def flat(d, prefix=""):
+        out = {}
+        for k, v in d.items():
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = v
+        return out
+
+    a = flat(_specs.to_dict(old) if not isinstance(old, dict) else old)
+    b = flat(_specs.to_dict(new) if not isinstance(new, dict) else new)
+    return [(k, a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+
+
+def _diff_text(diff, limit=3):
+    return ", ".join(f"{k} {o!r} -> {n!r}" for k, o, n in diff[:limit]) + (" ..." if len(diff) > limit else "")
+
+
+def _keep_earlier_setting(exp, config, out, earlier, rows_dir):
+    """When ``out`` holds the report of another setting of ``exp``, move its report, summary, CSV and figures
+    (with its manifest) to ``out/settings/<id>/`` instead of overwriting them; the note saying so, or None."""
+    if not earlier.get("config") or earlier.get("experiment") != exp.name:
+        return None
+    try:
+        old = exp.config_from_dict(earlier["config"])
+    except InputError:
+        old = None
+    if old == config:
+        return None
+    items = [n for n in ("report.md", "summary.json", "results.csv", "figures") if (Path(out) / n).exists()]
+    if not items:
+        return None
+    import shutil
+
+    sid = hashlib.sha256(json.dumps(earlier["config"], sort_keys=True).encode()).hexdigest()[:10]
+    dest = Path(out) / "settings" / sid
+    if dest.exists():  # an older copy of the same setting
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for n in items:
+        os.replace(Path(out) / n, dest / n)
+    write_json(dest, "manifest.json", {**earlier, "rows_store": os.path.relpath(Path(rows_dir).resolve(),
+                                                                                 dest.resolve())})
+    diff = config_diff(earlier["config"], config) if old is None else config_diff(old, config)
+    return (f"the report, summary, results.csv and figures of the earlier setting ({_diff_text(diff)}) are kept "
+            f"in {dest} (redraw them with --replot --out {dest})")
+
+
 def _start_paths(out, rows_dir):
     """What starting a sweep may create, parents first."""
     out, rows_dir = Path(out), Path(rows_dir)
@@ -988,6 +1045,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         if out.exists() and not out.is_dir():
             raise InputError(f"--out {out} is a file, not a folder; choose another --out")
         man = Manifest.load(out) if out.is_dir() else Manifest(out / "manifest.json", {})
+        earlier = dict(man.data)  # the setting the folder's report was drawn for (kept if this one differs)
         if man.data and man.experiment != exp.name:
             raise InputError(f"--out {out} holds results of experiment {man.experiment!r}; use another --out "
                              f"for {exp.name!r}")
@@ -1063,6 +1121,9 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     oc.missing = describe_cells(missing, limit=20, among=cells) if missing else []
     schema = infer_schema(mine)
     if not replot:
+        kept = _keep_earlier_setting(exp, config, out, earlier, rows_dir)
+        if kept:
+            oc.notes.append(kept)
         _update_manifest(out, exp, config, spec_text, schema, rows_dir, dev, len(cells), oc.n_ran)
     elif Path(source or out) != out:  # redrawn into another folder: give it a manifest pointing at the rows
         src_man = Manifest.load(source)

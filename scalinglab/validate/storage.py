@@ -3,9 +3,10 @@
 Layout of a results folder (see ``docs/developer/protocol.md``)::
 
     OUT/manifest.json        format, experiment, config, spec text, row schema, environment, history
-    ROWS/rows/<writer>.jsonl one JSON object per finished cell; one file per writer process
-    ROWS/.claims/<key>       a cell being run by a live writer (pid, host, time)
-    ROWS/quarantine/         torn tails moved aside (with a note naming the file)
+    ROWS/rows/<writer>.jsonl one JSON object per finished cell, a checksum first; one file per writer process
+    ROWS/.claims/<key>       a cell being run by a writer (writer name, pid, host, since)
+    ROWS/.locks/             the store's lock, and one lock per live writer (held for its life)
+    ROWS/quarantine/         torn tails and bad rows moved aside (with a note naming the file and lines)
     OUT/results.csv          typed, de-duplicated export of the rows analysed (for people)
     OUT/summary.json         the analysis (strict JSON: NaN/inf written as null)
 
@@ -16,7 +17,10 @@ Why JSON lines in per-writer shards: a row is one ``os.write`` of one line into
 a file only its writer appends to, so a kill leaves at most one torn *last*
 line (detected, quarantined and reported by file name), two processes never
 interleave bytes, and rows keep their types (int/float/bool/str/null/list).
-The schema recorded in the manifest gives the DataFrame dtypes.
+The schema recorded in the manifest gives the DataFrame dtypes. Each line
+carries a checksum of its row (bit rot is caught on read), a failed write is
+cut back (a full disk never leaves half a row), and liveness of a claim is
+a ``flock`` its writer holds, not a pid (see :class:`RowStore`).
 
 Examples
 --------

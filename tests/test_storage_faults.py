@@ -119,6 +119,8 @@ n_points = 10
 """
 
 
+@pytest.mark.slow  # four fresh processes: ~50 s on a loaded 2-core machine (the 2-writer test in test_protocol.py
+# and the deterministic race above run by default)
 def test_many_writers_into_one_folder_store_each_cell_once(tmp_path):
     """Stress: 4 sweeps of 80 millisecond cells started together into one folder; every cell stored exactly
     once, all claims given back."""

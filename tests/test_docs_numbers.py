@@ -20,7 +20,7 @@ _spec.loader.exec_module(docnum)
 RESULTS = sorted((ROOT / "docs" / "results").glob("*.md"))
 
 #: Pages not yet converted to annotated numbers (issue 17 converts them; the list must end empty).
-UNCONVERTED = {"index.md", "percolation.md", "rhm-seed.md", "rhm-width.md", "rhm.md", "spectral.md"}
+UNCONVERTED = {"percolation.md", "rhm-seed.md", "rhm-width.md", "rhm.md", "spectral.md"}
 
 
 @pytest.fixture()
@@ -31,7 +31,8 @@ def repo(tmp_path):
         "table": [{"alpha": 1.0, "width": 64, "measured": 0.28213, "ci": [0.27511, 0.28949]},
                   {"alpha": 1.0, "width": 1024, "measured": 0.34612, "ci": [0.33801, 0.35549]}],
         "exponent[alpha=1, h=64]": {"measured": 0.28213},
-        "ratio": [0.9012, 0.9333, 1.04]}))
+        "ratio": [0.9012, 0.9333, 1.04],
+        "cells": [["cnn", "1.55e+03", "0.0917"]]}))
     docnum._summary.cache_clear()
     return tmp_path
 
@@ -51,6 +52,16 @@ def test_a_correct_page_passes(repo):
             "Brill's 0.421<!--lit Brill 2024, Table 1 --> and the 95 % level are not ours to check.\n")
     assert _check(text, repo) == []
     assert "summary gives" in _check(text.replace("18 %", "25 %"), repo)[0][1]
+
+
+def test_powers_of_ten_slashes_and_text_cells(repo):
+    ok = ("scale 1.55·10³<!--= @gpu/demo:cells/0/1 -->, error 0.09/0.28<!--= @gpu/demo:cells/0/2, "
+          "@gpu/demo:table/0/measured -->, ratios 0.90 0.93 1.0<!--= @gpu/demo:ratio -->")
+    assert _check(ok, repo) == []
+    for wrong in ("scale 1.7·10³<!--= @gpu/demo:cells/0/1 -->", "scale 1.55·10²<!--= @gpu/demo:cells/0/1 -->",
+                  "error 0.28/0.09<!--= @gpu/demo:cells/0/2, @gpu/demo:table/0/measured -->"):
+        assert "summary gives" in _check(wrong, repo)[0][1], wrong
+    assert "not a number" in _check("0.1<!--= @gpu/demo:cells/0/0 -->", repo)[0][1]
 
 
 def test_wrong_numbers_are_caught(repo):

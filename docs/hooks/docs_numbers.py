@@ -17,9 +17,10 @@ A number quoted on a ``docs/results/*.md`` page is followed by an HTML comment
   ``PATH`` is ``/``-separated: a dict key (``"quoted"`` when it holds spaces
   or slashes), a list index, or a filter ``{k=v,k2=v2}`` picking the one list
   element whose fields equal those values (numbers compared as numbers).
-* The printed numbers are the run of numbers, brackets, commas, dashes and
+* The printed numbers are the run of numbers, brackets, commas, dashes, slashes and
   per-cent signs just before the comment (``0.282 [0.275, 0.289]`` is three
-  numbers; ``0.23–0.74`` two; ``23 %`` one). ``EXPR`` flattened must give as
+  numbers; ``0.23–0.74`` two; ``0.17/0.20`` two; ``23 %`` one; ``1.55·10³`` one,
+  1550 to three digits). A table cell stored as text (``"0.903"``) counts as its number. ``EXPR`` flattened must give as
   many values (the last ones of the run are compared when the run holds
   more); each must agree with its printed value to the printed decimals
   (half a unit of the last printed digit).
@@ -47,8 +48,9 @@ from pathlib import Path
 log = logging.getLogger("mkdocs.plugins.scalinglab.docs_numbers")
 
 _ANN = re.compile(r"<!--([=@]|lit\b)(.*?)-->", re.S)
-_NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][−+-]?\d+)?")
-_RUN_CHARS = set("0123456789.,[]–−-+ %×…\u202f\u00a0eE")
+_NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][−+-]?\d+|·10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
+_RUN_CHARS = set("0123456789.,[]–−-+ %×…/\u202f\u00a0eE·⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 _FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.S | re.M)
 _CODE = re.compile(r"`[^`\n]*`")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -199,6 +201,11 @@ def evaluate(expr, repo, context=None):
                 flat(x)
         elif v is None:
             out.append(float("nan"))
+        elif isinstance(v, str):
+            try:  # a table cell stored as text ("0.903")
+                out.append(float(v))
+            except ValueError:
+                raise ValueError(f"not a number: {v!r}") from None
         elif isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ValueError(f"not a number: {v!r}")
         else:
@@ -217,8 +224,13 @@ def _printed_run(text, end):
     nums = []
     for m in _NUMBER.finditer(run):
         s = m.group(0).replace("−", "-")
+        s, _, power = s.partition("·10")  # 1.55·10³: three significant digits of 1550
         dec = len(s.split(".")[1].split("e")[0].split("E")[0]) if "." in s else 0
-        nums.append((float(s), dec, run[m.end():].lstrip().startswith("%")))
+        val = float(s)
+        if power:
+            power = int(power.translate(_SUPERSCRIPT))
+            val, dec = val * 10.0**power, dec - power
+        nums.append((val, dec, run[m.end():].lstrip().startswith("%")))
     return nums, i
 
 
@@ -275,7 +287,7 @@ def check_page(text, repo, strict=True):
         for (got, dec, _), w in zip(nums[len(nums) - len(want):], want):
             tol = 0.5 * 10.0**-dec * (1 + 1e-9) + 1e-12
             if not (math.isfinite(w) and abs(got - w) <= tol):
-                problems.append((line_of(m.start()), f"printed {got:.{dec}f} but the summary gives {w!r} "
+                problems.append((line_of(m.start()), f"printed {got:.{max(dec, 0)}f} but the summary gives {w!r} "
                                                      f"(<!--= {body} -->)"))
     if strict:
         masked = _masked(text)

@@ -16,7 +16,8 @@ A number quoted on a ``docs/results/*.md`` page is followed by an HTML comment
 
   ``PATH`` is ``/``-separated: a dict key (``"quoted"`` when it holds spaces
   or slashes), a list index, or a filter ``{k=v,k2=v2}`` picking the one list
-  element whose fields equal those values (numbers compared as numbers).
+  element whose fields equal those values (numbers compared as numbers);
+  adjacent filters combine (``~{width=64}`` after a context ``table/{alpha=1}``).
 * The printed numbers are the run of numbers, brackets, commas, dashes, slashes and
   per-cent signs just before the comment (``0.282 [0.275, 0.289]`` is three
   numbers; ``0.23–0.74`` two; ``0.17/0.20`` two; ``23 %`` one; ``1.55·10³`` one,
@@ -99,7 +100,13 @@ def _split_path(path: str):
             i += 1
     if cur or path.endswith("/"):
         segs.append(cur)
-    return [s for s in segs if s != ""]
+    out = []
+    for s in segs:  # adjacent filters (a context's and the reference's) pick together: {alpha=1}/{width=64}
+        if s.startswith("{") and out and out[-1].startswith("{") and out[-1].endswith("}"):
+            out[-1] = out[-1][:-1] + "," + s[1:]
+        elif s != "":
+            out.append(s)
+    return out
 
 
 def _same(a, b: str):
@@ -190,7 +197,7 @@ def evaluate(expr, repo, context=None):
         env[name] = resolve(repo, folder, full)
         return name
 
-    code = _REF.sub(sub, expr.strip())
+    code = _REF.sub(sub, " ".join(expr.split("\n")).strip())  # an expression may span lines
     tree = ast.parse(code, mode="eval")
     val = _eval(tree, env)
     out = []

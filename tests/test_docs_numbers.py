@@ -20,7 +20,7 @@ _spec.loader.exec_module(docnum)
 RESULTS = sorted((ROOT / "docs" / "results").glob("*.md"))
 
 #: Pages not yet converted to annotated numbers (issue 17 converts them; the list must end empty).
-UNCONVERTED = {"percolation.md", "rhm-seed.md", "rhm-width.md", "spectral.md"}
+UNCONVERTED = {"percolation.md", "rhm-seed.md", "spectral.md"}
 
 
 @pytest.fixture()
@@ -33,6 +33,7 @@ def repo(tmp_path):
         "exponent[alpha=1, h=64]": {"measured": 0.28213},
         "ratio": [0.9012, 0.9333, 1.04],
         "cells": [["cnn", "1.55e+03", "0.0917"]]}))
+    (folder / "bench.json").write_text(json.dumps({"cases": [{"h": 64, "speedup": 12.83}]}))
     docnum._summary.cache_clear()
     return tmp_path
 
@@ -65,6 +66,8 @@ def test_powers_of_ten_slashes_and_text_cells(repo):
                   "error 0.28/0.09<!--= @gpu/demo:cells/0/2, @gpu/demo:table/0/measured -->"):
         assert "summary gives" in _check(wrong, repo)[0][1], wrong
     assert "not a number" in _check("0.1<!--= @gpu/demo:cells/0/0 -->", repo)[0][1]
+    assert _check("12.8×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo) == []
+    assert "summary gives" in _check("12.9×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo)[0][1]
 
 
 def test_wrong_numbers_are_caught(repo):

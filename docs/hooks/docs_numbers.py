@@ -10,7 +10,9 @@ A number quoted on a ``docs/results/*.md`` page is followed by an HTML comment
   ``round``, lists ``[a, b]``, commas making a list) over references:
 
   - ``@FOLDER:PATH``: the value at ``PATH`` in
-    ``results/reference/FOLDER/summary.json`` (``FOLDER`` may be ``gpu/NAME``);
+    ``results/reference/FOLDER/summary.json`` (``FOLDER`` may be ``gpu/NAME``;
+    a ``FOLDER`` ending in ``.json`` names a stored file itself, e.g.
+    ``gpu/bench/bench_rhm_train.json``);
   - ``~PATH``: relative to the last context set by ``<!--@ FOLDER:PATH -->``
     on the page (``~`` alone is the context itself).
 
@@ -73,7 +75,9 @@ def _repo(start: Path) -> Path:
 
 @lru_cache(maxsize=None)
 def _summary(repo: str, folder: str):
-    path = Path(repo) / "results" / "reference" / folder / "summary.json"
+    path = Path(repo) / "results" / "reference" / folder
+    if not folder.endswith(".json"):  # a folder's summary, or a named stored JSON file (gpu/bench/NAME.json)
+        path = path / "summary.json"
     if not path.is_file():
         raise _Missing(f"no summary {path.relative_to(repo)}")
     return json.loads(path.read_text())

@@ -52,7 +52,7 @@ log = logging.getLogger("mkdocs.plugins.scalinglab.docs_numbers")
 
 _ANN = re.compile(r"<!--([=@]|lit\b)(.*?)-->", re.S)
 _NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][−+-]?\d+|·10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
-_RUN_CHARS = set("0123456789.,[]–−-+ %×…/\u202f\u00a0eE·⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_RUN_CHARS = set("0123456789.,[]–−-+ %×x…/\u202f\u00a0eE·⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 _FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.S | re.M)
 _CODE = re.compile(r"`[^`\n]*`")

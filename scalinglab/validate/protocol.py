@@ -370,6 +370,11 @@ class Experiment:
         """Lines about the settings that the report's notes and the command's output carry (default: none)."""
         return []
 
+    def run_checks(self, rows, config):
+        """``(fields, notes)`` about the stored runs themselves (e.g. how many ended underfit): ``fields`` join the
+        summary, ``notes`` the report's notes and the command's output (default: none)."""
+        return {}, []
+
 
 REGISTRY = {}
 
@@ -900,6 +905,9 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     _export_csv(rows, out / "results.csv")
     if len(rows):
         oc.summary = exp.analyse(rows, config) or {}
+        fields, checks = exp.run_checks(rows, config)
+        oc.summary.update(fields)
+        oc.notes += [n for n in checks if n not in oc.notes]
         oc.figures = [str(p) for p in (exp.figures(rows, oc.summary, config, out / "figures") or [])]
         body = exp.report(rows, oc.summary, config) or ""
     else:

@@ -62,6 +62,7 @@ def test_powers_of_ten_slashes_and_text_cells(repo):
     ok = ("scale 1.55·10³<!--= @gpu/demo:cells/0/1 -->, error 0.09/0.28<!--= @gpu/demo:cells/0/2, "
           "@gpu/demo:table/0/measured -->, ratios 0.90 0.93 1.0<!--= @gpu/demo:ratio -->")
     assert _check(ok, repo) == []
+    assert _check("ratio 0.33<!--= @gpu/demo:cells/0/2 / @gpu/demo:table/0/measured -->", repo) == []
     for wrong in ("scale 1.7·10³<!--= @gpu/demo:cells/0/1 -->", "scale 1.55·10²<!--= @gpu/demo:cells/0/1 -->",
                   "error 0.28/0.09<!--= @gpu/demo:cells/0/2, @gpu/demo:table/0/measured -->"):
         assert "summary gives" in _check(wrong, repo)[0][1], wrong

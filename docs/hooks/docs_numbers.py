@@ -184,6 +184,18 @@ def _eval(node, env):
     raise ValueError(f"unsupported expression element {ast.dump(node)[:60]}")
 
 
+def _numeric(v):
+    """A table cell stored as text ("0.903") as its number, so that it takes part in arithmetic."""
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    if isinstance(v, list):
+        return [_numeric(x) for x in v]
+    return v
+
+
 def evaluate(expr, repo, context=None):
     """Values (a flat list of floats) of an annotation expression."""
     env = {}
@@ -198,7 +210,7 @@ def evaluate(expr, repo, context=None):
         else:
             folder, full = head[1:-1], path
         name = f"_r{len(env)}"
-        env[name] = resolve(repo, folder, full)
+        env[name] = _numeric(resolve(repo, folder, full))
         return name
 
     code = _REF.sub(sub, " ".join(expr.split("\n")).strip())  # an expression may span lines

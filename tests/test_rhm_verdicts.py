@@ -77,3 +77,46 @@ def test_underfit_check_counts_by_hand():
                                                         "max_train_loss": 0.29, "loss_tol": 0.01}]
     f0, notes0 = underfit_check(rows.iloc[[0, 4]])
     assert f0["n_underfit"] == 0 and notes0[0].startswith("0 of 2 runs ended underfit")
+
+
+def _fig5_rows(exp, cfg, slope_of):
+    """Split counts for every cell: split k's accuracy rises by ``slope_of(alpha, seed)`` per decade of P."""
+    recs = []
+    for md, cv, c0, sub in [(md, cv, c0, None) for md in cfg.models for cv in cfg.curves
+                            for c0 in [cfg.curve_cells(cv, md)[0]]]:
+        for c in cfg.curve_cells(cv, md):
+            K = c.spec().K
+            r = {"key": protocol.cell_key(c), "P": c.P, "seed": c.seed, "test_err": 0.5, "train_loss": 0.001,
+                 "train.loss_tol": c.train.loss_tol, "train.stop": "loss", "converged": True,
+                 "net.kind": c.net.kind, "net.width": c.net.width}
+            for k in range(K + 1):
+                r[f"n_{k}"] = 1000
+                r[f"acc_{k}"] = 0.2 + slope_of(c.alpha[0], c.seed) * np.log10(c.P)
+            recs.append(r)
+    return pd.DataFrame(recs)
+
+
+def test_fig5_alpha_c_bracket_combines_the_grid_with_whole_seeds():
+    exp = protocol.get("rhm-fig5")
+    mapping, _ = protocol.shipped_spec("rhm-fig5", quick=True)
+    m = json.loads(json.dumps(mapping))
+    m["P"], m["seeds"], m["n_boot"] = [16, 160, 1600], 6, 300
+    m["curves"] = [{"alpha": a} for a in (0.5, 0.8, 1.2, 2.0)]
+    cfg = exp.config_from_dict(m)
+    # slopes per decade (flat_tol 0.1): alpha 0.5 never flat; 0.8 flat on 5 seeds, 0.3 on seed 5; 1.2, 2 flat.
+    # Pooled over all seeds alpha = 0.8 has slope (5 x 0.02 + 0.3) / 6 = 0.067: flat -> the grid bracket
+    # (0.5, 0.8]; a resample holding seed 5 twice or more has slope >= (4 x 0.02 + 2 x 0.3) / 6 = 0.113: not flat,
+    # so the seeds widen the bracket to (0.5, 1.2] (P(seed 5 drawn >= 2 times) = 0.26 > 2.5 %).
+    def slope(a, s):
+        return {0.5: 0.3, 0.8: 0.3 if s == 5 else 0.02}.get(a, 0.01)
+
+    s = exp.analyse(_fig5_rows(exp, cfg, slope), cfg)
+    assert s["alpha_c_measured_bracket"] == [0.5, 0.8] and s["alpha_c_bracket"] == [0.5, 0.8]
+    assert s["alpha_c_bracket_seeds"] == [0.5, 1.2]
+    row = {r["alpha"]: r for r in s["table"]}
+    assert abs(row[0.8]["max_abs_slope"] - (5 * 0.02 + 0.3) / 6) < 1e-9
+    # share of resamples where 0.8 is not flat: seed 5 drawn >= 2 times of 6 (binomial, p = 1/6)
+    p_not = 1 - (5 / 6) ** 6 - 6 * (1 / 6) * (5 / 6) ** 5
+    assert abs(row[0.8]["frac_resamples_not_flat"] - p_not) < 4 * np.sqrt(p_not * (1 - p_not) / 300)
+    text = exp.report(None, s, cfg)
+    assert "with seeds between 0.5 and 1.2" in text and "whole seeds" in text

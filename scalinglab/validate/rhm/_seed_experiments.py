@@ -369,9 +369,65 @@ class Fig5(_SeedExperiment):
         flat_from = [a for a in zipf if flat[a] and all(flat[b] for b in zipf if b >= a)]
         bracket = (max([a for a in not_flat if not flat_from or a < flat_from[0]], default=None),
                    flat_from[0] if flat_from else None)
-        return {"table": table, "alpha_c_theory": ac, "alpha_c_measured_bracket": list(bracket),
+        seeds_part = self._seed_statistics(rows, config, table, zipf)
+        return {"table": table, "alpha_c_theory": ac, "alpha_c_measured_bracket": list(bracket), **seeds_part,
                 "flat_tol": config.flat_tol, "grid": config.grid_text(),
                 "seed": "alpha_c ~ 0.8 (m = 10, L = 4), read from where split accuracies become flat in P"}
+
+    def _seed_statistics(self, rows, config, table, zipf):
+        """Whole-seed resampling of the flatness statistic (max |slope| per alpha) and of the alpha_c bracket.
+
+        A seed fixes the rules, so the split counts of one seed at every P are resampled together; each resample
+        recomputes the pooled split accuracies, their slopes per decade and the max |slope| of every alpha.
+        """
+        from scalinglab.theory.fitting import grid_bracket, interval_method_text, seed_bootstrap
+
+        curves = [(c0.alpha[0], c0.spec().K, sub) for md, cv, c0, sub in self.curves(rows, config)
+                  if c0.alpha[0] in zipf]
+        if not curves:
+            return {}
+        K = max(k for _, k, _ in curves)
+        P_all = np.array(sorted({int(p) for _, _, sub in curves for p in sub["P"]}))
+        seeds = np.array(sorted({int(x) for _, _, sub in curves for x in sub["seed"]}))
+        alphas = [a for a, _, _ in curves]
+        N = np.zeros((seeds.size, len(alphas), P_all.size, K + 1))
+        C = np.zeros_like(N)
+        for j, (a, k, sub) in enumerate(curves):
+            P, sd, n, c = split_arrays(sub, k)
+            ip = np.searchsorted(P_all, P)
+            js = np.searchsorted(seeds, sd)
+            N[np.ix_(js, [j], ip, np.arange(k + 1))] = n[:, None]
+            C[np.ix_(js, [j], ip, np.arange(k + 1))] = c[:, None]
+        V = np.stack([N, C], axis=1)  # [seed, 2, alpha, P, k]
+
+        def max_slopes(v):
+            n, c = v[:, 0].sum(0), v[:, 1].sum(0)  # [alpha, P, k]
+            acc = _pooled(n, c)
+            out = []
+            for j in range(len(alphas)):
+                sl = _split_slopes(P_all.astype(float), acc[j], n[j], config.min_split)
+                fin = sl[np.isfinite(sl)]
+                out.append(float(np.abs(fin).max()) if fin.size else float("nan"))
+            return np.array(out)
+
+        with _quiet():
+            per_alpha = {}
+            for j, a in enumerate(alphas):
+                si = seed_bootstrap(V, lambda v, j=j: max_slopes(v)[j], n_boot=config.n_boot, seed=11 + j,
+                                    labels=seeds.tolist())
+                above = float(np.mean(si.samples > config.flat_tol)) if si.samples.size else float("nan")
+                per_alpha[a] = {"max_abs_slope": si.estimate, "ci": list(si.ci), "ci_method": si.ci_method,
+                                "frac_resamples_not_flat": above}
+            br = grid_bracket(alphas, V, lambda v: max_slopes(v) <= config.flat_tol, n_boot=config.n_boot, seed=7,
+                              labels=seeds.tolist())
+        for r in table:
+            if r["alpha"] in per_alpha:
+                x = per_alpha[r["alpha"]]
+                r.update(max_abs_slope_ci=x["ci"], ci_method=x["ci_method"],
+                         frac_resamples_not_flat=x["frac_resamples_not_flat"])
+        return {"alpha_c_bracket": [br.lo, br.hi], "alpha_c_bracket_seeds": [br.lo_seeds, br.hi_seeds],
+                "alpha_c_bracket_detail": br.to_dict(), "alpha_c_verdict": "alpha_c " + br.text(),
+                "n_seeds": int(seeds.size), "interval_method": interval_method_text(int(seeds.size), config.n_boot)}
 
     def figures(self, rows, summary, config, folder):
         from scalinglab.validate.plots import new_figure
@@ -391,9 +447,12 @@ class Fig5(_SeedExperiment):
     def report(self, rows, summary, config):
         tab = []
         for r in summary.get("table", []):
+            ci = r.get("max_abs_slope_ci")
             tab.append([f"{r['alpha']:g}", _fmt(r["alpha_prime_full"]), _fmt(r["alpha_prime_head"]),
                         " ".join("-" if x is None else f"{x:+.2f}" for x in r["slopes_per_decade"]),
-                        _fmt(r["max_abs_slope"], 2), "yes" if r["flat"] else "no"])
+                        _fmt(r["max_abs_slope"], 2) + (f" [{_fmt(ci[0], 2)}, {_fmt(ci[1], 2)}]" if ci else ""),
+                        "-" if "frac_resamples_not_flat" not in r else f"{100 * r['frac_resamples_not_flat']:.0f} %",
+                        "yes" if r["flat"] else "no"])
         ac = summary.get("alpha_c_theory", {})
         br = summary.get("alpha_c_measured_bracket", [None, None])
         lines = [
@@ -403,14 +462,20 @@ class Fig5(_SeedExperiment):
             "Flatness: the change of each split's pooled accuracy per decade of P (OLS on log10 P over the P with "
             f">= {config.min_split} test data in the split); a curve is flat when every split changes by at most "
             f"{summary.get('flat_tol', config.flat_tol):g} per decade. alpha': full window [1, m^L] and head window "
-            "[1, m^(L-1)].\n",
-            md_table(["alpha", "alpha' full", "alpha' head", "d acc / d log10 P, k = 0..K", "max |slope|", "flat"],
-                     tab),
+            "[1, m^(L-1)]. The max |slope| carries an interval over whole seeds (a seed fixes the rules: its split "
+            f"counts at every P are resampled together; {summary.get('interval_method', 'whole-seed bootstrap')}), "
+            "and the share of resamples in which the curve is not flat.\n",
+            md_table(["alpha", "alpha' full", "alpha' head", "d acc / d log10 P, k = 0..K", "max |slope| [CI]",
+                      "resamples not flat", "flat"], tab),
             "\n### alpha_c\n",
             md_table(["where from", "alpha_c"],
                      [[k, _fmt(v)] for k, v in ac.items() if not k.endswith("(why)")] +
-                     [["measured: largest non-flat alpha, smallest alpha from which all are flat",
-                       f"({_fmt(br[0]) if br[0] is not None else '-'}, {_fmt(br[1]) if br[1] is not None else '-'})"]]),
+                     [["measured on the alpha grid: largest non-flat alpha, smallest alpha from which all are flat",
+                       f"({_fmt(br[0]) if br[0] is not None else '-'}, {_fmt(br[1]) if br[1] is not None else '-'})"]]
+                     + ([["measured, the grid bracket combined with whole seeds",
+                          "(" + ", ".join("-" if x is None else _fmt(x) for x in summary["alpha_c_bracket_seeds"]) + ")"]]
+                        if "alpha_c_bracket_seeds" in summary else [])),
+            f"\nVerdict: {summary['alpha_c_verdict']}." if "alpha_c_verdict" in summary else "",
             "\nThe seed's 0.8 matches the head window [1, m^(L-1)]; the full window gives about half of it "
             "(see the alpha_c table in docs/guide/rhm.md).",
         ]

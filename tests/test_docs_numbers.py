@@ -19,8 +19,6 @@ _spec.loader.exec_module(docnum)
 
 RESULTS = sorted((ROOT / "docs" / "results").glob("*.md"))
 
-#: Pages not yet converted to annotated numbers (issue 17 converts them; the list must end empty).
-UNCONVERTED = {"spectral.md"}
 
 
 @pytest.fixture()
@@ -103,5 +101,5 @@ def test_results_page_numbers_match_their_summaries(page):
     """Every annotated number on the page agrees with its summary to the printed digits; on a converted page,
     every measured number (two or more decimals, a percentage, a factor) carries its source."""
     docnum._summary.cache_clear()
-    probs = docnum.check_page(page.read_text(), ROOT, strict=page.name not in UNCONVERTED)
+    probs = docnum.check_page(page.read_text(), ROOT, strict=True)
     assert not probs, "\n".join(f"{page.name}:{line}: {msg}" for line, msg in probs[:40])

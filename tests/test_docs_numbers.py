@@ -98,8 +98,8 @@ def test_bad_references_and_bare_numbers_are_caught(repo):
 
 @pytest.mark.parametrize("page", RESULTS, ids=lambda p: p.name)
 def test_results_page_numbers_match_their_summaries(page):
-    """Every annotated number on the page agrees with its summary to the printed digits; on a converted page,
-    every measured number (two or more decimals, a percentage, a factor) carries its source."""
+    """Every annotated number on the page agrees with its summary to the printed digits, and every measured number
+    (two or more decimals, a percentage, a factor) carries its source."""
     docnum._summary.cache_clear()
     probs = docnum.check_page(page.read_text(), ROOT, strict=True)
     assert not probs, "\n".join(f"{page.name}:{line}: {msg}" for line, msg in probs[:40])

@@ -103,3 +103,16 @@ def test_results_page_numbers_match_their_summaries(page):
     docnum._summary.cache_clear()
     probs = docnum.check_page(page.read_text(), ROOT, strict=True)
     assert not probs, "\n".join(f"{page.name}:{line}: {msg}" for line, msg in probs[:40])
+
+
+def test_gap_tables_stored_for_the_page_are_what_gap_table_py_computes(tmp_path):
+    """results/reference/rhm-width-gap/summary.json (the numbers of the gap tables on rhm-width.md) is the output of
+    docs/results/specs/gap_table.py on the committed rows: recomputed here, it agrees to the last digit."""
+    spec = importlib.util.spec_from_file_location("gap_table", ROOT / "docs" / "results" / "specs" / "gap_table.py")
+    gap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gap)
+    gap.main(["--json", str(tmp_path / "gap.json")])
+    stored = json.loads((ROOT / "results" / "reference" / "rhm-width-gap" / "summary.json").read_text())
+    fresh = json.loads((tmp_path / "gap.json").read_text())
+    assert fresh.keys() == stored.keys() and len(fresh["windows"]) == len(stored["windows"]) == 15
+    assert json.dumps(fresh, sort_keys=True) == json.dumps(stored, sort_keys=True)  # seeded bootstrap: exact

@@ -22,7 +22,7 @@ A number quoted on a ``docs/results/*.md`` page is followed by an HTML comment
   adjacent filters combine (``~{width=64}`` after a context ``table/{alpha=1}``).
 * The printed numbers are the run of numbers, brackets, commas, dashes, slashes and
   per-cent signs just before the comment (``0.282 [0.275, 0.289]`` is three
-  numbers; ``0.23–0.74`` two; ``0.17/0.20`` two; ``23 %`` one; ``1.55·10³`` one,
+  numbers; ``0.23–0.74`` two; ``0.17/0.20`` two; ``23 %`` one; ``0.62x`` one; ``1.55·10³`` one,
   1550 to three digits). A table cell stored as text (``"0.903"``) counts as its number. ``EXPR`` flattened must give as
   many values (the last ones of the run are compared when the run holds
   more); each must agree with its printed value to the printed decimals

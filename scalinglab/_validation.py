@@ -133,11 +133,13 @@ def real_array(name, values, lo=None, hi=None, lo_open=False, hi_open=False, all
         arr = np.asarray(values)
         if arr.dtype == object or arr.dtype.kind in "USVb" or _is_bool(values):
             raise TypeError
-        if arr.dtype.kind == "c":  # never drop an imaginary part silently
-            raise InputError(f"{name} must be real numbers, got complex values (e.g. {_show(arr.ravel()[0])})")
-        arr = arr.astype(np.float64)
+        complex_ = arr.dtype.kind == "c"
+        if not complex_:
+            arr = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
         raise InputError(f"{name} must be an array of numbers, got {_show(values)}") from None
+    if complex_:  # never drop an imaginary part silently
+        raise InputError(f"{name} must be real numbers, got complex values (e.g. {_show(arr.ravel()[0])})")
     if ndim == 1 and arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != ndim:
@@ -177,11 +179,13 @@ def as_floats(name, values):
         arr = np.asarray(values)
         if arr.dtype == object or arr.dtype.kind in "USVb" or _is_bool(values):
             raise TypeError
-        if arr.dtype.kind == "c":
-            raise InputError(f"{name} must be real numbers, got complex values")
-        return arr.astype(np.float64)
+        complex_ = arr.dtype.kind == "c"
+        out = None if complex_ else arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
         raise InputError(f"{name} must be an array of numbers, got {_show(values)}") from None
+    if complex_:  # a plain astype(float) would drop the imaginary part
+        raise InputError(f"{name} must be real numbers, got complex values (e.g. {_show(arr.ravel()[0])})")
+    return out
 
 
 def real_values(name, values, keep_shape=False, **kw):

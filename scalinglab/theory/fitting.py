@@ -955,11 +955,9 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     >>> round(discrete_powerlaw_log_norm(2.5, 3) - math.log(zeta(2.5, 3)), 12)
     0.0
     """
-    g = real("exponent", exponent)
+    g = real("exponent", exponent, lo=-1000.0, hi=1e4)
     a = integer("x_min", x_min, lo=1, hi=2**62)
     b = math.inf if x_max is None else integer("x_max", x_max, lo=a, hi=2**62)
-    if x_max is None and g <= 1:
-        raise InputError(f"exponent must be > 1 for an unbounded sum (x_max=None), got {g!r}: it diverges")
     head_hi = int(min(b, a + _HEAD - 1))
     t = -g * _head_logs(a, head_hi)
     m = t.max()
@@ -967,7 +965,12 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     if head_hi == b:
         return out
     c = head_hi + 1
-    tail = _em_tail(g, float(c), float(b))
+    if math.isinf(b) and g <= 1:
+        return math.inf  # the documented divergence of the unbounded sum (the MLE's bracket relies on it)
+    try:
+        tail = _em_tail(g, float(c), float(b))
+    except OverflowError:
+        raise InputError(f"the sum of k^-{g:g} up to x_max = {b} overflows double precision") from None
     if not tail > 0:  # the tail underflows (a huge exponent): the head alone is the sum to double precision
         return out
     lt = -g * math.log(c) + math.log(tail)

@@ -77,7 +77,8 @@ __all__ = [
 
 
 def _pos(name, v):
-    return positive(name, v)
+    # exponents of a power law: beyond 1000 every power underflows or overflows double precision
+    return real(name, v, lo=0.0, lo_open=True, hi=1000.0)
 
 
 def brill_alpha(tau):
@@ -113,7 +114,7 @@ def brill_n_of_kbr(kbr, b):
     24.0
     """
     k = real_values("kbr", kbr, keep_shape=True, lo=1.0)
-    b = real("b", b)
+    b = real("b", b, lo=-1000.0, hi=1000.0)
     lk = np.log(k)
     if b == 0.0:
         return k * lk
@@ -143,7 +144,7 @@ def brill_kbr(N, b):
     8.0
     """
     N = real_values("N", N, lo=0.0, lo_open=True)
-    b = real("b", b)
+    b = real("b", b, lo=-1000.0, hi=1000.0)
     lo = np.zeros_like(N)
     hi = np.ones_like(N)
     while True:  # grow the bracket until N(e^hi) >= N
@@ -346,14 +347,17 @@ def brill_model_asymptotes(N, alpha=1.0, c_over_D=0.5):
 def brill_data_asymptotes(D, alpha=1.0, c_over_D=0.5):
     """His Fig. 3 dotted lines ``A D^-aa`` and ``B D^-cD`` (the two terms of :func:`brill_data_loss`).
 
-    Undefined (nan) at ``cD = aa``, where the two terms merge into the log form.
+    Undefined (nan) at ``cD = aa``, where the two terms merge into the log form; the dict then
+    says so in ``"quanta_reason"`` and ``"manifold_reason"`` (the strict-JSON ``<key>_reason`` convention).
 
     Examples
     --------
     >>> from scalinglab.theory.percolation import brill_data_asymptotes
-    >>> lines = brill_data_asymptotes([1e3, 1e4], alpha=1.0, c_over_D=0.5)
+    >>> lines = brill_data_asymptotes([1e3, 1e4], alpha=1.0, c_over_D=0.3)
     >>> sorted(lines)
     ['manifold', 'quanta']
+    >>> brill_data_asymptotes([1e3], alpha=1.0, c_over_D=0.5)["quanta_reason"]   # c/D = alpha/(1+alpha)
+    'c/D = alpha/(1+alpha): the two terms merge into the log form (no separate lines)'
     """
     alpha = _pos("alpha", alpha)
     cd = _pos("c_over_D", c_over_D)
@@ -396,6 +400,12 @@ def brill_symbolic_checks(cases=((1, "1/2"), (1, "1/10"), (1, 20), ("3/2", "7/3"
     """
     import sympy as sp
 
+    try:
+        cases = [(sp.Rational(a), sp.Rational(c)) for a, c in cases]
+    except (TypeError, ValueError, sp.SympifyError):
+        raise InputError(f"cases must be pairs (alpha, c/D) of rationals, e.g. ((1, '1/2'),), got {cases!r}") from None
+    if not cases or any(not (a > 0 and c > 0) for a, c in cases):
+        raise InputError("cases must hold at least one pair (alpha, c/D), both positive")
     k, K, D, lam, n = sp.symbols("k k_br D lambda n", positive=True)
     al_s, cd_s = sp.symbols("alpha cD", positive=True)
     out = {}

@@ -192,7 +192,7 @@ def lattice_sweep(d, L, kind="site", n_samples=100, seed=0, p_snap=None, p_max=N
     n_samples, batches = integer("n_samples", n_samples, lo=1, hi=10**9), integer("batches", batches, lo=1)
     seed = _seed("seed", seed)
     if hist_max is not None:
-        hist_max = integer("hist_max", hist_max, lo=1)
+        hist_max = integer("hist_max", hist_max, lo=1, hi=10**6)
     if n_samples < 1 or not 1 <= batches <= n_samples:
         raise InputError(f"need n_samples >= 1 and 1 <= batches <= n_samples, got {n_samples}, {batches}")
     N = L**d
@@ -295,7 +295,7 @@ def wrapping_probability(n_wrap, M, p, weights=None):
     """
     from scipy.stats import binom
 
-    M = integer("M", M, lo=1)
+    M = integer("M", M, lo=1, hi=2**62)
     n_wrap = real_array("n_wrap", n_wrap, lo=0.0)
     if not np.all(n_wrap == np.round(n_wrap)):
         raise InputError("n_wrap must hold integer occupation counts")
@@ -646,7 +646,7 @@ def pc_extrapolate(sweeps, nu, which="x", n_boot=200, level=0.95, seed=0, n_grid
     >>> 0.45 < est["pc"] < 0.7, est["L"]     # 2-d site: p_c = 0.5927; tiny sizes, wide interval
     (True, [8.0, 12.0, 16.0])
     """
-    sweeps = _check_sweeps(sweeps, at_least=3)
+    sweeps = _check_sweeps(sweeps)
     nu = real("nu", nu, lo=0.0, lo_open=True, hi=100.0)
     which = choice("which", which, tuple(_COL))
     n_boot, level, seed = _check_boot(n_boot, level, seed, lo=2)
@@ -822,7 +822,7 @@ def lattice_exponents(measured=None, d_values=range(2, 9)):
     if not isinstance(measured, dict) or not all(isinstance(v, dict) for v in measured.values()):
         raise InputError("measured must be a dict {d: {'tau': ..., 'D': ...}}")
     try:
-        ds = [integer("d", d, lo=1, hi=100) for d in d_values]
+        ds = [integer("d", d, lo=2, hi=100) for d in d_values]
     except TypeError:
         raise InputError(f"d_values must be a list of dimensions, got {d_values!r}") from None
     for d, m in measured.items():

@@ -275,7 +275,7 @@ def zeta_laurent(t, order):
     order = check_int("order", order, lo=0, hi=MAX_ORDER)
     if not isinstance(t, sp.Basic):
         t = sp.Float(check_real("t", t)) if not isinstance(t, Integral) or isinstance(t, bool) else sp.Integer(t)
-    if t == 0:
+    if t.is_zero:
         raise InputError("t must not be 0: zeta(1+t) has its pole at t = 0")
     return 1 / t + sum((-1) ** n * sp.stieltjes(n) * t**n / sp.factorial(n) for n in range(order + 1))
 

@@ -11,6 +11,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from scalinglab.kernels._threads import twins, use_parallel
+
 __all__ = ["decay_sum", "log_decay_sum", "seen_paths_pmf", "PARALLEL_MIN_TERMS"]
 
 
@@ -271,7 +273,43 @@ def _match_probs(ranks, level_p, inv_nc, K, s, L, out):
         out[T] = inv_nc * M[0]
 
 
-@njit(cache=True, parallel=True)
+def _seen_paths_pmf(ranks, level_p, n_c, s, P):
+    """Body of :func:`seen_paths_pmf` (compiled parallel and serial)."""
+    L = level_p.shape[0]
+    K = s ** (L - 1)
+    n_test = ranks.shape[0]
+    out = np.zeros((n_test, K + 1), dtype=np.float64)
+    inv_nc = 1.0 / n_c
+    for t in prange(n_test):
+        M = np.empty(1 << K, dtype=np.float64)
+        _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
+        g = np.empty(1 << K, dtype=np.float64)
+        for T in range(1 << K):
+            g[T] = 1.0 if P == 0.0 else np.exp(P * np.log1p(-M[T]))  # P = 0: nothing seen, even if M_T = 1
+        # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
+        for j in range(K):
+            bit = 1 << j
+            for S in range(1 << K):
+                if not (S & bit):
+                    g[S] -= g[S | bit]
+        for S in range(1 << K):
+            unseen = 0
+            x = S
+            while x:
+                unseen += x & 1
+                x >>= 1
+            out[t, K - unseen] += g[S]
+        for k in range(K + 1):
+            if out[t, k] < 0.0:  # round-off of the alternating sum
+                out[t, k] = 0.0
+    return out
+
+
+_seen_paths_pmf_par, _seen_paths_pmf_ser = twins(_seen_paths_pmf)
+#: Subset evaluations (test derivations x 2**K) below which the pmf runs on the calling thread.
+_PMF_PARALLEL_MIN = 1 << 16
+
+
 def seen_paths_pmf(ranks, level_p, n_c, s, P):
     """Exact distribution of the number of seen paths for each test derivation.
 
@@ -309,31 +347,6 @@ def seen_paths_pmf(ranks, level_p, n_c, s, P):
     >>> pmf.shape, round(float(pmf.sum()), 12)          # k = 0, 1, 2 seen paths of K = 2
     ((1, 3), 1.0)
     """
-    L = level_p.shape[0]
-    K = s ** (L - 1)
-    n_test = ranks.shape[0]
-    out = np.zeros((n_test, K + 1), dtype=np.float64)
-    inv_nc = 1.0 / n_c
-    for t in prange(n_test):
-        M = np.empty(1 << K, dtype=np.float64)
-        _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
-        g = np.empty(1 << K, dtype=np.float64)
-        for T in range(1 << K):
-            g[T] = 1.0 if P == 0.0 else np.exp(P * np.log1p(-M[T]))  # P = 0: nothing seen, even if M_T = 1
-        # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
-        for j in range(K):
-            bit = 1 << j
-            for S in range(1 << K):
-                if not (S & bit):
-                    g[S] -= g[S | bit]
-        for S in range(1 << K):
-            unseen = 0
-            x = S
-            while x:
-                unseen += x & 1
-                x >>= 1
-            out[t, K - unseen] += g[S]
-        for k in range(K + 1):
-            if out[t, k] < 0.0:  # round-off of the alternating sum
-                out[t, k] = 0.0
-    return out
+    K = s ** (level_p.shape[0] - 1)
+    f = _seen_paths_pmf_par if use_parallel(ranks.shape[0] * (1 << K), _PMF_PARALLEL_MIN) else _seen_paths_pmf_ser
+    return f(ranks, level_p, n_c, s, P)

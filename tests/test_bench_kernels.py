@@ -75,3 +75,24 @@ def test_bench_kernels_smoke(tmp_path):
     assert {"decay_sum", "log_decay_sum", "label_clusters 2-d"} <= kernels
     assert all(row["same"] for row in res["rows"]) and all(row["ratio"] > 0 for row in res["rows"])
     assert res["numba_threads"] >= 1 and len(res["load_before"]) == 3
+
+
+def test_newman_ziff_random_order_is_uniform():
+    """The sweep's own orders: permutations, all 24 of 4 items equally likely (chi-square), keyed by sample."""
+    from scipy import stats
+
+    from scalinglab.kernels.percolation._newman_ziff import _random_order
+
+    out = np.empty(4, dtype=np.int64)
+    counts = {}
+    for k in range(24_000):
+        _random_order(4, 7, k, out)
+        counts[tuple(out)] = counts.get(tuple(out), 0) + 1
+    assert len(counts) == 24 and all(sorted(key) == [0, 1, 2, 3] for key in counts)
+    assert stats.chisquare(list(counts.values())).pvalue > 1e-4
+    a, b = np.empty(1000, dtype=np.int64), np.empty(1000, dtype=np.int64)
+    _random_order(1000, 7, 3, a)
+    _random_order(1000, 7, 3, b)
+    assert np.array_equal(a, b) and np.array_equal(np.sort(a), np.arange(1000))
+    _random_order(1000, 7, 4, b)
+    assert not np.array_equal(a, b)

@@ -52,6 +52,40 @@ def _find(par, off, i, d, disp):
     return a
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@njit(cache=True, inline="always")
+def _mix64(z):
+    """splitmix64's output function."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _random_order(M, seed, smp, out):
+    """``out[:M]`` = a uniform random permutation of ``0..M-1``, sample ``smp`` of stream ``seed``.
+
+    Fisher-Yates on a splitmix64 stream keyed by ``(seed, smp)`` (so a sample's order does not depend on
+    the samples before it), ``j = floor(u * (i + 1))`` with a 53-bit ``u`` (bias below ``M / 2**53``).
+    Replaces ``np.random.permutation``, which took 28-49 ns an item, a third of the sweep (issue 22).
+    """
+    for i in range(M):
+        out[i] = i
+    st = _mix64(np.uint64(seed) * _GOLDEN + _mix64(np.uint64(smp) + _GOLDEN))
+    for i in range(M - 1, 0, -1):
+        st += _GOLDEN
+        u = float(_mix64(st) >> np.uint64(11)) * _INV53
+        j = int(u * (i + 1))
+        t = out[i]
+        out[i] = out[j]
+        out[j] = t
+
+
 @njit(cache=True)
 def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
     """Newman-Ziff sweeps of ``n_samples`` samples on the periodic ``L^d`` lattice.
@@ -67,7 +101,8 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
     n_samples : int
         Independent samples (orders).
     seed : int
-        Seed of Numba's generator.
+        Seed of the orders (sample ``k`` adds in the order :func:`_random_order` draws for ``(seed, k)``;
+        before issue 22 one ``np.random.permutation`` stream per call: other orders, the same law).
     n_snap : int
         Number of additions at which the cluster-size histogram is taken
         (``-1``: none).
@@ -99,7 +134,6 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
     >>> float(smax_sum[-1] / 10), n_wrap.shape, int((np.arange(65) * hist).sum()) // 10   # all 64 sites: one cluster; 38 occupied at the snapshot
     (64.0, (10, 3), 38)
     """
-    np.random.seed(seed)
     N = 1
     for _ in range(d):
         N *= L
@@ -125,6 +159,7 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
     di = np.empty(d, dtype=np.int64)
     dj = np.empty(d, dtype=np.int64)
     state = np.zeros(2, dtype=np.int64)
+    own = np.empty(M if orders.shape[0] == 0 else 0, dtype=np.int64)
     # neighbour table (periodic): nb[(i * d + k) * 2 + 0/1] = i -/+ e_k; saves 2 divisions a lookup
     nb = np.empty(N * d * 2, dtype=np.int32)
     for i in range(N):
@@ -145,7 +180,8 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
         if orders.shape[0] > 0:
             order = orders[smp]
         else:
-            order = np.random.permutation(M)
+            _random_order(M, seed, smp, own)
+            order = own
         n_stop = min(n_max, M)
         wx = M + 1
         wany = M + 1

@@ -40,6 +40,7 @@ from scalinglab.kernels import percolation as KP  # noqa: E402
 from scalinglab.kernels import rhm as KR  # noqa: E402
 
 OUT = _ROOT / "results" / "reference" / "kernel-bench"
+PEER = {}  # {"path": checkout or git dir of pcsl-epfl/random-hierarchy-model} (--peer)
 DOC = _ROOT / "docs" / "results" / "kernels.md"
 
 
@@ -177,9 +178,25 @@ def case_sample(sizes, repeat, lim):
         same = np.array_equal(a[0], KR.expand(rules, a[1], a[2])) and bool(
             np.all(np.abs(a[2].mean(0) - b[2].mean(0)) < 5 * se + 5.0 / n))
         nbytes = sum(u.nbytes for u in a)
-        rows.append(_row("sample", size, n, "numpy sampler (sample_numpy, same stream)", med, mn, same,
+        rows.append(_row("sample", size, n, "numpy sampler (sample_numpy, other stream)", med, mn, same,
                          nbytes / (lim["stream_GBps"] * 1e9) / 2, "writing x, y, ranks at half the copy rate",
                          ms_per_1e6=med["ours"] * 1e3 * 1e6 / n))
+    if PEER.get("path"):
+        import tempfile
+
+        import torch
+        from bench_rhm_sample import _load_peer
+
+        uni = RHMSpec.make(alpha=-1.0).probs_matrix()
+        with tempfile.TemporaryDirectory() as tmp:
+            peer = _load_peer(PEER["path"], tmp)
+            prules = peer.sample_rules(10, 10, 10, 2, 3, seed=0)
+            for size, n in sizes:
+                med, mn = race({"ours": lambda: KR.sample(rules, 10, uni, n, 1),
+                                "base": lambda: peer.sample_with_replacement(n, 0, 1, prules)}, repeat)
+                rows.append(_row("sample (uniform) vs peer", size, n,
+                                 f"pcsl-epfl sample_with_replacement (torch, {torch.get_num_threads()} threads)",
+                                 med, mn, True, ms_per_1e6=med["ours"] * 1e3 * 1e6 / n))
     return rows
 
 
@@ -245,6 +262,51 @@ def case_nz(sizes, repeat, lim):
         rows.append(_row("newman_ziff 2-d bond", size, ns * M, "plain Python on networkx UnionFind (orders timed)",
                          med, mn, same, ns * M * 2 / lim["random_access_per_s"], "2 random accesses per bond",
                          bonds_per_s=ns * M / med["ours"]))
+    if os.environ.get("PYPERCOLATE_PATH"):
+        rows += _pypercolate_rows(sizes, repeat, lim)
+    return rows
+
+
+def _pypercolate_rows(sizes, repeat, lim):
+    """Against pypercolate 0.4.6 (shimmed for networkx 3; see bench_percolation.py), its own orders timed too."""
+    import networkx as nx
+    from bench_percolation import _import_pypercolate, _nx3_graph
+
+    perc = _import_pypercolate()
+    G = _nx3_graph()
+    rows = []
+    empty = np.zeros((0, 0), dtype=np.int64)
+    for size, (L, _) in sizes:
+        if L > 64:
+            continue
+        g = G(nx.grid_2d_graph(L, L, periodic=True))
+        M = g.number_of_edges()
+
+        def base():
+            for _ in perc.sample_states(g, spanning_cluster=False, copy_result=False):
+                pass
+        med, mn = race({"ours": lambda: KP.newman_ziff(2, L, True, 1, 0, -1, 1, M, empty), "base": base},
+                       max(3, repeat // 2))
+        checks = []
+        for labels in ("tuple", "int"):  # its largest cluster against a brute force on its own bond order
+            gg = G(nx.grid_2d_graph(20, 20, periodic=True))
+            if labels == "int":
+                gg = G(nx.convert_node_labels_to_integers(gg))
+            np.random.seed(11)
+            got = [st["max_cluster_size"] for st in perc.sample_states(gg, spanning_cluster=False, copy_result=True)]
+            np.random.seed(11)
+            perm = np.random.permutation(gg.number_of_edges())
+            ed = gg.edges()
+            h = nx.Graph()
+            h.add_nodes_from(gg.nodes())
+            want = [1]
+            for b in perm:
+                h.add_edge(*ed[b])
+                want.append(max(len(c) for c in nx.connected_components(h)))
+            checks.append(got == want)
+        rows.append(_row("newman_ziff 2-d bond vs pypercolate", size, M, "pypercolate 0.4.6 sample_states (orders "
+                         "timed)", med, mn, all(checks), pypercolate_tuple_labels_correct=checks[0],
+                         pypercolate_int_labels_correct=checks[1]))
     return rows
 
 
@@ -335,9 +397,16 @@ def run(quick=False, repeat=5, only=None):
             "threading_layer": _layer(), "env": {k: os.environ.get(k) for k in
                                                 ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY",
                                                  "NUMBA_THREADING_LAYER")},
-            "numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version(),
+            "torch_threads": _torch_threads(), "peer": bool(PEER.get("path")),
+            "pypercolate": bool(os.environ.get("PYPERCOLATE_PATH")), "numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version(),
             "machine": platform.processor() or platform.machine(), "repeat": repeat, "quick": quick,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _torch_threads():
+    if "torch" not in sys.modules:
+        return None
+    return sys.modules["torch"].get_num_threads()
 
 
 def _layer():
@@ -363,6 +432,7 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", nargs="*", help=f"cases among {sorted(CASES)}")
     ap.add_argument("--out", default=None, help="folder of summary.json (default: print only)")
+    ap.add_argument("--peer", default=None, help="pcsl-epfl/random-hierarchy-model checkout or git dir (sampler row)")
     ap.add_argument("--docs", action="store_true", help="write docs/results/kernels.md from the stored summary")
     a = ap.parse_args(argv)
     if a.docs:
@@ -371,6 +441,7 @@ def main(argv=None):
         DOC.write_text(kernels_page.render(json.loads((OUT / "summary.json").read_text())))
         print(f"wrote {DOC}")
         return None
+    PEER["path"] = a.peer
     res = run(a.quick, a.repeat, a.only)
     show(res)
     if a.out:

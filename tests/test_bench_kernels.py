@@ -96,3 +96,19 @@ def test_newman_ziff_random_order_is_uniform():
     assert np.array_equal(a, b) and np.array_equal(np.sort(a), np.arange(1000))
     _random_order(1000, 7, 4, b)
     assert not np.array_equal(a, b)
+
+
+def test_auto_spectrum_bins_only_where_exact_barely_groups():
+    """Issue 22's cost model: a different law on every level (10**6 distinct values) is binned by "auto",
+    eps within 1e-6 of the exact one; one law on every level stays exact."""
+    from scalinglab.theory.rhm import RHMSpec, eps_of_spectrum, path_spectrum
+
+    P = np.geomspace(1, 1e6, 9)
+    mixed = RHMSpec(n_c=10, v=10, m=10, s=2, L=6, alpha=[0.5, 0.8, 1.0, 1.3, 1.6, 2.0])
+    auto, exact = path_spectrum(mixed), path_spectrum(mixed, mode="exact")
+    assert auto.mode == "binned" and exact.mode == "exact" and auto.n_groups < exact.n_groups / 10
+    np.testing.assert_allclose(eps_of_spectrum(auto, P), eps_of_spectrum(exact, P), rtol=1e-6)
+    same = RHMSpec(n_c=10, v=10, m=10, s=2, L=6, alpha=1.0)
+    assert path_spectrum(same).mode == "exact"
+    small_mixed = RHMSpec(n_c=10, v=10, m=10, s=2, L=4, alpha=[0.5, 1.0, 1.5, 2.0])
+    assert path_spectrum(small_mixed).mode == "exact"

@@ -61,7 +61,7 @@ def test_serial_and_parallel_paths_agree():
     P = np.geomspace(1, 1e6, 9)
     for log_out in (False, True):
         a = _sums._sums_serial(lw, lq, P, log_out)
-        b = _sums._sums_parallel(lw, lq, P, log_out)
+        b = _sums._sums_parallel(lw, lq, P, log_out, 2)
         np.testing.assert_array_equal(a, b)  # same terms, same order of addition
 
 

@@ -72,110 +72,133 @@ def _exp_into(x, out, ib, fb, n):
 
 
 @njit(cache=True)
-def _exp_sum(log_w, l1p, p, shift, xb, buf, ib, fb):
-    """``sum_i exp(log_w_i + p * l1p_i - shift)`` (the ``p * l1p`` term left out at p = 0, so ``0 * -inf``
-    never occurs).
+def _block_sum(log_w, l1p, lo, m, p, shift, xb, buf, ib, fb):
+    """``sum_{i in [lo, lo+m)} exp(log_w_i + p * l1p_i - shift)`` (the ``p * l1p`` term left out at p = 0, so
+    ``0 * -inf`` never occurs): exponentials by :func:`_exp_into`, summed in 8 interleaved partial sums (error
+    below 64 ulp of the block's sum: all terms are >= 0)."""
+    if p == 0.0:
+        for i in range(m):
+            xb[i] = log_w[lo + i] - shift
+    else:
+        for i in range(m):
+            xb[i] = (log_w[lo + i] + p * l1p[lo + i]) - shift
+    if m >= 32:
+        _exp_into(xb, buf, ib, fb, m)  # separate in and out buffers: in place, LLVM does not vectorise it
+    else:  # a short block: the vector loop's set-up costs more than libm's exp
+        for i in range(m):
+            buf[i] = np.exp(xb[i])
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    i = 0
+    while i + 8 <= m:
+        a0 += buf[i]
+        a1 += buf[i + 1]
+        a2 += buf[i + 2]
+        a3 += buf[i + 3]
+        a4 += buf[i + 4]
+        a5 += buf[i + 5]
+        a6 += buf[i + 6]
+        a7 += buf[i + 7]
+        i += 8
+    while i < m:
+        a0 += buf[i]
+        i += 1
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
 
-    Blocks of ``_BLOCK`` terms: exponentials by :func:`_exp_into`, each block summed in 8 interleaved
-    partial sums (error below 64 ulp of the block's sum: all terms are >= 0), the block sums added with
-    Neumaier compensation. The old one-term-at-a-time loop (libm ``exp`` and a compensated add per term)
-    took 4-5.5 ns a term on one core, more than numpy's 2.3-2.9 (issue 22).
-    """
-    n = log_w.shape[0]
-    s = 0.0
-    c = 0.0
-    for lo in range(0, n, _BLOCK):
-        m = min(_BLOCK, n - lo)
-        if p == 0.0:
-            for i in range(m):
-                xb[i] = log_w[lo + i] - shift
-        else:
-            for i in range(m):
-                xb[i] = (log_w[lo + i] + p * l1p[lo + i]) - shift
-        if m >= 32:
-            _exp_into(xb, buf, ib, fb, m)  # separate in and out buffers: in place, LLVM does not vectorise it
-        else:  # a short block: the vector loop's set-up costs more than libm's exp
-            for i in range(m):
-                buf[i] = np.exp(xb[i])
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-        i = 0
-        while i + 8 <= m:
-            a0 += buf[i]
-            a1 += buf[i + 1]
-            a2 += buf[i + 2]
-            a3 += buf[i + 3]
-            a4 += buf[i + 4]
-            a5 += buf[i + 5]
-            a6 += buf[i + 6]
-            a7 += buf[i + 7]
-            i += 8
-        while i < m:
-            a0 += buf[i]
-            i += 1
-        t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
-        u = s + t
-        if abs(s) >= abs(t):
-            c += (s - u) + t
-        else:
-            c += (t - u) + s
-        s = u
-    return s + c
+
+@njit(cache=True, inline="always")
+def _neumaier(s, c, j, t):
+    """``s[j] += t`` with the Neumaier compensation kept in ``c[j]``."""
+    u = s[j] + t
+    if abs(s[j]) >= abs(t):
+        c[j] += (s[j] - u) + t
+    else:
+        c[j] += (t - u) + s[j]
+    s[j] = u
+
+
+#: Up to this many groups the block loop runs inside the P loop (the groups stay in L2).
+_CACHED_GROUPS = 16 * _BLOCK
 
 
 @njit(cache=True)
-def _max_term(log_w, l1p, p):
-    mx = -np.inf
-    for i in range(log_w.shape[0]):
-        t = log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]
-        if t > mx:
-            mx = t
-    return mx
+def _sums_range(log_w, l1p, P, j0, j1, log_out, out):
+    """``out[j] = sum_i exp(log_w_i + P_j l1p_i)`` (its log when ``log_out``) for ``j0 <= j < j1``.
+
+    Blocks of ``_BLOCK`` groups outermost, so each block is read once from memory for all P and stays in L1
+    (streaming the groups once per P made large spectra memory-bound); the block sums of each P are added in
+    block order with Neumaier compensation. The former one-term-at-a-time loop (libm ``exp`` and a
+    compensated add per term) took 4-5.5 ns a term on one core, more than numpy's 2.3-2.9 (issue 22).
+    """
+    n = log_w.shape[0]
+    k = j1 - j0
+    xb = np.empty(_BLOCK, dtype=np.float64)
+    buf = np.empty(_BLOCK, dtype=np.float64)
+    ib = np.empty(_BLOCK, dtype=np.int64)
+    fb = ib.view(np.float64)
+    shift = np.zeros(k, dtype=np.float64)
+    if log_out:  # the largest term of each P, factored out (log-sum-exp)
+        for jj in range(k):
+            shift[jj] = -np.inf
+        for lo in range(0, n, _BLOCK):
+            m = min(_BLOCK, n - lo)
+            for jj in range(k):
+                p = P[j0 + jj]
+                mx = shift[jj]
+                for i in range(lo, lo + m):
+                    t = log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]
+                    if t > mx:
+                        mx = t
+                shift[jj] = mx
+    s = np.zeros(k, dtype=np.float64)
+    c = np.zeros(k, dtype=np.float64)
+    if n <= _CACHED_GROUPS:  # the groups stay in cache anyway: P outermost measured 3-6x faster here
+        for jj in range(k):
+            if shift[jj] != -np.inf:
+                for lo in range(0, n, _BLOCK):
+                    t = _block_sum(log_w, l1p, lo, min(_BLOCK, n - lo), P[j0 + jj], shift[jj], xb, buf, ib, fb)
+                    _neumaier(s, c, jj, t)
+    else:
+        for lo in range(0, n, _BLOCK):
+            m = min(_BLOCK, n - lo)
+            for jj in range(k):
+                if shift[jj] != -np.inf:
+                    _neumaier(s, c, jj, _block_sum(log_w, l1p, lo, m, P[j0 + jj], shift[jj], xb, buf, ib, fb))
+    for jj in range(k):
+        if log_out:
+            out[j0 + jj] = shift[jj] if shift[jj] == -np.inf else shift[jj] + np.log(s[jj] + c[jj])
+        else:
+            out[j0 + jj] = s[jj] + c[jj]
 
 
 @njit(cache=True)
 def _sums_serial(log_w, log_q, P, log_out):
     out = np.empty(P.shape[0], dtype=np.float64)
-    l1p = _log1m(log_q)
-    xb = np.empty(_BLOCK, dtype=np.float64)
-    buf = np.empty(_BLOCK, dtype=np.float64)
-    ib = np.empty(_BLOCK, dtype=np.int64)
-    fb = ib.view(np.float64)
-    for j in range(P.shape[0]):
-        if log_out:
-            mx = _max_term(log_w, l1p, P[j])
-            out[j] = mx if mx == -np.inf else mx + np.log(_exp_sum(log_w, l1p, P[j], mx, xb, buf, ib, fb))
-        else:
-            out[j] = _exp_sum(log_w, l1p, P[j], 0.0, xb, buf, ib, fb)
+    _sums_range(log_w, _log1m(log_q), P, 0, P.shape[0], log_out, out)
     return out
 
 
 @njit(cache=True, parallel=True)
-def _sums_parallel(log_w, log_q, P, log_out):
+def _sums_parallel(log_w, log_q, P, log_out, nt):
+    """:func:`_sums_serial` with the P split into ``nt`` contiguous ranges (the same numbers)."""
     out = np.empty(P.shape[0], dtype=np.float64)
     l1p = _log1m(log_q)
-    for j in prange(P.shape[0]):
-        xb = np.empty(_BLOCK, dtype=np.float64)
-        buf = np.empty(_BLOCK, dtype=np.float64)
-        ib = np.empty(_BLOCK, dtype=np.int64)
-        fb = ib.view(np.float64)
-        if log_out:
-            mx = _max_term(log_w, l1p, P[j])
-            out[j] = mx if mx == -np.inf else mx + np.log(_exp_sum(log_w, l1p, P[j], mx, xb, buf, ib, fb))
-        else:
-            out[j] = _exp_sum(log_w, l1p, P[j], 0.0, xb, buf, ib, fb)
+    k = P.shape[0]
+    nt = min(nt, k)
+    for t in prange(nt):
+        _sums_range(log_w, l1p, P, t * k // nt, (t + 1) * k // nt, log_out, out)
     return out
 
 
 #: Terms (groups x P) below which the sums run on the calling thread: starting the thread pool costs
 #: 0.05-15 ms on a loaded 2-core machine (the OpenMP team spins at its barrier while the other core is
-#: busy), i.e. the work of ~10**6 terms at ~1 ns each (benchmarks/bench_kernels.py, issue 22).
-PARALLEL_MIN_TERMS = 4_000_000
+#: busy; 24 ms measured at load 11), while 1.6e7 terms take ~30 ms on one idle core (bench_kernels.py, issue 22).
+PARALLEL_MIN_TERMS = 16_000_000
 
 
 def _sums(log_w, log_q, P, log_out):
     log_w, log_q, P = np.asarray(log_w, dtype=np.float64), np.asarray(log_q, dtype=np.float64), np.asarray(P, dtype=np.float64)
     if log_w.shape[0] * P.shape[0] >= PARALLEL_MIN_TERMS and P.shape[0] > 1 and numba.get_num_threads() > 1:
-        return _sums_parallel(log_w, log_q, P, log_out)
+        return _sums_parallel(log_w, log_q, P, log_out, numba.get_num_threads())
     return _sums_serial(log_w, log_q, P, log_out)
 
 

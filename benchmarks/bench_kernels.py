@@ -268,6 +268,28 @@ def case_nz(sizes, repeat, lim):
     return rows
 
 
+def nz_rates(quick, lim):
+    """Additions per second of one Newman-Ziff sample at ~10**6 sites per d (out of cache), site and bond; the
+    largest L whose one sample takes a minute at that rate (memory: ~90 bytes a site and 24 an addition)."""
+    empty = np.zeros((0, 0), dtype=np.int64)
+    out = []
+    for d, L in ([(2, 64), (3, 16)] if quick else [(2, 1024), (3, 100), (4, 32), (5, 16)]):
+        for bond in (False, True):
+            N = L**d
+            M = d * N if bond else N
+            KP.newman_ziff(d, 4, bond, 1, 0, -1, 1, d * 4**d if bond else 4**d, empty)  # compile
+            t0 = time.perf_counter()
+            KP.newman_ziff(d, L, bond, 1, 0, -1, 1, M, empty)
+            rate = M / (time.perf_counter() - t0)
+            per = d if bond else 1  # additions per site
+            L_min = int((60.0 * rate / per) ** (1.0 / d))
+            # random accesses an addition, at least: a bond's 2 finds; a site's 2d neighbour checks
+            acc = 2 if bond else 2 * d
+            out.append({"d": d, "L": L, "kind": "bond" if bond else "site", "additions_per_s": rate,
+                        "L_one_minute": L_min, "random_access_frac": rate * acc / lim["random_access_per_s"]})
+    return out
+
+
 def _pypercolate_rows(sizes, repeat, lim):
     """Against pypercolate 0.4.6 (shimmed for networkx 3; see bench_percolation.py), its own orders timed too."""
     import networkx as nx
@@ -393,7 +415,8 @@ def run(quick=False, repeat=9, only=None):
         t0 = time.perf_counter()
         rows += CASES[name](sizes, 1 if quick else repeat, lim)
         print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    return {"rows": rows, "limits": lim, "load_before": list(load0), "load_after": list(os.getloadavg()),
+    nz = nz_rates(quick, lim) if not only or "nz" in only else []
+    return {"rows": rows, "nz_rates": nz, "limits": lim, "load_before": list(load0), "load_after": list(os.getloadavg()),
             "cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(),
             "threading_layer": _layer(), "env": {k: os.environ.get(k) for k in
                                                 ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY",
@@ -418,6 +441,10 @@ def _layer():
 
 
 def show(res):
+    for r in res.get("nz_rates", []):
+        print(f"  newman_ziff {r['d']}-d {r['kind']} L={r['L']}: {r['additions_per_s'] / 1e6:.2f} M additions/s, "
+              f"one sample in a minute up to L={r['L_one_minute']}, {r['random_access_frac']:.2f} of the random-"
+              "access limit")
     print(f"load {res['load_before'][0]:.1f} -> {res['load_after'][0]:.1f}, {res['cpus']} CPUs, numba threads "
           f"{res['numba_threads']} ({res['threading_layer']}); limits: {res['limits']}")
     print(f"{'kernel':26s} {'size':7s} {'n':>10s} {'ours ms':>9s} {'base ms':>9s} {'ratio':>7s} {'limit':>6s} same")

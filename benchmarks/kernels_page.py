@@ -20,7 +20,7 @@ def _dec(v):
 
 def num(v, path, fmt=None, suffix=""):
     d = _dec(v) if fmt is None else fmt
-    return f"{v:.{d}f}{suffix}<!--= ~{path} -->"
+    return f"{v:.{d}f}<!--= ~{path} -->{suffix}"
 
 
 def render(res):
@@ -81,5 +81,19 @@ def render(res):
                          f"integer labels {'correct' if r['pypercolate_int_labels_correct'] else 'WRONG'}.")
     if extra:
         out += ["", "Details:", ""] + extra
+    if res.get("nz_rates"):
+        out += ["", "## Newman-Ziff: how large a lattice in a minute", "",
+                "One sample on ~10^6 sites per d (out of cache), orders drawn inside; `L in a minute`: the "
+                "largest L whose single sample takes 60 s at that rate (the rate falls somewhat as the "
+                "lattice grows, so this is an upper estimate; memory ~90 bytes a site plus 24 an addition). "
+                "`random-access`: the rate times the random reads an addition needs at least (2 for a bond, "
+                "2d neighbour checks for a site) over this machine's random-read rate; near or above 1 the "
+                "sweep is bound by memory latency, not arithmetic.", "",
+                "| d | kind | L measured | M additions/s | L in a minute | random-access |", "|---|---|---|---|---|---|"]
+        for i, r in enumerate(res["nz_rates"]):
+            p = f"nz_rates/{i}"
+            out.append(f"| {r['d']} | {r['kind']} | {r['L']} | "
+                       f"{num(r['additions_per_s'] / 1e6, p + '/additions_per_s / 1e6')} | {r['L_one_minute']:,} | "
+                       f"{num(r['random_access_frac'], p + '/random_access_frac', 2)} |")
     out += ["", f"Run of {res['date']}; numpy {res['numpy']}, numba {res['numba']}, Python {res['python']}.", ""]
     return "\n".join(out)

@@ -362,8 +362,10 @@ def _label_3d(occ, n0, n1, n2):
     return _relabel(lab, par, nprov)
 
 
-#: Below this many sites scipy labels a d >= 4 array faster than the union-find (its fixed costs are lower).
-_ND_MIN_SITES = 4096
+#: Up to this many sites the 2-d/3-d raster kernels label faster than scipy (3-4x on 16^2..16^3, its fixed
+#: costs dominate there); above, scipy (interleaved medians, issue 22). d >= 4: the union-find at every size
+#: (2-90x scipy's generic structuring element).
+_RASTER_MAX_SITES = 1 << 14
 
 
 def label_clusters(occ, shape):
@@ -385,13 +387,12 @@ def label_clusters(occ, shape):
 
     Notes
     -----
-    ``d <= 3`` (and arrays under ``_ND_MIN_SITES`` sites): ``scipy.ndimage.label``
-    writing int64 labels in place, the faster there; ``d >= 4``: the Numba
-    union-find (scipy's generic structuring element is slow there). Measured
-    side by side in ``benchmarks/bench_kernels.py``. The raster kernels
-    ``_label_2d``/``_label_3d`` (provisional labels, a union only where two
-    labelled neighbours are not already joined through the diagonal site) stay
-    as tested alternatives.
+    ``d <= 3`` above ``_RASTER_MAX_SITES`` sites: ``scipy.ndimage.label``
+    writing int64 labels in place, the faster there; smaller 2-d and 3-d
+    arrays: raster scans with provisional labels (a union only where two
+    labelled neighbours are not already joined through the diagonal site);
+    ``d >= 4``: the generic union-find (scipy's generic structuring element is
+    slow there). Measured side by side in ``benchmarks/bench_kernels.py``.
 
     >>> lab, n = label_clusters(np.array([1, 0, 1, 1], dtype=bool), np.array([2, 2]))
     >>> lab.tolist(), n
@@ -409,10 +410,14 @@ def label_clusters(occ, shape):
         raise ValueError(f"occ has {occ.size} entries but prod(shape) = {total}")
     if occ.dtype != np.bool_ or not occ.flags.c_contiguous:
         occ = np.ascontiguousarray(occ, dtype=np.bool_)
-    if len(dims) <= 3 or total < _ND_MIN_SITES:
-        # scipy's two-pass labelling, written straight into int64 (no copy): the raster kernels below
-        # measured 0.63-0.98x it in 2-d and 0.9-1.45x in 3-d, the generic one 0.8x on 6^4 (issue 22)
+    if len(dims) <= 3 and total > _RASTER_MAX_SITES:
+        # scipy's two-pass labelling, written straight into int64 (no copy): on large arrays our raster kernels
+        # measured 0.63-0.98x it in 2-d and 0.9-1.0x in 3-d (issue 22)
         lab = np.empty(total, dtype=np.int64)
         n = ndimage.label(occ.reshape(dims), output=lab.reshape(dims))
         return lab, int(n)
+    if len(dims) == 2:
+        return _label_2d(occ, dims[0], dims[1])
+    if len(dims) == 3:
+        return _label_3d(occ, dims[0], dims[1], dims[2])
     return _label_nd(occ, shape)

@@ -53,10 +53,17 @@ def _number(fn, target=4e-3):
     return max(1, int(target / max(t, 1e-7)))
 
 
-def race(fns, repeat):
-    """Median seconds per call of each ``fns[name]``, timed interleaved (order reversed every round)."""
+def race(fns, repeat, budget=8.0):
+    """Median seconds per call of each ``fns[name]``, timed interleaved (order reversed every round).
+
+    Rounds are capped so that one race takes about ``budget`` seconds (at least 3 rounds)."""
     names = list(fns)
-    nums = {k: _number(fns[k]) for k in names}
+    nums, one = {}, 0.0
+    for k in names:
+        t0 = time.perf_counter()
+        nums[k] = _number(fns[k])
+        one += max(time.perf_counter() - t0, 4e-3)
+    repeat = min(repeat, max(3, int(budget / one)))
     times = {k: [] for k in names}
     for r in range(repeat):
         for k in (names if r % 2 == 0 else names[::-1]):
@@ -383,11 +390,73 @@ def case_tree(sizes, repeat, lim):
     return rows
 
 
+def case_keys(sizes, repeat, lim):
+    """datum_keys against numpy's mixed-radix dot product."""
+    from scalinglab.theory.rhm import RHMSpec
+
+    rules = KR.make_rules(10, 10, 10, 2, 3, seed=0)
+    probs = RHMSpec.make(alpha=1.0).probs_matrix()
+    rows = []
+    for size, n in sizes:
+        _, y, ranks = KR.sample(rules, 10, probs, n, 1)
+        nn = ranks.shape[1]
+        radix = 10 ** np.arange(nn - 1, -1, -1, dtype=np.int64)
+
+        def base():
+            return y * 10**nn + ranks.astype(np.int64) @ radix
+        med, mn = race({"ours": lambda: KR.datum_keys(y, ranks, 10), "base": base}, repeat)
+        same = np.array_equal(KR.datum_keys(y, ranks, 10), base())
+        nbytes = y.nbytes + ranks.nbytes + 8 * n
+        rows.append(_row("datum_keys", size, n, "numpy y * m**n + ranks @ m**k", med, mn, same,
+                         nbytes / (lim["stream_GBps"] * 1e9) * 2, "read y, ranks + write keys at the copy rate"))
+    return rows
+
+
+def case_tree_walks(sizes, repeat, lim):
+    """tree_depths and embed_tree against numpy level by level (pointer jumping for the depths)."""
+    rows = []
+    for size, s_target in sizes:
+        parent, _, _, offsets, _ = KP.grow_brill_clusters(1, 2, 0.5, s_target // 2, 4 * s_target, 3, 10**6)
+        par = parent[offsets[0]:offsets[1]].astype(np.int64)
+        n = par.size
+
+        def depth_np():
+            d = np.zeros(n, dtype=np.int32)
+            anc = par.copy()
+            live = np.flatnonzero(anc >= 0)
+            while live.size:
+                d[live] += 1
+                anc[live] = par[anc[live]]
+                live = live[anc[live] >= 0]
+            return d
+        med, mn = race({"ours": lambda: KP.tree_depths(par), "base": depth_np}, repeat)
+        dep = KP.tree_depths(par)
+        rows.append(_row("tree_depths", size, n, "numpy pointer jumping", med, mn,
+                         np.array_equal(dep, depth_np()), n * 12 / (lim["stream_GBps"] * 1e9),
+                         "read parent + write depth once"))
+        steps = np.random.default_rng(0).normal(size=(n, 3))
+        order = np.argsort(dep, kind="stable")
+        bounds = np.searchsorted(dep[order], np.arange(dep.max() + 2))
+
+        def embed_np():  # depths given: one vectorised step per level
+            x = np.empty_like(steps)
+            for lv in range(dep.max() + 1):
+                idx = order[bounds[lv]:bounds[lv + 1]]
+                x[idx] = steps[idx] if lv == 0 else x[par[idx]] + steps[idx]
+            return x
+        med, mn = race({"ours": lambda: KP.embed_tree(par, steps), "base": embed_np}, repeat)
+        rows.append(_row("embed_tree (d=3)", size, n, "numpy level by level (depths given)", med, mn,
+                         np.allclose(KP.embed_tree(par, steps), embed_np(), rtol=0, atol=1e-9),
+                         n * (8 + 48) / (lim["stream_GBps"] * 1e9), "read parent + steps, write x once"))
+    return rows
+
+
 def plan(quick):
     if quick:
         return {"decay": [("tiny", 10)], "paths": [("tiny", 3)], "sample": [("tiny", 100)],
                 "label": [("tiny", (16, 16)), ("tiny", (6,) * 4)], "nz": [("tiny", (8, 2))],
-                "bethe": [("tiny", 100)], "tree": [("tiny", (1000, 0.1))]}
+                "bethe": [("tiny", 100)], "tree": [("tiny", (1000, 0.1))], "keys": [("tiny", 100)],
+                "walks": [("tiny", 1000)]}
     return {"decay": [("tiny", 10), ("medium", 10**3), ("large", 10**6)],
             "paths": [("tiny", 3), ("medium", 5), ("large", 7)],
             "sample": [("tiny", 100), ("medium", 10**4), ("large", 10**6)],
@@ -398,11 +467,13 @@ def plan(quick):
             "nz": [("tiny", (8, 10)), ("medium", (64, 4)), ("large", (256, 1))],
             "bethe": [("tiny", 100), ("medium", 10**4)],
             "tree": [("tiny", (1000, 0.1)), ("medium", (10**5, 0.1)), ("large", (10**6, 0.1)),
-                     ("large", (10**6, 0.001))]}
+                     ("large", (10**6, 0.001))],
+            "keys": [("tiny", 100), ("medium", 10**4), ("large", 10**6)],
+            "walks": [("tiny", 1000), ("medium", 10**5), ("large", 10**6)]}
 
 
 CASES = {"decay": case_decay, "paths": case_paths, "sample": case_sample, "label": case_label, "nz": case_nz,
-         "bethe": case_bethe, "tree": case_tree}
+         "bethe": case_bethe, "tree": case_tree, "keys": case_keys, "walks": case_tree_walks}
 
 
 def run(quick=False, repeat=9, only=None):

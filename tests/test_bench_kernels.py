@@ -112,3 +112,18 @@ def test_auto_spectrum_bins_only_where_exact_barely_groups():
     assert path_spectrum(same).mode == "exact"
     small_mixed = RHMSpec(n_c=10, v=10, m=10, s=2, L=4, alpha=[0.5, 1.0, 1.5, 2.0])
     assert path_spectrum(small_mixed).mode == "exact"
+
+
+@pytest.mark.parametrize("d,L,bond", [(2, 8, False), (2, 6, True), (3, 4, False)])
+def test_newman_ziff_parallel_samples_equal_serial(d, L, bond):
+    """Issue 22: samples split over threads give the serial sweep's numbers (orders keyed by sample)."""
+    from scalinglab.kernels.percolation import _newman_ziff as NZ
+
+    N = L**d
+    M = d * N if bond else N
+    empty = np.zeros((0, 0), dtype=np.int64)
+    a = NZ._newman_ziff_serial(d, L, bond, 7, 3, M // 2, N, M, empty)
+    for nt in (2, 3):
+        b = NZ._newman_ziff_parallel(d, L, bond, 7, 3, M // 2, N, M, empty, nt)
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)

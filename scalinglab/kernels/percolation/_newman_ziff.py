@@ -22,8 +22,9 @@ done in :mod:`scalinglab.theory.percolation._lattice`.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = ["newman_ziff"]
 
@@ -87,69 +88,32 @@ def _random_order(M, seed, smp, out):
 
 
 @njit(cache=True)
-def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
-    """Newman-Ziff sweeps of ``n_samples`` samples on the periodic ``L^d`` lattice.
-
-    Parameters
-    ----------
-    d : int
-        Dimension (>= 1).
-    L : int
-        Linear size (>= 3, so that the two neighbours along an axis differ).
-    bond : bool
-        Bond percolation (all sites present, bonds added) instead of site.
-    n_samples : int
-        Independent samples (orders).
-    seed : int
-        Seed of the orders (sample ``k`` adds in the order :func:`_random_order` draws for ``(seed, k)``;
-        before issue 22 one ``np.random.permutation`` stream per call: other orders, the same law).
-    n_snap : int
-        Number of additions at which the cluster-size histogram is taken
-        (``-1``: none).
-    hist_max : int
-        Sizes ``> hist_max`` are not histogrammed (still counted in ``s_max``).
-    n_max : int
-        Stop each sample after ``n_max`` additions (``<= M``); entries beyond
-        stay 0 and wrapping first seen later is recorded as ``M + 1``.
-
-    Returns
-    -------
-    smax_sum, smax2_sum, s2_sum : float64 arrays (M + 1,)
-        Sums over samples of ``s_max(n)``, ``s_max(n)^2`` and ``sum s^2`` after
-        ``n`` additions (``M = L^d`` sites or ``d L^d`` bonds).
-    n_wrap : int64 array (n_samples, 3)
-        First ``n`` with a cluster wrapping in direction 0 / any direction /
-        all directions (``M + 1`` if never).
-    hist : int64 array (hist_max + 1,)
-        Cluster sizes at ``n_snap`` summed over samples.
-    smax_snap : int64 array (n_samples,)
-        Largest cluster at ``n_snap``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from scalinglab.kernels.percolation import newman_ziff
-    >>> out = newman_ziff(2, 8, False, 10, 0, 38, 64, 64, np.zeros((0, 0), dtype=np.int64))   # 2-d site, L = 8
-    >>> smax_sum, n_wrap, hist = out[0], out[3], out[4]
-    >>> float(smax_sum[-1] / 10), n_wrap.shape, int((np.arange(65) * hist).sum()) // 10   # all 64 sites: one cluster; 38 occupied at the snapshot
-    (64.0, (10, 3), 38)
-    """
+def _lattice_tables(d, L):
+    """``(N, strides, nb)``: sites, C-order strides and the periodic neighbour table of the ``L^d`` torus."""
     N = 1
     for _ in range(d):
         N *= L
-    M = d * N if bond else N
     strides = np.empty(d, dtype=np.int64)
     acc = 1
     for k in range(d - 1, -1, -1):
         strides[k] = acc
         acc *= L
+    # neighbour table (periodic): nb[(i * d + k) * 2 + 0/1] = i -/+ e_k; saves 2 divisions a lookup
+    nb = np.empty(N * d * 2, dtype=np.int32)
+    for i in range(N):
+        for k in range(d):
+            c = (i // strides[k]) % L
+            nb[(i * d + k) * 2] = i - strides[k] if c > 0 else i + (L - 1) * strides[k]
+            nb[(i * d + k) * 2 + 1] = i + strides[k] if c < L - 1 else i - (L - 1) * strides[k]
+    return N, strides, nb
+
+
+@njit(cache=True)
+def _sweeps(d, L, bond, s0, s1, seed, n_snap, hist_max, n_max, orders, N, strides, nb, smax_sum, smax2_sum,
+            s2_sum, n_wrap, hist, smax_snap):
+    """Samples ``s0 .. s1-1`` with their own union-find state, added into the given sums."""
+    M = d * N if bond else N
     full = (1 << d) - 1
-    smax_sum = np.zeros(M + 1)
-    smax2_sum = np.zeros(M + 1)
-    s2_sum = np.zeros(M + 1)
-    n_wrap = np.full((n_samples, 3), M + 1, dtype=np.int64)
-    hist = np.zeros(hist_max + 1, dtype=np.int64)
-    smax_snap = np.zeros(n_samples, dtype=np.int64)
     # int32 state (4 bytes a site and direction): the random access order makes this memory-bound
     par = np.empty(N, dtype=np.int32)
     off = np.zeros(N * d, dtype=np.int32)
@@ -160,14 +124,7 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
     dj = np.empty(d, dtype=np.int64)
     state = np.zeros(2, dtype=np.int64)
     own = np.empty(M if orders.shape[0] == 0 else 0, dtype=np.int64)
-    # neighbour table (periodic): nb[(i * d + k) * 2 + 0/1] = i -/+ e_k; saves 2 divisions a lookup
-    nb = np.empty(N * d * 2, dtype=np.int32)
-    for i in range(N):
-        for k in range(d):
-            c = (i // strides[k]) % L
-            nb[(i * d + k) * 2] = i - strides[k] if c > 0 else i + (L - 1) * strides[k]
-            nb[(i * d + k) * 2 + 1] = i + strides[k] if c < L - 1 else i - (L - 1) * strides[k]
-    for smp in range(n_samples):
+    for smp in range(s0, s1):
         for i in range(N):
             par[i] = i
             size[i] = 1
@@ -265,4 +222,102 @@ def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
         n_wrap[smp, 0] = wx
         n_wrap[smp, 1] = wany
         n_wrap[smp, 2] = wall
+
+
+@njit(cache=True)
+def _newman_ziff_serial(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
+    N, strides, nb = _lattice_tables(d, L)
+    M = d * N if bond else N
+    smax_sum = np.zeros(M + 1)
+    smax2_sum = np.zeros(M + 1)
+    s2_sum = np.zeros(M + 1)
+    n_wrap = np.full((n_samples, 3), M + 1, dtype=np.int64)
+    hist = np.zeros(hist_max + 1, dtype=np.int64)
+    smax_snap = np.zeros(n_samples, dtype=np.int64)
+    _sweeps(d, L, bond, 0, n_samples, seed, n_snap, hist_max, n_max, orders, N, strides, nb, smax_sum, smax2_sum,
+            s2_sum, n_wrap, hist, smax_snap)
     return smax_sum, smax2_sum, s2_sum, n_wrap, hist, smax_snap
+
+
+@njit(cache=True, parallel=True)
+def _newman_ziff_parallel(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders, nt):
+    """The samples split into ``nt`` contiguous ranges, one union-find state and one set of sums each, the sums
+    added in range order: the same numbers as the serial sweep while the sums stay below 2**53 (they add
+    integers)."""
+    N, strides, nb = _lattice_tables(d, L)
+    M = d * N if bond else N
+    sums = np.zeros((nt, 3, M + 1))
+    hists = np.zeros((nt, hist_max + 1), dtype=np.int64)
+    n_wrap = np.full((n_samples, 3), M + 1, dtype=np.int64)
+    smax_snap = np.zeros(n_samples, dtype=np.int64)
+    for t in prange(nt):
+        _sweeps(d, L, bond, t * n_samples // nt, (t + 1) * n_samples // nt, seed, n_snap, hist_max, n_max, orders,
+                N, strides, nb, sums[t, 0], sums[t, 1], sums[t, 2], n_wrap, hists[t], smax_snap)
+    out = sums[0].copy()
+    hist = hists[0].copy()
+    for t in range(1, nt):
+        for k in range(3):
+            for n in range(M + 1):
+                out[k, n] += sums[t, k, n]
+        for h in range(hist_max + 1):
+            hist[h] += hists[t, h]
+    return out[0], out[1], out[2], n_wrap, hist, smax_snap
+
+
+#: Additions (samples x M) from which the samples run in parallel, one range per thread (each thread holds its
+#: own lattice state and sums: memory x threads).
+PARALLEL_MIN_ADDITIONS = 2_000_000
+
+
+def newman_ziff(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders):
+    """Newman-Ziff sweeps of ``n_samples`` samples on the periodic ``L^d`` lattice.
+
+    Parameters
+    ----------
+    d : int
+        Dimension (>= 1).
+    L : int
+        Linear size (>= 3, so that the two neighbours along an axis differ).
+    bond : bool
+        Bond percolation (all sites present, bonds added) instead of site.
+    n_samples : int
+        Independent samples (orders).
+    seed : int
+        Seed of the orders (sample ``k`` adds in the order :func:`_random_order` draws for ``(seed, k)``;
+        before issue 22 one ``np.random.permutation`` stream per call: other orders, the same law).
+    n_snap : int
+        Number of additions at which the cluster-size histogram is taken
+        (``-1``: none).
+    hist_max : int
+        Sizes ``> hist_max`` are not histogrammed (still counted in ``s_max``).
+    n_max : int
+        Stop each sample after ``n_max`` additions (``<= M``); entries beyond
+        stay 0 and wrapping first seen later is recorded as ``M + 1``.
+
+    Returns
+    -------
+    smax_sum, smax2_sum, s2_sum : float64 arrays (M + 1,)
+        Sums over samples of ``s_max(n)``, ``s_max(n)^2`` and ``sum s^2`` after
+        ``n`` additions (``M = L^d`` sites or ``d L^d`` bonds).
+    n_wrap : int64 array (n_samples, 3)
+        First ``n`` with a cluster wrapping in direction 0 / any direction /
+        all directions (``M + 1`` if never).
+    hist : int64 array (hist_max + 1,)
+        Cluster sizes at ``n_snap`` summed over samples.
+    smax_snap : int64 array (n_samples,)
+        Largest cluster at ``n_snap``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.percolation import newman_ziff
+    >>> out = newman_ziff(2, 8, False, 10, 0, 38, 64, 64, np.zeros((0, 0), dtype=np.int64))   # 2-d site, L = 8
+    >>> smax_sum, n_wrap, hist = out[0], out[3], out[4]
+    >>> float(smax_sum[-1] / 10), n_wrap.shape, int((np.arange(65) * hist).sum()) // 10   # all 64 sites: one cluster; 38 occupied at the snapshot
+    (64.0, (10, 3), 38)
+    """
+    nt = min(numba.get_num_threads(), int(n_samples))
+    M = d * int(L) ** d if bond else int(L) ** d
+    if nt > 1 and int(n_samples) * M >= PARALLEL_MIN_ADDITIONS:
+        return _newman_ziff_parallel(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders, nt)
+    return _newman_ziff_serial(d, L, bond, n_samples, seed, n_snap, hist_max, n_max, orders)

@@ -719,6 +719,86 @@ def _fig5_one(cat, pred, config, grid=None):
     return sim, mod
 
 
+def _fig5_loss_model_optimum(config, n_b=201, n_k=120):
+    """Optimum of his loss model over a dense ``(b, k_br)`` grid on the expected cluster sizes (no noise, no draws)."""
+    from scalinglab.theory.percolation import allocation_nk, bethe_quanta, quanta_allocation_loss
+
+    d = config.data
+    K = d.k_clusters
+    q = bethe_quanta(K, d.z, d.p_occ, d.s_min, d.s_max)
+    bs = np.linspace(config.b_range[0], config.b_range[1], n_b)
+    ks = np.geomspace(1.0, float(min(config.kbr_max, K)), n_k)
+    B, KB = np.meshgrid(bs, ks, indexing="ij")
+    nk = allocation_nk(float(config.N), K, B.ravel(), KB.ravel())
+    loss = quanta_allocation_loss(nk, q.freqs, d.c_over_D).reshape(B.shape)
+    i, j = np.unravel_index(int(np.argmin(loss)), loss.shape)
+    return {"b": float(bs[i]), "kbr": float(ks[j]), "loss": float(loss[i, j]), "grid": [int(n_b), int(n_k)]}
+
+
+def _fig5_across_seeds(per_seed, config):
+    """Distribution over seeds of predicted/best and of the best allocation's ``(b, k_br)``, whole-seed intervals."""
+    import warnings
+
+    from scalinglab.theory.fitting import seed_bootstrap
+
+    out = {"n_seeds": len(per_seed), "n_points": per_seed[0]["simulated"]["n_points"],
+           "predicted_b": per_seed[0]["simulated"]["predicted_b"],
+           "predicted_kbr": per_seed[0]["simulated"]["predicted_kbr"]}
+    labels = [p["seed"] for p in per_seed]
+    for which in ("simulated", "loss_model"):
+        v = [p[which] for p in per_seed]
+        ratio = np.array([x["predicted_loss"] / x["best_loss"] for x in v])  # predicted / best random
+        b = np.array([x["best_b"] for x in v])
+        lk = np.log(np.array([x["best_kbr"] for x in v]))
+        fb = np.array([x["frac_better"] for x in v])
+        res = {"predicted_over_best": ratio.tolist(), "best_b": b.tolist(), "best_kbr": np.exp(lk).tolist(),
+               "frac_better": fb.tolist()}
+        if len(v) >= 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # fewer than 5 seeds: jackknife-t, stated in ci_method
+                for key, arr, stat in (("predicted_over_best_mean", ratio, np.mean),
+                                       ("best_b_mean", b, np.mean), ("best_log_kbr_mean", lk, np.mean),
+                                       ("frac_better_mean", fb, np.mean)):
+                    si = seed_bootstrap(arr, stat, n_boot=1000, seed=0, labels=labels)
+                    res[key] = {"estimate": float(si.estimate), "ci95": [float(si.ci[0]), float(si.ci[1])],
+                                "ci_method": si.ci_method}
+            kb = res["best_log_kbr_mean"]
+            res["best_kbr_geomean"] = {"estimate": float(np.exp(kb["estimate"])),
+                                       "ci95": [float(np.exp(kb["ci95"][0])), float(np.exp(kb["ci95"][1]))]}
+        res["median_predicted_over_best"] = float(np.median(ratio))
+        res["range_predicted_over_best"] = [float(ratio.min()), float(ratio.max())]
+        res["seeds_predicted_not_beaten"] = int(np.sum(fb == 0))
+        out[which] = res
+    out["loss_model_optimum"] = _fig5_loss_model_optimum(config)
+    return out
+
+
+def _plot_fig5_seeds(summary, path):
+    a = summary.get("across_seeds")
+    if not a or a["n_seeds"] < 2:
+        return None
+    fig, axes = new_figure(ncols=3, width=4.0, height=3.4)
+    axes = axes[0]
+    for which, col in (("simulated", "C0"), ("loss_model", "C1")):
+        v = a[which]
+        axes[0].hist(v["predicted_over_best"], bins=12, alpha=0.5, color=col, label=which)
+        axes[1].semilogy(v["best_b"], v["best_kbr"], "o", color=col, ms=4, label=f"best random, {which}")
+    axes[0].axvline(1.0, color="k", ls=":", lw=1)
+    axes[0].set(xlabel="predicted loss / best random loss", ylabel="seeds",
+                title=f"{a['n_seeds']} seeds x {a['n_points']} allocations")
+    axes[1].plot(a["predicted_b"], a["predicted_kbr"], "kx", ms=12, mew=2, label="his predicted optimum")
+    o = a["loss_model_optimum"]
+    axes[1].plot(o["b"], o["kbr"], "k+", ms=12, mew=1.5, label="loss-model optimum (dense grid)")
+    axes[1].set(xlabel="b", ylabel="k_br", title="best allocation per seed")
+    axes[2].hist(a["simulated"]["frac_better"], bins=12, color="C0", alpha=0.6)
+    axes[2].set(xlabel="fraction of random allocations below predicted (simulated)", ylabel="seeds",
+                title="how often the prediction is beaten")
+    for ax in axes:
+        ax.title.set_fontsize(9)
+        ax.legend(fontsize=6) if ax.get_legend_handles_labels()[0] else None
+    return save_figure(fig, path, dpi=110)
+
+
 @protocol.experiment
 class BrillFig5(protocol.Experiment):
     name = "brill-fig5"
@@ -773,6 +853,7 @@ class BrillFig5(protocol.Experiment):
             fb = np.array([p["simulated"]["frac_better"] for p in per_seed])
             out["best_over_predicted"] = {"mean": float(r.mean()), "min": float(r.min()), "max": float(r.max())}
             out["frac_better"] = {"mean": float(fb.mean()), "min": float(fb.min()), "max": float(fb.max())}
+            out["across_seeds"] = _fig5_across_seeds(per_seed, config)
             p0 = per_seed[0]["simulated"]
             out["headline"] = (f"seed 0: best of {p0['n_points']} random allocations / predicted = "
                                f"{p0['best_over_predicted']:.3f} (predicted loss {p0['predicted_loss']:.4f} ± "
@@ -803,6 +884,9 @@ class BrillFig5(protocol.Experiment):
                          f"{100 * d['frac_better']:.1f} % below predicted", fontsize=8)
             ax.legend(fontsize=7, loc="lower left")
         paths.append(save_figure(fig, folder / "brill_fig5.png", dpi=120))
+        extra = _plot_fig5_seeds(summary, folder / "brill_fig5_seeds.png")
+        if extra is not None:
+            paths.append(extra)
         return paths
 
     def report(self, rows, summary, config):
@@ -827,7 +911,32 @@ class BrillFig5(protocol.Experiment):
             "minimum over many random allocations is biased low by about 2-3 sd; the loss-model rows (no noise) "
             "show the comparison without it.\n",
             md_table(["seed", "loss", "predicted allocation", "predicted loss", "best random allocation",
-                      "best / predicted", "random below predicted"], tab)])
+                      "best / predicted", "random below predicted"], tab), _fig5_seeds_text(summary)])
+
+
+def _fig5_seeds_text(summary):
+    a = summary.get("across_seeds")
+    if not a or a["n_seeds"] < 2:
+        return ""
+    rows = []
+    for which in ("simulated", "loss_model"):
+        v = a[which]
+        r, b, k, fb = (v["predicted_over_best_mean"], v["best_b_mean"], v["best_kbr_geomean"], v["frac_better_mean"])
+        rows.append([which, f"{r['estimate']:.3f} {_ci(r['ci95'])}; median {v['median_predicted_over_best']:.3f}, "
+                            f"range {_ci(v['range_predicted_over_best'])}",
+                     f"{b['estimate']:.2f} {_ci(b['ci95'], 2)}", f"{k['estimate']:.1f} {_ci(k['ci95'], 1)}",
+                     f"{100 * fb['estimate']:.1f} % {_ci([100 * x for x in fb['ci95']], 1)}",
+                     f"{v['seeds_predicted_not_beaten']} of {a['n_seeds']}"])
+    o = a["loss_model_optimum"]
+    return "\n".join([
+        f"\n## Across {a['n_seeds']} seeds\n",
+        f"Each seed is a fresh data set and a fresh set of {a['n_points']} random allocations. Predicted optimum: "
+        f"b = {a['predicted_b']:.4f}, k_br = {a['predicted_kbr']:.1f}; the optimum of his loss model on the expected "
+        f"cluster sizes over a dense {o['grid'][0]} x {o['grid'][1]} grid is b = {o['b']:.2f}, k_br = {o['kbr']:.1f}. "
+        "Means over seeds with 95 % intervals resampling whole seeds (seed_bootstrap); 'predicted / best' > 1 means "
+        "the best random allocation beat the prediction (the minimum of noisy single evaluations is biased low).\n",
+        md_table(["loss", "predicted / best random (mean [95 %])", "best b (mean)", "best k_br (geometric mean)",
+                  "random below predicted", "seeds where none beat it"], rows)])
 
 
 # =========================================================================== percolation-lattice

@@ -41,7 +41,8 @@ from scalinglab.errors import InputError
 from scalinglab.kernels.percolation import grow_brill_clusters, tree_nearest
 from scalinglab.theory.percolation import brill_alpha, brill_nk
 
-__all__ = ["BrillRegimesConfig", "BrillRegimesCell", "regimes_analyse", "regime_errors", "regime_seed", "regime_cell", "regime_theory",
+__all__ = ["BrillRegimesConfig", "BrillRegimesCell", "regimes_analyse", "regime_errors", "regime_seed", "regime_cell",
+           "regime_single", "regime_theory",
            "regime_predictions", "p_xi"]
 
 
@@ -73,6 +74,9 @@ class BrillRegimesConfig:
         Training DOF grid ``geomspace(n_min, n_max, n_points)``.
     seeds : int
         Data sets per ``p``.
+    single_seeds : int
+        Seeds (per ``p``) of the single-cluster check: learning curves of the
+        largest clusters alone, with and without shrinkage (0: none).
     fit_lo, fit_hi : float
         Analysis only: exponent window ``[fit_lo, fit_hi]`` (``fit_hi = 0``: ``n_max``).
     n_boot : int
@@ -105,6 +109,7 @@ class BrillRegimesConfig:
     n_max: float = field(default=3000.0, metadata={"gt": 0})
     n_points: int = field(default=16, metadata={"ge": 2})
     seeds: int = field(default=10, metadata={"ge": 1})
+    single_seeds: int = field(default=5, metadata={"ge": 0})
     fit_lo: float = field(default=10.0, metadata={"gt": 0, "analysis": True})
     fit_hi: float = field(default=0.0, metadata={"ge": 0, "analysis": True})
     n_boot: int = field(default=400, metadata={"ge": 100, "analysis": True})
@@ -356,6 +361,50 @@ def regime_cell(config, p_ratio, c, seed):
     return out
 
 
+SINGLE_N = tuple(float(x) for x in np.geomspace(10, 3000, 8).round(3))
+SINGLE_K = 6
+SINGLE_TEST = 2000
+SINGLE_REPEATS = 4
+
+
+def regime_single(config, p_ratio, seed):
+    """Learning curves of the ``SINGLE_K`` largest clusters alone: does one cluster follow ``n^(-c/D)``?
+
+    ``n`` training sites a cluster on the grid ``SINGLE_N`` (10..3000), ``SINGLE_TEST`` test sites a cluster,
+    ``SINGLE_REPEATS`` draws pooled; every ``c`` from the same draws, with his shrinkage and without.
+
+    Returns
+    -------
+    dict
+        ``single_n``, ``single_shrink`` and ``single_plain`` (lists over ``n`` of lists over ``c``: pooled
+        ``sum |err|^c / sum |y|^c``), ``single_sizes``.
+
+    >>> cfg = BrillRegimesConfig(s_min=30, s_max=3000, n_clusters=8, fit_points=4, p_valid=0.05, seeds=1)
+    >>> r = regime_single(cfg, 1.0, 0)
+    >>> len(r["single_n"]), len(r["single_shrink"][0]) == len(cfg.c_values)
+    (8, True)
+    """
+    st = regime_seed(config, p_ratio, seed)
+    cl = st["clusters"]
+    K = min(SINGLE_K, cl["sizes"].size)
+    starts, sizes = cl["starts"][:K], cl["sizes"][:K]
+    n_test = np.minimum(SINGLE_TEST, sizes // 4).astype(np.int64)
+    out = {"single_n": list(SINGLE_N), "single_sizes": [int(v) for v in sizes]}
+    for shrink in (True, False):
+        L = []
+        for i, n in enumerate(SINGLE_N):
+            q = np.minimum(n / (sizes - n_test), 1.0)
+            te = tz = 0.0
+            for r in range(SINGLE_REPEATS):
+                e, z0, _ = regime_errors(cl["parent"], cl["depth"], cl["value"], starts, sizes, q, n_test,
+                                         _subseed(seed, 0x51, i, r, int(round(p_ratio * 1e6))), config.c_values,
+                                         shrink)
+                te, tz = te + e.sum(axis=0), tz + z0.sum(axis=0)
+            L.append([float(v) for v in te / tz])
+        out["single_shrink" if shrink else "single_plain"] = L
+    return out
+
+
 def regime_theory(config, p_ratio, c, n=None):
     """His predictions for ``(p, c)`` on the ``n`` grid: closed forms, asymptotes, loss model on finite clusters.
 
@@ -417,6 +466,8 @@ from scalinglab.validate.report import md_table  # noqa: E402
 class BrillRegimesCell:
     """One ``(p/p_c, c, seed)`` of ``brill-regimes``: model and data curves over the ``n`` grid.
 
+    ``what = "single"`` (``c = 0``): the single-cluster check of that seed (:func:`regime_single`).
+
     ``setup`` is the config with its analysis fields, seeds and ``p_ratios``
     set to fixed values (they do not change what a cell measures).
 
@@ -432,10 +483,11 @@ class BrillRegimesCell:
     p_ratio: float
     c: float
     seed: int
+    what: str = "curves"
 
 
 def _setup(config):
-    return replace(config, p_ratios=(1.0,), seeds=1, fit_lo=10.0, fit_hi=0.0, n_boot=400)
+    return replace(config, p_ratios=(1.0,), seeds=1, single_seeds=0, fit_lo=10.0, fit_hi=0.0, n_boot=400)
 
 
 def _fmt(x, nd=3):
@@ -464,6 +516,11 @@ def regimes_analyse(rows, config):
     from scalinglab.theory.fitting import bootstrap_powerlaw
 
     n = config.n_grid
+    if "what" in rows:
+        single_rows = rows[rows["what"] == "single"]
+        rows = rows[rows["what"] != "single"]
+    else:
+        single_rows = rows.iloc[:0]
     cases = []
     for pr in config.p_ratios:
         for c in config.c_values:
@@ -497,8 +554,41 @@ def regimes_analyse(rows, config):
                 case[mode] = res
             case["curves"] = curves
             cases.append(case)
-    return {"cases": cases, "alpha": config.alpha, "D": config.D, "window": list(config.window),
+    return {"cases": cases, "single": _single_analyse(single_rows, config), "alpha": config.alpha, "D": config.D,
+            "window": list(config.window),
             "n_clusters": config.n_clusters, "s_window": [config.s_min, config.s_max]}
+
+
+SINGLE_WINDOWS = ((10.0, 100.0), (100.0, 3000.0))
+
+
+def _single_analyse(rows, config):
+    """Single-cluster exponents per ``(p, shrinkage, c)`` in two windows of ``n``, intervals over whole seeds."""
+    import warnings
+
+    from scalinglab.theory.fitting import bootstrap_powerlaw
+
+    out = []
+    for pr in config.p_ratios:
+        d = rows[np.isclose(rows["p_ratio"].astype(float), pr)] if len(rows) else rows
+        d = d[d["seed"] < config.single_seeds].sort_values("seed") if len(d) else d
+        if len(d) < 2:
+            continue
+        n = np.asarray(d.iloc[0]["single_n"], dtype=float)
+        for key, label in (("single_shrink", "with his shrinkage"), ("single_plain", "no shrinkage")):
+            A = np.array([np.asarray(v, dtype=float) for v in d[key]])  # (seeds, n, c)
+            for j, c in enumerate(config.c_values):
+                res = {"p_ratio": float(pr), "shrink": key == "single_shrink", "label": label, "c": float(c),
+                       "c_over_D": float(c / config.D), "n_seeds": int(len(d)), "fits": []}
+                for w in SINGLE_WINDOWS:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        bf = bootstrap_powerlaw(n, A[:, :, j].T, window=w, n_boot=int(config.n_boot), seed=0,
+                                                seeds=d["seed"].astype(int).tolist())
+                    res["fits"].append({"window": list(w), "exponent": float(bf.exponent),
+                                        "ci95": [float(bf.ci[0]), float(bf.ci[1])], "ci_method": bf.ci_method})
+                out.append(res)
+    return out
 
 
 def _plot_regimes(summary, config, path):
@@ -562,14 +652,21 @@ class BrillRegimes(protocol.Experiment):
 
     def cells(self, config):
         st = _setup(config)
-        return [BrillRegimesCell(st, float(pr), float(c), s) for pr in config.p_ratios for s in range(config.seeds)
-                for c in config.c_values]
+        cells = []
+        for pr in config.p_ratios:
+            for s in range(max(config.seeds, config.single_seeds)):
+                if s < config.seeds:
+                    cells += [BrillRegimesCell(st, float(pr), float(c), s) for c in config.c_values]
+                if s < config.single_seeds:
+                    cells.append(BrillRegimesCell(st, float(pr), 0.0, s, "single"))
+        return cells
 
     def group(self, cell):
         return (cell.setup, cell.p_ratio, cell.seed)
 
     def run(self, cells, device):
-        return [regime_cell(c.setup, c.p_ratio, c.c, c.seed) for c in cells]
+        return [regime_single(c.setup, c.p_ratio, c.seed) if c.what == "single"
+                else regime_cell(c.setup, c.p_ratio, c.c, c.seed) for c in cells]
 
     def cost(self, cell):
         return 4.0 * cell.setup.n_clusters * math.sqrt(cell.setup.s_min * cell.setup.s_max) * 2e-6
@@ -614,5 +711,18 @@ class BrillRegimes(protocol.Experiment):
             lines.append("\nData sets: " + "; ".join(
                 f"p = {c['p_ratio']:g} p_c: {c['n_sites_mean']:.3g} sites a seed, largest cluster {c['largest_mean']:.3g} "
                 f"(mean over seeds)" for c in cs if c["c"] == cs[0]["c"]) + ".\n")
-        lines.append(f"Wall time (rows' `wall_s`, this machine): {summary.get('wall_s', float('nan')):.0f} s.\n")
+        single = summary.get("single") or []
+        if single:
+            lines.append(f"Single-cluster check: the {SINGLE_K} largest clusters of a seed learned alone with n training "
+                         f"sites each ({SINGLE_TEST} test sites a cluster, {SINGLE_REPEATS} draws pooled), the "
+                         "exponent of sum |err|^c / sum |y|^c against n (his single-cluster law: c/D), with whole-seed "
+                         "intervals:\n")
+            tab = []
+            for r in single:
+                tab.append([f"{r['p_ratio']:g}", f"{r['c']:g}", f"{r['c_over_D']:g}", r["label"]]
+                           + [f"{_fmt(f['exponent'])} [{_fmt(f['ci95'][0])}, {_fmt(f['ci95'][1])}]" for f in r["fits"]]
+                           + [r["n_seeds"]])
+            lines.append(md_table(["p/p_c", "c", "c/D", "regressor"]
+                                  + [f"exponent, n in [{w[0]:g}, {w[1]:g}]" for w in SINGLE_WINDOWS] + ["seeds"], tab))
+        lines.append(f"\nWall time (rows' `wall_s`, this machine): {summary.get('wall_s', float('nan')):.0f} s.\n")
         return "\n".join(lines)

@@ -267,6 +267,17 @@ def lattice_fss(rows, n_boot=200, kind="site"):
                     "corrected": use_corr is not None, "expected_D_eff": 2 * d / 3 if high else FSS_LITERATURE["D"][d],
                     "method": "<s_max>(L) at the literature p_c ∝ L^D_eff (1 + B L^-omega); D = D_eff (d < 6), "
                               "(6/d) D_eff (d >= 6)"}
+        Lf = np.asarray(L, dtype=float)
+        smv = np.asarray(D["values"])
+        res["D"]["local"] = (np.diff(np.log(smv)) / np.diff(np.log(Lf)) * scale).tolist()
+        if high and len(L) >= 4:
+            # no literature omega at or above d_c: the fit with an L^-omega term for a range of omega, and (d = 6)
+            # the multiplicative logarithm L^4 (ln L)^x that d_c would give, x fitted at D = 4
+            res["D"]["omega_scan"] = {f"{om:g}": _fit_one(Lf, np.log(smv), np.ones_like(Lf), om, 1.0)[0] * scale
+                                      for om in (0.5, 1.0, 2.0)}
+            if d == _D_C:
+                A = np.vstack([np.ones_like(Lf), np.log(np.log(Lf))]).T
+                res["D"]["log_power_at_D4"] = float(np.linalg.lstsq(A, np.log(smv) - 4 * np.log(Lf), rcond=None)[0][1])
         Deff = D["exponent"]
         res["tau_hyperscaling"] = {"tau": 1 + d / Deff, "ci": [1 + d / D["ci"][1], 1 + d / D["ci"][0]],
                                    "method": "1 + d/D_eff (d >= 6 on a torus: D_eff = 2d/3 gives 5/2)"}

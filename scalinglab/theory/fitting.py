@@ -30,6 +30,8 @@ import numpy as np
 from scipy import optimize, stats
 
 from scalinglab._results import Result, new_axes, one_row, set_title
+from scalinglab._validation import as_floats, integer, real, real_array, real_values
+from scalinglab._validation import seed as _seed
 from scalinglab.errors import InputError
 
 __all__ = ["PowerLawFit", "BootstrapFit", "SeedInterval", "GridBracket", "powerlaw_fit", "bootstrap_powerlaw",
@@ -80,11 +82,12 @@ class PowerLawFit(Result):
     x_range: tuple | None = None
 
     _repr_fields = ("exponent", "prefactor", "window", "n_points", "stderr")
-    _reasons = {"stderr": "fewer than 3 points: no residual scatter to estimate it from"}
+    _reasons = {"stderr": "fewer than 3 points: no residual scatter to estimate it from",
+                "window": "an open end (-inf or inf): the window was not bounded on that side"}
 
     def predict(self, x):
         """Evaluate ``A x**-exponent``."""
-        return self.prefactor * np.asarray(x, dtype=float) ** (-self.exponent)
+        return self.prefactor * real_values("x", x, keep_shape=True, lo=0.0, lo_open=True) ** (-self.exponent)
 
     def window_text(self):
         """``"x in [lo, hi]"``: the window, open ends replaced by the fitted points' range."""
@@ -224,13 +227,11 @@ def _method_text(ci_method):
 
 
 def _check_boot_args(n_boot, level, method):
-    if isinstance(n_boot, bool) or not float(n_boot).is_integer() or n_boot < 100:
+    n_boot = integer("n_boot", n_boot, hi=MAX_BOOT)
+    if n_boot < 100:
         raise InputError(f"n_boot must be an integer >= 100 (the tail quantiles need resamples), got {n_boot!r}")
-    if n_boot > MAX_BOOT:
-        raise InputError(f"n_boot = {n_boot:g} exceeds the limit {MAX_BOOT:g}")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level!r}")
-    ci_method = _CI_METHODS.get(str(method).lower())
+    level = real("level", level, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    ci_method = _CI_METHODS.get(str(method).lower()) if isinstance(method, str) else None
     if ci_method is None:
         raise InputError(f"method must be 'percentile', 'BCa' or 'basic', got {method!r}")
     return int(n_boot), ci_method
@@ -289,7 +290,12 @@ def seed_bootstrap(values, statistic, n_boot=1000, level=0.95, seed=0, method="p
     (0.509, 5, 'percentile')
     """
     n_boot, ci_method = _check_boot_args(n_boot, level, method)
+    seed = _seed("seed", seed)
+    if not callable(statistic):
+        raise InputError(f"statistic must be a function of the resampled seeds, got {type(statistic).__name__}")
     is_array = isinstance(values, np.ndarray)
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__") and not hasattr(values, "__iter__"):
+        raise InputError(f"values must be a sequence with one entry per seed, got {type(values).__name__}")
     items = values if is_array else list(values)
     n = len(items)
     if n == 0:
@@ -741,11 +747,13 @@ class BootstrapFit(Result):
 
 def _window_mask(x, window):
     x = np.asarray(x, dtype=float)
-    lo, hi = (-np.inf, np.inf) if window is None else window
-    if lo is None:
-        lo = -np.inf
-    if hi is None:
-        hi = np.inf
+    if window is None:
+        window = (None, None)
+    if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or len(window) != 2:
+        raise InputError(f"window must be a pair (lo, hi), got {window!r}")
+    lo, hi = window
+    lo = -np.inf if lo is None else real("window lower end", lo, allow_inf=True)
+    hi = np.inf if hi is None else real("window upper end", hi, allow_inf=True)
     if lo > hi:
         raise InputError(f"window lower end {lo} exceeds upper end {hi}")
     return (x >= lo) & (x <= hi), (float(lo), float(hi))
@@ -783,8 +791,8 @@ def powerlaw_fit(x, y, window=None, weights=None):
     >>> round(powerlaw_fit(x, 2 * x**-0.5).exponent, 10)
     0.5
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x = as_floats("x", x)
+    y = as_floats("y", y)
     if x.shape != y.shape or x.ndim != 1:
         raise InputError(f"x and y must be 1-d arrays of equal length, got {x.shape} and {y.shape}")
     mask, win = _window_mask(x, window)
@@ -796,7 +804,11 @@ def powerlaw_fit(x, y, window=None, weights=None):
     if np.unique(xs).size < 2:
         raise InputError("need at least 2 distinct x values in the window")
     lx, ly = np.log(xs), np.log(ys)
-    w = np.ones_like(lx) if weights is None else np.asarray(weights, dtype=float)[mask]
+    if weights is not None:
+        weights = real_array("weights", weights, lo=0.0)
+        if weights.shape != x.shape:
+            raise InputError(f"weights must have one entry per point: {weights.size} for {x.size}")
+    w = np.ones_like(lx) if weights is None else weights[mask]
     if np.any(w < 0) or not np.any(w > 0):
         raise InputError("weights must be non-negative and not all zero")
     sw = w.sum()
@@ -817,6 +829,16 @@ def powerlaw_fit(x, y, window=None, weights=None):
 
 
 _CI_METHODS = {"percentile": "percentile", "bca": "BCa", "basic": "basic"}
+
+
+def _labels(seeds):
+    """Seed labels as a 1-d array of numbers or strings (refusing None, dicts, nested junk)."""
+    lab = np.asarray(seeds if hasattr(seeds, "__iter__") and not isinstance(seeds, (str, bytes)) else [seeds])
+    if lab.dtype == object or lab.dtype.kind not in "iufU":
+        raise InputError(f"seed labels must be numbers or names, got {seeds!r}")
+    if lab.dtype.kind == "f" and not np.all(np.isfinite(lab)):
+        raise InputError("seed labels must be finite")
+    return lab.ravel()
 
 
 def seed_matrix(x, y_samples, seeds=None):
@@ -853,18 +875,20 @@ def seed_matrix(x, y_samples, seeds=None):
     >>> Y.tolist(), lab.tolist()
     ([[0.7, 0.5], [0.3, nan]], [2, 4])
     """
-    x = np.asarray(x, dtype=float)
+    x = as_floats("x", x)
     if x.ndim != 1:
         raise InputError(f"x must be 1-d, got shape {x.shape}")
+    if isinstance(y_samples, (str, bytes, dict)) or not hasattr(y_samples, "__iter__"):
+        raise InputError(f"y_samples must hold one group of measurements per x, got {type(y_samples).__name__}")
     if isinstance(y_samples, np.ndarray) and y_samples.ndim == 2:
-        Y = np.array(y_samples, dtype=float)
+        Y = as_floats("y_samples", y_samples)
         if Y.shape[0] != x.size:
             raise InputError(f"y_samples must have one row per x: {Y.shape[0]} rows for {x.size} x")
-        labels = np.arange(Y.shape[1]) if seeds is None else np.asarray(seeds)
+        labels = np.arange(Y.shape[1]) if seeds is None else _labels(seeds)
         if labels.shape != (Y.shape[1],):
             raise InputError(f"seeds must label the {Y.shape[1]} columns, got shape {labels.shape}")
     else:
-        groups = [np.asarray(v, dtype=float).ravel() for v in y_samples]
+        groups = [as_floats("y_samples", v).ravel() for v in y_samples]
         if len(groups) != x.size:
             raise InputError(f"y_samples must hold one group of measurements per x: {len(groups)} groups for "
                              f"{x.size} x")
@@ -878,7 +902,9 @@ def seed_matrix(x, y_samples, seeds=None):
             Y = np.stack(groups)
             labels = np.arange(Y.shape[1])
         else:
-            lab_groups = [np.asarray(s).ravel() for s in seeds]
+            if isinstance(seeds, (str, bytes, dict)) or not hasattr(seeds, "__iter__"):
+                raise InputError(f"seeds= must hold one label list per x, got {seeds!r}")
+            lab_groups = [_labels(s) for s in seeds]
             if len(lab_groups) != len(groups) or any(a.size != b.size for a, b in zip(lab_groups, groups)):
                 raise InputError("seeds= must hold one label per measurement, parallel to y_samples")
             labels = np.unique(np.concatenate(lab_groups))
@@ -985,8 +1011,9 @@ def bootstrap_powerlaw(x, y_samples, window=None, n_boot=1000, level=0.95, seed=
     >>> bool(b.ci[0] < 0.4 < b.ci[1]), b.n_seeds
     (True, 8)
     """
-    x = np.asarray(x, dtype=float)
+    x = as_floats("x", x)
     n_boot, ci_method = _check_boot_args(n_boot, level, method)
+    seed = _seed("seed", seed)
     Y, _ = seed_matrix(x, y_samples, seeds)
     have = ~np.isnan(Y)
     if not np.all(have.any(axis=1)):
@@ -1104,9 +1131,10 @@ def seed_noise_model(x, Y):
     >>> round(m["sd_u"], 1), round(m["sd_e"], 2), round(m["sd_b"], 2)
     (0.2, 0.05, 0.0)
     """
-    lx = np.log(np.asarray(x, dtype=float))
+    x = real_array("x", x, lo=0.0, lo_open=True)
+    lx = np.log(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        L = np.log(np.asarray(Y, dtype=float))
+        L = np.log(as_floats("Y", Y))
     if L.ndim != 2 or L.shape[0] != lx.size:
         raise InputError(f"Y must have shape (n_x, n_seeds) with n_x = {lx.size}, got {L.shape}")
     n, S = L.shape
@@ -1188,9 +1216,9 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     >>> round(discrete_powerlaw_log_norm(2.5, 3) - math.log(zeta(2.5, 3)), 12)
     0.0
     """
-    g = float(exponent)
-    a = int(x_min)
-    b = math.inf if x_max is None else int(x_max)
+    g = real("exponent", exponent, lo=-1000.0, hi=1e4)
+    a = integer("x_min", x_min, lo=1, hi=2**62)
+    b = math.inf if x_max is None else integer("x_max", x_max, lo=a, hi=2**62)
     head_hi = int(min(b, a + _HEAD - 1))
     t = -g * _head_logs(a, head_hi)
     m = t.max()
@@ -1198,9 +1226,14 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     if head_hi == b:
         return out
     c = head_hi + 1
-    tail = _em_tail(g, float(c), float(b))
-    if math.isinf(tail):
-        return math.inf
+    if math.isinf(b) and g <= 1:
+        return math.inf  # the documented divergence of the unbounded sum (the MLE's bracket relies on it)
+    try:
+        tail = _em_tail(g, float(c), float(b))
+    except OverflowError:
+        raise InputError(f"the sum of k^-{g:g} up to x_max = {b} overflows double precision") from None
+    if not tail > 0:  # the tail underflows (a huge exponent): the head alone is the sum to double precision
+        return out
     lt = -g * math.log(c) + math.log(tail)
     return max(out, lt) + math.log1p(math.exp(-abs(out - lt)))
 
@@ -1261,7 +1294,9 @@ class DiscretePowerLawFit(Result):
 
     def log_pmf(self, k):
         """``ln p(k)`` of the fitted law (``-inf`` outside the window)."""
-        k = np.asarray(k, dtype=float)
+        k = as_floats("k", k)
+        if np.any(np.isnan(k)):
+            raise InputError("k must not be nan")
         lz = discrete_powerlaw_log_norm(self.exponent, self.x_min, self.x_max)
         hi = np.inf if self.x_max is None else self.x_max
         with np.errstate(divide="ignore"):
@@ -1355,18 +1390,15 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95, counts=None):
     >>> abs(discrete_powerlaw_fit(v, x_min=1, counts=c).exponent - f.exponent) < 1e-6
     True
     """
-    k = np.asarray(samples, dtype=float).ravel()
+    k = as_floats("samples", samples).ravel()
     if k.size == 0 or not np.all(np.isfinite(k)) or np.any(k != np.round(k)) or np.any(k < 1):
         raise InputError("samples must be positive integers")
-    if isinstance(x_min, bool) or not float(x_min).is_integer() or x_min < 1:
-        raise InputError(f"x_min must be an integer >= 1, got {x_min!r}")
-    x_min = int(x_min)
+    x_min = integer("x_min", x_min, lo=1, hi=2**62)
     if x_max is not None:
-        if isinstance(x_max, bool) or not float(x_max).is_integer() or x_max <= x_min:
+        x_max = integer("x_max", x_max, hi=2**62)
+        if x_max <= x_min:
             raise InputError(f"x_max must be an integer > x_min = {x_min}, got {x_max!r}")
-        x_max = int(x_max)
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level!r}")
+    level = real("level", level, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     hi = math.inf if x_max is None else x_max
     w = _sample_counts(counts, k.size)
     inside = (k >= x_min) & (k <= hi)
@@ -1424,7 +1456,7 @@ def _sample_counts(counts, size):
     """Multiplicities of the samples of :func:`discrete_powerlaw_fit` (ones when ``counts`` is None)."""
     if counts is None:
         return np.ones(size, dtype=np.int64)
-    c = np.asarray(counts, dtype=float).ravel()
+    c = as_floats("counts", counts).ravel()
     if c.size != size or not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c != np.round(c)):
         raise InputError(f"counts must be {size} non-negative integers, one per sample value")
     return c.astype(np.int64)
@@ -1451,7 +1483,12 @@ def local_slope(x, y):
     >>> local_slope(x, x**-0.5).round(6)
     array([-0.5, -0.5, -0.5, -0.5, -0.5])
     """
-    lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
-    if lx.size < 2:
-        raise InputError("need at least 2 points")
-    return np.gradient(ly, lx)
+    x = real_array("x", x, lo=0.0, lo_open=True, min_size=2)
+    y = real_array("y", y, lo=0.0, lo_open=True)
+    if y.shape != x.shape:
+        raise InputError(f"x and y must have the same length, got {x.size} and {y.size}")
+    if np.any(np.diff(x) <= 0):
+        i = int(np.flatnonzero(np.diff(x) <= 0)[0])
+        raise InputError(f"x must be strictly increasing (a slope needs distinct x), got x[{i}] = {x[i]:g} "
+                         f"then {x[i + 1]:g}")
+    return np.gradient(np.log(y), np.log(x))

@@ -906,6 +906,10 @@ class SplitModel(_SeedExperiment):
                    "holds_at_P": {v: [int(p) for p, h in zip(P, holds[i]) if h] for i, v in enumerate(self.VARIANTS)},
                    "breaks_at_P": {v: [int(p) for p, h in zip(P, holds[i]) if not h] for i, v in
                                    enumerate(self.VARIANTS)}}
+            # the seed's eq. 9 as written (q = path(P), the (1-q) factors dropped) with the measured pooled c_k:
+            # its weights do not sum to one, so the "error" goes negative once path(P) is not small
+            a9 = split_model_error(spec, P.astype(float), pooled, n_test=config.n_theory, seed=1)
+            rec["seed_eq9_as_written"] = np.asarray(a9.error_seed_eq9, float).tolist()
             out["curves"].append(rec)
         return out
 

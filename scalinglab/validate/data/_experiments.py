@@ -220,7 +220,11 @@ class DigitsExperiment(protocol.Experiment):
             for r in nets:
                 M[Ps.index(int(r["n"])), seeds.index(int(r["seed"]))] = r["test_mse"]
                 E[Ps.index(int(r["n"])), seeds.index(int(r["seed"]))] = r["test_error"]
+            cnt = np.isfinite(M).sum(1)
+            sem = np.where(cnt > 1, np.nanstd(M, 1, ddof=1) / np.sqrt(np.maximum(cnt, 1)), 0.0) if len(seeds) > 1 \
+                else np.zeros(len(Ps))
             net = {"P": Ps, "mean_mse": np.nanmean(M, 1).tolist(), "mean_error": np.nanmean(E, 1).tolist(),
+                   "mse_sem": np.nan_to_num(sem).tolist(),
                    "n_seeds": len(seeds), "train_mse_max": max(float(r["train_mse"]) for r in nets)}
             if len(Ps) >= 2:
                 bf = bootstrap_powerlaw(np.array(Ps, dtype=float), M, n_boot=1000, seed=3)
@@ -257,7 +261,12 @@ class DigitsExperiment(protocol.Experiment):
             n, d = summary["net"], summary["dimension"]
             fig, ax = new_figure()
             P = np.array(n["P"], dtype=float)
-            ax.loglog(P, n["mean_mse"], "o-", label=f"MLP test MSE: exponent {n.get('exponent', float('nan')):.3f}")
+            m_ = np.asarray(n["mean_mse"], float)
+            se = np.asarray(n.get("mse_sem", np.zeros(len(P))), float)
+            ax.errorbar(P, m_, yerr=[np.minimum(se, 0.95 * m_), se], fmt="o-", capsize=2, elinewidth=0.8,
+                        label=f"MLP test MSE (seed mean ± s.e.): exponent {n.get('exponent', float('nan')):.3f}")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
             for key, style in (("four_over_d_twonn", "--"), ("four_over_d_levina_bickel", ":")):
                 ax.loglog(P, n["mean_mse"][0] * (P / P[0]) ** -d[key], style, label=f"slope 4/d = {d[key]:.3f} "
                           f"({'TwoNN' if 'twonn' in key else 'Levina-Bickel'})")

@@ -292,6 +292,25 @@ def _means(errs):
     return np.array([e.mean() for e in errs])
 
 
+def seed_sem(errs):
+    """Standard error of the seed mean at each point (0 with one seed); ``errs``: per-point seed arrays, or a
+    matrix ``[seed, point]`` (NaN = missing).
+
+    >>> seed_sem([np.array([1.0, 3.0]), np.array([2.0])]).tolist()
+    [1.0, 0.0]
+    """
+    if isinstance(errs, np.ndarray) and errs.ndim == 2:
+        errs = [c[np.isfinite(c)] for c in errs.T]
+    return np.array([np.std(e, ddof=1) / np.sqrt(e.size) if e.size > 1 else 0.0 for e in errs])
+
+
+def seed_errorbar(ax, x, mean, sem, fmt, logy=True, **kw):
+    """Seed means with +-1 s.e. error bars across seeds (clipped above 0 on a log axis)."""
+    mean, sem = np.asarray(mean, float), np.nan_to_num(np.asarray(sem, float))
+    lo = np.minimum(sem, 0.95 * mean) if logy else sem
+    return ax.errorbar(x, mean, yerr=[lo, sem], fmt=fmt, capsize=2, elinewidth=0.8, **kw)
+
+
 def _save(fig, folder, name):
     from scalinglab.validate.plots import save_figure
 
@@ -460,7 +479,8 @@ class _ExponentExperiment(_RHMExperiment):
                 continue
             mean = _means(errs)
             good = mean > 0
-            ax.plot(P[good], mean[good], "o-", color=cols(i % 10), ms=3, label=_curve_name(c0))
+            seed_errorbar(ax, P[good], mean[good], seed_sem(errs)[good], "o-", color=cols(i % 10), ms=3,
+                          label=_curve_name(c0))
             Pf = np.geomspace(P.min(), P.max(), 60)
             ax.plot(Pf, _theory_eps(c0.spec(), Pf), "--", color=cols(i % 10), lw=0.8)
             for rec in summary.get("table", []):
@@ -801,7 +821,7 @@ class FCN(_RHMExperiment):
             P, errs = by_P(sub)
             lab = f"FCN ({c0.net.depth or c0.rhm.L} hidden layers)" if c0.net.kind == "fcn" else \
                 c0.net.kind.upper()
-            ax.plot(P, _means(errs), "o-", ms=3, label=lab)
+            seed_errorbar(ax, P, _means(errs), seed_sem(errs), "o-", logy=False, ms=3, label=lab)
         ax.axvline(config.rhm.n_c * config.rhm.m ** config.rhm.L, color="grey", lw=0.8, ls=":")
         ax.set(xscale="log", xlabel="training-set size P", ylabel="test error",
                title=f"uniform RHM, m={config.rhm.m} v={config.rhm.v} n_c={config.rhm.n_c}, s={config.rhm.s}, "

@@ -42,7 +42,7 @@ from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, 
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
 from scalinglab.validate.rhm._experiments import (_RHMExperiment, _check_sweep, _fmt, _save, _split_panel, onset,
-                                                 split_table)
+                                                 seed_errorbar, seed_sem, split_table)
 from scalinglab.validate.rhm._runs import Curve, Net, RHMRun, RHMSizes, alpha_label
 from scalinglab.validate.train import TrainConfig
 
@@ -892,7 +892,8 @@ class SplitModel(_SeedExperiment):
             holds = np.abs(ratio - 1) <= config.tolerance
             meas_pk = n.sum(0) / np.maximum(n.sum((0, 2))[:, None], 1)
             rec = {"curve": alpha_label(c0.alpha), "model": _model_text(md), "P": P.tolist(),
-                   "measured": meas.tolist(), "pooled_c_k": pooled.round(4).tolist(),
+                   "measured": meas.tolist(), "measured_sem": seed_sem(M).tolist(),
+                   "pooled_c_k": pooled.round(4).tolist(),
                    "P_star": spec.P_star,
                    "c_k_by_P": [[None if not np.isfinite(x) else round(float(x), 4) for x in row]
                                 for row in _pooled(n.sum(0), c.sum(0))],
@@ -922,7 +923,8 @@ class SplitModel(_SeedExperiment):
         styles = ["-", "--", "-.", ":", (0, (1, 3))]
         for ax, r in zip(axes, recs):
             P = np.array(r["P"], float)
-            ax.plot(P, r["measured"], "ko", ms=4, label="measured")
+            seed_errorbar(ax, P, r["measured"], r.get("measured_sem", np.zeros(len(P))), "ko", ms=4,
+                          label="measured (seed mean ± s.e.)")
             for v, ls in zip(self.VARIANTS, styles):
                 y = np.array(r["predicted"][v], float)
                 ok = y > 0
@@ -1040,7 +1042,8 @@ class LargeM(_SeedExperiment):
             P, _, M = seed_matrix(sub)
             col = cmap(ms.index(md.m) / max(len(ms) - 1, 1))
             mk = "os^dv"[alphas.index(c0.alpha[0]) % 5]
-            ax.plot(P, np.nanmean(M, 0), "-" + mk, color=col, ms=3, label=f"m={md.m} a={c0.alpha[0]:g}")
+            seed_errorbar(ax, P, np.nanmean(M, 0), seed_sem(M), "-" + mk, color=col, ms=3,
+                          label=f"m={md.m} a={c0.alpha[0]:g}")
             ax.plot(P, learning_curve(c0.spec(), P.astype(float)).eps, "--", color=col, lw=0.7)
         ax.set(xscale="log", yscale="log", xlabel="P", ylabel="test error", title="dashed: eps(P)")
         ax.legend(fontsize=5, ncol=2)
@@ -1149,7 +1152,8 @@ class Fig6Distinct(_SeedExperiment):
                 P, _, M = seed_matrix(sub)
                 mean = np.nanmean(M, 0)
                 good = mean > 0
-                ax.plot(P[good], mean[good], "o-", color=f"C{i}", ms=3, label=alpha_label(c0.alpha))
+                seed_errorbar(ax, P[good], mean[good], seed_sem(M)[good], "o-", color=f"C{i}", ms=3,
+                              label=alpha_label(c0.alpha))
                 if not all(a == -1.0 for a in c0.alpha):
                     ax.plot(P, learning_curve(c0.spec(), P.astype(float)).eps, "--", color=f"C{i}", lw=0.7)
                 i += 1

@@ -45,7 +45,7 @@ from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, 
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
 from scalinglab.validate.rhm._experiments import (_RHMExperiment, _fmt, _local_spans, _methods, _plot_local, _save,
-                                                  _theory_eps, local_windows)
+                                                  _theory_eps, local_windows, seed_errorbar, seed_sem)
 from scalinglab.validate.rhm._runs import RHMRun, RHMSizes, Net, by_P
 from scalinglab.validate.train import TrainConfig
 
@@ -458,7 +458,7 @@ def width_table(rows, config):
             mean = np.array([e.mean() for e in errs])
             eps_all = _theory_eps(spec, P)
             rec = {"alpha": float(a), "width": int(h), "alpha_prime": ap.alpha_prime, "predicted": ap.predicted_exponent,
-                   "P": P.tolist(), "err": mean.tolist(), "eps": eps_all.tolist(),
+                   "P": P.tolist(), "err": mean.tolist(), "err_sem": seed_sem(errs).tolist(), "eps": eps_all.tolist(),
                    "err_over_eps": (mean / eps_all).tolist(), "seeds": int(min(e.size for e in errs)),
                    "converged_runs": int(sub["converged"].fillna(False).astype(bool).sum()), "runs": int(len(sub))}
             ok = (P >= window[0]) & (P <= window[1]) & (mean > 0)
@@ -611,8 +611,12 @@ class RHMWidth(_RHMExperiment):
                 for j, r in enumerate(recs):
                     y = np.array(r[key], float)
                     good = y > 0 if logy else np.isfinite(y)
-                    ax.plot(np.array(r["P"])[good], y[good], "o-", ms=3, color=plt.get_cmap("viridis")(
-                        j / max(1, len(recs) - 1)), label=f"h={r['width']}")
+                    col = plt.get_cmap("viridis")(j / max(1, len(recs) - 1))
+                    if key == "err" and "err_sem" in r:  # seed means +- 1 s.e. across seeds
+                        seed_errorbar(ax, np.array(r["P"])[good], y[good], np.array(r["err_sem"], float)[good],
+                                      "o-", ms=3, color=col, label=f"h={r['width']}")
+                    else:
+                        ax.plot(np.array(r["P"])[good], y[good], "o-", ms=3, color=col, label=f"h={r['width']}")
                 if logy and recs:
                     Pf = np.geomspace(min(recs[0]["P"]), max(recs[0]["P"]), 60)
                     ax.plot(Pf, _theory_eps(config.rhm.spec(config.alpha_tuple(a)), Pf), "k--", lw=0.8)

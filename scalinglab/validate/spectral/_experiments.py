@@ -506,7 +506,9 @@ class Interpolation(protocol.Experiment):
                 bf = bootstrap_powerlaw(xs, samples, window=(xs[0], xs[-1]), n_boot=config.n_boot, seed=3,
                                         seeds=seeds)
                 summ[f"d={d} {method} {metric}"] = {"exponent": bf.exponent, "ci": list(bf.ci), "predicted": pred,
-                                                    "D": xs.tolist(), "mean": [float(s.mean()) for s in samples]}
+                                                    "ci_method": bf.ci_method, "n_seeds": bf.n_seeds,
+                                                    "D": xs.tolist(), "mean": [float(s.mean()) for s in samples],
+                                                    "sem": np.nan_to_num(bf.y_sem).tolist()}
         return {**{k: f"{v['exponent']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}] vs {v['predicted']:.3f}"
                    for k, v in summ.items()}, "fits": summ}
 
@@ -515,8 +517,9 @@ class Interpolation(protocol.Experiment):
 
         fig, ax = new_figure(width=5.5, height=4.0)
         for k, (name, v) in enumerate(summary.get("fits", {}).items()):
-            ax.plot(v["D"], v["mean"], "o-", ms=3, color=f"C{k}",
-                    label=f"{name}: {v['exponent']:.2f} (pred. {v['predicted']:.2f})")
+            m_, se = np.asarray(v["mean"], float), np.asarray(v.get("sem", np.zeros(len(v["D"]))), float)
+            ax.errorbar(v["D"], m_, yerr=[np.minimum(se, 0.95 * m_), se], fmt="o-", ms=3, capsize=2, elinewidth=0.8,
+                        color=f"C{k}", label=f"{name}: {v['exponent']:.2f} (pred. {v['predicted']:.2f})")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("D")

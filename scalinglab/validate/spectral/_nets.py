@@ -186,7 +186,8 @@ def analyse_nets(rows, n_boot=500):
             continue
         bf = bootstrap_powerlaw(Ds, samples, window=(Ds[0], Ds[-1]), n_boot=n_boot, seed=2, seeds=seeds)
         out[d] = {"alpha_D": bf.exponent, "ci": list(bf.ci), "four_over_d": resolution_limited(d).mse_piecewise_linear,
-                  "D": Ds.tolist(), "mean": [float(s.mean()) for s in samples],
+                  "D": Ds.tolist(), "mean": [float(s.mean()) for s in samples], "ci_method": bf.ci_method,
+                  "n_seeds": bf.n_seeds, "sem": np.nan_to_num(bf.y_sem).tolist(),
                   "train_mse_max": max(float(r["train_mse"]) for r in rr), "window": list(bf.fit.window)}
     return out
 
@@ -197,7 +198,9 @@ def _plot(summary, path):
     fig, axes = new_figure(ncols=2, width=4.8, height=3.8)
     axes = np.ravel(axes)
     for d, s in summary.items():
-        axes[0].plot(s["D"], s["mean"], "o-", ms=3, label=f"d={d}: {s['alpha_D']:.2f}")
+        m_, se = np.asarray(s["mean"], float), np.asarray(s.get("sem", np.zeros(len(s["D"]))), float)
+        axes[0].errorbar(s["D"], m_, yerr=[np.minimum(se, 0.95 * m_), se], fmt="o-", ms=3, capsize=2, elinewidth=0.8,
+                         label=f"d={d}: {s['alpha_D']:.2f} (seed mean ± s.e.)")
     axes[0].set_xscale("log")
     axes[0].set_yscale("log")
     axes[0].set_xlabel("D")

@@ -245,3 +245,22 @@ def test_tiny_fcn_trains_to_its_tolerance_or_is_counted_underfit(tmp_path):
     big = out[400]
     conv = big[big["converged"]]
     assert len(conv) >= 2 and conv["epochs"].nunique() >= 2 and (conv["epochs"] < 400).all()  # each its own stop
+
+
+def test_split_differences_below_five_seeds_quote_the_jackknife_t_interval():
+    """Fig. 8/9 split differences: with fewer than 5 seeds in a group the interval is the jackknife-t one, by hand:
+    group a (2 seeds, accuracies 0.2 and 0.4 on 100 data each), group b (3 seeds at 0.1): diff 0.2; leaving a seed
+    of a out gives 0.3 and 0.1, so se = sqrt(1/2 * (0.1^2 + 0.1^2)) = 0.1 (b adds 0), and the interval is
+    0.2 +- t(0.975, 1) * 0.1."""
+    from scipy import stats
+
+    from scalinglab.validate.rhm import _seed_experiments as S
+
+    na = np.full((2, 1, 1), 100.0)
+    ca = na * np.array([0.2, 0.4])[:, None, None]
+    nb = np.full((3, 1, 1), 100.0)
+    cb = nb * 0.1
+    d, lo, hi = S.boot_split_diff((na, ca), (nb, cb), n_boot=200)
+    half = stats.t.ppf(0.975, 1) * 0.1
+    assert d[0, 0] == pytest.approx(0.2) and lo[0, 0] == pytest.approx(0.2 - half) and hi[0, 0] == pytest.approx(0.2 + half)
+    assert "jackknife-t" in S.split_diff_method(2, 3, 200) and "bootstrap" in S.split_diff_method(5, 6, 200)

@@ -216,7 +216,37 @@ def boot_split_diff(a, b, n_boot=1000, level=0.95, seed=0):
     q = (1 - level) / 2
     with np.errstate(invalid="ignore"), _quiet():
         lo, hi = np.nanquantile(reps, q, axis=0), np.nanquantile(reps, 1 - q, axis=0)
+    if min(Sa, Sb) < 5:  # few seeds: the bootstrap under-covers; the jackknife-t interval is the one quoted
+        from scipy import stats
+
+        def jack_var(nn, cc, other, sign):
+            S = nn.shape[0]
+            if S < 2:
+                return np.full(d0.shape, np.nan)
+            vals = np.stack([sign * (_pooled(np.delete(nn, i, 0).sum(0), np.delete(cc, i, 0).sum(0)) - other)
+                             for i in range(S)])
+            with _quiet():
+                return (S - 1) / S * np.nansum((vals - np.nanmean(vals, 0)) ** 2, 0)
+
+        pa, pb = _pooled(na.sum(0), ca.sum(0)), _pooled(nb.sum(0), cb.sum(0))
+        se = np.sqrt(jack_var(na, ca, pb, 1) + jack_var(nb, cb, pa, -1))
+        half = stats.t.ppf(0.5 + level / 2, max(min(Sa, Sb) - 1, 1)) * se
+        lo, hi = d0 - half, d0 + half
     return d0, lo, hi
+
+
+def split_diff_method(n_a, n_b, n_boot):
+    """The interval method :func:`boot_split_diff` uses for groups of ``n_a`` and ``n_b`` seeds, in words.
+
+    >>> split_diff_method(10, 10, 1000)
+    '95 % percentile bootstrap over whole seeds (each group resampled, 1000 resamples)'
+    >>> split_diff_method(4, 4, 1000)[:32]
+    '95 % jackknife-t over seeds (4 a'
+    """
+    if min(n_a, n_b) < 5:
+        return (f"95 % jackknife-t over seeds ({min(n_a, n_b)} and {max(n_a, n_b)} seeds: below 5 a bootstrap "
+                "under-covers, so the wider jackknife-t interval is the one quoted)")
+    return f"95 % percentile bootstrap over whole seeds (each group resampled, {n_boot} resamples)"
 
 
 class _quiet:
@@ -501,7 +531,9 @@ def _compare_splits(groups, K, config):
             a, b = (na[:, ia], ca[:, ia]), (nb[:, ib], cb[:, ib])
             d, lo, hi = boot_split_diff(a, b, n_boot=config.n_boot, seed=i * 31 + j)
             ok = (a[0].sum(0) >= config.min_split) & (b[0].sum(0) >= config.min_split) & np.isfinite(d)
-            rec = {"a": labels[i], "b": labels[j], "n_compared": int(ok.sum())}
+            rec = {"a": labels[i], "b": labels[j], "n_compared": int(ok.sum()),
+                   "ci_method": "jackknife-t" if min(na.shape[0], nb.shape[0]) < 5 else "percentile",
+                   "interval_method": split_diff_method(na.shape[0], nb.shape[0], config.n_boot)}
             if ok.any():
                 flat = np.where(ok, np.abs(d), -1)
                 p, k = np.unravel_index(np.argmax(flat), flat.shape)
@@ -601,8 +633,7 @@ class Fig8(_SeedExperiment):
         lines = ["## Seed Fig. 8: v = 10 against v = 20\n",
                  f"Seed: \"{summary.get('seed', '')}\".\n", f"Grid: {summary.get('grid', '')}.\n",
                  "Difference of pooled split accuracies (A - B) at every (P, k) with >= "
-                 f"{config.min_split} test data in both, 95 % percentile bootstrap over seeds (each group's seeds "
-                 f"resampled).{_few_seeds_note(config)} 'Seed s.d.' is the median standard deviation of a split "
+                 f"{config.min_split} test data in both; interval: {_seed_methods(summary)}. 'Seed s.d.' is the median standard deviation of a split "
                  "accuracy between seeds: a difference of that size is what another seed gives.\n"]
         for lab, c in summary.get("comparisons", {}).items():
             lines += [f"### {lab}\n", _compare_report(c["pairs"], None),
@@ -661,8 +692,7 @@ class Fig9(_SeedExperiment):
         lines = ["## Seed Fig. 9: Zipf on one level only\n", f"Seed: \"{summary.get('seed', '')}\".\n",
                  f"Grid: {summary.get('grid', '')}; Zipf alpha = {', '.join(f'{a:g}' for a in alphas)}.\n",
                  "Pairwise differences of pooled split accuracies at every (P, k) with >= "
-                 f"{config.min_split} test data in both, 95 % percentile bootstrap over seeds."
-                 f"{_few_seeds_note(config)}\n"]
+                 f"{config.min_split} test data in both; interval: {_seed_methods(summary)}.\n"]
         if "pairs" in summary:
             lines += [_compare_report(summary["pairs"], None),
                       f"\nSeed s.d. of a split accuracy: {_fmt(summary['seed_sd'], 2)}. Mean test error by P: " +

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from scalinglab.validate import protocol
 from scalinglab.validate.rhm._experiments import underfit_check
@@ -120,3 +121,81 @@ def test_fig5_alpha_c_bracket_combines_the_grid_with_whole_seeds():
     assert abs(row[0.8]["frac_resamples_not_flat"] - p_not) < 4 * np.sqrt(p_not * (1 - p_not) / 300)
     text = exp.report(None, s, cfg)
     assert "with seeds between 0.5 and 1.2" in text and "whole seeds" in text
+
+
+def test_width_constants_come_from_the_named_stored_runs():
+    """CONVERGED_WIDTH and the narrow-net bias are read from results/reference/{gpu/,}rhm-width (the packaged
+    snapshot equals what the stored summaries and manifests give), and the quote names the folder and its label."""
+    from pathlib import Path
+
+    from scalinglab.validate.rhm import _width as W
+
+    root = Path(__file__).resolve().parents[1] / "results" / "reference"
+    assert W.width_reference() == W.extract_width_reference(root)
+    gpu = json.loads((root / "gpu" / "rhm-width" / "summary.json").read_text())
+    man = json.loads((root / "gpu" / "rhm-width" / "manifest.json").read_text())
+    assert W.CONVERGED_WIDTH == gpu["converged_width"] == 1024 and gpu["converged_width_established"]
+    assert gpu["converged_width_bracket"] == [256, 1024]  # the width grid 64, 256, 1024, 2048 allows no closer
+    assert "results/reference/gpu/rhm-width" in W.NARROW_BIAS and W.short_label(man["label"]) in W.NARROW_BIAS
+    b = next(b for b in gpu["bias"] if (b["alpha"], b["width"], b["reference_width"]) == (2.0, 64, 1024))
+    assert f"{-b['diff']:.3f} [{-b['ci'][1]:.3f}, {-b['ci'][0]:.3f}] (alpha = 2)" in W.NARROW_BIAS
+
+
+def test_width_note_only_where_it_applies():
+    from scalinglab.validate.rhm import Net
+    from scalinglab.validate.rhm._width import CONVERGED_WIDTH, width_note
+
+    class C:
+        net = Net(width=64)
+
+    class F:
+        net = Net(kind="fcn", width=64)
+
+    class W:
+        net = Net(width=CONVERGED_WIDTH)
+
+    assert "narrower than the converged width" in width_note(C)[0] and "gpu/rhm-width" in width_note(C)[0]
+    assert width_note(F) == []  # the bias was measured on CNNs
+    assert "narrower" not in width_note(W)[0] and "bias" not in width_note(W)[0]
+    # never in an FCN-onset report (onsets, not exponents), although its CNN is narrower than the converged width
+    exp, cfg = _onset_config()
+    assert cfg.net.width < CONVERGED_WIDTH and exp.notes(cfg) == []
+    # a narrow CNN exponent reproduction carries it
+    fig6 = protocol.get("rhm-fig6")
+    mapping, _ = protocol.shipped_spec("rhm-fig6", quick=True)
+    assert any("narrower than the converged width" in n for n in fig6.notes(fig6.config_from_dict(mapping)))
+
+
+def test_a_users_two_seed_spec_quotes_the_jackknife_t_interval_in_report_and_summary(tmp_path):
+    """`scalinglab run` of a user's own 2-seed RHM spec: summary.json and report.md carry the wide jackknife-t
+    interval as THE interval and say so; the narrow bootstrap interval is not the one quoted."""
+    import warnings
+
+    from scalinglab.cli import main
+    from scalinglab.theory.fitting import bootstrap_powerlaw
+    from scalinglab.validate.rhm._runs import by_P
+
+    spec = tmp_path / "mine.toml"
+    spec.write_text('experiment = "rhm-curve"\nP = [16, 32, 64, 128]\nseeds = 2\nn_test = 300\nn_boot = 200\n'
+                    "[net]\nwidth = 8\n[train]\nmax_epochs = 4\n[[curves]]\nalpha = 2.0\n")
+    out = tmp_path / "out"
+    assert main(["run", str(spec), "--device", "cpu", "--out", str(out), "--json"]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    rec = s["table"][0]
+    assert rec["ci_method"] == "jackknife-t" and rec["n_seeds"] == 2
+    assert s["exponent[alpha=2]"]["ci_method"] == "jackknife-t"
+    # recompute from the stored rows: the quoted interval is the jackknife-t one, wider than the bootstrap's
+    rows = pd.read_csv(out / "results.csv")
+    P, errs, seeds = by_P(rows, with_seeds=True)
+    ok = (P >= rec["window"][0]) & (P <= rec["window"][1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"], n_boot=200,
+                               seeds=[seeds[i] for i in np.flatnonzero(ok)])
+    assert rec["ci"] == pytest.approx(list(b.jack_ci)) and rec["ci"] != pytest.approx(list(b.boot_ci))
+    assert b.jack_ci[1] - b.jack_ci[0] > b.boot_ci[1] - b.boot_ci[0]
+    report = (out / "report.md").read_text()
+    assert "jackknife-t over seeds (2 seeds" in report
+    assert f"[{rec['ci'][0]:.3g}, {rec['ci'][1]:.3g}]" in report
+    # every RHM summary counts its underfit runs
+    assert s["n_runs"] == 8 and "n_underfit" in s

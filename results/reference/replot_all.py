@@ -40,6 +40,10 @@ def main(argv=None):
         assert oc.n_ran == 0, folder  # a replot trains nothing
         print(f"{folder.relative_to(HERE)}: {oc.n_stored} of {oc.n_cells} cells, {time.time() - t0:.1f} s",
               flush=True)
+    from scalinglab.validate.rhm._width import write_width_reference
+
+    write_width_reference(HERE)  # the measured width constants the RHM reports quote, with their provenance
+    print("scalinglab/validate/rhm/width_reference.json rewritten from the stored rhm-width runs", flush=True)
     return 1 if bad else 0
 
 

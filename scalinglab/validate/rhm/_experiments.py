@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
+from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
 from scalinglab.validate.rhm._runs import (Curve, Net, RHMSizes, alpha_label, by_P, curve_cells, run_block)
@@ -239,6 +239,12 @@ def underfit_check(rows):
     return fields, [note]
 
 
+def _methods(records):
+    """The interval methods of table records (``interval_method``), each once, for a report's method line."""
+    ms = list(dict.fromkeys(r["interval_method"] for r in records if r.get("interval_method")))
+    return "; ".join(ms) if ms else "95 % bootstrap over whole seeds"
+
+
 def onset(P, err, level):
     """First P where ``err`` falls below ``level``, log-interpolated (nan if never; P[0] if at once).
 
@@ -340,7 +346,8 @@ def exponent_table(rows, config):
         if ok.sum() >= 3:
             b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"],
                                    n_boot=config.n_boot, seeds=[seeds[i] for i in np.flatnonzero(ok)])
-            rec.update(measured=b.exponent, ci=b.ci, stderr=b.fit.stderr)
+            rec.update(measured=b.exponent, ci=b.ci, stderr=b.fit.stderr, ci_method=b.ci_method, n_seeds=b.n_seeds,
+                       interval_method=interval_method_text(b.n_seeds, b.n_boot, b.level, expanded=b.expanded))
             eps = _theory_eps(spec, P[ok])
             rec["eps_exponent"] = powerlaw_fit(P[ok], eps).exponent
             rec["err_over_eps"] = (mean[ok] / eps).tolist()
@@ -384,7 +391,7 @@ def local_windows(P, errs, spec, k, n_boot, seeds=None):
                                    seeds=None if seeds is None else [seeds[j] for j in idx])
         eps = powerlaw_fit(Pw, _theory_eps(spec, Pw)).exponent
         wins.append({"P_lo": float(Pw[0]), "P_hi": float(Pw[-1]), "P_mid": float(np.exp(np.log(Pw).mean())),
-                     "measured": b.exponent, "ci": list(b.ci), "eps_exponent": eps})
+                     "measured": b.exponent, "ci": list(b.ci), "ci_method": b.ci_method, "eps_exponent": eps})
     return wins
 
 
@@ -436,7 +443,8 @@ class _ExponentExperiment(_RHMExperiment):
         tab = exponent_table(rows, config)
         summary = {f"exponent[{r['curve']}]": {"measured": r["measured"], "ci": list(r["ci"]),
                                                "predicted": r["predicted"], "eps_fit": r["eps_exponent"],
-                                               "window": r["window"]} for r in tab}
+                                               "window": r["window"], "ci_method": r.get("ci_method"),
+                                               "n_seeds": r.get("n_seeds")} for r in tab}
         summary["table"] = tab
         summary["local"] = local_exponent_table(rows, config)
         return summary
@@ -491,7 +499,7 @@ class _ExponentExperiment(_RHMExperiment):
     def report(self, rows, summary, config):
         lines = ["## Exponents\n",
                  f"Fit: OLS of log(mean test error) on log P over the window (P with non-zero error inside "
-                 f"{tuple(config.fit_window)}); 95 % percentile bootstrap over seeds ({config.n_boot} resamples). "
+                 f"{tuple(config.fit_window)}); interval: {_methods(summary.get('table', []))}. "
                  "alpha': theory.rhm.alpha_prime over the full per-class spectrum [1, m^L]. eps exponent: the same "
                  "fit applied to the theory's eps(P) on the same P points. Figure: test error vs P; dashed eps(P); "
                  "triangles: predicted alpha'/(1+alpha').\n"]
@@ -506,7 +514,8 @@ class _ExponentExperiment(_RHMExperiment):
         local = [c for c in summary.get("local", []) if c["windows"]]
         if local:
             lines.append(f"\n## Local exponents\n\nThe same fit on sliding windows of {config.local_points} "
-                         "consecutive P (with non-zero mean error): measured [95 % bootstrap over seeds] / eps(P) "
+                         "consecutive P (with non-zero mean error): measured [95 % interval over whole seeds, the "
+                         "same method as above] / eps(P) "
                          f"on the same P (figure `{self.figure_name}_local.png`).\n")
             tab = [[span] + ["" if v is None else f"{_fmt(v['measured'])} [{_fmt(v['ci'][0])}, "
                              f"{_fmt(v['ci'][1])}] / {_fmt(v['eps_exponent'])}" for v in vs]
@@ -859,7 +868,7 @@ def demo_section(report, quick=False):
         report.figure(fig, "rhm_demo_validation", "CNN test error and eps(P)")
     if P.size >= 3 and np.all(mean > 0):
         b = bootstrap_powerlaw(P, errs, n_boot=500)
-        lines.append(f"measured exponent {b.exponent:.3f} [95% bootstrap over seeds {b.ci[0]:.3f}, {b.ci[1]:.3f}] "
+        lines.append(f"measured exponent {b.exponent:.3f} [{_methods([{'interval_method': interval_method_text(b.n_seeds, b.n_boot, expanded=b.expanded)}])}: {b.ci[0]:.3f}, {b.ci[1]:.3f}] "
                      f"(OLS of log error on log P, P = {int(P[0])}..{int(P[-1])}); eps(P) exponent on the same P: "
                      f"{powerlaw_fit(P, eps).exponent:.3f}")
         report.add_headline("rhm_validation", {"exponent": b.exponent, "ci": b.ci})

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
+from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
 from scalinglab.validate.rhm._experiments import (_RHMExperiment, _check_sweep, _fmt, _save, _split_panel, onset,
@@ -679,6 +679,9 @@ class FCNOnset(_SeedExperiment):
     title = "CNN against FCN: where each starts to learn the uniform RHM"
     config_type = FCNOnsetConfig
 
+    def notes(self, config):
+        return []  # onsets, not exponents: the narrow-net exponent bias of rhm-width does not apply here
+
     def analyse(self, rows, config):
         from scalinglab.theory.fitting import bracket_ratio, grid_bracket, seed_bootstrap
         from scalinglab.validate.rhm._experiments import underfit_mask
@@ -807,6 +810,24 @@ class FCNOnset(_SeedExperiment):
                       "FCN / CNN: bracket with seeds", "seed: 2^L", "2^L inside", "log-interp. ratio",
                       "FCN runs underfit"], tab),
             "", "Verdicts:", ""] + verdicts)
+
+
+def _seed_methods(summary):
+    """The interval methods (``interval_method``) found anywhere in a summary, each once."""
+    found = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            if isinstance(x.get("interval_method"), str) and x["interval_method"] not in found:
+                found.append(x["interval_method"])
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(summary)
+    return "; ".join(found) if found else "95 % bootstrap over whole seeds"
 
 
 def _bracket_text(lo, hi):
@@ -960,7 +981,8 @@ def _exponent_fit(spec, P, M, window, n_boot):
     eps = learning_curve(spec, P[ok].astype(float)).eps
     ap_hi = float(alpha_prime_at(spec, [win[1]]).alpha_prime[0])
     return {"window": list(win), "measured": b.exponent, "ci": list(b.ci), "ci_method": b.ci_method,
-            "n_seeds": b.n_seeds,
+            "n_seeds": b.n_seeds, "interval_method": interval_method_text(b.n_seeds, b.n_boot, b.level,
+                                                                          expanded=b.expanded),
             "eps_exponent": powerlaw_fit(P[ok], eps).exponent, "err_over_eps": (mean[ok] / eps).round(3).tolist(),
             "alpha_prime_at_hi": ap_hi, "local_predicted_at_hi": ap_hi / (1 + ap_hi) if ap_hi > 0 else float("nan")}
 
@@ -1058,7 +1080,8 @@ class LargeM(_SeedExperiment):
         return "\n".join([
             "## Exponent as m grows (Fig. 6 experiment)\n", f"Grid: {summary.get('grid', '')}.\n",
             "Models (rules unambiguous, input small): " + "; ".join(summary.get("models", [])) + ".\n",
-            "Measured: OLS of log(seed-mean error) on log P over a window, 95 % bootstrap over seeds; eps(P) "
+            "Measured: OLS of log(seed-mean error) on log P over a window; interval: "
+            f"{_seed_methods(summary)}; eps(P) "
             "exponent: the same fit of the theory's eps(P) on the same P. alpha': full per-class window [1, m^L]; "
             "'local' is alpha'/(1+alpha') with the local alpha' at the rank probed by the window's largest P "
             "(theory.rhm.alpha_prime_at). Two windows: the fixed one of Fig. 6 and one that grows with the model, "
@@ -1166,7 +1189,8 @@ class Fig6Distinct(_SeedExperiment):
             "## Seed Fig. 6 with i.i.d. and with distinct data\n", f"Grid: {summary.get('grid', '')}.\n",
             "i.i.d.: P i.i.d. training draws, fresh i.i.d. test data (population risk). distinct: the first P "
             "distinct data of a stream, test data drawn conditioned on not being training data (error on unseen "
-            "data). Exponent: OLS of log(seed-mean error) on log P over the fit window, 95 % bootstrap over seeds;"
+            "data). Exponent: OLS of log(seed-mean error) on log P over the fit window; interval: "
+            f"{_seed_methods(summary)};"
             " eps(P) is the i.i.d. seen-path error (the theory has no distinct-mode curve).\n",
             md_table(["curve", "sampling", "alpha'/(1+alpha')", "measured [95% CI]", "eps(P) exponent", "P window",
                       "error / eps(P)"], tab),

@@ -35,39 +35,145 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from scalinglab.errors import InputError
-from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
+from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, powerlaw_fit
 from scalinglab.validate import protocol
 from scalinglab.validate.report import md_table
-from scalinglab.validate.rhm._experiments import (_RHMExperiment, _fmt, _local_spans, _plot_local, _save,
+from scalinglab.validate.rhm._experiments import (_RHMExperiment, _fmt, _local_spans, _methods, _plot_local, _save,
                                                   _theory_eps, local_windows)
 from scalinglab.validate.rhm._runs import RHMRun, RHMSizes, Net, by_P
 from scalinglab.validate.train import TrainConfig
 
-__all__ = ["WidthConfig", "converged_width", "paired_exponent_difference", "width_table", "width_note",
-           "CONVERGED_WIDTH", "NARROW_BIAS"]
+__all__ = ["WidthConfig", "converged_width", "width_bracket", "paired_exponent_difference", "width_table", "width_note",
+           "CONVERGED_WIDTH", "NARROW_BIAS", "width_reference", "short_label", "extract_width_reference", "narrow_bias_text"]
 
-#: Width of the CNN in every RHM reproduction's full (GPU) spec. Measured on one H100 (results/reference/gpu/rhm-width,
-#: P = 20 ... 5120, 10 seeds, Adam): by the paired rule the exponent stops moving at h = 1024 for alpha = 1, 2 and 4,
-#: confirmed by h = 2048 (exponent(1024) - exponent(2048) = 0.001 [-0.006, 0.007], 0.002 [-0.009, 0.011] and
-#: -0.019 [-0.043, 0.005], 95 % paired bootstrap over seeds), and at h = 1024 the exponent lies within 0.02 of
-#: the eps(P) fit on the same P (0.346 / 0.485 / 0.577 against 0.366 / 0.481 / 0.601).
-CONVERGED_WIDTH = 1024
+#: The stored runs the measured width constants come from (folders under results/reference/), in the order quoted.
+WIDTH_REFERENCE_RUNS = ("gpu/rhm-width", "rhm-width")
+#: Width pairs of each run whose exponent differences (the narrow-net bias) the reports quote.
+_BIAS_PAIRS = {"gpu/rhm-width": ((64, 1024), (256, 1024)), "rhm-width": ((64, 256),)}
+_SNAPSHOT = Path(__file__).with_name("width_reference.json")
 
-#: The measured bias of narrow CNNs, quoted by every RHM report whose width is below CONVERGED_WIDTH: the quick
-#: CPU reference run (results/reference/rhm-width, summary.json "bias"; docs/results/rhm-width.md) and issue 9's
-#: H100 numbers (quoted, not measured here).
-NARROW_BIAS = (
-    "on one H100 (results/reference/gpu/rhm-width: P = 20 ... 5120, 10 seeds, Adam) the exponent at h = 64 lies "
-    "0.064 [0.055, 0.071] (alpha = 1), 0.063 [0.056, 0.071] (alpha = 2) and 0.046 [0.022, 0.069] (alpha = 4) below "
-    "that at the converged width 1024, and at h = 256 0.026 [0.020, 0.032] (alpha = 1), 0.028 [0.021, 0.035] "
-    "(alpha = 2) and 0.017 [-0.001, 0.033] (alpha = 4) below it (95 % paired bootstrap over seeds); on the quick CPU "
-    "grid (results/reference/rhm-width: P = 16 ... 4096, 6 seeds) h = 64 lies 0.028 [0.022, 0.033] (alpha = 1), "
-    "0.023 [0.008, 0.038] (alpha = 2) and 0.039 [0.016, 0.061] (alpha = 4) below h = 256"
-)
+
+def extract_width_reference(reference_root):
+    """The width constants as measured in the stored runs under ``reference_root`` (results/reference/).
+
+    Reads each run of :data:`WIDTH_REFERENCE_RUNS` (its ``summary.json`` and the ``label`` of its
+    ``manifest.json``): the converged width with its grid bracket, the narrow-net biases of
+    :data:`_BIAS_PAIRS` and the exponents at every width. :func:`width_reference` serves the same dict from a
+    snapshot shipped with the package (``width_reference.json``, rewritten by ``results/reference/replot_all.py``;
+    a test checks it against the stored runs).
+    """
+    import json
+
+    root = Path(reference_root)
+    runs = []
+    for folder in WIDTH_REFERENCE_RUNS:
+        summ = json.loads((root / folder / "summary.json").read_text())
+        man = json.loads((root / folder / "manifest.json").read_text())
+        cfg = man["config"]
+        pairs = set(_BIAS_PAIRS[folder])
+        runs.append({
+            "folder": f"results/reference/{folder}", "label": man.get("label", ""),
+            "widths": list(cfg["widths"]), "P": list(cfg["P"]), "seeds": cfg["seeds"],
+            "fit_window": list(cfg["fit_window"]),
+            "optimizer": cfg["train"].get("optimizer", "adam"),
+            "converged_width": summ["converged_width"], "established": summ["converged_width_established"],
+            "converged_width_bracket": summ.get("converged_width_bracket"),
+            "bias": [{k: b[k] for k in ("alpha", "width", "reference_width", "diff", "ci")} for b in summ["bias"]
+                     if (b["width"], b["reference_width"]) in pairs],
+            "exponents": [{"alpha": r["alpha"], "width": r["width"], "measured": r["measured"], "ci": list(r["ci"]),
+                           "eps_exponent": r["eps_exponent"]} for r in summ["table"]]})
+    return {"runs": runs}
+
+
+def write_width_reference(reference_root):
+    """Rewrite the packaged snapshot (``width_reference.json``) from the stored runs under ``reference_root``."""
+    import json
+
+    _SNAPSHOT.write_text(json.dumps(extract_width_reference(reference_root), indent=1) + "\n")
+    width_reference.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def width_reference():
+    """The measured width constants with their provenance (see :func:`extract_width_reference`).
+
+    Examples
+    --------
+    >>> ref = width_reference()["runs"][0]
+    >>> ref["folder"], ref["converged_width"], ref["established"]
+    ('results/reference/gpu/rhm-width', 1024, True)
+    """
+    import json
+
+    return json.loads(_SNAPSHOT.read_text())
+
+
+def _grid_text(run):
+    lo, hi = run.get("fit_window") or (run["P"][0], run["P"][-1])
+    return f"P = {lo:g} ... {hi:g}, {run['seeds']} seeds, {run['optimizer'].capitalize()}"
+
+
+def short_label(label):
+    """A stored run's label up to its first ``:`` or ``;`` outside parentheses.
+
+    >>> short_label("quick CPU run (--quick grid: h = 16, 64); the full grid awaits a GPU")
+    'quick CPU run (--quick grid: h = 16, 64)'
+    """
+    depth = 0
+    for i, ch in enumerate(label):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in ":;":
+            return label[:i].strip()
+    return label.strip()
+
+
+def _bias_text(run):
+    """``0.064 [0.055, 0.071] (alpha = 1), ...``: exponent(reference) - exponent(h), per alpha, for one h."""
+    by_h = {}
+    for b in run["bias"]:
+        by_h.setdefault((b["width"], b["reference_width"]), []).append(
+            f"{-b['diff']:.3f} [{-b['ci'][1]:.3f}, {-b['ci'][0]:.3f}] (alpha = {b['alpha']:g})")
+    return by_h
+
+
+def narrow_bias_text():
+    """The measured bias of narrow CNNs, with the stored runs it comes from (their folders and labels).
+
+    Examples
+    --------
+    >>> t = narrow_bias_text()
+    >>> "results/reference/gpu/rhm-width" in t and "below that at the converged width 1024" in t
+    True
+    """
+    runs = width_reference()["runs"]
+    parts = []
+    for i, run in enumerate(runs):
+        by_h = _bias_text(run)
+        kind = "one H100" if run["folder"].endswith("gpu/rhm-width") else "the quick CPU grid"
+        segs = []
+        for (h, ref), vals in sorted(by_h.items()):
+            segs.append(f"at h = {h} lies " + ", ".join(vals[:-1]) + (" and " if len(vals) > 1 else "") + vals[-1]
+                        + (f" below that at the converged width {ref}" if ref == run["converged_width"]
+                           and run["established"] else f" below h = {ref}"))
+        parts.append(f"on {kind} ({run['folder']}: {_grid_text(run)}; label \"{short_label(run['label'])}\") the "
+                     "exponent " + "; ".join(segs))
+    return "; ".join(parts) + " (95 % paired bootstrap over seeds)"
+
+
+#: Width of the CNN in every RHM reproduction's full (GPU) spec: the converged width of the stored H100 run
+#: results/reference/gpu/rhm-width (paired rule, confirmed by h = 2048; on its width grid it lies in (256, 1024]),
+#: read from :func:`width_reference`.
+CONVERGED_WIDTH = int(width_reference()["runs"][0]["converged_width"])
+
+#: The measured bias of narrow CNNs quoted by the reports of CNNs narrower than CONVERGED_WIDTH, read from the
+#: stored runs with their labels (:func:`narrow_bias_text`).
+NARROW_BIAS = narrow_bias_text()
 
 
 @dataclass(frozen=True)
@@ -211,6 +317,23 @@ def converged_width(intervals, differences=None):
     return _smallest_stable(hs, same)
 
 
+def width_bracket(widths, h):
+    """The bracket the width grid allows for a converged width ``h`` found on it: ``[next narrower width, h]``
+    (the exponent still moved below ``h``, so the true width lies above the narrower one and at most ``h``);
+    ``[None, h]`` when ``h`` is the narrowest width, None when there is no ``h``.
+
+    Examples
+    --------
+    >>> width_bracket((64, 256, 1024, 2048), 1024), width_bracket((64, 256), 64), width_bracket((64,), None)
+    ([256, 1024], [None, 64], None)
+    """
+    if h is None:
+        return None
+    hs = sorted(int(x) for x in widths)
+    i = hs.index(int(h))
+    return [hs[i - 1] if i > 0 else None, int(h)]
+
+
 def _slopes(lx, logs):
     """OLS slopes (negated: exponents) of rows of ``logs`` against ``lx``."""
     w = (lx - lx.mean()) / ((lx - lx.mean()) ** 2).sum()
@@ -351,7 +474,8 @@ def width_table(rows, config):
                     warnings.simplefilter("ignore", FewSeedsWarning)  # the seeds are stated in the table
                     b = bootstrap_powerlaw(P[ok], [errs[i] for i in np.flatnonzero(ok)], window=rec["window"],
                                            n_boot=config.n_boot, seeds=[seeds[i] for i in np.flatnonzero(ok)])
-                rec.update(measured=b.exponent, ci=tuple(b.ci), ci_method=b.ci_method)
+                rec.update(measured=b.exponent, ci=tuple(b.ci), ci_method=b.ci_method, n_seeds=b.n_seeds,
+                           interval_method=interval_method_text(b.n_seeds, b.n_boot, b.level, expanded=b.expanded))
                 rec["eps_exponent"] = powerlaw_fit(P[ok], eps_all[ok]).exponent
             out.append(rec)
     return out
@@ -408,17 +532,24 @@ class RHMWidth(_RHMExperiment):
             hp, okp = converged_width(iv, diffs) if full else (None, False)
             ho, oko = converged_width(iv) if full else (None, False)
             conv[f"{a:g}"] = {"width": hp, "established": okp, "width_overlap": ho, "established_overlap": oko,
-                              "widths_fitted": sorted(iv)}
+                              "widths_fitted": sorted(iv), "bracket": width_bracket(config.widths, hp),
+                              "bracket_overlap": width_bracket(config.widths, ho)}
         summary = {}
         for rule, w, e in (("", "width", "established"), ("_overlap", "width_overlap", "established_overlap")):
             est = [v[w] for v in conv.values() if v[w] is not None]
             ok = bool(conv) and all(v[e] for v in conv.values())
             summary[f"converged_width{rule}"] = max(est) if est and ok else None
             summary[f"converged_width{rule}_established"] = ok
+            # each alpha's converged width lies in (next narrower grid width, h*]; their maximum in (max lo, max hi]
+            brs = [v["bracket" + rule] for v in conv.values()]
+            lows = [b[0] for b in brs if b is not None and b[0] is not None]
+            summary[f"converged_width{rule}_bracket"] = (
+                [max(lows) if lows else None, max(est)] if est and ok else None)
         summary["converged_by_alpha"] = conv
         for r in table:
             summary[f"exponent[alpha={r['alpha']:g}, h={r['width']}]"] = {
-                "measured": r["measured"], "ci": list(r["ci"]), "eps_fit": r["eps_exponent"], "window": r["window"]}
+                "measured": r["measured"], "ci": list(r["ci"]), "eps_fit": r["eps_exponent"], "window": r["window"],
+                "ci_method": r.get("ci_method"), "n_seeds": r.get("n_seeds")}
         summary["bias"] = bias
         summary["table"] = table
         summary["local"] = self._local(rows, config)
@@ -519,8 +650,8 @@ class RHMWidth(_RHMExperiment):
             f"RHM n_c={config.rhm.n_c} v={config.rhm.v} m={config.rhm.m} s={config.rhm.s} L={config.rhm.L}; "
             f"{config.train.optimizer} (lr {config.train.lr:g}, batch {config.train.batch_size}), stop at training "
             f"loss < {config.train.loss_tol:g} (or {config.train.max_epochs} epochs / {config.train.max_steps} steps). "
-            f"Exponent: OLS of log(mean test error) on log P over the P in {tuple(config.fit_window)}, 95 % expanded "
-            f"bootstrap over seeds ({config.n_boot} resamples). eps(P) exponent: the same fit of the path theory's "
+            f"Exponent: OLS of log(mean test error) on log P over the P in {tuple(config.fit_window)}; interval: "
+            f"{_methods(summary.get('table', []))}. eps(P) exponent: the same fit of the path theory's "
             "eps(P) on the same P points. err/eps: mean test error over eps(P) at each P.\n",
         ]
         tab = []
@@ -539,13 +670,22 @@ class RHMWidth(_RHMExperiment):
                   "bootstrap interval of exponent(h1) - exponent(h2) over seeds contains 0 (table below). *Overlap "
                   "rule* (more lenient): when their exponent intervals overlap. h* is *established* only when a "
                   "wider width confirms it: the widest width of the grid alone proves nothing.\n"]
-        ctab = [[a, v["width"], "yes" if v["established"] else "no", v["width_overlap"],
+        def brt(b):
+            if not b:
+                return "-"
+            return f"at most {b[1]}" if b[0] is None else f"({b[0]}, {b[1]}]"
+
+        ctab = [[a, v["width"], brt(v.get("bracket")), "yes" if v["established"] else "no", v["width_overlap"],
                  "yes" if v["established_overlap"] else "no"] for a, v in conv.items()]
-        lines.append(md_table(["alpha", "h* (paired)", "established", "h* (overlap)", "established"], ctab))
+        lines.append(md_table(["alpha", "h* (paired)", "grid bracket", "established", "h* (overlap)", "established"],
+                              ctab))
         for rule, label in (("", "paired rule"), ("_overlap", "overlap rule")):
             cw = summary.get(f"converged_width{rule}")
+            br = summary.get(f"converged_width{rule}_bracket")
             lines.append(f"\nConverged width over all alpha ({label}): **{cw if cw is not None else 'not established'}"
-                         f"** (the largest h* of the alphas, when every one is established).")
+                         f"** (the largest h* of the alphas, when every one is established)"
+                         + (f"; on this width grid it lies in {brt(br)}: the grid cannot place it closer." if br
+                            else "."))
         lines.append("")
         if summary.get("bias"):
             lines += ["\n## Exponent differences between widths (bias of narrow nets)\n",
@@ -558,7 +698,7 @@ class RHMWidth(_RHMExperiment):
         local = [c for c in summary.get("local", []) if c["windows"]]
         if local:
             lines += [f"\n## Local exponents\n\nThe same fit on sliding windows of {config.local_points} consecutive "
-                      "P: measured [95 % bootstrap over seeds] per width, and eps(P) on the same P (figure "
+                      "P: measured [95 % interval over whole seeds, as above] per width, and eps(P) on the same P (figure "
                       "`rhm_width_local.png`). Where the widths part is where width matters.\n"]
             for a in config.alphas:
                 cs = sorted((c for c in local if c["alpha"] == a), key=lambda c: c["width"])
@@ -575,11 +715,17 @@ class RHMWidth(_RHMExperiment):
         if unconv:
             lines.append(f"\n{unconv} run(s) stopped at the epoch/step limit before reaching the loss threshold "
                          "(column 'runs converged'): their widths' exponents are training-limited.\n")
-        lines += ["\nFor comparison (issue 9, one H100, quoted from the issue, not from a stored run): on "
-                  "P = 20 ... 5120, h = 256 gave 0.321 (alpha = 1) and 0.475 (alpha = 2), h = 1024 gave 0.353 and 0.517, against "
-                  "eps(P) 0.366 and 0.484; at h = 64 the full Fig. 6 grid gave 0.24 / 0.42 / 0.54 (alpha = 1 / 2 / 4) "
-                  "against eps(P) 0.34 / 0.47 / 0.59. The stored H100 run of this study is "
-                  "results/reference/gpu/rhm-width.\n"]
+        ref = width_reference()["runs"][0]
+        if sorted(config.widths) != sorted(ref["widths"]) or list(config.P) != list(ref["P"]) \
+                or config.seeds != ref["seeds"]:  # another grid: compare with the stored full run
+            ex = {(e["alpha"], e["width"]): e for e in ref["exponents"]}
+            cmp = [f"alpha = {a:g}: " + ", ".join(
+                f"h = {h} {ex[(a, h)]['measured']:.3f} [{ex[(a, h)]['ci'][0]:.3f}, {ex[(a, h)]['ci'][1]:.3f}]"
+                for h in sorted(ref["widths"]) if (a, h) in ex) + f" against eps(P) {ex[(a, ref['widths'][0])]['eps_exponent']:.3f}"
+                for a in config.alphas if (a, ref["widths"][0]) in ex]
+            if cmp:
+                lines += [f"\nFor comparison, the stored full run {ref['folder']} (\"{short_label(ref['label'])}\"; "
+                          f"{_grid_text(ref)}; converged width {ref['converged_width']}): " + "; ".join(cmp) + ".\n"]
         return "\n".join(lines)
 
     def notes(self, config):
@@ -599,11 +745,11 @@ def width_note(config):
     True
     """
     net = getattr(config, "net", None)
-    if net is None or getattr(net, "kind", "cnn") == "perceptron" or isinstance(config, WidthConfig):
-        return []
+    if net is None or getattr(net, "kind", "cnn") != "cnn" or isinstance(config, WidthConfig):
+        return []  # the width study measured CNNs: no claim about FCNs or perceptrons
+    ref = width_reference()["runs"][0]
     h = int(net.width)
     if h >= CONVERGED_WIDTH:
-        return [f"{net.kind.upper()} width h = {h} (>= the converged width {CONVERGED_WIDTH} of rhm-width)."]
-    return [f"{net.kind.upper()} width h = {h}, narrower than the converged width {CONVERGED_WIDTH} "
-            f"(rhm-width): narrow nets bias the learning-curve exponent low; "
-            + NARROW_BIAS + "."]
+        return [f"CNN width h = {h} (>= the converged width {CONVERGED_WIDTH} of {ref['folder']})."]
+    return [f"CNN width h = {h}, narrower than the converged width {CONVERGED_WIDTH} ({ref['folder']}): narrow "
+            f"nets bias the learning-curve exponent low; " + narrow_bias_text() + "."]

@@ -70,6 +70,16 @@ def test_powers_of_ten_slashes_and_text_cells(repo):
     assert "summary gives" in _check("12.9×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo)[0][1]
 
 
+def test_claims_in_words_are_checked(repo):
+    ok = ("h = 1024 lies above h = 64<!--? @gpu/demo:table/{width=1024}/measured > @gpu/demo:table/{width=64}/measured -->"
+          ", a third of a unit inside<!--? @gpu/demo:table/{width=1024}/ci/0 <= 0.35 <= @gpu/demo:table/{width=1024}/ci/1 -->")
+    assert _check(ok, repo) == []
+    wrong = "h = 64 lies above<!--? @gpu/demo:table/{width=64}/measured > @gpu/demo:table/{width=1024}/measured -->"
+    assert "no longer holds" in _check(wrong, repo)[0][1]
+    assert "single numbers" in _check("<!--? @gpu/demo:ratio > 0 -->", repo)[0][1]
+    assert "no key" in _check("<!--? @gpu/demo:nothing > 0 -->", repo)[0][1]
+
+
 def test_wrong_numbers_are_caught(repo):
     wrong_value = "0.283<!--= @gpu/demo:table/{width=64}/measured -->"
     wrong_sign = "−0.064<!--= @gpu/demo:table/{width=1024}/measured - @gpu/demo:table/{width=64}/measured -->"

@@ -1,9 +1,9 @@
 """Every number on a results page comes from a stored summary (docs/hooks/docs_numbers.py).
 
 The checker is tested on a small fake repository (it must catch a wrong number, a wrong sign, a number printed
-with too many digits for its value, an unknown path and an unannotated number), then run strictly on every page
-of ``docs/results/``: a number that disagrees with its ``summary.json``, or a measured number without a source,
-fails the suite.
+with too many digits for its value, an unknown path, an unannotated number and a claim that no longer holds), then
+run strictly on every page of ``docs/results/``: a number that disagrees with its ``summary.json``, a measured number
+without a source, or a claim in words (``<!--? ... -->``) its numbers no longer support fails the suite.
 """
 
 import importlib.util

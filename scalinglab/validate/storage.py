@@ -976,3 +976,5 @@ def load_results(folder):
     cells = exp.cells(config)
     store.check = protocol.row_check(cells)
     rows = store.read(quarantine=False).rows
+    keys = {protocol.cell_key(c) for c in cells}
+    return to_frame(canonical_order([r for r in rows if r.get("key") in keys]), man.data["schema"] or None)

@@ -35,7 +35,7 @@ def _budget(step):
 def test_steps_fit_nine_minutes_and_parse_arguments():
     """Budgets + the runner's reserves stay under 9 minutes; --list, --help and a bad argument behave."""
     assert [s.name for s in STEPS] == ["10-bench.sh", "20-width.sh", "30-rhm.sh", "40-seed-slice.sh", "45-teacher-student.sh",
-                                       "50-seed-figures.sh"]
+                                       "50-seed-figures.sh", "55-fcn-onset.sh"]
     out = subprocess.run(["bash", str(RUN_ALL), "--list"], capture_output=True, text=True, env=_env())
     assert out.returncode == 0
     total = int(out.stdout.split("capped at ")[1].split()[0])

@@ -199,3 +199,49 @@ def test_a_users_two_seed_spec_quotes_the_jackknife_t_interval_in_report_and_sum
     assert f"[{rec['ci'][0]:.3g}, {rec['ci'][1]:.3g}]" in report
     # every RHM summary counts its underfit runs
     assert s["n_runs"] == 8 and "n_underfit" in s
+
+
+def test_fcn_onset_full_spec_has_the_adaptive_budget_and_a_dense_grid_near_the_onset():
+    exp = protocol.get("rhm-fcn-onset")
+    mapping, text = protocol.shipped_spec("rhm-fcn-onset")
+    cfg = exp.config_from_dict(mapping)
+    assert cfg.train.stop == "loss" and cfg.train.loss_tol == 0.01
+    # a budget 4x the H100 run's 100 000 steps, spent only by the runs that need it (they stop at the tolerance)
+    assert cfg.train.max_steps >= 400_000 and "Adaptive budget" in text
+    near = [p for p in cfg.P if 1.0 <= p <= 16.0]
+    assert max(b / a for a, b in zip(near, near[1:])) < 1.42 and len(near) == 9  # factors of sqrt 2
+    # the GPU step is ready: it runs this spec (4 seeds first, then all)
+    from pathlib import Path
+
+    step = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu" / "steps" / "55-fcn-onset.sh"
+    assert "rhm-fcn-onset:4 rhm-fcn-onset" in step.read_text()
+
+
+@pytest.mark.slow
+def test_tiny_fcn_trains_to_its_tolerance_or_is_counted_underfit(tmp_path):
+    """CPU tiny mode of the adaptive budget: each run trains epoch by epoch until its training loss is below the
+    tolerance (stopping at its own epoch) or the budget ends; the rows record which, and the summary counts the
+    runs that ended underfit (~30 s on a CPU)."""
+    exp = protocol.get("rhm-fcn-onset")
+    mapping, _ = protocol.shipped_spec("rhm-fcn-onset", quick=True)
+    out = {}
+    for budget in (2, 400):
+        m = json.loads(json.dumps(mapping))
+        m["models"], m["P"], m["seeds"], m["n_test"], m["n_boot"] = m["models"][:1], [1.0, 4.0], 2, 200, 100
+        m["net"]["width"] = 16
+        m["curves"] = [m["curves"][1]]  # the FCN
+        m["train"].update(max_epochs=budget, max_steps=100_000)
+        cfg = exp.config_from_dict(m)
+        oc = protocol.execute(exp, cfg, tmp_path / f"b{budget}", device="cpu", echo=None)
+        rows = pd.read_csv(tmp_path / f"b{budget}" / "results.csv")
+        tol = cfg.train.loss_tol
+        # a run is converged exactly when it reached the tolerance; the others hit the budget and are counted
+        assert (rows["converged"] == (rows["train_loss"] <= tol)).all()
+        assert (rows.loc[~rows["converged"], "epochs"] == budget).all()
+        assert oc.summary["n_underfit"] == int((rows["train_loss"] > tol).sum()) and oc.summary["n_runs"] == 4
+        out[budget] = rows
+    assert (out[2]["train_loss"] > 0.01).all()  # two epochs: every run underfit, and the report says so
+    assert "4 of 4 runs ended underfit" in (tmp_path / "b2" / "report.md").read_text()
+    big = out[400]
+    conv = big[big["converged"]]
+    assert len(conv) >= 2 and conv["epochs"].nunique() >= 2 and (conv["epochs"] < 400).all()  # each its own stop

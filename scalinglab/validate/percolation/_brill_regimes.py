@@ -471,6 +471,8 @@ class BrillRegimesCell:
     ``setup`` is the config with its analysis fields, seeds and ``p_ratios``
     set to fixed values (they do not change what a cell measures).
 
+    Examples
+    --------
     >>> from scalinglab.validate import protocol
     >>> cfg = BrillRegimesConfig(c_values=(1.0, 2.0), p_ratios=(1.0,), seeds=2)
     >>> [(c.p_ratio, c.c, c.seed) for c in protocol.get("brill-regimes").cells(cfg)]

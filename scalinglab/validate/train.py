@@ -333,7 +333,9 @@ def train_stacked(model, x_train, y_train, x_test, y_test, cfg=TrainConfig(), x_
     -------
     dict
         ``test_err`` (R,), ``test_correct`` (R, n_test) bool, ``train_loss`` (R,)
-        at the stop, ``epochs`` (R,), ``converged`` (R,) bool, ``steps`` (the
+        at the stop, ``epochs`` (R,), ``converged`` (R,) bool, ``diverged`` (R,)
+        bool (the epoch's mean loss went non-finite: the run stopped there and
+        is a failed run, not a measurement), ``steps`` (the
         stack's optimiser steps), ``wall_s``; all numpy. The model's
         parameters are, per run, those at its stopping point.
 
@@ -601,6 +603,7 @@ class _Trainer:
         train_loss = np.full(R, np.nan)
         epochs = np.zeros(R, dtype=np.int64)
         converged = np.zeros(R, dtype=bool)
+        diverged = np.zeros(R, dtype=bool)  # the epoch's mean loss went non-finite: a failed run, stopped there
         steps = 0
         t0 = time.perf_counter()
         for epoch in range(1, cfg.max_epochs + 1):
@@ -617,6 +620,9 @@ class _Trainer:
             train_loss[glob] = mean_loss[act]
             done = mean_loss[act] < cfg.loss_tol
             converged[glob[done]] = True
+            bad = ~np.isfinite(mean_loss[act])
+            diverged[glob[bad]] = True
+            done |= bad
             if self.val:
                 done |= self._validate(act)
             if epoch == cfg.max_epochs or steps >= cfg.max_steps:
@@ -635,7 +641,8 @@ class _Trainer:
             for p, f in zip(self.model.parameters(), self.final):
                 p.copy_(f)
         return {"test_err": 1.0 - result_correct.mean(1), "test_correct": result_correct, "train_loss": train_loss,
-                "epochs": epochs, "converged": converged, "steps": steps, "wall_s": time.perf_counter() - t0}
+                "epochs": epochs, "converged": converged, "diverged": diverged, "steps": steps,
+                "wall_s": time.perf_counter() - t0}
 
     def _sub(self, tensors, local):
         """Rows ``local`` (stack positions) of stack-sized tensors, detached (no copy when all rows)."""

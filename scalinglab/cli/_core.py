@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from scalinglab.cli._cluster import add_slurm_flags, slurm_from_args, slurm_plan_text
-from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+from scalinglab.cli._common import CLIError, _fmt, parse_grid, path_arg  # noqa: F401
 from scalinglab.errors import InputError
 
 
@@ -129,7 +129,7 @@ def _cmd_run(args):
 
 def add_sweep_flags(p, quick=True):
     """The flags every sweep command shares."""
-    p.add_argument("--out", help="results folder (default: results/NAME)")
+    p.add_argument("--out", type=path_arg, help="results folder (default: results/NAME)")
     if quick:
         p.add_argument("--quick", action="store_true", help="the reduced grid of the shipped quick spec")
     p.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the spec's own)")
@@ -147,7 +147,7 @@ def _core_commands(sub, common):
     p = sub.add_parser("demo", parents=[common], help="headline predictions + small validation, as a report",
                        description="Run every area's headline predictions and a small CPU validation, print the "
                                    "numbers and write a report folder (report.md, headline.json, figures/).")
-    p.add_argument("--out", default="scalinglab-report", help="report folder (default: %(default)s)")
+    p.add_argument("--out", type=path_arg, default="scalinglab-report", help="report folder (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="smaller grids (seconds; used by the tests)")
     p.add_argument("--section", action="append", metavar="NAME",
                    help="only this section (rhm-theory, rhm-validation, percolation, spectral; a prefix such as "

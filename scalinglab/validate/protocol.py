@@ -44,8 +44,9 @@ from scalinglab._util import progress
 from scalinglab.errors import InputError
 from scalinglab.validate import cluster as _cluster
 from scalinglab.validate import specs as _specs
-from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, StorageFull, check_out_folder, claim_wait_s,
-                                         environment_info, infer_schema, strict_json, to_frame, write_json)
+from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, StorageFull, canonical_order, check_out_folder,
+                                         claim_wait_s, environment_info, infer_schema, strict_json, to_frame,
+                                         write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
            "row_check", "config_diff",
@@ -424,6 +425,11 @@ class Experiment:
     def notes(self, config):
         """Lines about the settings that the report's notes and the command's output carry (default: none)."""
         return []
+
+    def run_checks(self, rows, config):
+        """``(fields, notes)`` about the stored runs themselves (e.g. how many ended underfit): ``fields`` join the
+        summary, ``notes`` the report's notes and the command's output (default: none)."""
+        return {}, []
 
 
 REGISTRY = {}
@@ -1139,10 +1145,13 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
                         f"{oc.failed[0]}); they stay stored as failed runs: change the setting (e.g. train.lr) "
                         "to run them again")
     oc.notes += [n for n in exp.notes(config) if n not in oc.notes]
-    rows = to_frame(mine, schema)
+    rows = to_frame(canonical_order(mine), schema)  # one order whatever the scheduler stored: bit-identical summaries
     _export_csv(rows, out / "results.csv")
     if len(rows):
         oc.summary = exp.analyse(rows, config) or {}
+        fields, checks = exp.run_checks(rows, config)
+        oc.summary.update(fields)
+        oc.notes += [n for n in checks if n not in oc.notes]
         oc.figures = [str(p) for p in (exp.figures(rows, oc.summary, config, out / "figures") or [])]
         body = exp.report(rows, oc.summary, config) or ""
     else:

@@ -57,8 +57,9 @@ except ImportError:  # pragma: no cover - not POSIX: no locks (claims fall back 
 from scalinglab._results import strict_json
 from scalinglab.errors import InputError
 
-__all__ = ["RowStore", "ReadResult", "StorageFull", "encode_row", "decode_row", "Manifest", "environment_info", "jsonable", "json_default", "strict_json",
-           "write_json", "read_json", "infer_schema", "to_frame", "load_results", "check_out_folder",
+__all__ = ["RowStore", "ReadResult", "StorageFull", "encode_row", "decode_row", "Manifest", "environment_info",
+           "jsonable", "json_default", "strict_json", "write_json", "read_json", "infer_schema", "to_frame",
+           "canonical_order", "load_results", "check_out_folder",
            "MANIFEST", "FORMAT"]
 
 MANIFEST = "manifest.json"
@@ -888,6 +889,33 @@ def infer_schema(rows):
     return {k: (t or "float") for k, t in types.items()}
 
 
+def _order_number(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:  # None, text, NaN: after the numbers
+        return (1, 0.0)
+    return (0, float(v))
+
+
+def canonical_order(rows):
+    """``rows`` (dicts) sorted by seed, then ``P``, then cell key, then content: one order for one set of rows.
+
+    Stores fill in whatever order the workers finish (here, ``local:N``,
+    Dask, Slurm: one shard per writer), so every analysis reads its rows
+    through this order; a mean, a bootstrap over seeds or a fit then gives
+    bit-identical numbers however the rows were stored.
+
+    Examples
+    --------
+    >>> rows = [{"key": "b", "seed": 1, "P": 8}, {"key": "c", "seed": 0, "P": 16}, {"key": "a", "seed": 0, "P": 8}]
+    >>> [r["key"] for r in canonical_order(rows)]
+    ['a', 'c', 'b']
+    """
+    def sort_key(r):
+        return (_order_number(r.get("seed")), _order_number(r.get("P")), str(r.get("key", "")),
+                json.dumps(r, sort_keys=True, default=str))
+
+    return sorted(rows, key=sort_key)
+
+
 _PANDAS = {"bool": "boolean", "int": "Int64", "float": "float64", "str": "object", "json": "object"}
 
 
@@ -930,8 +958,9 @@ def load_results(folder):
     """The rows analysed in ``folder`` (a results folder), as a typed pandas DataFrame.
 
     Reads the manifest, selects the rows whose cell key belongs to the
-    folder's recorded config (other rows are not returned) and types them by
-    the manifest's schema.
+    folder's recorded config (other rows are not returned), puts them in
+    :func:`canonical_order` (the order every analysis reads them in) and
+    types them by the manifest's schema.
 
     >>> load_results("no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
@@ -949,4 +978,4 @@ def load_results(folder):
     store.check = protocol.row_check(cells)
     rows = store.read(quarantine=False).rows
     keys = {protocol.cell_key(c) for c in cells}
-    return to_frame([r for r in rows if r.get("key") in keys], man.data["schema"] or None)
+    return to_frame(canonical_order([r for r in rows if r.get("key") in keys]), man.data["schema"] or None)

@@ -62,7 +62,10 @@ How a stack is trained
   leaves the measured exponents unchanged; ``SCALINGLAB_TF32=1`` allows it
   (for that test on a GPU).
 * **CPU**: torch runs on ``SCALINGLAB_TORCH_THREADS`` threads (default 1, the
-  measured best on the shared 2-core machine); no graphs.
+  measured best on the shared 2-core machine) with its deterministic algorithms
+  switched on; no graphs. A run key gives the same row bit for bit on one CPU
+  type, alone or in any stack and on 1, 2 or 4 threads (tested); across CPU
+  types see docs/guide/statistics.md.
 """
 
 from __future__ import annotations
@@ -368,10 +371,31 @@ def train_stacked(model, x_train, y_train, x_test, y_test, cfg=TrainConfig(), x_
     if dev.type == "cpu":
         torch.set_num_threads(cpu_threads())
     try:
-        with _matmul_precision(dev):
+        with _matmul_precision(dev), _deterministic(dev):
             return _Trainer(model, x_train, y_train, x_test, y_test, cfg, x_val, y_val, seeds).run()
     finally:
         torch.set_num_threads(old_threads)
+
+
+@contextlib.contextmanager
+def _deterministic(dev):
+    """On the CPU, torch's deterministic algorithms during training (restored afterwards).
+
+    A run key then gives the same row bit for bit on one CPU type, whatever the
+    stack, the scheduler or ``SCALINGLAB_TORCH_THREADS`` (measured and tested:
+    docs/guide/statistics.md, "Reproducibility of a run"). On CUDA the graphs
+    and cuBLAS keep their own settings.
+    """
+    if dev.type != "cpu":
+        yield
+        return
+    old = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(old, warn_only=old_warn)
 
 
 @contextlib.contextmanager

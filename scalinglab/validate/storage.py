@@ -644,6 +644,7 @@ class RowStore:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        self._shard = None
         if self._wfd is not None and self._wpid == os.getpid():
             (self.locks_dir / "writers" / f"{self._wid}.lock").unlink(missing_ok=True)
             os.close(self._wfd)

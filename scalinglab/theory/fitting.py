@@ -34,8 +34,8 @@ from scalinglab._validation import as_floats, integer, real, real_array, real_va
 from scalinglab._validation import seed as _seed
 from scalinglab.errors import InputError
 
-__all__ = ["PowerLawFit", "BootstrapFit", "SeedInterval", "powerlaw_fit", "bootstrap_powerlaw", "seed_bootstrap",
-           "seed_matrix", "seed_noise_model", "FewSeedsWarning",
+__all__ = ["PowerLawFit", "BootstrapFit", "SeedInterval", "GridBracket", "powerlaw_fit", "bootstrap_powerlaw",
+           "seed_bootstrap", "grid_bracket", "bracket_ratio", "interval_method_text", "seed_matrix", "seed_noise_model", "FewSeedsWarning",
            "DiscretePowerLawFit", "discrete_powerlaw_fit", "discrete_powerlaw_log_norm", "local_slope"]
 
 
@@ -337,6 +337,267 @@ def seed_bootstrap(values, statistic, n_boot=1000, level=0.95, seed=0, method="p
     return SeedInterval(estimate=est, ci=ci, ci_method=ci_method if n >= FEW_SEEDS else "jackknife-t", level=level,
                         n_seeds=n, n_boot=n_boot, boot_ci=boot_ci, jack_ci=jack_ci, failed_frac=failed,
                         samples=samples)
+
+
+def interval_method_text(n_seeds, n_boot=None, level=0.95, method="percentile", expanded=False):
+    """How the interval quoted for ``n_seeds`` seeds was made, in words for a report.
+
+    With at least 5 seeds: the whole-seed bootstrap (``method``); below 5: the
+    jackknife-t over seeds, which is then *the* interval (wide by design).
+
+    Examples
+    --------
+    >>> interval_method_text(10, 1000)
+    '95 % percentile bootstrap over whole seeds (10 seeds, 1000 resamples)'
+    >>> interval_method_text(2, 1000)
+    '95 % jackknife-t over seeds (2 seeds: below 5 seeds a bootstrap under-covers, so the wider jackknife-t interval is the one quoted)'
+    """
+    pct = f"{100 * level:g} %"
+    if n_seeds < FEW_SEEDS:
+        return (f"{pct} jackknife-t over seeds ({n_seeds} seed{'s' if n_seeds != 1 else ''}: below {FEW_SEEDS} seeds "
+                "a bootstrap under-covers, so the wider jackknife-t interval is the one quoted)")
+    kind = f"{'expanded ' if expanded else ''}{method}"
+    return f"{pct} {kind} bootstrap over whole seeds ({n_seeds} seeds" + (f", {n_boot} resamples)" if n_boot else ")")
+
+
+@dataclass(frozen=True, repr=False)
+class GridBracket(Result):
+    """Where a criterion starts to hold on a grid: the bracket the grid allows, combined with the seeds.
+
+    A threshold read off a grid (an onset P, the alpha from which splits are
+    flat, a converged width) is only known to lie between the last grid value
+    where the criterion fails and the first from which it holds. Whole seeds
+    are resampled and the bracket of each resample recorded; the bracket
+    *combined with the seeds* runs from the low ``(1 - level) / 2`` quantile of
+    the resamples' lower ends to the high quantile of their upper ends (below 5
+    seeds: from the lowest to the highest over all resamples, every seed's own
+    bracket included). A failure at a grid value flagged ``unreliable`` (runs
+    that ended underfit: trained longer they might pass) does not bound the
+    threshold from below: the lower end moves down to the last reliable failure,
+    and ``bound`` says so.
+
+    Attributes
+    ----------
+    grid : tuple of float
+        The grid, ascending.
+    lo, hi : float or None
+        The bracket of the all-seeds data: the threshold lies in ``(lo, hi]``.
+        ``lo`` None: holds from the first grid value (or no reliable failure
+        below); ``hi`` None: never holds on the grid (beyond it).
+    lo_seeds, hi_seeds : float or None
+        The bracket combined with the seeds (None: open on that side).
+    level : float
+        Confidence level of the seed part.
+    n_seeds, n_boot : int
+        Seeds (the resampled unit) and resamples.
+    method : str
+        ``"percentile"`` (quantiles of the resampled ends) or ``"range"``
+        (fewer than 5 seeds: the extremes over all resamples).
+    bound : bool
+        True when underfit runs lowered a lower end (``lo`` or ``lo_seeds``).
+    frac_never : float
+        Fraction of resamples in which the criterion never holds on the grid.
+    unreliable : tuple of float
+        The grid values flagged unreliable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> err = np.array([[0.9, 0.8, 0.3, 0.1], [0.9, 0.7, 0.4, 0.1], [0.8, 0.6, 0.2, 0.0],
+    ...                 [0.9, 0.8, 0.3, 0.1], [0.9, 0.7, 0.3, 0.1]])       # 5 seeds x P = 1, 2, 4, 8
+    >>> b = grid_bracket([1, 2, 4, 8], err, lambda e: e.mean(0) < 0.5, n_boot=500)
+    >>> (b.lo, b.hi), (b.lo_seeds, b.hi_seeds)
+    ((2.0, 4.0), (2.0, 4.0))
+    >>> b = grid_bracket([1, 2, 4, 8], err, lambda e: e.mean(0) < 0.5, unreliable=[False, True, False, False])
+    >>> (b.lo, b.hi, b.bound)                          # the failure at 2 came from underfit runs
+    (1.0, 4.0, True)
+    >>> b.text()
+    'between 1 and 4 on the grid (a bound: the failure at 2 came from underfit runs); with seeds between 1 and 4 (95 % percentile over 1000 whole-seed resamples, 5 seeds)'
+    """
+
+    grid: tuple
+    lo: object
+    hi: object
+    lo_seeds: object
+    hi_seeds: object
+    level: float
+    n_seeds: int
+    n_boot: int
+    method: str
+    bound: bool = False
+    frac_never: float = 0.0
+    unreliable: tuple = ()
+    samples: np.ndarray = field(default=None, repr=False)
+
+    _repr_fields = ("lo", "hi", "lo_seeds", "hi_seeds", "n_seeds", "method", "bound")
+
+    def _dict_data(self):
+        return {"grid": list(self.grid), "lo": self.lo, "hi": self.hi, "lo_seeds": self.lo_seeds,
+                "hi_seeds": self.hi_seeds, "level": self.level, "n_seeds": self.n_seeds, "n_boot": self.n_boot,
+                "method": self.method, "bound": self.bound, "frac_never": self.frac_never,
+                "unreliable": list(self.unreliable)}
+
+    def _frame_data(self):
+        return one_row({k: v for k, v in self._dict_data().items() if not isinstance(v, list)})
+
+    def to_dict(self):
+        """Plain JSON-ready dict (None for an open end)."""
+        return self._dict_data()
+
+    @staticmethod
+    def _ends(lo, hi, grid):
+        a = f"{lo:g}" if lo is not None else f"below {grid[0]:g}"
+        b = f"{hi:g}" if hi is not None else f"beyond {grid[-1]:g}"
+        if lo is None and hi is not None:
+            return f"at most {b}"
+        if hi is None and lo is not None:
+            return f"above {a} (never on the grid)"
+        if lo is None and hi is None:
+            return "anywhere (no grid value decides it)"
+        return f"between {a} and {b}"
+
+    def text(self):
+        """One sentence: the grid bracket, whether it is a bound, and the bracket combined with the seeds."""
+        s = self._ends(self.lo, self.hi, self.grid) + " on the grid"
+        if self.bound:
+            bad = ", ".join(f"{u:g}" for u in self.unreliable)
+            s += f" (a bound: the failure at {bad} came from underfit runs)"
+        how = (f"{100 * self.level:g} % percentile over {self.n_boot} whole-seed resamples, {self.n_seeds} seeds"
+               if self.method == "percentile" else
+               f"range over {self.n_boot} whole-seed resamples: {self.n_seeds} seeds, below {FEW_SEEDS}")
+        return s + f"; with seeds {self._ends(self.lo_seeds, self.hi_seeds, self.grid)} ({how})"
+
+    def _text(self):
+        return self.text()
+
+
+def _bracket_index(ok, unreliable):
+    """``(lo, hi, lowered)`` grid indices of a threshold: ``hi`` the first index from which ``ok`` holds at every
+    later one (``len(ok)`` when it never does), ``lo`` the last index below ``hi`` where it fails reliably (-1: none),
+    ``lowered`` whether unreliable failures were skipped."""
+    n = len(ok)
+    hi = n
+    while hi > 0 and ok[hi - 1]:
+        hi -= 1
+    lo = hi - 1
+    lowered = False
+    while lo >= 0 and unreliable[lo]:
+        lo -= 1
+        lowered = True
+    return lo, hi, lowered
+
+
+def grid_bracket(grid, values, holds, n_boot=1000, level=0.95, seed=0, labels=None, unreliable=None):
+    """Bracket of a threshold read off a grid (the first grid value from which ``holds``), combined with the seeds.
+
+    Parameters
+    ----------
+    grid : sequence of float
+        Grid values, strictly ascending (P values, Zipf exponents, widths).
+    values : numpy.ndarray or sequence
+        Per-seed data, one entry per seed on the first axis (as :func:`seed_bootstrap`).
+    holds : callable
+        ``holds(resampled) -> bool array`` over the grid: whether the criterion
+        holds at each grid value for these seeds (e.g. ``lambda e: e.mean(0) < 0.45``).
+    n_boot : int
+        Whole-seed resamples, 100 to ``MAX_BOOT``.
+    level : float
+        Confidence level of the seed part, in (0, 1).
+    seed : int
+        Seed of the resampling generator.
+    labels : sequence, optional
+        Seed labels (entries put in label order first: the result does not depend on the row order).
+    unreliable : sequence of bool, optional
+        Per grid value: a failure there does not count (runs ended underfit).
+
+    Returns
+    -------
+    GridBracket
+
+    Raises
+    ------
+    InputError
+        An unsorted grid, no seeds, a ``holds`` of the wrong length, or bad bootstrap arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.array([[0, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1]], bool)   # 3 seeds: flat from alpha = 1, 0.5, 2
+    >>> b = grid_bracket([0.25, 0.5, 1.0, 2.0], flat, lambda f: f.mean(0) > 0.5)
+    >>> (b.lo, b.hi), (b.lo_seeds, b.hi_seeds), b.method
+    ((0.5, 1.0), (0.25, 2.0), 'range')
+    """
+    n_boot, _ = _check_boot_args(n_boot, level, "percentile")
+    g = np.asarray(grid, dtype=float)
+    if g.ndim != 1 or g.size == 0 or np.any(np.diff(g) <= 0):
+        raise InputError("grid must be a non-empty, strictly ascending sequence")
+    unrel = np.zeros(g.size, bool) if unreliable is None else np.asarray(unreliable, bool)
+    if unrel.shape != g.shape:
+        raise InputError(f"unreliable must have one flag per grid value ({g.size}), got {unrel.size}")
+    is_array = isinstance(values, np.ndarray)
+    items = values if is_array else list(values)
+    n = len(items)
+    if n == 0:
+        raise InputError("grid_bracket needs at least one seed")
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != n or len(set(labels)) != n:
+            raise InputError("labels must be distinct, one per seed")
+        order = sorted(range(n), key=lambda i: labels[i])
+        items = items[np.array(order)] if is_array else [items[i] for i in order]
+
+    def ends(idx):
+        sub = items[idx] if is_array else [items[i] for i in idx]
+        ok = np.asarray(holds(sub), bool)
+        if ok.shape != g.shape:
+            raise InputError(f"holds must return one flag per grid value ({g.size}), got shape {ok.shape}")
+        return _bracket_index(ok, unrel)
+
+    lo, hi, lowered = ends(np.arange(n))
+    rng = np.random.default_rng(seed)
+    draws = np.sort(rng.integers(0, n, size=(n_boot, n)), axis=1)
+    samp = np.array([ends(d) for d in draws], dtype=int)  # (lo, hi, lowered) per resample
+    if n >= FEW_SEEDS:
+        a = (1 - level) / 2
+        lo_s = int(np.quantile(samp[:, 0], a, method="lower"))
+        hi_s = int(np.quantile(samp[:, 1], 1 - a, method="higher"))
+        method = "percentile"
+        low_lowered = bool(np.any(samp[samp[:, 0] <= lo_s, 2]))
+    else:
+        lo_s, hi_s, method = int(min(samp[:, 0].min(), lo)), int(max(samp[:, 1].max(), hi)), "range"
+        low_lowered = bool(np.any(samp[samp[:, 0] == lo_s, 2]))
+    lo_s, hi_s = min(lo_s, lo), max(hi_s, hi)  # the combined bracket contains the all-seeds one
+
+    def val(i):
+        return float(g[i]) if 0 <= i < g.size else None
+
+    return GridBracket(grid=tuple(float(x) for x in g), lo=val(lo), hi=val(hi), lo_seeds=val(lo_s), hi_seeds=val(hi_s),
+                       level=level, n_seeds=n, n_boot=n_boot, method=method, bound=bool(lowered or low_lowered),
+                       frac_never=float(np.mean(samp[:, 1] == g.size)),
+                       unreliable=tuple(float(x) for x in g[unrel]), samples=samp)
+
+
+def bracket_ratio(num, den, seeds=True):
+    """``(lo, hi)`` of ``num / den`` for two :class:`GridBracket` thresholds (None: open on that side).
+
+    The ratio of two thresholds known only to lie in ``(a, b]`` and ``(c, d]``
+    lies in ``(a / d, b / c)``; with ``seeds`` the brackets combined with the
+    seeds are used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = [1, 2, 4, 8, 16, 32]
+    >>> cnn = grid_bracket(P, np.array([[0.9, 0.2, 0.1, 0, 0, 0]] * 5), lambda e: e.mean(0) < 0.5)
+    >>> fcn = grid_bracket(P, np.array([[0.9, 0.9, 0.8, 0.7, 0.1, 0]] * 5), lambda e: e.mean(0) < 0.5)
+    >>> bracket_ratio(fcn, cnn)                        # fcn in (8, 16], cnn in (1, 2]
+    (4.0, 16.0)
+    """
+    a, b = (num.lo_seeds, num.hi_seeds) if seeds else (num.lo, num.hi)
+    c, d = (den.lo_seeds, den.hi_seeds) if seeds else (den.lo, den.hi)
+    lo = a / d if a is not None and d is not None else None
+    hi = b / c if b is not None and c is not None else None
+    return lo, hi
 
 
 def _interval_from(samples, est, jack, level, ci_method):

@@ -64,13 +64,11 @@ _MEM_LIMIT = 2 * 2**30
 def label_lattice(occ):
     """Nearest-neighbour cluster labels of a boolean array (free boundaries), the fastest way we have.
 
-    ``d <= 3``: ``scipy.ndimage.label`` (faster than our raster-scan kernels
-    there: ours/scipy throughput 0.6-0.9 in 2-d and 0.8-1.3 in 3-d in
-    ``benchmarks/bench_percolation.py``); ``d >= 4``: the Numba union-find
-    (:func:`scalinglab.kernels.percolation.label_clusters`; 2-3x scipy in 4-d,
-    up to ~18x in 5-d, where scipy's generic structuring element is slow).
-    Labels ``1..K`` in raster order of each cluster's first site (identical
-    either way), as int64.
+    :func:`scalinglab.kernels.percolation.label_clusters`: ``scipy.ndimage.label`` for ``d <= 3`` (our
+    raster kernels measured 0.63-0.98x it in 2-d and level in 3-d), the Numba union-find for ``d >= 4``
+    (1.1-1.9x scipy in 4-d, 3-15x in 5-d in ``benchmarks/bench_kernels.py``, interleaved on 2 shared
+    cores; the 4-d "1.54x" and "2-3x" quoted before did not reproduce side by side: 1.07x in the audit of
+    issue 17). Labels ``1..K`` in raster order of each cluster's first site (identical either way), as int64.
 
     >>> lab, n = label_lattice(np.array([[1, 0], [1, 1]], dtype=bool))
     >>> lab.tolist(), n
@@ -79,12 +77,7 @@ def label_lattice(occ):
     occ = np.asarray(occ, dtype=bool)
     if occ.ndim == 0:
         raise InputError("occ must have at least one dimension")
-    if occ.ndim <= 3:
-        from scipy import ndimage
-
-        lab, n = ndimage.label(occ)
-        return lab.astype(np.int64, copy=False), int(n)
-    from scalinglab.kernels.percolation import label_clusters
+    from scalinglab.kernels.percolation import label_clusters  # scipy for d <= 3, int64 labels without a copy
 
     lab, n = label_clusters(occ.ravel(), np.array(occ.shape, dtype=np.int64))
     return lab.reshape(occ.shape), int(n)

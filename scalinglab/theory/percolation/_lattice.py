@@ -74,9 +74,14 @@ def label_lattice(occ):
     >>> lab.tolist(), n
     ([[1, 0], [1, 1]], 1)
     """
-    occ = np.asarray(occ, dtype=bool)
-    if occ.ndim == 0:
-        raise InputError("occ must have at least one dimension")
+    raw = np.asarray(occ)
+    if raw.dtype == object or raw.dtype.kind not in "biuf":
+        raise InputError(f"occ must be an array of occupied (True/1) and empty (False/0) sites, got {raw.dtype}")
+    if raw.dtype.kind != "b" and not np.all((raw == 0) | (raw == 1)):
+        raise InputError("occ must hold only 0/1 (or False/True): occupied or empty sites")
+    occ = raw.astype(bool)
+    if occ.ndim == 0 or 0 in occ.shape:
+        raise InputError(f"occ must be a lattice of at least one site in every dimension, got shape {occ.shape}")
     from scalinglab.kernels.percolation import label_clusters  # scipy for d <= 3, int64 labels without a copy
 
     lab, n = label_clusters(occ.ravel(), np.array(occ.shape, dtype=np.int64))

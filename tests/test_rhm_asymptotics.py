@@ -104,3 +104,41 @@ def test_levels_differing_against_kernel():
     e = _kernel_eps(m, 3, alphas, P)
     assert np.all(np.abs(la.eps(P) / e - 1) < 5e-3)
     assert np.all(np.abs(la.eps(P, terms=1) / e - 1) > np.abs(la.eps(P) / e - 1))
+
+
+# ----------------------------------------------------------------------------- regime map
+from scalinglab.theory.rhm import (asymptotic_m_threshold, eps_large_m, learning_curve,  # noqa: E402
+                                   rhm_regime_map, zipf_level_histogram)
+
+
+def test_level_histogram_without_enumeration_matches_kernel_binning():
+    """Above HEAD ranks the level is binned from Hurwitz zeta differences; eps agrees with path_spectrum."""
+    m, P = 300_000, np.array([1e2, 1e5, 1e8])
+    e = eps_large_m(m, (1.0, 1.0), P, bin_width=1e-3)
+    ref = learning_curve(RHMSpec.make(m=m, v=m, L=2, alpha=1.0), P).eps
+    np.testing.assert_allclose(e, ref, rtol=1e-6)
+    top, off, cnt, rel = zipf_level_histogram(10**20, 1.0, 1e-2)
+    assert cnt.sum() == pytest.approx(1e20, rel=1e-12)
+    assert (rel * np.exp(1e-2 * (top - off))).sum() == pytest.approx(1.0, rel=1e-10)
+
+
+def test_regime_map_note_setting_and_large_m():
+    rm = rhm_regime_map(1.0, 3, 10)
+    assert not rm.shows_a and not rm.shows_b
+    assert rm.P_star == 1e4 and rm.window_c == (1e3, 1e4)
+    # the local exponent is the kernel's, on the same grid
+    lc = learning_curve(RHMSpec.make(alpha=1.0), rm.P[(rm.P > 5) & (rm.P < 1e5)])
+    sel = (rm.P > 5) & (rm.P < 1e5)
+    np.testing.assert_allclose(rm.local_exponent[sel][2:-2], lc.local_exponent[2:-2], atol=2e-3)
+    big = rhm_regime_map(1.0, 3, 10**6, note_exponent=float("nan"))
+    assert big.shows_a and big.window_a[1] <= big.P_star / 10
+    lo, hi = big.window_a
+    sel = (big.P >= lo) & (big.P <= hi)
+    assert np.all(np.abs(big.local_exponent[sel] / 0.5 - 1) <= 0.05)
+
+
+def test_m_threshold_brackets():
+    th = asymptotic_m_threshold(1.0, 3, m_max=1e6, bin_width=1e-2)
+    lo, hi = th.bracket
+    assert rhm_regime_map(1.0, 3, int(hi), note_exponent=float("nan"), bin_width=1e-2).shows_a
+    assert not rhm_regime_map(1.0, 3, int(lo), note_exponent=float("nan"), bin_width=1e-2).shows_a

@@ -142,3 +142,35 @@ def test_m_threshold_brackets():
     lo, hi = th.bracket
     assert rhm_regime_map(1.0, 3, int(hi), note_exponent=float("nan"), bin_width=1e-2).shows_a
     assert not rhm_regime_map(1.0, 3, int(lo), note_exponent=float("nan"), bin_width=1e-2).shows_a
+
+
+# ----------------------------------------------------------------------------- the reproduction
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REF = Path(__file__).resolve().parents[1] / "results" / "reference" / "rhm-asymptotics"
+
+
+def _summary():
+    return json.loads((REF / "summary.json").read_text())
+
+
+def test_guide_block_is_generated_from_the_reference_summary():
+    from scalinglab.validate.rhm._asymptotics_exp import guide_markdown
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "rhm.md").read_text()
+    block = guide.split("<!-- rhm-asymptotics:begin -->\n")[1].split("\n<!-- rhm-asymptotics:end -->")[0]
+    assert block == guide_markdown(_summary())
+
+
+def test_reference_rows_recompute():
+    """Stored cells recomputed now: the regime map of the note's setting and one closed-form check."""
+    from scalinglab.validate.rhm._asymptotics_exp import AsymptoticsCell, asymptotics_cell
+    s = _summary()
+    g = [g for g in s["regime"] if g["alpha"] == 1.0 and g["L"] == 3 and g["m"] == 16][0]
+    row = asymptotics_cell(AsymptoticsCell("regime", (1.0,) * 3, 16, (), 10, s["tol"], s["min_decades"]))
+    new = json.loads(row["regime"])
+    assert new["decades_a"] == g["decades_a"] and new["decades_b"] == g["decades_b"]
+    c = [c for c in s["closed"] if c["L"] == 3 and c["alpha"] == 1.0 and c["m"] == 1000][0]
+    row = asymptotics_cell(AsymptoticsCell("closed", (1.0,) * 3, 1000, tuple(c["P"]), 10))
+    np.testing.assert_allclose(json.loads(row["rel_err"]), c["rel_err"], rtol=1e-9, atol=1e-12)
+    assert s["quote"]["m10_shows_a"] is False and s["quote"]["m_min"] > 32

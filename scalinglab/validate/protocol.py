@@ -384,6 +384,7 @@ _MODULES = [
     "scalinglab.validate.rhm._experiments",
     "scalinglab.validate.rhm._width",
     "scalinglab.validate.rhm._seed_experiments",
+    "scalinglab.validate.rhm._asymptotics_exp",
 ]
 
 

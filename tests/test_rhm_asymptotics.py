@@ -174,3 +174,24 @@ def test_reference_rows_recompute():
     row = asymptotics_cell(AsymptoticsCell("closed", (1.0,) * 3, 1000, tuple(c["P"]), 10))
     np.testing.assert_allclose(json.loads(row["rel_err"]), c["rel_err"], rtol=1e-9, atol=1e-12)
     assert s["quote"]["m10_shows_a"] is False and s["quote"]["m_min"] > 32
+
+
+# ----------------------------------------------------------------------------- curve predictions (stored rows)
+CP = Path(__file__).resolve().parents[1] / "results" / "reference"
+
+
+def test_curve_prediction_recomputes_from_rows():
+    from scalinglab.validate.rhm._curve_predict import load_runs, out_of_sample, pooled_ck
+    s = json.loads((CP / "rhm-curve-prediction" / "summary.json").read_text())
+    split = json.loads((CP / "gpu" / "rhm-split-model" / "summary.json").read_text())
+    runs = load_runs(CP / "gpu" / "rhm-runs")
+    c = [c for c in split["curves"] if c["curve"].startswith("zipf a=2 ")][0]
+    new = out_of_sample(runs, 2.0, c["pk_exact"], [int(p) for p in c["P"]], 1280, n_boot=1000)
+    old = [x for x in s["curves"] if x["alpha"] == 2.0][0]["out_of_sample"]["1280"]
+    assert [r["P"] for r in new] == [r["P"] for r in old]
+    np.testing.assert_allclose([r["ratio"] for r in new], [r["ratio"] for r in old], rtol=1e-12)
+    # in sample (P0 = P), the pooled c_k reproduce the measured error exactly up to p_k(theory) vs p_k(measured)
+    sub = runs[(runs["a"] == 2.0) & (runs["P"] == 640) & (runs["seed"] == 0)]
+    ck = pooled_ck(sub)
+    nk = np.array([sub[f"n_{k}"].iloc[0] for k in range(5)], dtype=float)
+    assert 1 - np.nansum(ck * nk / nk.sum()) == pytest.approx(float(sub["test_err"].iloc[0]), abs=1e-9)

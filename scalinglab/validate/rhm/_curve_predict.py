@@ -33,11 +33,65 @@ import numpy as np
 from scalinglab.theory.fitting import seed_bootstrap
 from scalinglab.theory.rhm import RHMSpec, learning_curve
 
-__all__ = ["load_runs", "pooled_ck", "out_of_sample", "two_mechanism", "curve_predictions"]
+__all__ = ["load_runs", "pooled_ck", "out_of_sample", "two_mechanism", "curve_predictions", "exponent_table"]
 
 K = 4  # patches of the m = 10, L = 3, s = 2 model (s**(L-1))
 SELECT = {"net.kind": "cnn", "net.width": 1024, "rhm.m": 10, "rhm.L": 3, "rhm.n_c": 10, "train.optimizer": "adam",
           "sampling": "iid", "train.loss_tol": 0.01}
+
+
+def load_runs_all_m(store):
+    """Every CNN (width 1024, Adam, i.i.d.) row of the store with all levels sharing one alpha, any m."""
+    import pandas as pd
+    rows = [json.loads(line) for f in sorted(glob.glob(str(Path(store) / "rows" / "*.jsonl"))) for line in open(f)]
+    df = pd.DataFrame(rows)
+    for k, v in SELECT.items():
+        if k != "rhm.m":
+            df = df[df[k] == v]
+    df = df.assign(a=df["alpha"].apply(lambda a: float(a[0]) if len(set(a)) == 1 else None))
+    df = df[df["a"].notna()]
+    return df.drop_duplicates(subset=["rhm.m", "a", "P", "seed"], keep="last")
+
+
+def _finite(v):
+    """float, or None where alpha' <= 0 leaves alpha'/(1+alpha') undefined."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def exponent_table(store, hi_frac=0.26, P_lo=16, n_boot=1000):
+    """Per (m, alpha > 0): the measured exponent on ``[P_lo, hi_frac * P*]`` (OLS of the seed-mean curve,
+    whole-seed interval, :func:`bootstrap_powerlaw`), eps(P)'s exponent on the same P points, alpha/(1+alpha),
+    alpha'/(1+alpha') and the differences (the theory values carry no noise, so a difference's interval is the
+    measured interval shifted)."""
+    import warnings
+
+    from scalinglab.theory.fitting import FewSeedsWarning, bootstrap_powerlaw, powerlaw_fit
+    from scalinglab.theory.rhm import predicted_exponent
+    df = load_runs_all_m(store)
+    out = []
+    for (m, a), sub in sorted(df[df["a"] > 0].groupby(["rhm.m", "a"])):
+        m, a = int(m), float(a)
+        P_star = 10 * m**3
+        sub = sub[(sub["P"] >= P_lo) & (sub["P"] <= hi_frac * P_star)]
+        P = np.array(sorted(set(sub["P"])), dtype=float)
+        groups = [sub[sub["P"] == p]["test_err"].to_numpy() for p in P]
+        labels = [sub[sub["P"] == p]["seed"].to_numpy() for p in P]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FewSeedsWarning)
+            bf = bootstrap_powerlaw(P, groups, n_boot=n_boot, seeds=labels)
+        spec = RHMSpec.make(m=m, v=m, alpha=a)
+        eps = learning_curve(spec, P).eps
+        ef = powerlaw_fit(P, eps).exponent
+        asym = a / (1 + a)
+        ci = [float(c) for c in bf.ci]
+        out.append({"m": m, "alpha": a, "window": [float(P.min()), float(P.max())], "n_P": int(P.size),
+                    "n_seeds": int(bf.n_seeds), "ci_method": bf.ci_method, "measured": float(bf.exponent), "ci": ci,
+                    "eps_exponent": float(ef), "asymptotic": asym, "note_predicted": _finite(predicted_exponent(spec)),
+                    "minus_eps": float(bf.exponent - ef), "minus_eps_ci": [c - ef for c in ci],
+                    "minus_asymptotic": float(bf.exponent - asym), "minus_asymptotic_ci": [c - asym for c in ci],
+                    "eps_minus_asymptotic": float(ef - asym)})
+    return out
 
 
 def load_runs(store):
@@ -141,11 +195,20 @@ def curve_predictions(store, split_summary, P0s=(640, 1280, 2560), n_boot=1000):
                        "two_mechanism_max_abs_rel_error": max(abs(r["ratio"] - 1) for r in two),
                        "eps_only_max_abs_rel_error": max(abs(r["eps_ratio"] - 1) for r in two)})
     return {"P0": list(P0s), "curves": curves, "store": str(store), "split_summary": str(split_summary),
-            "selection": SELECT}
+            "selection": SELECT, "exponents": exponent_table(store, n_boot=n_boot)}
 
 
 def _report(s):
     lines = ["# Predicting the CNN's Zipf-RHM curve (H100 rows, m = 10, L = 3, width 1024)", "",
+             "## Exponents: measured against eps(P) and alpha/(1+alpha) (window [16, 0.26 P*])", "",
+             "| m | alpha | window | seeds | measured | interval | eps(P) | alpha/(1+alpha) | alpha'/(1+alpha') |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {e['m']} | {e['alpha']:g} | {e['window'][0]:g}..{e['window'][1]:g} | {e['n_seeds']} | "
+              f"{e['measured']:.3f} | [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] | {e['eps_exponent']:.3f} | "
+              f"{e['asymptotic']:.3f} | "
+              + (f"{e['note_predicted']:.3f}" if e["note_predicted"] is not None else "none (alpha' <= 0)") + " |"
+              for e in s["exponents"]]
+    lines += ["",
              "Ratio predicted / measured test error (seed means), whole-seed 95 % interval.", ""]
     for c in s["curves"]:
         lines += [f"## alpha = {c['alpha']:g} (P* = {c['P_star']})", "", "Out of sample (c_k pooled over P <= P0):", "",

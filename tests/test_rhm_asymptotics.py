@@ -195,3 +195,19 @@ def test_curve_prediction_recomputes_from_rows():
     ck = pooled_ck(sub)
     nk = np.array([sub[f"n_{k}"].iloc[0] for k in range(5)], dtype=float)
     assert 1 - np.nansum(ck * nk / nk.sum()) == pytest.approx(float(sub["test_err"].iloc[0]), abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- issue 20 GPU slices (specs only)
+def test_issue20_slice_specs():
+    from scalinglab.validate import protocol
+    for name, width, ms in (("rhm-large-m-24-32", 1024, [24, 32]), ("rhm-large-m-w2048", 2048, [32])):
+        exp = protocol.get(name)
+        cfg = exp.config_from_dict(protocol.shipped_spec(name)[0])
+        assert cfg.seeds == 10 and cfg.net.width == width and sorted(md.m for md in cfg.models) == ms
+        for md in cfg.models:
+            grid = cfg.P_grid(md)
+            P_star = md.n_c * md.m**md.L
+            assert max(grid) == P_star // 2 and min(grid) >= 16
+    cfg = protocol.get("rhm-fig5-alphac").config_from_dict(protocol.shipped_spec("rhm-fig5-alphac")[0])
+    assert [c.alpha for c in cfg.curves] == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2])
+    assert max(cfg.P_grid(cfg.models[0])) == 10 * 10**4 and cfg.seeds == 10

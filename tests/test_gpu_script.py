@@ -59,7 +59,7 @@ def test_run_all_tiny_on_cpu_packs_every_step(tmp_path):
     (rows, manifests, summaries, reports, figures), the benchmark, the logs and SUMMARY.md."""
     res, pack = tmp_path / "res", tmp_path / "pack"
     p = subprocess.run(["bash", str(RUN_ALL), "--results", str(res), "--out", str(pack)], capture_output=True,
-                       text=True, env=_env(MODE="tiny"), timeout=400)
+                       text=True, env=_env(MODE="tiny"), timeout=460)
     assert p.returncode == 0, p.stdout + p.stderr
     steps = [ln.split("\t") for ln in (res / "steps.tsv").read_text().splitlines()]
     assert [s[0] for s in steps] == [s.name[:-3] for s in STEPS] and all(s[4] == "complete" for s in steps), steps

@@ -386,6 +386,13 @@ def asymptotic_m_threshold(alpha, L, n_c=10, tol=0.05, min_decades=1.0, m_max=1e
     Returns
     -------
     MThreshold
+
+    Examples
+    --------
+    >>> from scalinglab.theory.rhm import asymptotic_m_threshold
+    >>> th = asymptotic_m_threshold(4.0, 2, m_max=1e6, bin_width=1e-2)   # alpha = 4, L = 2
+    >>> th.bracket[0] < th.m_min <= th.bracket[1]
+    True
     """
     lo, hi = 1.0, math.log10(_v.real("m_max", m_max, lo=10))
 

@@ -69,7 +69,7 @@ def test_run_all_tiny_on_cpu_packs_every_step(tmp_path):
         names = set(tf.getnames())
     for exp in ("rhm-width", "rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn", "spectral-teacher-student",
                 "rhm-fig5", "rhm-fig8", "rhm-fig9", "rhm-fcn-onset", "rhm-split-model", "rhm-large-m",
-                "rhm-fig6-distinct", "rhm-large-m-24-32", "rhm-large-m-w2048", "rhm-fig5-alphac"):
+                "rhm-fig6-distinct", "rhm-large-m-w2048"):
         for f in ("manifest.json", "summary.json", "report.md", "results.csv"):
             assert f"res/{exp}/{f}" in names, (exp, f)
         assert any(n.startswith(f"res/{exp}/figures/") and n.endswith(".png") for n in names), exp

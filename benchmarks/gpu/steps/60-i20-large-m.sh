@@ -4,11 +4,11 @@
 # One slice of at most 8 minutes; rerun it (same results folder, or run_all.sh --resume) until every job reports
 # complete in jobs.jsonl: each run stores its finished cells and resumes from them. Not measured on a GPU yet.
 # Tiny mode (the CPU test of the plumbing) runs the one-model width check only.
-if [ "$MODE" = tiny ]; then
+if [ "$MODE" != tiny ]; then
+  $PY benchmarks/gpu/repro.py --results "$RESULTS" --mode "$MODE" --device "$DEVICE" --seeds "$SEEDS" \
+      --deadline $(( $(date +%s) + BUDGET_S - 5 )) \
+      rhm-large-m-24-32:4 rhm-large-m-w2048:4 rhm-large-m-24-32 rhm-large-m-w2048
+else
   $PY benchmarks/gpu/repro.py --results "$RESULTS" --mode tiny --device "$DEVICE" --seeds "$SEEDS" \
       --deadline $(( $(date +%s) + BUDGET_S - 5 )) rhm-large-m-w2048
-  exit $?
 fi
-$PY benchmarks/gpu/repro.py --results "$RESULTS" --mode "$MODE" --device "$DEVICE" --seeds "$SEEDS" \
-    --deadline $(( $(date +%s) + BUDGET_S - 5 )) \
-    rhm-large-m-24-32:4 rhm-large-m-w2048:4 rhm-large-m-24-32 rhm-large-m-w2048

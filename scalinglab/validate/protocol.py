@@ -445,6 +445,8 @@ _MODULES = [
     "scalinglab.validate.rhm._experiments",
     "scalinglab.validate.rhm._width",
     "scalinglab.validate.rhm._seed_experiments",
+    "scalinglab.validate.rhm._asymptotics_exp",
+    "scalinglab.validate.rhm._i20_slices",
 ]
 
 

@@ -495,7 +495,7 @@ def run(quick=False, repeat=9, only=None):
                                                  "NUMBA_THREADING_LAYER")},
             "torch_threads": _torch_threads(), "peer": bool(PEER.get("path")),
             "pypercolate": bool(os.environ.get("PYPERCOLATE_PATH")), "numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version(),
-            "machine": platform.processor() or platform.machine(), "repeat": repeat, "quick": quick,
+            "machine": platform.processor() or platform.machine(), "repeat": 1 if quick else repeat, "quick": quick,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

@@ -302,14 +302,19 @@ def test_torn_tail_is_quarantined_and_named(tmp_path, tail):
     assert run_rf(tmp_path, out).n_ran == 0
 
 
-def test_garbage_inside_a_shard_names_the_file(tmp_path):
+def test_garbage_inside_a_shard_is_quarantined_and_named(tmp_path):
+    """A garbage line between rows: moved to quarantine/ with a one-line warning naming the file and line, the
+    rows around it kept (it used to stop every later run)."""
     out = tmp_path / "o"
     run_rf(tmp_path, out)
     shard = sorted((out / "rows").glob("*.jsonl"))[0]
     lines = shard.read_bytes().splitlines(keepends=True)
     shard.write_bytes(lines[0] + b"\xff\xfe\x00garbage\n" + b"".join(lines[1:]))
-    with pytest.raises(InputError, match=f"{shard.name} line 2"):
-        run_rf(tmp_path, out)
+    with pytest.warns(UserWarning, match=f"1 bad row.*{shard.name}.*line 2.*quarantined"):
+        oc = run_rf(tmp_path, out)
+    assert oc.n_ran == 0 and oc.n_stored == 24
+    assert shard.read_bytes() == b"".join(lines)
+    assert [p.read_bytes() for p in (out / "quarantine").glob("*.bad")] == [b"\xff\xfe\x00garbage\n"]
 
 
 @pytest.mark.parametrize("text, msg", [("{not json", "not valid JSON"), ("[1, 2]", "expected a JSON object"),

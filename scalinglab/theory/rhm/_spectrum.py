@@ -242,10 +242,16 @@ class PathSpectrum(Result):
 
     def rank_of_frequency(self, f):
         """Number of per-class paths with frequency ``>= f`` (per class)."""
+        f = _v.as_floats("f", f)
+        if np.any(np.isnan(f)):
+            raise InputError("f must not be nan")
         return np.concatenate([[0], self.rank_hi])[self._n_groups_at_least(f)]
 
     def mass_above(self, f):
         """Total per-class mass ``sum f * count`` of the groups with ``f >= f``."""
+        f = _v.as_floats("f", f)
+        if np.any(np.isnan(f)):
+            raise InputError("f must not be nan")
         return np.concatenate([[0.0], np.cumsum(self.f * self.counts)])[self._n_groups_at_least(f)]
 
     _repr_fields = ("describe", "mode", "n_groups", "n_per_class", "n_c")
@@ -331,6 +337,8 @@ def spectrum_size(spec):
     >>> spectrum_size(RHMSpec.make(alpha=1.0))        # doctest: +ELLIPSIS
     {'enumerate': 220, 'groups_bound': 220, 'bytes': 3520}
     """
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
     enum, bound = 0, 1
     for key, levels in _level_groups(spec):
         g = len(levels)
@@ -742,7 +750,9 @@ def parse_window(window, n_total, m=None):
     >>> parse_window("head:2", 1000, m=10)
     (1.0, 100.0)
     """
-    n_total = float(n_total)
+    n_total = _v.real("n_total", n_total, lo=1.0)
+    if m is not None:
+        m = _v.integer("m", m, lo=1)
     if window is None or (isinstance(window, str) and window == "full"):
         lo, hi = 1.0, n_total
     elif isinstance(window, str) and window.startswith("head:"):

@@ -159,3 +159,8 @@ __all__ += [
     "BrillFig5Config",
     "BrillFig5Cell",
 ]
+
+# issue 23: Brill's toy with the loss exponent c and p as parameters (registers ``brill-regimes``)
+from scalinglab.validate.percolation._brill_regimes import BrillRegimesCell, BrillRegimesConfig  # noqa: E402,F401
+
+__all__ += ["BrillRegimesCell", "BrillRegimesConfig"]

@@ -496,7 +496,9 @@ def brill_scale_factors(clusters, config=None, seed=0):
     sizes = clusters.sizes.astype(float)
     hi = np.minimum(cfg.fit_max_train / sizes, cfg.fit_max_frac)
     p_train = np.minimum(np.geomspace(1.0 / sizes, hi, num=cfg.fit_points), cfg.p_train_cap)
-    p_valid = cfg.fit_n_valid / sizes
+    # at most half of a cluster tests (his clusters have >= 300 sites: 40 test sites; smaller windows, e.g. the
+    # 10..1e6 sites of docs/results/specs/brill-fig5-seeds.toml, have clusters of 10)
+    p_valid = np.minimum(cfg.fit_n_valid, np.floor(sizes / 2)) / sizes
     losses = np.empty_like(p_train)
     for i in range(cfg.fit_points):
         losses[i] = brill_losses(clusters, p_train[i], p_valid, _subseed(seed, 0xF17, i))["cluster_loss"]

@@ -50,7 +50,12 @@ def render(res):
         f"{lim['stream_GBps']:.1f}<!--= ~limits/stream_GBps --> GB/s (read + write), random 8-byte reads "
         f"{lim['random_access_per_s'] / 1e6:.0f}<!--= ~limits/random_access_per_s / 1e6 --> million/s, numpy's "
         f"vectorised `exp` {lim['numpy_exp_ns']:.2f}<!--= ~limits/numpy_exp_ns --> ns each. The `limit` column is "
-        "the time that limit allows divided by the kernel's time (1 = at the limit), with what was counted.",
+        "the time that limit allows divided by the kernel's time (1 = at the limit), with what was counted; above 1 "
+        "the data stayed in cache (the limits are main-memory ones). Kernels not in the table: `seen_paths_pmf`, "
+        "`sample_unseen`, `unseen_log_prob` (no numpy equivalent; serial below a work threshold like the others), "
+        "`multiset_groups*`, `group_sorted_keys`, `merge_sorted_values`, `binned_convolve` (timed inside "
+        "`path_spectrum+eps`), `grow_brill_clusters`, `bethe_forest` and `brill_cluster_losses` (growth and "
+        "evaluation loops timed in `bench_brill_toy.py`).",
         "",
         "| kernel | size | n | baseline | kernel ms | baseline ms | ratio | limit | same |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -76,7 +81,7 @@ def render(res):
             extra.append(f"* `tree_nearest` ({r['size']}, {r['n']:,} sites, {r['n_train']:,} training sites, "
                          f"{r['n_queries']:,} queries): climb {num(r['climb_ms'], p + '/climb_ms')} ms, sweeps "
                          f"{num(r['sweep_ms'], p + '/sweep_ms')} ms; the row reports the faster ({r['faster']}).")
-        if "pypercolate_int_labels_correct" in r:
+        if "pypercolate_int_labels_correct" in r and r["size"] == "tiny":
             extra.append("* pypercolate's own largest-cluster sequence against a brute force on the same bond "
                          f"order: tuple labels {'correct' if r['pypercolate_tuple_labels_correct'] else 'WRONG'}, "
                          f"integer labels {'correct' if r['pypercolate_int_labels_correct'] else 'WRONG'}.")

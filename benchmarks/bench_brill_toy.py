@@ -25,6 +25,7 @@ Run: ``python benchmarks/bench_brill_toy.py [--quick]``. Ratios, not timed asser
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import deque
@@ -132,7 +133,15 @@ def evaluate_baseline(parents, values, p_train, p_valid, rng, nearest):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="reduced setting only (about a minute)")
+    ap.add_argument("--json", default=None, help="also write the numbers as JSON to this path "
+                    "(results/reference/bench/bench_brill_toy.json for the docs)")
     args = ap.parse_args(argv)
+    out = {"quick": bool(args.quick)}
+
+    def dump():
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     small = BrillToyConfig(s_max=300_000)
     brill_clusters(BrillToyConfig(s_max=3000, n_clusters=3), 0)  # compile
     brill_losses(brill_clusters(BrillToyConfig(s_max=3000, n_clusters=3), 0), 0.1, 0.1, 0)
@@ -152,6 +161,8 @@ def main(argv=None):
     rate_base = grown / t_base
     print(f"  per grown site: ours {rate_ours / 1e6:.2f} Msites/s ({cl.meta['sites_grown']} grown), numpy "
           f"{rate_base / 1e6:.3f} Msites/s, ratio {rate_ours / rate_base:.0f}x")
+    out["reduced"] = {"clusters": int(small.k_clusters), "s_min": int(small.s_min), "s_max": int(small.s_max),
+                      "growth_ratio_per_site": float(rate_ours / rate_base)}
 
     # --- one evaluation (data mode, n = 1000), same clusters for the baselines
     sizes = np.array([p.size for p in parents], dtype=float)
@@ -164,6 +175,7 @@ def main(argv=None):
     print(f"  one evaluation (data, n = 1000, f = 5): ours {t_ev * 1e3:.1f} ms on {cl.n_sites} sites "
           f"(loss {r['loss']:.3f}); scipy dijkstra {t_sc * 1e3:.0f} ms on {kept_sites} sites (loss {loss_sc:.3f}); "
           f"per-site ratio {(t_sc / kept_sites) / (t_ev / cl.n_sites):.0f}x")
+    out["reduced"]["evaluation_ratio_per_site"] = float((t_sc / kept_sites) / (t_ev / cl.n_sites))
     small_par = [p for p in parents if p.size <= 20_000]
     small_val = [v for p, v in zip(parents, values) if p.size <= 20_000]
     ns = sum(p.size for p in small_par)
@@ -177,8 +189,10 @@ def main(argv=None):
     t_sc2 = time.perf_counter() - t_sc2
     print(f"  clusters <= 2e4 sites ({len(small_par)}, {ns} sites, 5 % test, 1 % train): networkx "
           f"{t_nx * 1e3:.0f} ms, scipy {t_sc2 * 1e3:.0f} ms")
+    out["reduced"]["networkx_over_scipy"] = float(t_nx / t_sc2)
 
     if args.quick:
+        dump()
         return
     # --- our full seed; baselines extrapolated by their per-site rates
     full = BrillToyConfig()
@@ -204,6 +218,10 @@ def main(argv=None):
     print(f"  numpy/scipy extrapolated: growth {base_grow:.0f} s ({clf.meta['sites_grown']} grown sites), "
           f"{n_eval} evaluations x {base_eval:.1f} s; total ~{base_total:.0f} s; ratio ~{base_total / total:.0f}x")
     print(f"  scale factors: {sf.summary}")
+    out["full_seed0"] = {"sites": int(clf.n_sites), "growth_s": float(t_grow), "scale_factors_s": float(t_fit),
+                         "cells_s": float(t_cells), "total_s": float(total), "baseline_total_s": float(base_total),
+                         "ratio": float(base_total / total)}
+    dump()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import numpy as np
 
 from scalinglab.errors import InputError
 
-__all__ = ["InputError", "integer", "real", "positive", "probability", "real_array", "choice", "seed", "size_limit",
+__all__ = ["InputError", "integer", "real", "positive", "probability", "real_array", "real_values", "as_floats", "choice", "seed", "size_limit",
            "output_file", "input_file", "flag", "fmt_num"]
 
 
@@ -133,9 +133,13 @@ def real_array(name, values, lo=None, hi=None, lo_open=False, hi_open=False, all
         arr = np.asarray(values)
         if arr.dtype == object or arr.dtype.kind in "USVb" or _is_bool(values):
             raise TypeError
-        arr = arr.astype(np.float64)
+        complex_ = arr.dtype.kind == "c"
+        if not complex_:
+            arr = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
         raise InputError(f"{name} must be an array of numbers, got {_show(values)}") from None
+    if complex_:  # never drop an imaginary part silently
+        raise InputError(f"{name} must be real numbers, got complex values (e.g. {_show(arr.ravel()[0])})")
     if ndim == 1 and arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != ndim:
@@ -159,6 +163,46 @@ def real_array(name, values, lo=None, hi=None, lo_open=False, hi_open=False, all
         what = ("finite" if not allow_inf else "not nan") + (", " + " and ".join(rng) if rng else "")
         raise InputError(f"{name} must be {what}; got {x!r}")
     return arr
+
+
+def as_floats(name, values):
+    """``values`` as a float64 array of any shape, nan and inf kept (the caller decides about them).
+
+    Refuses what is not numbers: strings, ``None``, dicts, ragged lists,
+    booleans, integers beyond the float range, and complex numbers (whose
+    imaginary part a plain ``astype(float)`` would drop).
+
+    >>> as_floats("x", [1, 2]).tolist()
+    [1.0, 2.0]
+    """
+    try:
+        arr = np.asarray(values)
+        if arr.dtype == object or arr.dtype.kind in "USVb" or _is_bool(values):
+            raise TypeError
+        complex_ = arr.dtype.kind == "c"
+        out = None if complex_ else arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name} must be an array of numbers, got {_show(values)}") from None
+    if complex_:  # a plain astype(float) would drop the imaginary part
+        raise InputError(f"{name} must be real numbers, got complex values (e.g. {_show(arr.ravel()[0])})")
+    return out
+
+
+def real_values(name, values, keep_shape=False, **kw):
+    """``values`` (a number or an array of any shape) checked as by :func:`real_array`.
+
+    Returns a float64 array of at least one dimension, or of the shape given
+    (a 0-d array for a number) with ``keep_shape``.
+
+    >>> real_values("N", [[1, 2]], lo=0).shape, real_values("N", 3.0, keep_shape=True).shape
+    ((1, 2), ())
+    """
+    try:
+        nd = np.ndim(values)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be an array of numbers, got {_show(values)}") from None
+    arr = real_array(name, values, ndim=max(1, nd), **kw)
+    return arr.reshape(np.shape(values)) if keep_shape and nd == 0 else arr
 
 
 def choice(name, value, options):

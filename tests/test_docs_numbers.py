@@ -19,8 +19,6 @@ _spec.loader.exec_module(docnum)
 
 RESULTS = sorted((ROOT / "docs" / "results").glob("*.md"))
 
-#: Pages not yet converted to annotated numbers (issue 17 converts them; the list must end empty).
-UNCONVERTED = {"index.md", "percolation.md", "rhm-seed.md", "rhm-width.md", "rhm.md", "spectral.md"}
 
 
 @pytest.fixture()
@@ -31,7 +29,9 @@ def repo(tmp_path):
         "table": [{"alpha": 1.0, "width": 64, "measured": 0.28213, "ci": [0.27511, 0.28949]},
                   {"alpha": 1.0, "width": 1024, "measured": 0.34612, "ci": [0.33801, 0.35549]}],
         "exponent[alpha=1, h=64]": {"measured": 0.28213},
-        "ratio": [0.9012, 0.9333, 1.04]}))
+        "ratio": [0.9012, 0.9333, 1.04],
+        "cells": [["cnn", "1.55e+03", "0.0917"]]}))
+    (folder / "bench.json").write_text(json.dumps({"cases": [{"h": 64, "speedup": 12.83}]}))
     docnum._summary.cache_clear()
     return tmp_path
 
@@ -43,6 +43,9 @@ def _check(text, repo, strict=True):
 def test_a_correct_page_passes(repo):
     text = ("h = 64: 0.282 [0.275, 0.289]<!--= @gpu/demo:table/{alpha=1,width=64}/measured, "
             "@gpu/demo:table/{alpha=1,width=64}/ci -->\n"
+            "<!--@ gpu/demo:table/{alpha=1} -->\n"
+            "h = 64: 0.282<!--= ~{width=64}/measured -->, a sum 0.628<!--= ~{width=64}/measured\n"
+            "+ ~{width=1024}/measured -->\n"
             "<!--@ gpu/demo:table/{width=1024} -->\n"
             "h = 1024 lies 0.064<!--= ~measured - @gpu/demo:table/{width=64}/measured --> above.\n"
             'quoted key: 0.28<!--= @gpu/demo:"exponent[alpha=1, h=64]"/measured -->, ratios 0.90–1.04<!--= '
@@ -51,6 +54,20 @@ def test_a_correct_page_passes(repo):
             "Brill's 0.421<!--lit Brill 2024, Table 1 --> and the 95 % level are not ours to check.\n")
     assert _check(text, repo) == []
     assert "summary gives" in _check(text.replace("18 %", "25 %"), repo)[0][1]
+
+
+def test_powers_of_ten_slashes_and_text_cells(repo):
+    ok = ("scale 1.55·10³<!--= @gpu/demo:cells/0/1 -->, error 0.09/0.28<!--= @gpu/demo:cells/0/2, "
+          "@gpu/demo:table/0/measured -->, ratios 0.90 0.93 1.0<!--= @gpu/demo:ratio -->")
+    assert _check(ok, repo) == []
+    assert _check("ratio 0.33<!--= @gpu/demo:cells/0/2 / @gpu/demo:table/0/measured -->", repo) == []
+    for wrong in ("scale 1.7·10³<!--= @gpu/demo:cells/0/1 -->", "scale 1.55·10²<!--= @gpu/demo:cells/0/1 -->",
+                  "error 0.28/0.09<!--= @gpu/demo:cells/0/2, @gpu/demo:table/0/measured -->"):
+        assert "summary gives" in _check(wrong, repo)[0][1], wrong
+    assert "not a number" in _check("0.1<!--= @gpu/demo:cells/0/0 -->", repo)[0][1]
+    assert _check("12.8×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo) == []
+    assert _check("0.93x<!--= @gpu/demo:ratio/1 --> faster", repo) == []
+    assert "summary gives" in _check("12.9×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo)[0][1]
 
 
 def test_wrong_numbers_are_caught(repo):
@@ -81,8 +98,21 @@ def test_bad_references_and_bare_numbers_are_caught(repo):
 
 @pytest.mark.parametrize("page", RESULTS, ids=lambda p: p.name)
 def test_results_page_numbers_match_their_summaries(page):
-    """Every annotated number on the page agrees with its summary to the printed digits; on a converted page,
-    every measured number (two or more decimals, a percentage, a factor) carries its source."""
+    """Every annotated number on the page agrees with its summary to the printed digits, and every measured number
+    (two or more decimals, a percentage, a factor) carries its source."""
     docnum._summary.cache_clear()
-    probs = docnum.check_page(page.read_text(), ROOT, strict=page.name not in UNCONVERTED)
+    probs = docnum.check_page(page.read_text(), ROOT, strict=True)
     assert not probs, "\n".join(f"{page.name}:{line}: {msg}" for line, msg in probs[:40])
+
+
+def test_gap_tables_stored_for_the_page_are_what_gap_table_py_computes(tmp_path):
+    """results/reference/rhm-width-gap/summary.json (the numbers of the gap tables on rhm-width.md) is the output of
+    docs/results/specs/gap_table.py on the committed rows: recomputed here, it agrees to the last digit."""
+    spec = importlib.util.spec_from_file_location("gap_table", ROOT / "docs" / "results" / "specs" / "gap_table.py")
+    gap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gap)
+    gap.main(["--json", str(tmp_path / "gap.json")])
+    stored = json.loads((ROOT / "results" / "reference" / "rhm-width-gap" / "summary.json").read_text())
+    fresh = json.loads((tmp_path / "gap.json").read_text())
+    assert fresh.keys() == stored.keys() and len(fresh["windows"]) == len(stored["windows"]) == 15
+    assert json.dumps(fresh, sort_keys=True) == json.dumps(stored, sort_keys=True)  # seeded bootstrap: exact

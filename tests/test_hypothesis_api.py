@@ -122,6 +122,18 @@ def test_eps_position_free(spec, P):
     kind, e = guarded(rhm.eps_position_free, spec, P)
     if kind == "ok":
         only_reasoned(e, [])
+        # values: an error probability, 1 with no training data, below the seen-path error at one position
+        # (q_pi >= f_pi), equal to it for s = 1 or L = 1, non-increasing in P (docstring)
+        Pa = np.asarray(P, dtype=float)
+        assert np.all((e >= 0) & (e <= 1 + 1e-12))
+        assert np.all(np.abs(e[Pa == 0] - 1) < 1e-9)
+        kind_lc, lc = guarded(rhm.learning_curve, spec, P)
+        if kind_lc == "ok":
+            assert np.all(e <= lc.eps + 1e-9)
+            if spec.s == 1 or spec.L == 1:
+                np.testing.assert_allclose(e, lc.eps, rtol=1e-9, atol=1e-12)
+        order = np.argsort(Pa, kind="stable")
+        assert np.all(np.diff(e[order]) <= 1e-12)
 
 
 @given(specs(), arrays(0, 1e4, 3), ints(2, 200, 1, 10**9), ints(0, 5, -1))
@@ -231,6 +243,12 @@ def test_lattice_clusters(shape, p, seed):
     if kind == "ok":
         labels, sizes = r
         assert sizes.sum() == np.count_nonzero(labels)
+        # the labelling of the occupied sites against scipy's (nearest-neighbour connectivity)
+        from scipy import ndimage
+
+        ref, n = ndimage.label(labels > 0)
+        assert np.array_equal(labels, ref) and sizes.size == n
+        assert np.array_equal(sizes, np.bincount(ref.ravel(), minlength=n + 1)[1:])
 
 
 # ----------------------------------------------------------------------------------------------- spectral
@@ -309,3 +327,19 @@ def test_regimes(alpha_K, d, D):
         kind, r = guarded(fn, *args)
         if kind == "ok":
             only_reasoned(r, [])
+            _check_regime_values(fn, args, r)
+
+
+def _check_regime_values(fn, args, r):
+    """Bahri et al.'s closed forms, written out here: variance-limited 1, resolution-limited alpha_K; 1/d, 4/d,
+    2/d, t/d on a d-manifold; E r = Gamma(1 + 1/d) (D V_d)^-1/d with V_d = pi^(d/2) / Gamma(d/2 + 1)."""
+    if fn is spectral.regime_exponents:
+        a = float(args[0])
+        assert (r.variance_D, r.variance_P) == (1, 1) and r.resolution_D == r.resolution_P == pytest.approx(a)
+    elif fn is spectral.resolution_limited:
+        d, t = float(args[0]), float(args[1])
+        assert r.mse_piecewise_linear == pytest.approx(4 / d) and r.kernel_smoothness == pytest.approx(t / d)
+    else:
+        D, d = np.asarray(args[0], dtype=float), float(args[1])
+        vd = math.pi ** (d / 2) / math.gamma(d / 2 + 1)
+        np.testing.assert_allclose(r, math.gamma(1 + 1 / d) * (D * vd) ** (-1 / d), rtol=1e-9)

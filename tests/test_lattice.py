@@ -1,5 +1,7 @@
 """Hypercubic-lattice percolation (issue 13): Newman-Ziff kernel, canonical curves, p_c, tau, labelling."""
 
+import json
+
 import numpy as np
 import pytest
 from scipy import ndimage, stats
@@ -195,18 +197,26 @@ def _bench(name):
         sys.path.remove(path)
 
 
-def test_percolation_benchmark_quick_runs(capsys, monkeypatch):
-    """bench_percolation --quick: labelling vs scipy (identical labels), Newman-Ziff vs networkx (identical)."""
+def test_percolation_benchmark_quick_runs(capsys, monkeypatch, tmp_path):
+    """bench_percolation --quick: labelling vs scipy (identical labels), Newman-Ziff vs networkx (identical); the
+    --json file (what docs/results/percolation.md quotes) holds the printed ratios."""
     monkeypatch.delenv("PYPERCOLATE_PATH", raising=False)
-    _bench("bench_percolation").main(["--quick"])
+    _bench("bench_percolation").main(["--quick", "--json", str(tmp_path / "b.json")])
     out = capsys.readouterr().out
     lab = [ln for ln in out.splitlines() if "-d " in ln and "p=" in ln]
     assert len(lab) == 4 and all(ln.rstrip().endswith("True") for ln in lab), out
     nx = [ln for ln in out.splitlines() if "networkx UnionFind" in ln]
     assert nx and nx[0].rstrip().endswith("True") and "ours/this" in nx[0]
+    stored = json.loads((tmp_path / "b.json").read_text())
+    assert [r["d"] for r in stored["labelling"]] == [2, 3, 4, 5] and all(r["identical"] for r in stored["labelling"])
+    assert [f"{r['ratio']:.2f}" for r in stored["labelling"]] == [ln.split()[-2] for ln in lab]
+    assert f"{stored['newman_ziff']['networkx']['ratio']:7.1f}" in nx[0]
 
 
-def test_brill_toy_benchmark_quick_runs(capsys):
-    _bench("bench_brill_toy").main(["--quick"])
+def test_brill_toy_benchmark_quick_runs(capsys, tmp_path):
+    _bench("bench_brill_toy").main(["--quick", "--json", str(tmp_path / "b.json")])
     out = capsys.readouterr().out
     assert "per grown site" in out and "per-site ratio" in out
+    stored = json.loads((tmp_path / "b.json").read_text())["reduced"]
+    assert f"ratio {stored['growth_ratio_per_site']:.0f}x" in out
+    assert f"per-site ratio {stored['evaluation_ratio_per_site']:.0f}x" in out

@@ -186,6 +186,18 @@ def test_union_find_equals_bfs_and_scipy(shape, p, rng):
     assert n == nref == nsp
     np.testing.assert_array_equal(lab, ref)
     np.testing.assert_array_equal(lab, sp_lab)
+    # label_clusters hands d <= 3 and small arrays to scipy: the Numba kernels are checked directly
+    from scalinglab.kernels.percolation import _clusters as C
+
+    flat, sh = occ.ravel(), np.array(shape, dtype=np.int64)
+    kernels = [C._label_nd(flat, sh)]
+    if len(shape) == 2:
+        kernels.append(C._label_2d(flat, *shape))
+    if len(shape) == 3:
+        kernels.append(C._label_3d(flat, *shape))
+    for kl, kn in kernels:
+        assert kn == nref
+        np.testing.assert_array_equal(kl.reshape(shape), ref)
 
 
 def test_union_find_large_2d_equals_scipy(rng):

@@ -209,18 +209,38 @@ def test_cli_percolation(capsys):
     assert main(["percolation", "predict", "--tau", "3.5"]) == 2
 
 
-def test_embedded_cluster_mass_radius_dimension():
-    """Mass within Euclidean radius r of the random-walk-embedded cluster grows as r^D, D -> 4."""
+def _mass_radius_dimension(X, seed=0):
+    """log2 of the mean mass within r = 8 over that within r = 4 (200 random centres)."""
     from scipy.spatial import cKDTree
 
+    tree = cKDTree(X)
+    centres = X[np.random.default_rng(seed).integers(0, len(X), 200)]
+    m = np.array([np.mean(tree.query_ball_point(centres, r, return_length=True)) for r in (4.0, 8.0)])
+    return np.log(m[1] / m[0]) / np.log(2.0)
+
+
+def test_mass_radius_estimator_on_a_known_dimension():
+    """The estimator on a manifold of known dimension embedded the same way: a Brownian path in R^8 with the
+    clusters' steps N(0, 1/8) per axis has D = 2. Measured over seeds 0-7: 1.97 +- 0.05 (sd), 1.92..2.09; the
+    mean of four within 0.1 of 2 (an estimator off by a factor, e.g. log 4 for log 2, or radii 4 and 16,
+    fails)."""
+    est = [_mass_radius_dimension(np.cumsum(np.random.default_rng(s).normal(scale=1 / np.sqrt(8), size=(60_000, 8)),
+                                            axis=0)) for s in range(4)]
+    assert abs(np.mean(est) - 2.0) < 0.1, est
+
+
+def test_embedded_cluster_mass_radius_dimension():
+    """Mass within Euclidean radius r of the random-walk-embedded cluster grows as r^D, D -> 4.
+
+    At r = 4..8 and 6e4 sites the estimate is biased low: measured over seeds 1-8, 3.69 +- 0.19 (sd),
+    3.47..4.09. The mean of four seeds (standard error ~0.1) must lie within 0.6 of 4 (bias 0.31 plus three
+    standard errors): D = 3 (an ordinary 3-d object) or 5 fails.
+    """
     from scalinglab.validate.percolation import make_cluster_dataset
 
-    ds = make_cluster_dataset(1, 0.502, cap=60_000, seed=1, dominant=True)
-    tree = cKDTree(ds.X)
-    centres = ds.X[np.random.default_rng(0).integers(0, ds.n_sites, 200)]
-    r = np.array([4.0, 8.0])
-    m = np.array([np.mean(tree.query_ball_point(centres, ri, return_length=True)) for ri in r])
-    assert np.log(m[1] / m[0]) / np.log(2.0) == pytest.approx(4.0, abs=0.6)
+    est = [_mass_radius_dimension(make_cluster_dataset(1, 0.502, cap=60_000, seed=s, dominant=True).X)
+           for s in range(1, 5)]
+    assert abs(np.mean(est) - 4.0) < 0.6, est
 
 
 def test_theory_reproduction_resumes(tmp_path):

@@ -64,7 +64,7 @@ def _perturb(value, meta):
     if isinstance(value, int):
         return [value + 1, value - 1, value * 2]
     if isinstance(value, float):
-        return [value * 1.5 + 0.25, value * 0.5, value + 1.0, value - 0.01]
+        return [value * 1.5 + 0.25, value * 0.5, value + 1.0, value - 0.01, value + 0.01]
     if isinstance(value, str):
         return [value + "x"]
     if value == ():
@@ -88,6 +88,9 @@ def _leaves(obj, path=()):
 
 #: Fields whose every other value the config refuses (the dominant cluster set is one cluster, dominant).
 CONSTANT_FIELDS = {("dominant", "n_clusters"), ("dominant", "dominant"),
+                   # percolation-toy quanta: finite subcritical clusters (dominant = false) need p below
+                   # p_c = 1/(z-1); at the shipped p = 0.48 only z = 3 is allowed (z = 2 is no tree)
+                   ("quanta", "dominant"), ("quanta", "z"),
                    ("P_in_units_of_Pstar",)}  # rhm-fcn-onset: its P multiples (< 1) are no absolute sizes
 #: Fields without effect in a shipped spec's context: the Zipf levels of a uniform curve (alpha = -1).
 IRRELEVANT = {("rhm-fcn", ("curves", -1, "zipf_levels")), ("rhm-fcn-onset", ("curves", -1, "zipf_levels"))}
@@ -302,14 +305,19 @@ def test_torn_tail_is_quarantined_and_named(tmp_path, tail):
     assert run_rf(tmp_path, out).n_ran == 0
 
 
-def test_garbage_inside_a_shard_names_the_file(tmp_path):
+def test_garbage_inside_a_shard_is_quarantined_and_named(tmp_path):
+    """A garbage line between rows: moved to quarantine/ with a one-line warning naming the file and line, the
+    rows around it kept (it used to stop every later run)."""
     out = tmp_path / "o"
     run_rf(tmp_path, out)
     shard = sorted((out / "rows").glob("*.jsonl"))[0]
     lines = shard.read_bytes().splitlines(keepends=True)
     shard.write_bytes(lines[0] + b"\xff\xfe\x00garbage\n" + b"".join(lines[1:]))
-    with pytest.raises(InputError, match=f"{shard.name} line 2"):
-        run_rf(tmp_path, out)
+    with pytest.warns(UserWarning, match=f"1 bad row.*{shard.name}.*line 2.*quarantined"):
+        oc = run_rf(tmp_path, out)
+    assert oc.n_ran == 0 and oc.n_stored == 24
+    assert shard.read_bytes() == b"".join(lines)
+    assert [p.read_bytes() for p in (out / "quarantine").glob("*.bad")] == [b"\xff\xfe\x00garbage\n"]
 
 
 @pytest.mark.parametrize("text, msg", [("{not json", "not valid JSON"), ("[1, 2]", "expected a JSON object"),

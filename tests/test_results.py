@@ -46,6 +46,8 @@ def results():
         "HutterCurve": rhm.hutter_learning_curve(),
         "PiltzMainTerm": rhm.piltz_main_term(2),
         "ProductZipfExponent": rhm.product_zipf_effective_exponent(2),
+        "AsymptoticCurve": rhm.asymptotic_learning_curve(2),
+        "LevelsAsymptote": rhm.asymptotic_learning_curve_levels((1.0, 2.0)),
         "BetheStats": percolation.bethe_stats(0.5, 3, sizes=[1, 10]),
         "BetheExponents": percolation.bethe_exponents(),
         "BrillPrediction": percolation.brill_prediction("supercritical"),

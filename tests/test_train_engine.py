@@ -45,6 +45,62 @@ def _fields(rows):
     return [(r["epochs"], r["converged"], r["test_err"], r["train_loss"]) for r in rows]
 
 
+# --------------------------------------------------------------------------- one run key, bit for bit (issue 17)
+# One run key's row must not depend on how often, where in a stack, on how many threads or in which process it
+# was trained (on one CPU type; across CPU types MKL's kernels differ: docs/guide/statistics.md).
+REPRO_CELL = (make_spec(2.0, "1-2-3"), 128, 3)
+REPRO_CFG = TrainConfig(max_epochs=20, batch_size=32)
+_REPRO_CODE = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from test_train_engine import REPRO_CELL, _repro_rows
+print(json.dumps(_repro_rows([REPRO_CELL])[0]))
+"""
+
+
+def _repro_rows(cells):
+    """Rows of ``cells`` without the wall-clock time and the stack size (the only fields allowed to differ)."""
+    rows = train_cells(cells, h=32, n_test=500, train=REPRO_CFG)
+    return [{k: v for k, v in r.items() if k not in ("wall_block_s", "R")} for r in rows]
+
+
+def test_one_run_key_gives_the_same_row_bit_for_bit(monkeypatch):
+    import json
+    import os
+    import subprocess
+
+    first = _repro_rows([REPRO_CELL])[0]
+    assert _repro_rows([REPRO_CELL])[0] == first  # twice in one process
+    spec, P, seed = REPRO_CELL
+    stack = [(make_spec(1.0, "1-2-3"), P, 0), (spec, P, 7), REPRO_CELL, (make_spec(4.0, "1-2-3"), P, 3)]
+    assert _repro_rows(stack)[2] == first  # in a stack of other seeds and exponents (compacted as they finish)
+    for threads in ("2", "4"):
+        monkeypatch.setenv("SCALINGLAB_TORCH_THREADS", threads)
+        assert _repro_rows([REPRO_CELL])[0] == first, f"{threads} threads"
+    # a fresh process (other allocations, other thread setting), through JSON as the stores keep rows
+    env = {**os.environ, "SCALINGLAB_TORCH_THREADS": "3", "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", _REPRO_CODE.format(tests=str(ROOT / "tests"))], env=env,
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == json.loads(json.dumps(first))
+    assert 0 < first["test_err"] < 1 and first["epochs"] > 1  # it trained
+
+
+def test_cpu_training_runs_with_deterministic_algorithms(monkeypatch):
+    seen = []
+    run = T._Trainer.run
+
+    def spy(self):
+        seen.append((torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()))
+        return run(self)
+
+    monkeypatch.setattr(T._Trainer, "run", spy)
+    monkeypatch.setenv("SCALINGLAB_TORCH_THREADS", "2")
+    before = torch.are_deterministic_algorithms_enabled()
+    train_cells([REPRO_CELL], h=8, n_test=50, train=TrainConfig(max_epochs=1))
+    assert seen == [(True, 2)] and torch.are_deterministic_algorithms_enabled() == before
+
+
 # --------------------------------------------------------------------------- batch order
 def test_batch_order_matches_reference_and_is_per_run():
     for seed, epoch, P in [(0, 1, 10), (7, 3, 100), (2**63 + 5, 250, 33)]:

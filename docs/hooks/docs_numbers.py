@@ -10,16 +10,20 @@ A number quoted on a ``docs/results/*.md`` page is followed by an HTML comment
   ``round``, lists ``[a, b]``, commas making a list) over references:
 
   - ``@FOLDER:PATH``: the value at ``PATH`` in
-    ``results/reference/FOLDER/summary.json`` (``FOLDER`` may be ``gpu/NAME``);
+    ``results/reference/FOLDER/summary.json`` (``FOLDER`` may be ``gpu/NAME``;
+    a ``FOLDER`` ending in ``.json`` names a stored file itself, e.g.
+    ``gpu/bench/bench_rhm_train.json``);
   - ``~PATH``: relative to the last context set by ``<!--@ FOLDER:PATH -->``
     on the page (``~`` alone is the context itself).
 
   ``PATH`` is ``/``-separated: a dict key (``"quoted"`` when it holds spaces
   or slashes), a list index, or a filter ``{k=v,k2=v2}`` picking the one list
-  element whose fields equal those values (numbers compared as numbers).
-* The printed numbers are the run of numbers, brackets, commas, dashes and
+  element whose fields equal those values (numbers compared as numbers);
+  adjacent filters combine (``~{width=64}`` after a context ``table/{alpha=1}``).
+* The printed numbers are the run of numbers, brackets, commas, dashes, slashes and
   per-cent signs just before the comment (``0.282 [0.275, 0.289]`` is three
-  numbers; ``0.23–0.74`` two; ``23 %`` one). ``EXPR`` flattened must give as
+  numbers; ``0.23–0.74`` two; ``0.17/0.20`` two; ``23 %`` one; ``0.62x`` one; ``1.55·10³`` one,
+  1550 to three digits). A table cell stored as text (``"0.903"``) counts as its number. ``EXPR`` flattened must give as
   many values (the last ones of the run are compared when the run holds
   more); each must agree with its printed value to the printed decimals
   (half a unit of the last printed digit).
@@ -47,8 +51,9 @@ from pathlib import Path
 log = logging.getLogger("mkdocs.plugins.scalinglab.docs_numbers")
 
 _ANN = re.compile(r"<!--([=@]|lit\b)(.*?)-->", re.S)
-_NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][−+-]?\d+)?")
-_RUN_CHARS = set("0123456789.,[]–−-+ %×…\u202f\u00a0eE")
+_NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][−+-]?\d+|·10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
+_RUN_CHARS = set("0123456789.,[]–−-+ %×x…/\u202f\u00a0eE·⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 _FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.S | re.M)
 _CODE = re.compile(r"`[^`\n]*`")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -70,7 +75,9 @@ def _repo(start: Path) -> Path:
 
 @lru_cache(maxsize=None)
 def _summary(repo: str, folder: str):
-    path = Path(repo) / "results" / "reference" / folder / "summary.json"
+    path = Path(repo) / "results" / "reference" / folder
+    if not folder.endswith(".json"):  # a folder's summary, or a named stored JSON file (gpu/bench/NAME.json)
+        path = path / "summary.json"
     if not path.is_file():
         raise _Missing(f"no summary {path.relative_to(repo)}")
     return json.loads(path.read_text())
@@ -97,7 +104,13 @@ def _split_path(path: str):
             i += 1
     if cur or path.endswith("/"):
         segs.append(cur)
-    return [s for s in segs if s != ""]
+    out = []
+    for s in segs:  # adjacent filters (a context's and the reference's) pick together: {alpha=1}/{width=64}
+        if s.startswith("{") and out and out[-1].startswith("{") and out[-1].endswith("}"):
+            out[-1] = out[-1][:-1] + "," + s[1:]
+        elif s != "":
+            out.append(s)
+    return out
 
 
 def _same(a, b: str):
@@ -171,6 +184,18 @@ def _eval(node, env):
     raise ValueError(f"unsupported expression element {ast.dump(node)[:60]}")
 
 
+def _numeric(v):
+    """A table cell stored as text ("0.903") as its number, so that it takes part in arithmetic."""
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    if isinstance(v, list):
+        return [_numeric(x) for x in v]
+    return v
+
+
 def evaluate(expr, repo, context=None):
     """Values (a flat list of floats) of an annotation expression."""
     env = {}
@@ -185,10 +210,10 @@ def evaluate(expr, repo, context=None):
         else:
             folder, full = head[1:-1], path
         name = f"_r{len(env)}"
-        env[name] = resolve(repo, folder, full)
+        env[name] = _numeric(resolve(repo, folder, full))
         return name
 
-    code = _REF.sub(sub, expr.strip())
+    code = _REF.sub(sub, " ".join(expr.split("\n")).strip())  # an expression may span lines
     tree = ast.parse(code, mode="eval")
     val = _eval(tree, env)
     out = []
@@ -199,6 +224,11 @@ def evaluate(expr, repo, context=None):
                 flat(x)
         elif v is None:
             out.append(float("nan"))
+        elif isinstance(v, str):
+            try:  # a table cell stored as text ("0.903")
+                out.append(float(v))
+            except ValueError:
+                raise ValueError(f"not a number: {v!r}") from None
         elif isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ValueError(f"not a number: {v!r}")
         else:
@@ -217,8 +247,13 @@ def _printed_run(text, end):
     nums = []
     for m in _NUMBER.finditer(run):
         s = m.group(0).replace("−", "-")
+        s, _, power = s.partition("·10")  # 1.55·10³: three significant digits of 1550
         dec = len(s.split(".")[1].split("e")[0].split("E")[0]) if "." in s else 0
-        nums.append((float(s), dec, run[m.end():].lstrip().startswith("%")))
+        val = float(s)
+        if power:
+            power = int(power.translate(_SUPERSCRIPT))
+            val, dec = val * 10.0**power, dec - power
+        nums.append((val, dec, run[m.end():].lstrip().startswith("%")))
     return nums, i
 
 
@@ -275,7 +310,7 @@ def check_page(text, repo, strict=True):
         for (got, dec, _), w in zip(nums[len(nums) - len(want):], want):
             tol = 0.5 * 10.0**-dec * (1 + 1e-9) + 1e-12
             if not (math.isfinite(w) and abs(got - w) <= tol):
-                problems.append((line_of(m.start()), f"printed {got:.{dec}f} but the summary gives {w!r} "
+                problems.append((line_of(m.start()), f"printed {got:.{max(dec, 0)}f} but the summary gives {w!r} "
                                                      f"(<!--= {body} -->)"))
     if strict:
         masked = _masked(text)

@@ -94,7 +94,8 @@ def main(argv=None):
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+    # a sweep with failed runs (e.g. a loss that went non-finite) printed its results and says so: status 1
+    return 1 if isinstance(payload, dict) and payload.get("n_failed") else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from scalinglab import _validation as _v
-from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+from scalinglab.cli._common import CLIError, _fmt, parse_grid, refuse_together  # noqa: F401
 
 
 def _cmd_perc_stats(args):
@@ -25,10 +25,13 @@ def _cmd_perc_exponents(args):
 def _cmd_perc_predict(args):
     from scalinglab.theory.percolation import brill_prediction, lattice_prediction
 
+    refuse_together(args, "lattice_dim", ["tau", "D", "alpha"],
+                    "--lattice-dim takes tau, D (and alpha from tau) of that lattice")
     if args.lattice_dim is not None:
         pr = lattice_prediction(args.lattice_dim, c=args.c, regime=args.regime)
     else:
-        pr = brill_prediction(args.regime, c=args.c, D=args.D, tau=args.tau, alpha=args.alpha)
+        pr = brill_prediction(args.regime, c=args.c, D=4.0 if args.D is None else args.D,
+                              tau=2.5 if args.tau is None else args.tau, alpha=args.alpha)
     return pr.to_dict(), str(pr)
 
 
@@ -63,8 +66,8 @@ def _percolation_commands(sub, common):
     q.add_argument("--c", type=float, default=2.0,
                    help="loss-resolution exponent of the model: loss ~ distance^c (2 = squared error, "
                         "default: %(default)s)")
-    q.add_argument("--D", type=float, default=4.0, help="cluster fractal dimension (default: %(default)s)")
-    q.add_argument("--tau", type=float, default=2.5, help="Fisher exponent, 2 < tau < 3 (default: %(default)s)")
+    q.add_argument("--D", type=float, default=None, help="cluster fractal dimension (default: 4.0)")
+    q.add_argument("--tau", type=float, default=None, help="Fisher exponent, 2 < tau < 3 (default: 2.5)")
     q.add_argument("--alpha", type=float, default=None, help="Zipf exponent of the quanta (default: from tau)")
     q.add_argument("--lattice-dim", type=int, default=None,
                    help="take tau and D of the d-dimensional hypercubic lattice (2..6; >= 6 = mean field)")

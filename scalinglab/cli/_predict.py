@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scalinglab.cli._common import CLIError
+from scalinglab.cli._common import CLIError, path_arg
 
 
 def _resolve(args, kind):
@@ -92,7 +92,7 @@ def _cmd_clusters(args):
 
 
 def _common(q):
-    q.add_argument("--out", default=None, help="report folder (default: predict-KIND-FILESTEM)")
+    q.add_argument("--out", type=path_arg, default=None, help="report folder (default: predict-KIND-FILESTEM)")
     q.add_argument("--no-report", action="store_true", help="print only; write no report folder")
     q.add_argument("--peer", choices=["auto", "yes", "no"], default="auto",
                    help="the peer library (powerlaw / scikit-dimension) beside our numbers; auto: powerlaw on "

@@ -8,7 +8,8 @@ import numpy as np
 
 from scalinglab import _validation as _v
 from scalinglab._results import strict_json
-from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+from scalinglab.cli._common import (CLIError, _fmt, parse_count_grid, parse_grid,  # noqa: F401
+                                    parse_int_list, path_arg)
 
 
 def _spec_from_args(args):
@@ -33,6 +34,9 @@ def _window_arg(text):
         lo, hi = (float(x) for x in text.split(":"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"window {text!r}: use 'full', 'head:k' (ranks [1, m**k]) or 'lo:hi'") from None
+    for x in (lo, hi):  # ranks are whole numbers (beyond 2**53 every float is one)
+        if x == x and abs(x) != float("inf") and x != round(x):
+            raise argparse.ArgumentTypeError(f"window {text!r}: ranks are whole numbers, got {x:g}")
     return (lo, hi)
 
 
@@ -47,7 +51,7 @@ def _rhm_model_parent():
     g.add_argument("--alpha", default="1.0",
                    help="Zipf exponent, f_i ∝ i^-(1+alpha); -1 = uniform; one value, or one per level "
                         "comma-separated, level 1 = top (default: %(default)s)")
-    g.add_argument("--zipf-levels", type=lambda t: [int(x) for x in t.split(",")], default=None,
+    g.add_argument("--zipf-levels", type=parse_int_list, default=None,
                    help="levels (1-based, comma list) that get the Zipf law; the others are uniform "
                         "(default: all)")
     return p
@@ -195,7 +199,7 @@ def _rhm_commands(sub, common):
     q = rsub.add_parser("alpha-c", parents=[common], help="critical alpha_c where alpha' = 0",
                         description="The alpha shared by every level at which the fitted alpha' vanishes.")
     q.add_argument("--m", type=int, default=10, help="rules per symbol (default: %(default)s)")
-    q.add_argument("--L", type=lambda t: [int(x) for x in t.split(",")], default=[3, 4],
+    q.add_argument("--L", type=parse_int_list, default=[3, 4],
                    help="depth(s), comma list (default: 3,4)")
     q.add_argument("--window", type=_window_arg, default=None, help=win_help)
     q.add_argument("--n-points", type=int, default=200, help="log-uniform ranks (default: %(default)s)")
@@ -204,7 +208,7 @@ def _rhm_commands(sub, common):
     q = rsub.add_parser("table", parents=[common], help="alpha_c table over L and rank windows",
                         description="alpha_c(m, L) for the full window [1, m**L] and the head windows [1, m**k].")
     q.add_argument("--m", type=int, default=10, help="(default: %(default)s)")
-    q.add_argument("--L", type=lambda t: [int(x) for x in t.split(",")], default=[2, 3, 4, 5, 6],
+    q.add_argument("--L", type=parse_int_list, default=[2, 3, 4, 5, 6],
                    help="depths, comma list (default: 2,3,4,5,6)")
     q.add_argument("--n-points", type=int, default=200, help="(default: %(default)s)")
     q.set_defaults(handler=_cmd_rhm_table)
@@ -228,7 +232,8 @@ def _rhm_commands(sub, common):
     q = rsub.add_parser("seen", parents=[common, model], help="distribution of the number of seen paths",
                         description="Exact (over training sets) distribution of how many of the K paths of a "
                                     "test datum were seen, Monte Carlo over test derivations; vs the binomial.")
-    q.add_argument("--P", type=parse_grid, default=parse_grid("10,100,1000,10000"), help="(default: 10,...,1e4)")
+    q.add_argument("--P", type=parse_count_grid, default=parse_grid("10,100,1000,10000"),
+                   help="training-set sizes, whole numbers (a lo:hi:n grid is rounded; default: 10,...,1e4)")
     q.add_argument("--n-test", type=int, default=2000, help="test derivations (default: %(default)s)")
     q.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     q.set_defaults(handler=_cmd_rhm_seen)
@@ -241,7 +246,7 @@ def _rhm_commands(sub, common):
     q.add_argument("--rules-seed", type=int, default=0, help="seed of the rules (default: %(default)s)")
     q.add_argument("--seed", type=int, default=0, help="seed of the data stream (default: %(default)s)")
     q.add_argument("--start", type=int, default=0, help="index of the first datum in the stream (default: 0)")
-    q.add_argument("--out", default=None, help="write the arrays to this .npz file")
+    q.add_argument("--out", type=path_arg, default=None, help="write the arrays to this .npz file")
     q.add_argument("--head", type=int, default=3, help="data to print (default: %(default)s)")
     q.set_defaults(handler=_cmd_rhm_sample)
 

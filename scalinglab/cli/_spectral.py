@@ -11,7 +11,30 @@ import numpy as np
 
 from scalinglab import _validation as _v
 from scalinglab._results import strict_json
-from scalinglab.cli._common import CLIError, _fmt, parse_grid  # noqa: F401
+from scalinglab.cli._common import CLIError, _fmt, parse_grid, path_arg, refuse_together  # noqa: F401
+
+#: Defaults of the data options (None in the parser, so that a flag the user gave can be told apart).
+_DATA_DEFAULTS = {"alpha": 1.0, "p": 0.6, "manifold": "sphere", "d": 3, "n": 2000, "seed": 0}
+
+
+def _data_flags(args):
+    """Refuse data flags that the chosen source would ignore, then fill in the defaults."""
+    refuse_together(args, "data", ["source", "manifold", "d", "n", "ambient", "seed", "alpha", "p"],
+                    "--data reads the points from the file; the other options choose or sample points")
+    if args.source == "rhm":
+        refuse_together(args, "source", ["manifold", "d", "ambient", "p"], "--source rhm samples RHM inputs "
+                        "(options --alpha, --n, --seed)")
+    elif args.source == "percolation":
+        refuse_together(args, "source", ["manifold", "d", "ambient", "alpha"], "--source percolation grows a "
+                        "cluster (options --p, --n, --seed)")
+    elif args.data is None:
+        for flag in ("alpha", "p"):
+            if getattr(args, flag) is not None:
+                raise CLIError(f"--{flag} applies to --source {'rhm' if flag == 'alpha' else 'percolation'} only; "
+                               f"the points here are sampled on --manifold")
+    for k, v in _DATA_DEFAULTS.items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
 
 #: Largest data file --data reads (bytes on disk).
 MAX_DATA_FILE_BYTES = 2**30
@@ -21,7 +44,8 @@ def _load_points(args):
     """Points from --data FILE (.npy / .csv / .txt) or a sampled --manifold."""
     from scalinglab.theory.spectral import MAX_POINT_BYTES, sample_manifold
 
-    if args.data:
+    _data_flags(args)
+    if args.data is not None:
         path = str(_v.input_file("--data", args.data))
         size = __import__("os").path.getsize(path)
         _v.size_limit(f"--data {path}", size, MAX_DATA_FILE_BYTES, " bytes", "subsample the file")
@@ -30,7 +54,14 @@ def _load_points(args):
                 warnings.simplefilter("ignore", UserWarning)
                 X = np.load(path) if path.endswith(".npy") else np.loadtxt(
                     path, delimiter="," if path.endswith(".csv") else None, ndmin=1)
+            if np.iscomplexobj(X):  # astype(float) would drop the imaginary part with a warning
+                raise CLIError(f"--data {path} holds complex numbers: give real coordinates (e.g. real and "
+                               "imaginary parts as two columns)")
+            if getattr(X, "dtype", None) is not None and X.dtype.kind in "OSUV":
+                raise CLIError(f"--data: {path} holds {X.dtype} values, not numbers")
             X = np.asarray(X, dtype=float)
+        except CLIError:
+            raise
         except (OSError, ValueError, TypeError, EOFError) as exc:  # unreadable, not numbers, pickled objects
             raise CLIError(f"--data: cannot read {path} as a numeric array: {' '.join(str(exc).split())}") from None
         if X.ndim == 0 or X.size == 0:
@@ -218,19 +249,20 @@ def _spectral_commands(sub, common):
     p.set_defaults(handler=_cmd_spectral_eigenlearning)
 
     data = argparse.ArgumentParser(add_help=False)
-    data.add_argument("--data", help="points as .npy / .csv / whitespace text (rows = points); default: sample "
+    data.add_argument("--data", type=path_arg, help="points as .npy / .csv / whitespace text (rows = points); default: sample "
                                      "--manifold")
     data.add_argument("--source", choices=["rhm", "percolation"],
                       help="the project's data instead: RHM inputs (one-hot; --alpha) or a percolation cluster "
                            "(--p, embedded in R^8)")
-    data.add_argument("--alpha", type=float, default=1.0, help="RHM Zipf exponent, -1 = uniform (default: 1)")
-    data.add_argument("--p", type=float, default=0.6, help="percolation occupation probability > 1/2 (default: 0.6)")
-    data.add_argument("--manifold", default="sphere", choices=["sphere", "torus", "cube", "subspace"],
-                      help="manifold to sample when no --data / --source (default: %(default)s)")
-    data.add_argument("--d", type=int, default=3, help="its intrinsic dimension (default: %(default)s)")
-    data.add_argument("--n", type=int, default=2000, help="number of points (default: %(default)s)")
+    data.add_argument("--alpha", type=float, default=None, help="RHM Zipf exponent, -1 = uniform (default: 1)")
+    data.add_argument("--p", type=float, default=None, help="percolation occupation probability > 1/2 (default: 0.6)")
+    data.add_argument("--manifold", default=None, choices=["sphere", "torus", "cube", "subspace"],
+                      help="manifold to sample when no --data / --source (default: sphere)")
+    data.add_argument("--d", type=int, default=None, help="its intrinsic dimension (default: 3)")
+    data.add_argument("--n", type=int, default=None, help="number of points of --source or --manifold "
+                                                          "(default: 2000)")
     data.add_argument("--ambient", type=int, help="embed by a random isometry in this ambient dimension")
-    data.add_argument("--seed", type=int, default=0, help="sampling seed (default: %(default)s)")
+    data.add_argument("--seed", type=int, default=None, help="sampling seed (default: 0)")
 
     p = ss.add_parser("gram", parents=[common, data], help="Gram spectrum of data and its power-law fit",
                       description="Eigenvalues of K/N for a kernel on data, and a fit lambda_i ~ i^-(1+alpha_K) over "

@@ -30,10 +30,12 @@ import numpy as np
 from scipy import optimize, stats
 
 from scalinglab._results import Result, new_axes, one_row, set_title
+from scalinglab._validation import as_floats, integer, real, real_array, real_values
+from scalinglab._validation import seed as _seed
 from scalinglab.errors import InputError
 
-__all__ = ["PowerLawFit", "BootstrapFit", "SeedInterval", "powerlaw_fit", "bootstrap_powerlaw", "seed_bootstrap",
-           "seed_matrix", "seed_noise_model", "FewSeedsWarning",
+__all__ = ["PowerLawFit", "BootstrapFit", "SeedInterval", "GridBracket", "powerlaw_fit", "bootstrap_powerlaw",
+           "seed_bootstrap", "grid_bracket", "bracket_ratio", "interval_method_text", "seed_matrix", "seed_noise_model", "FewSeedsWarning",
            "DiscretePowerLawFit", "discrete_powerlaw_fit", "discrete_powerlaw_log_norm", "local_slope"]
 
 
@@ -80,11 +82,12 @@ class PowerLawFit(Result):
     x_range: tuple | None = None
 
     _repr_fields = ("exponent", "prefactor", "window", "n_points", "stderr")
-    _reasons = {"stderr": "fewer than 3 points: no residual scatter to estimate it from"}
+    _reasons = {"stderr": "fewer than 3 points: no residual scatter to estimate it from",
+                "window": "an open end (-inf or inf): the window was not bounded on that side"}
 
     def predict(self, x):
         """Evaluate ``A x**-exponent``."""
-        return self.prefactor * np.asarray(x, dtype=float) ** (-self.exponent)
+        return self.prefactor * real_values("x", x, keep_shape=True, lo=0.0, lo_open=True) ** (-self.exponent)
 
     def window_text(self):
         """``"x in [lo, hi]"``: the window, open ends replaced by the fitted points' range."""
@@ -224,13 +227,11 @@ def _method_text(ci_method):
 
 
 def _check_boot_args(n_boot, level, method):
-    if isinstance(n_boot, bool) or not float(n_boot).is_integer() or n_boot < 100:
+    n_boot = integer("n_boot", n_boot, hi=MAX_BOOT)
+    if n_boot < 100:
         raise InputError(f"n_boot must be an integer >= 100 (the tail quantiles need resamples), got {n_boot!r}")
-    if n_boot > MAX_BOOT:
-        raise InputError(f"n_boot = {n_boot:g} exceeds the limit {MAX_BOOT:g}")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level!r}")
-    ci_method = _CI_METHODS.get(str(method).lower())
+    level = real("level", level, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    ci_method = _CI_METHODS.get(str(method).lower()) if isinstance(method, str) else None
     if ci_method is None:
         raise InputError(f"method must be 'percentile', 'BCa' or 'basic', got {method!r}")
     return int(n_boot), ci_method
@@ -289,7 +290,12 @@ def seed_bootstrap(values, statistic, n_boot=1000, level=0.95, seed=0, method="p
     (0.509, 5, 'percentile')
     """
     n_boot, ci_method = _check_boot_args(n_boot, level, method)
+    seed = _seed("seed", seed)
+    if not callable(statistic):
+        raise InputError(f"statistic must be a function of the resampled seeds, got {type(statistic).__name__}")
     is_array = isinstance(values, np.ndarray)
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__") and not hasattr(values, "__iter__"):
+        raise InputError(f"values must be a sequence with one entry per seed, got {type(values).__name__}")
     items = values if is_array else list(values)
     n = len(items)
     if n == 0:
@@ -331,6 +337,267 @@ def seed_bootstrap(values, statistic, n_boot=1000, level=0.95, seed=0, method="p
     return SeedInterval(estimate=est, ci=ci, ci_method=ci_method if n >= FEW_SEEDS else "jackknife-t", level=level,
                         n_seeds=n, n_boot=n_boot, boot_ci=boot_ci, jack_ci=jack_ci, failed_frac=failed,
                         samples=samples)
+
+
+def interval_method_text(n_seeds, n_boot=None, level=0.95, method="percentile", expanded=False):
+    """How the interval quoted for ``n_seeds`` seeds was made, in words for a report.
+
+    With at least 5 seeds: the whole-seed bootstrap (``method``); below 5: the
+    jackknife-t over seeds, which is then *the* interval (wide by design).
+
+    Examples
+    --------
+    >>> interval_method_text(10, 1000)
+    '95 % percentile bootstrap over whole seeds (10 seeds, 1000 resamples)'
+    >>> interval_method_text(2, 1000)
+    '95 % jackknife-t over seeds (2 seeds: below 5 seeds a bootstrap under-covers, so the wider jackknife-t interval is the one quoted)'
+    """
+    pct = f"{100 * level:g} %"
+    if n_seeds < FEW_SEEDS:
+        return (f"{pct} jackknife-t over seeds ({n_seeds} seed{'s' if n_seeds != 1 else ''}: below {FEW_SEEDS} seeds "
+                "a bootstrap under-covers, so the wider jackknife-t interval is the one quoted)")
+    kind = f"{'expanded ' if expanded else ''}{method}"
+    return f"{pct} {kind} bootstrap over whole seeds ({n_seeds} seeds" + (f", {n_boot} resamples)" if n_boot else ")")
+
+
+@dataclass(frozen=True, repr=False)
+class GridBracket(Result):
+    """Where a criterion starts to hold on a grid: the bracket the grid allows, combined with the seeds.
+
+    A threshold read off a grid (an onset P, the alpha from which splits are
+    flat, a converged width) is only known to lie between the last grid value
+    where the criterion fails and the first from which it holds. Whole seeds
+    are resampled and the bracket of each resample recorded; the bracket
+    *combined with the seeds* runs from the low ``(1 - level) / 2`` quantile of
+    the resamples' lower ends to the high quantile of their upper ends (below 5
+    seeds: from the lowest to the highest over all resamples, every seed's own
+    bracket included). A failure at a grid value flagged ``unreliable`` (runs
+    that ended underfit: trained longer they might pass) does not bound the
+    threshold from below: the lower end moves down to the last reliable failure,
+    and ``bound`` says so.
+
+    Attributes
+    ----------
+    grid : tuple of float
+        The grid, ascending.
+    lo, hi : float or None
+        The bracket of the all-seeds data: the threshold lies in ``(lo, hi]``.
+        ``lo`` None: holds from the first grid value (or no reliable failure
+        below); ``hi`` None: never holds on the grid (beyond it).
+    lo_seeds, hi_seeds : float or None
+        The bracket combined with the seeds (None: open on that side).
+    level : float
+        Confidence level of the seed part.
+    n_seeds, n_boot : int
+        Seeds (the resampled unit) and resamples.
+    method : str
+        ``"percentile"`` (quantiles of the resampled ends) or ``"range"``
+        (fewer than 5 seeds: the extremes over all resamples).
+    bound : bool
+        True when underfit runs lowered a lower end (``lo`` or ``lo_seeds``).
+    frac_never : float
+        Fraction of resamples in which the criterion never holds on the grid.
+    unreliable : tuple of float
+        The grid values flagged unreliable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> err = np.array([[0.9, 0.8, 0.3, 0.1], [0.9, 0.7, 0.4, 0.1], [0.8, 0.6, 0.2, 0.0],
+    ...                 [0.9, 0.8, 0.3, 0.1], [0.9, 0.7, 0.3, 0.1]])       # 5 seeds x P = 1, 2, 4, 8
+    >>> b = grid_bracket([1, 2, 4, 8], err, lambda e: e.mean(0) < 0.5, n_boot=500)
+    >>> (b.lo, b.hi), (b.lo_seeds, b.hi_seeds)
+    ((2.0, 4.0), (2.0, 4.0))
+    >>> b = grid_bracket([1, 2, 4, 8], err, lambda e: e.mean(0) < 0.5, unreliable=[False, True, False, False])
+    >>> (b.lo, b.hi, b.bound)                          # the failure at 2 came from underfit runs
+    (1.0, 4.0, True)
+    >>> b.text()
+    'between 1 and 4 on the grid (a bound: the failure at 2 came from underfit runs); with seeds between 1 and 4 (95 % percentile over 1000 whole-seed resamples, 5 seeds)'
+    """
+
+    grid: tuple
+    lo: object
+    hi: object
+    lo_seeds: object
+    hi_seeds: object
+    level: float
+    n_seeds: int
+    n_boot: int
+    method: str
+    bound: bool = False
+    frac_never: float = 0.0
+    unreliable: tuple = ()
+    samples: np.ndarray = field(default=None, repr=False)
+
+    _repr_fields = ("lo", "hi", "lo_seeds", "hi_seeds", "n_seeds", "method", "bound")
+
+    def _dict_data(self):
+        return {"grid": list(self.grid), "lo": self.lo, "hi": self.hi, "lo_seeds": self.lo_seeds,
+                "hi_seeds": self.hi_seeds, "level": self.level, "n_seeds": self.n_seeds, "n_boot": self.n_boot,
+                "method": self.method, "bound": self.bound, "frac_never": self.frac_never,
+                "unreliable": list(self.unreliable)}
+
+    def _frame_data(self):
+        return one_row({k: v for k, v in self._dict_data().items() if not isinstance(v, list)})
+
+    def to_dict(self):
+        """Plain JSON-ready dict (None for an open end)."""
+        return self._dict_data()
+
+    @staticmethod
+    def _ends(lo, hi, grid):
+        a = f"{lo:g}" if lo is not None else f"below {grid[0]:g}"
+        b = f"{hi:g}" if hi is not None else f"beyond {grid[-1]:g}"
+        if lo is None and hi is not None:
+            return f"at most {b}"
+        if hi is None and lo is not None:
+            return f"above {a} (never on the grid)"
+        if lo is None and hi is None:
+            return "anywhere (no grid value decides it)"
+        return f"between {a} and {b}"
+
+    def text(self):
+        """One sentence: the grid bracket, whether it is a bound, and the bracket combined with the seeds."""
+        s = self._ends(self.lo, self.hi, self.grid) + " on the grid"
+        if self.bound:
+            bad = ", ".join(f"{u:g}" for u in self.unreliable)
+            s += f" (a bound: the failure at {bad} came from underfit runs)"
+        how = (f"{100 * self.level:g} % percentile over {self.n_boot} whole-seed resamples, {self.n_seeds} seeds"
+               if self.method == "percentile" else
+               f"range over {self.n_boot} whole-seed resamples: {self.n_seeds} seeds, below {FEW_SEEDS}")
+        return s + f"; with seeds {self._ends(self.lo_seeds, self.hi_seeds, self.grid)} ({how})"
+
+    def _text(self):
+        return self.text()
+
+
+def _bracket_index(ok, unreliable):
+    """``(lo, hi, lowered)`` grid indices of a threshold: ``hi`` the first index from which ``ok`` holds at every
+    later one (``len(ok)`` when it never does), ``lo`` the last index below ``hi`` where it fails reliably (-1: none),
+    ``lowered`` whether unreliable failures were skipped."""
+    n = len(ok)
+    hi = n
+    while hi > 0 and ok[hi - 1]:
+        hi -= 1
+    lo = hi - 1
+    lowered = False
+    while lo >= 0 and unreliable[lo]:
+        lo -= 1
+        lowered = True
+    return lo, hi, lowered
+
+
+def grid_bracket(grid, values, holds, n_boot=1000, level=0.95, seed=0, labels=None, unreliable=None):
+    """Bracket of a threshold read off a grid (the first grid value from which ``holds``), combined with the seeds.
+
+    Parameters
+    ----------
+    grid : sequence of float
+        Grid values, strictly ascending (P values, Zipf exponents, widths).
+    values : numpy.ndarray or sequence
+        Per-seed data, one entry per seed on the first axis (as :func:`seed_bootstrap`).
+    holds : callable
+        ``holds(resampled) -> bool array`` over the grid: whether the criterion
+        holds at each grid value for these seeds (e.g. ``lambda e: e.mean(0) < 0.45``).
+    n_boot : int
+        Whole-seed resamples, 100 to ``MAX_BOOT``.
+    level : float
+        Confidence level of the seed part, in (0, 1).
+    seed : int
+        Seed of the resampling generator.
+    labels : sequence, optional
+        Seed labels (entries put in label order first: the result does not depend on the row order).
+    unreliable : sequence of bool, optional
+        Per grid value: a failure there does not count (runs ended underfit).
+
+    Returns
+    -------
+    GridBracket
+
+    Raises
+    ------
+    InputError
+        An unsorted grid, no seeds, a ``holds`` of the wrong length, or bad bootstrap arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.array([[0, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1]], bool)   # 3 seeds: flat from alpha = 1, 0.5, 2
+    >>> b = grid_bracket([0.25, 0.5, 1.0, 2.0], flat, lambda f: f.mean(0) > 0.5)
+    >>> (b.lo, b.hi), (b.lo_seeds, b.hi_seeds), b.method
+    ((0.5, 1.0), (0.25, 2.0), 'range')
+    """
+    n_boot, _ = _check_boot_args(n_boot, level, "percentile")
+    g = np.asarray(grid, dtype=float)
+    if g.ndim != 1 or g.size == 0 or np.any(np.diff(g) <= 0):
+        raise InputError("grid must be a non-empty, strictly ascending sequence")
+    unrel = np.zeros(g.size, bool) if unreliable is None else np.asarray(unreliable, bool)
+    if unrel.shape != g.shape:
+        raise InputError(f"unreliable must have one flag per grid value ({g.size}), got {unrel.size}")
+    is_array = isinstance(values, np.ndarray)
+    items = values if is_array else list(values)
+    n = len(items)
+    if n == 0:
+        raise InputError("grid_bracket needs at least one seed")
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != n or len(set(labels)) != n:
+            raise InputError("labels must be distinct, one per seed")
+        order = sorted(range(n), key=lambda i: labels[i])
+        items = items[np.array(order)] if is_array else [items[i] for i in order]
+
+    def ends(idx):
+        sub = items[idx] if is_array else [items[i] for i in idx]
+        ok = np.asarray(holds(sub), bool)
+        if ok.shape != g.shape:
+            raise InputError(f"holds must return one flag per grid value ({g.size}), got shape {ok.shape}")
+        return _bracket_index(ok, unrel)
+
+    lo, hi, lowered = ends(np.arange(n))
+    rng = np.random.default_rng(seed)
+    draws = np.sort(rng.integers(0, n, size=(n_boot, n)), axis=1)
+    samp = np.array([ends(d) for d in draws], dtype=int)  # (lo, hi, lowered) per resample
+    if n >= FEW_SEEDS:
+        a = (1 - level) / 2
+        lo_s = int(np.quantile(samp[:, 0], a, method="lower"))
+        hi_s = int(np.quantile(samp[:, 1], 1 - a, method="higher"))
+        method = "percentile"
+        low_lowered = bool(np.any(samp[samp[:, 0] <= lo_s, 2]))
+    else:
+        lo_s, hi_s, method = int(min(samp[:, 0].min(), lo)), int(max(samp[:, 1].max(), hi)), "range"
+        low_lowered = bool(np.any(samp[samp[:, 0] == lo_s, 2]))
+    lo_s, hi_s = min(lo_s, lo), max(hi_s, hi)  # the combined bracket contains the all-seeds one
+
+    def val(i):
+        return float(g[i]) if 0 <= i < g.size else None
+
+    return GridBracket(grid=tuple(float(x) for x in g), lo=val(lo), hi=val(hi), lo_seeds=val(lo_s), hi_seeds=val(hi_s),
+                       level=level, n_seeds=n, n_boot=n_boot, method=method, bound=bool(lowered or low_lowered),
+                       frac_never=float(np.mean(samp[:, 1] == g.size)),
+                       unreliable=tuple(float(x) for x in g[unrel]), samples=samp)
+
+
+def bracket_ratio(num, den, seeds=True):
+    """``(lo, hi)`` of ``num / den`` for two :class:`GridBracket` thresholds (None: open on that side).
+
+    The ratio of two thresholds known only to lie in ``(a, b]`` and ``(c, d]``
+    lies in ``(a / d, b / c)``; with ``seeds`` the brackets combined with the
+    seeds are used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = [1, 2, 4, 8, 16, 32]
+    >>> cnn = grid_bracket(P, np.array([[0.9, 0.2, 0.1, 0, 0, 0]] * 5), lambda e: e.mean(0) < 0.5)
+    >>> fcn = grid_bracket(P, np.array([[0.9, 0.9, 0.8, 0.7, 0.1, 0]] * 5), lambda e: e.mean(0) < 0.5)
+    >>> bracket_ratio(fcn, cnn)                        # fcn in (8, 16], cnn in (1, 2]
+    (4.0, 16.0)
+    """
+    a, b = (num.lo_seeds, num.hi_seeds) if seeds else (num.lo, num.hi)
+    c, d = (den.lo_seeds, den.hi_seeds) if seeds else (den.lo, den.hi)
+    lo = a / d if a is not None and d is not None else None
+    hi = b / c if b is not None and c is not None else None
+    return lo, hi
 
 
 def _interval_from(samples, est, jack, level, ci_method):
@@ -480,11 +747,13 @@ class BootstrapFit(Result):
 
 def _window_mask(x, window):
     x = np.asarray(x, dtype=float)
-    lo, hi = (-np.inf, np.inf) if window is None else window
-    if lo is None:
-        lo = -np.inf
-    if hi is None:
-        hi = np.inf
+    if window is None:
+        window = (None, None)
+    if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or len(window) != 2:
+        raise InputError(f"window must be a pair (lo, hi), got {window!r}")
+    lo, hi = window
+    lo = -np.inf if lo is None else real("window lower end", lo, allow_inf=True)
+    hi = np.inf if hi is None else real("window upper end", hi, allow_inf=True)
     if lo > hi:
         raise InputError(f"window lower end {lo} exceeds upper end {hi}")
     return (x >= lo) & (x <= hi), (float(lo), float(hi))
@@ -522,8 +791,8 @@ def powerlaw_fit(x, y, window=None, weights=None):
     >>> round(powerlaw_fit(x, 2 * x**-0.5).exponent, 10)
     0.5
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x = as_floats("x", x)
+    y = as_floats("y", y)
     if x.shape != y.shape or x.ndim != 1:
         raise InputError(f"x and y must be 1-d arrays of equal length, got {x.shape} and {y.shape}")
     mask, win = _window_mask(x, window)
@@ -535,7 +804,11 @@ def powerlaw_fit(x, y, window=None, weights=None):
     if np.unique(xs).size < 2:
         raise InputError("need at least 2 distinct x values in the window")
     lx, ly = np.log(xs), np.log(ys)
-    w = np.ones_like(lx) if weights is None else np.asarray(weights, dtype=float)[mask]
+    if weights is not None:
+        weights = real_array("weights", weights, lo=0.0)
+        if weights.shape != x.shape:
+            raise InputError(f"weights must have one entry per point: {weights.size} for {x.size}")
+    w = np.ones_like(lx) if weights is None else weights[mask]
     if np.any(w < 0) or not np.any(w > 0):
         raise InputError("weights must be non-negative and not all zero")
     sw = w.sum()
@@ -556,6 +829,16 @@ def powerlaw_fit(x, y, window=None, weights=None):
 
 
 _CI_METHODS = {"percentile": "percentile", "bca": "BCa", "basic": "basic"}
+
+
+def _labels(seeds):
+    """Seed labels as a 1-d array of numbers or strings (refusing None, dicts, nested junk)."""
+    lab = np.asarray(seeds if hasattr(seeds, "__iter__") and not isinstance(seeds, (str, bytes)) else [seeds])
+    if lab.dtype == object or lab.dtype.kind not in "iufU":
+        raise InputError(f"seed labels must be numbers or names, got {seeds!r}")
+    if lab.dtype.kind == "f" and not np.all(np.isfinite(lab)):
+        raise InputError("seed labels must be finite")
+    return lab.ravel()
 
 
 def seed_matrix(x, y_samples, seeds=None):
@@ -592,18 +875,20 @@ def seed_matrix(x, y_samples, seeds=None):
     >>> Y.tolist(), lab.tolist()
     ([[0.7, 0.5], [0.3, nan]], [2, 4])
     """
-    x = np.asarray(x, dtype=float)
+    x = as_floats("x", x)
     if x.ndim != 1:
         raise InputError(f"x must be 1-d, got shape {x.shape}")
+    if isinstance(y_samples, (str, bytes, dict)) or not hasattr(y_samples, "__iter__"):
+        raise InputError(f"y_samples must hold one group of measurements per x, got {type(y_samples).__name__}")
     if isinstance(y_samples, np.ndarray) and y_samples.ndim == 2:
-        Y = np.array(y_samples, dtype=float)
+        Y = as_floats("y_samples", y_samples)
         if Y.shape[0] != x.size:
             raise InputError(f"y_samples must have one row per x: {Y.shape[0]} rows for {x.size} x")
-        labels = np.arange(Y.shape[1]) if seeds is None else np.asarray(seeds)
+        labels = np.arange(Y.shape[1]) if seeds is None else _labels(seeds)
         if labels.shape != (Y.shape[1],):
             raise InputError(f"seeds must label the {Y.shape[1]} columns, got shape {labels.shape}")
     else:
-        groups = [np.asarray(v, dtype=float).ravel() for v in y_samples]
+        groups = [as_floats("y_samples", v).ravel() for v in y_samples]
         if len(groups) != x.size:
             raise InputError(f"y_samples must hold one group of measurements per x: {len(groups)} groups for "
                              f"{x.size} x")
@@ -617,7 +902,9 @@ def seed_matrix(x, y_samples, seeds=None):
             Y = np.stack(groups)
             labels = np.arange(Y.shape[1])
         else:
-            lab_groups = [np.asarray(s).ravel() for s in seeds]
+            if isinstance(seeds, (str, bytes, dict)) or not hasattr(seeds, "__iter__"):
+                raise InputError(f"seeds= must hold one label list per x, got {seeds!r}")
+            lab_groups = [_labels(s) for s in seeds]
             if len(lab_groups) != len(groups) or any(a.size != b.size for a, b in zip(lab_groups, groups)):
                 raise InputError("seeds= must hold one label per measurement, parallel to y_samples")
             labels = np.unique(np.concatenate(lab_groups))
@@ -724,8 +1011,9 @@ def bootstrap_powerlaw(x, y_samples, window=None, n_boot=1000, level=0.95, seed=
     >>> bool(b.ci[0] < 0.4 < b.ci[1]), b.n_seeds
     (True, 8)
     """
-    x = np.asarray(x, dtype=float)
+    x = as_floats("x", x)
     n_boot, ci_method = _check_boot_args(n_boot, level, method)
+    seed = _seed("seed", seed)
     Y, _ = seed_matrix(x, y_samples, seeds)
     have = ~np.isnan(Y)
     if not np.all(have.any(axis=1)):
@@ -843,9 +1131,10 @@ def seed_noise_model(x, Y):
     >>> round(m["sd_u"], 1), round(m["sd_e"], 2), round(m["sd_b"], 2)
     (0.2, 0.05, 0.0)
     """
-    lx = np.log(np.asarray(x, dtype=float))
+    x = real_array("x", x, lo=0.0, lo_open=True)
+    lx = np.log(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        L = np.log(np.asarray(Y, dtype=float))
+        L = np.log(as_floats("Y", Y))
     if L.ndim != 2 or L.shape[0] != lx.size:
         raise InputError(f"Y must have shape (n_x, n_seeds) with n_x = {lx.size}, got {L.shape}")
     n, S = L.shape
@@ -927,9 +1216,9 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     >>> round(discrete_powerlaw_log_norm(2.5, 3) - math.log(zeta(2.5, 3)), 12)
     0.0
     """
-    g = float(exponent)
-    a = int(x_min)
-    b = math.inf if x_max is None else int(x_max)
+    g = real("exponent", exponent, lo=-1000.0, hi=1e4)
+    a = integer("x_min", x_min, lo=1, hi=2**62)
+    b = math.inf if x_max is None else integer("x_max", x_max, lo=a, hi=2**62)
     head_hi = int(min(b, a + _HEAD - 1))
     t = -g * _head_logs(a, head_hi)
     m = t.max()
@@ -937,9 +1226,14 @@ def discrete_powerlaw_log_norm(exponent, x_min, x_max=None):
     if head_hi == b:
         return out
     c = head_hi + 1
-    tail = _em_tail(g, float(c), float(b))
-    if math.isinf(tail):
-        return math.inf
+    if math.isinf(b) and g <= 1:
+        return math.inf  # the documented divergence of the unbounded sum (the MLE's bracket relies on it)
+    try:
+        tail = _em_tail(g, float(c), float(b))
+    except OverflowError:
+        raise InputError(f"the sum of k^-{g:g} up to x_max = {b} overflows double precision") from None
+    if not tail > 0:  # the tail underflows (a huge exponent): the head alone is the sum to double precision
+        return out
     lt = -g * math.log(c) + math.log(tail)
     return max(out, lt) + math.log1p(math.exp(-abs(out - lt)))
 
@@ -1000,7 +1294,9 @@ class DiscretePowerLawFit(Result):
 
     def log_pmf(self, k):
         """``ln p(k)`` of the fitted law (``-inf`` outside the window)."""
-        k = np.asarray(k, dtype=float)
+        k = as_floats("k", k)
+        if np.any(np.isnan(k)):
+            raise InputError("k must not be nan")
         lz = discrete_powerlaw_log_norm(self.exponent, self.x_min, self.x_max)
         hi = np.inf if self.x_max is None else self.x_max
         with np.errstate(divide="ignore"):
@@ -1094,18 +1390,15 @@ def discrete_powerlaw_fit(samples, x_min, x_max=None, level=0.95, counts=None):
     >>> abs(discrete_powerlaw_fit(v, x_min=1, counts=c).exponent - f.exponent) < 1e-6
     True
     """
-    k = np.asarray(samples, dtype=float).ravel()
+    k = as_floats("samples", samples).ravel()
     if k.size == 0 or not np.all(np.isfinite(k)) or np.any(k != np.round(k)) or np.any(k < 1):
         raise InputError("samples must be positive integers")
-    if isinstance(x_min, bool) or not float(x_min).is_integer() or x_min < 1:
-        raise InputError(f"x_min must be an integer >= 1, got {x_min!r}")
-    x_min = int(x_min)
+    x_min = integer("x_min", x_min, lo=1, hi=2**62)
     if x_max is not None:
-        if isinstance(x_max, bool) or not float(x_max).is_integer() or x_max <= x_min:
+        x_max = integer("x_max", x_max, hi=2**62)
+        if x_max <= x_min:
             raise InputError(f"x_max must be an integer > x_min = {x_min}, got {x_max!r}")
-        x_max = int(x_max)
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level!r}")
+    level = real("level", level, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     hi = math.inf if x_max is None else x_max
     w = _sample_counts(counts, k.size)
     inside = (k >= x_min) & (k <= hi)
@@ -1163,7 +1456,7 @@ def _sample_counts(counts, size):
     """Multiplicities of the samples of :func:`discrete_powerlaw_fit` (ones when ``counts`` is None)."""
     if counts is None:
         return np.ones(size, dtype=np.int64)
-    c = np.asarray(counts, dtype=float).ravel()
+    c = as_floats("counts", counts).ravel()
     if c.size != size or not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c != np.round(c)):
         raise InputError(f"counts must be {size} non-negative integers, one per sample value")
     return c.astype(np.int64)
@@ -1190,7 +1483,12 @@ def local_slope(x, y):
     >>> local_slope(x, x**-0.5).round(6)
     array([-0.5, -0.5, -0.5, -0.5, -0.5])
     """
-    lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
-    if lx.size < 2:
-        raise InputError("need at least 2 points")
-    return np.gradient(ly, lx)
+    x = real_array("x", x, lo=0.0, lo_open=True, min_size=2)
+    y = real_array("y", y, lo=0.0, lo_open=True)
+    if y.shape != x.shape:
+        raise InputError(f"x and y must have the same length, got {x.size} and {y.size}")
+    if np.any(np.diff(x) <= 0):
+        i = int(np.flatnonzero(np.diff(x) <= 0)[0])
+        raise InputError(f"x must be strictly increasing (a slope needs distinct x), got x[{i}] = {x[i]:g} "
+                         f"then {x[i + 1]:g}")
+    return np.gradient(np.log(y), np.log(x))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import importlib
 import json
@@ -43,10 +44,12 @@ from scalinglab._util import progress
 from scalinglab.errors import InputError
 from scalinglab.validate import cluster as _cluster
 from scalinglab.validate import specs as _specs
-from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, check_out_folder, environment_info,
-                                         infer_schema, strict_json, to_frame, write_json)
+from scalinglab.validate.storage import (FORMAT, Manifest, RowStore, StorageFull, canonical_order, check_out_folder,
+                                         claim_wait_s, environment_info, infer_schema, strict_json, to_frame,
+                                         write_json)
 
 __all__ = ["Experiment", "experiment", "get", "available", "cell_key", "flatten", "resolve_device", "execute",
+           "row_check", "config_diff",
            "Outcome", "make_executor", "rows_folder", "select", "shipped_spec",
            "config_from_spec_file", "stored_manifest", "WALL_PREFIX"]
 
@@ -119,6 +122,59 @@ def flatten(cell, prefix=""):
         else:
             out[name] = v
     return out
+
+
+def _omitted_names(obj, prefix=""):
+    """Flattened names of the fields :func:`cell_key` leaves out (``key_omit_default`` at their default)."""
+    out = set()
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if _omitted(obj, f):
+            out |= set(flatten(v, f"{prefix}{f.name}.")) if dataclasses.is_dataclass(v) else {f"{prefix}{f.name}"}
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            out |= _omitted_names(v, f"{prefix}{f.name}.")
+    return out
+
+
+def row_check(cells):
+    """``check(row)`` for :attr:`RowStore.check`: None, or why a stored row of one of ``cells`` does not match
+    the cell its key names (a field changed under an unchanged key: bit rot or an edit). Rows of other keys
+    pass. Fields added to a cell type later (``key_omit_default``) may be absent from older rows.
+
+    Examples
+    --------
+    >>> exp = get("brill-fig2")
+    >>> cells = exp.cells(exp.config_type(c_over_D=(0.5,), n_points=20))
+    >>> kind = getattr(type(cells[0]), "kind", type(cells[0]).__name__)
+    >>> row = {"key": cell_key(cells[0]), "kind": kind, **flatten(cells[0])}
+    >>> check = row_check(cells)
+    >>> check(row) is None, check({**row, "c_over_D": 0.6})
+    (True, 'does not match its cell: c_over_D = 0.6 where the cell has 0.5')
+    """
+    from scalinglab.validate.storage import jsonable
+
+    want = {}
+    for c in cells:
+        flat = json.loads(json.dumps(jsonable(flatten(c)), allow_nan=True))  # as stored: tuples as lists
+        flat["kind"] = getattr(type(c), "kind", type(c).__name__)
+        want[cell_key(c)] = (flat, _omitted_names(c))
+
+    def check(row):
+        w = want.get(row.get("key"))
+        if w is None:
+            return None
+        flat, omit = w
+        for name, v in flat.items():
+            if name not in row:
+                if name in omit:
+                    continue
+                return f"does not match its cell: no field {name!r}"
+            got = row[name]
+            if got != v and not (got != got and v != v):  # nan == nan here
+                return f"does not match its cell: {name} = {got!r} where the cell has {v!r}"
+        return None
+
+    return check
 
 
 def select(rows, cells):
@@ -328,7 +384,7 @@ class Experiment:
     def config_from_dict(self, mapping):
         """The config from a spec mapping (``experiment``, the ``[run]`` and ``[cluster]`` tables removed)."""
         body = {k: v for k, v in mapping.items() if k not in ("experiment", "run", "cluster")}
-        return _specs.build(self.config_type, body)
+        return _specs.build(self.config_type, _specs.from_strict(body))  # a stored (strict JSON) config reads back
 
     def with_seeds(self, config, n):
         """``config`` with ``n`` seeds (``--seeds``); None when it has no seeds."""
@@ -369,6 +425,11 @@ class Experiment:
     def notes(self, config):
         """Lines about the settings that the report's notes and the command's output carry (default: none)."""
         return []
+
+    def run_checks(self, rows, config):
+        """``(fields, notes)`` about the stored runs themselves (e.g. how many ended underfit): ``fields`` join the
+        summary, ``notes`` the report's notes and the command's output (default: none)."""
+        return {}, []
 
 
 REGISTRY = {}
@@ -538,6 +599,19 @@ def stored_manifest(exp, folder):
     return man
 
 
+def _field_meta(config, dotted):
+    """The metadata of the field at a dotted name of a config (empty when the path leaves the dataclasses)."""
+    obj, meta = config, {}
+    for part in dotted.split("."):
+        if not (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
+            return {}
+        f = next((f for f in dataclasses.fields(obj) if f.name == part), None)
+        if f is None:
+            return {}
+        obj, meta = getattr(obj, part), f.metadata
+    return meta
+
+
 def _rows_dir_for(exp, out):
     return (Path(out).resolve().parent / exp.shared_rows) if exp.shared_rows else Path(out)
 
@@ -570,6 +644,8 @@ class Outcome:
     cost_s: float = 0.0
     device: str = "cpu"
     slurm: dict = field(default_factory=dict)
+    n_failed: int = 0
+    failed: list = field(default_factory=list)
 
     def to_dict(self):
         return strict_json(dataclasses.asdict(self))
@@ -604,24 +680,14 @@ def _run_block(exp, cells, device):
 
 
 class _Done:
-    """Keys with rows in a store, refreshed incrementally (only shards that grew are re-read)."""
+    """Keys with intact rows in a store, refreshed incrementally (see :meth:`RowStore.done_keys`)."""
 
     def __init__(self, store):
         self.store = store
         self.keys = set()
-        self._sizes = {}
 
     def refresh(self):
-        for shard in self.store.shards():
-            size = shard.stat().st_size
-            if self._sizes.get(shard) == size:
-                continue
-            self._sizes[shard] = size
-            for ln in shard.read_bytes().split(b"\n"):
-                try:
-                    self.keys.add(json.loads(ln)["key"])
-                except (ValueError, KeyError, TypeError):
-                    pass  # torn or foreign lines are handled by RowStore.read
+        self.keys = set(self.store.done_keys())
         return self.keys
 
 
@@ -631,10 +697,29 @@ def _write_rows(store, exp, block, res, wall, device, keys):
         clash = set(measured) & ({"key", "kind", "device"} | set(flatten(cell)))
         if clash:
             raise RuntimeError(f"{exp.name}.run returned values named like cell fields: {sorted(clash)}")
+        measured = _mark_failure(measured)
         row = {"key": k, "kind": getattr(type(cell), "kind", type(cell).__name__), **flatten(cell), **measured,
                "device": device, "wall_s": round(wall / len(block), 4)}
-        store.append(row)
-        store.release(k)
+        store.complete(k, row)  # the row written and the claim released as one step
+
+
+def _nonfinite(v):
+    if isinstance(v, float):
+        return v != v or v in (float("inf"), float("-inf"))
+    if isinstance(v, (list, tuple)):
+        return any(_nonfinite(x) for x in v)
+    return hasattr(v, "dtype") and getattr(v, "ndim", 1) == 0 and _nonfinite(float(v))
+
+
+def _mark_failure(measured):
+    """A run whose loss is non-finite is a failed run: ``status = "failed"`` and a ``failure`` line, unless the
+    experiment set a status itself. Failed rows are stored (a rerun does not repeat them), never analysed."""
+    if "status" in measured:
+        return measured
+    bad = sorted(k for k, v in measured.items() if "loss" in k.lower() and _nonfinite(v))
+    if not bad:
+        return measured
+    return {**measured, "status": "failed", "failure": f"non-finite {bad[0]} ({measured[bad[0]]})"}
 
 
 @contextlib.contextmanager
@@ -649,8 +734,20 @@ def _releasing(store, keys, cells):
         raise
 
 
-def _run_missing(exp, store, cells, keys, device, scheduler, echo):
-    """Run every cell without a row; returns how many this process ran."""
+def _held_by(store, keys):
+    """One line naming the writers that hold ``keys`` (host, pid, since when)."""
+    who = {}
+    for k in keys:
+        h = store.holder(k)
+        if h and h["alive"]:
+            since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(h["since"]))
+            who.setdefault(f"pid {h['pid']} on {h['host']} (since {since})", []).append(k)
+    return "; ".join(f"{len(v)} by {w}" for w, v in who.items()) or "writers that just finished"
+
+
+def _run_missing(exp, store, cells, keys, device, executor, echo, notes=None):
+    """Run every cell without a row; returns how many this process ran. ``executor``: None (here) or an
+    executor from :func:`make_executor`."""
     done = _Done(store)
     done.refresh()
     todo = [c for c in cells if keys[c] not in done.keys]
@@ -661,18 +758,19 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
         blocks.setdefault(exp.group(c), []).append(c)
     ran = 0
     bar = progress(total=len(todo), desc=exp.name)
+
+    def claim(block):  # checked against the stored rows under the store's lock: never a cell run twice
+        got = set(store.claim_many([keys[c] for c in block]))
+        return [c for c in block if keys[c] in got]
+
     try:
-        with make_executor(scheduler) as ex, _releasing(store, keys, todo):
+        with _releasing(store, keys, todo):
             pending = []
+            ex = executor
             if ex is None:
                 for block in blocks.values():
-                    mine = [c for c in block if store.claim(keys[c])]
+                    mine = claim(block)
                     pending += [c for c in block if c not in mine]
-                    if mine and done.refresh() & {keys[c] for c in mine}:  # finished elsewhere meanwhile
-                        for c in mine:
-                            if keys[c] in done.keys:
-                                store.release(keys[c])
-                        mine = [c for c in mine if keys[c] not in done.keys]
                     if not mine:
                         continue
                     res, wall = _run_block(exp, mine, device)
@@ -682,7 +780,7 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
             else:
                 futures = {}
                 for block in blocks.values():
-                    mine = [c for c in block if store.claim(keys[c])]
+                    mine = claim(block)
                     pending += [c for c in block if c not in mine]
                     if mine:
                         futures[ex.submit(_run_block, exp, mine, device)] = mine
@@ -692,25 +790,37 @@ def _run_missing(exp, store, cells, keys, device, scheduler, echo):
                     _write_rows(store, exp, mine, res, wall, device, keys)
                     ran += len(mine)
                     bar.update(len(mine))
-            # cells claimed by other live writers: wait for their rows, take over stale claims
-            waited = False
+            # cells claimed by other live writers: wait for their rows (bounded), take over those whose writer died
+            t_wait, limit = None, claim_wait_s()
             while pending:
                 done.refresh()
                 pending = [c for c in pending if keys[c] not in done.keys]
                 free = [c for c in pending if not store.claimed_by_other(keys[c])]
                 if free:
-                    mine = [c for c in free if store.claim(keys[c])]
+                    mine = claim(free)
                     if mine:
                         res, wall = _run_block(exp, mine, device)
                         _write_rows(store, exp, mine, res, wall, device, keys)
                         ran += len(mine)
                         bar.update(len(mine))
                     continue
-                if pending:
-                    if not waited and echo:
-                        echo(f"{exp.name}: waiting for {len(pending)} cell(s) run by another writer")
-                    waited = True
-                    time.sleep(0.2)
+                if not pending:
+                    break
+                if t_wait is None:
+                    t_wait = time.monotonic()
+                    if echo:
+                        echo(f"{exp.name}: waiting for {len(pending)} cell(s) run by another writer: "
+                             f"{_held_by(store, [keys[c] for c in pending])}")
+                elif time.monotonic() - t_wait > limit:
+                    msg = (f"stopped waiting after {limit:.0f} s (SCALINGLAB_CLAIM_WAIT) for {len(pending)} cell(s) "
+                           f"held by live writers: {_held_by(store, [keys[c] for c in pending])}; the same command "
+                           "run again collects their rows")
+                    if echo:
+                        echo(f"{exp.name}: {msg}")
+                    if notes is not None:
+                        notes.append(msg)
+                    break
+                time.sleep(0.2)
     finally:
         bar.close()
     return ran
@@ -766,6 +876,110 @@ def _update_manifest(out, exp, config, spec_text, schema, rows_dir, device, n_ce
     return man
 
 
+def config_diff(old, new):
+    """``[(dotted name, old value, new value)]`` of two configs of one experiment (dicts or dataclasses).
+
+    Examples
+    --------
+    >>> exp = get("brill-fig2")
+    >>> config_diff(exp.config_type(c_over_D=(0.5,)), exp.config_type(c_over_D=(0.5, 2.0), n_points=20))
+    [('c_over_D', [0.5], [0.5, 2.0]), ('n_points', 400, 20)]
+    """
+    def flat(d, prefix=""):
+        out = {}
+        for k, v in d.items():
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = v
+        return out
+
+    a = flat(_specs.to_dict(old) if not isinstance(old, dict) else old)
+    b = flat(_specs.to_dict(new) if not isinstance(new, dict) else new)
+    return [(k, a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+
+
+def _diff_text(diff, limit=3):
+    return ", ".join(f"{k} {o!r} -> {n!r}" for k, o, n in diff[:limit]) + (" ..." if len(diff) > limit else "")
+
+
+def _keep_earlier_setting(exp, config, out, earlier, rows_dir):
+    """When ``out`` holds the report of another setting of ``exp``, move its report, summary, CSV and figures
+    (with its manifest) to ``out/settings/<id>/`` instead of overwriting them; the note saying so, or None."""
+    if not earlier.get("config") or earlier.get("experiment") != exp.name:
+        return None
+    try:
+        old = exp.config_from_dict(earlier["config"])
+    except InputError:
+        old = None
+    if old == config:
+        return None
+    items = [n for n in ("report.md", "summary.json", "results.csv", "figures") if (Path(out) / n).exists()]
+    if not items:
+        return None
+    import shutil
+
+    sid = hashlib.sha256(json.dumps(earlier["config"], sort_keys=True).encode()).hexdigest()[:10]
+    dest = Path(out) / "settings" / sid
+    if dest.exists():  # an older copy of the same setting
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for n in items:
+        os.replace(Path(out) / n, dest / n)
+    write_json(dest, "manifest.json", {**earlier, "rows_store": os.path.relpath(Path(rows_dir).resolve(),
+                                                                                 dest.resolve())})
+    diff = config_diff(earlier["config"], config) if old is None else config_diff(old, config)
+    return (f"the report, summary, results.csv and figures of the earlier setting ({_diff_text(diff)}) are kept "
+            f"in {dest} (redraw them with --replot --out {dest})")
+
+
+def _start_paths(out, rows_dir):
+    """What starting a sweep may create, parents first."""
+    out, rows_dir = Path(out), Path(rows_dir)
+    paths = [out, out / "manifest.json", out / ".manifest.lock", rows_dir]
+    paths += [rows_dir / n for n in ("rows", ".claims", ".locks", ".locks/writers", ".locks/store.lock",
+                                     "quarantine")]
+    return list(dict.fromkeys(paths))
+
+
+def _undo_start(before):
+    """Undo a refused start: the manifest as it was, and what the start created (``before``: path -> existed)
+    removed, deepest first (folders only when empty)."""
+    old = before.pop("manifest", None)
+    if old is not None:
+        man = next(p for p in before if p.name == "manifest.json")
+        tmp = man.with_name(f".{man.name}.{os.getpid()}.undo")
+        tmp.write_bytes(old)
+        os.replace(tmp, man)
+    for p in sorted((p for p, existed in before.items() if not existed), key=lambda p: -len(p.parts)):
+        try:
+            if p.is_dir():
+                p.rmdir()
+            else:
+                p.unlink(missing_ok=True)
+        except OSError:  # not empty: another writer started meanwhile, or something else is there
+            pass
+
+
+def _disk_full_as_one_line(fn):
+    """A full disk (ENOSPC/EDQUOT) anywhere in a sweep: one line (:class:`StorageFull`), not a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        try:
+            return fn(*args, **kw)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) or isinstance(exc, InputError):
+                raise
+            where = f" writing {exc.filename}" if exc.filename else ""
+            raise StorageFull(f"no space left on the device{where} ({exc.strerror or exc}); the rows stored are "
+                              "kept: free space and run the same command again to resume") from None
+
+    return wrapper
+
+
+@_disk_full_as_one_line
 def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, source=None, dry_run=False,
             spec_text=None, echo=None):
     """Run (or resume) an experiment into ``out``, then analyse, draw and report from the stored rows.
@@ -809,6 +1023,12 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     {'cell': 'c_over_D=0.5', 'stored': True, 'cost_s': 0.0}
     """
     out = Path(out)
+    if config is not None:  # a config made in Python skipped the spec checks: refuse what a manifest cannot hold
+        bad = [k for k in _specs.nonfinite_keys(_specs.to_dict(config))
+               if not _field_meta(config, k).get("nonfinite")]
+        if bad:
+            raise InputError(f"{exp.name}: setting '{bad[0]}' must be a finite number (nan and inf are refused "
+                             "before anything is written)")
     slurm = _cluster.slurm_scheduler(scheduler)
     if slurm is not None:  # the device is resolved on the nodes; Slurm must answer before anything is written
         dev = slurm.device(device, exp.uses_device)
@@ -831,6 +1051,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         if out.exists() and not out.is_dir():
             raise InputError(f"--out {out} is a file, not a folder; choose another --out")
         man = Manifest.load(out) if out.is_dir() else Manifest(out / "manifest.json", {})
+        earlier = dict(man.data)  # the setting the folder's report was drawn for (kept if this one differs)
         if man.data and man.experiment != exp.name:
             raise InputError(f"--out {out} holds results of experiment {man.experiment!r}; use another --out "
                              f"for {exp.name!r}")
@@ -840,6 +1061,7 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     keys = {c: cell_key(c) for c in cells}
     if len(set(keys.values())) != len(cells):
         raise InputError(f"{exp.name}: the spec makes the same cell twice (a repeated value in a grid?)")
+    store.check = row_check(cells)  # a row whose fields differ from its key's cell is refused like a corrupt one
     oc = Outcome(exp.name, str(out), n_cells=len(cells), device=dev)
 
     if dry_run:
@@ -858,19 +1080,32 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
         return oc
 
     if not replot:
-        check_out_folder(out)
-        if rows_dir != out:
-            check_out_folder(rows_dir, "runs store")
-        first = store.read()  # validates every shard before running; quarantines torn tails
-        oc.notes += first.notes
-        # the manifest holds this sweep's settings before it runs: a killed sweep can be replotted from what it stored
-        _update_manifest(out, exp, config, spec_text, {}, rows_dir, dev, len(cells), 0, record=False)
-        if slurm is not None:
-            oc.n_ran, slurm_notes = slurm.run(exp, config, store, cells, keys, dev, out, echo)
-            oc.notes += slurm_notes
-        else:
-            oc.n_ran = _run_missing(exp, store, cells, keys, dev, scheduler, echo)
-        store.close()
+        before = {p: p.exists() for p in _start_paths(out, rows_dir)}
+        before["manifest"] = (out / "manifest.json").read_bytes() if before[out / "manifest.json"] else None
+        # the scheduler answers before anything is written: an unreachable one leaves no folder behind
+        with (contextlib.nullcontext() if slurm is not None else make_executor(scheduler)) as ex:
+            check_out_folder(out)
+            if rows_dir != out:
+                check_out_folder(rows_dir, "runs store")
+            try:
+                first = store.read()  # validates every shard before running; quarantines torn tails and bad rows
+                oc.notes += first.notes
+                # the manifest holds this sweep's settings before it runs: a killed sweep can be replotted
+                _update_manifest(out, exp, config, spec_text, {}, rows_dir, dev, len(cells), 0, record=False)
+                if slurm is not None:
+                    oc.n_ran, slurm_notes = slurm.run(exp, config, store, cells, keys, dev, out, echo)
+                    oc.notes += slurm_notes
+                else:
+                    oc.n_ran = _run_missing(exp, store, cells, keys, dev, ex, echo, oc.notes)
+            except Exception:
+                # a refused start (a bad value found by the first cell, ...) writes nothing: what this call
+                # created goes again, unless it stored a row (then the folder holds a resumable sweep)
+                if slurm is None and store._shard is None:
+                    store.close()
+                    _undo_start(before)
+                raise
+            finally:
+                store.close()
     else:
         check_out_folder(out)
 
@@ -880,11 +1115,21 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     mine = [r for r in read.rows if r.get("key") in want]
     oc.ignored = sum(1 for r in read.rows if r.get("key") not in want)
     oc.n_stored = len(mine)
+    failed = [r for r in mine if r.get("status") == "failed"]
     have = {r["key"] for r in mine}
+    if failed:  # stored as failed runs: counted and named, never analysed as measurements
+        oc.n_failed = len(failed)
+        by_key = {keys[c]: c for c in cells}
+        oc.failed = [f"{d}: {r.get('failure', 'failed')}" for d, r in
+                     zip(describe_cells([by_key[r["key"]] for r in failed], among=cells), failed)][:20]
+        mine = [r for r in mine if r.get("status") != "failed"]
     missing = [c for c in cells if keys[c] not in have]
     oc.missing = describe_cells(missing, limit=20, among=cells) if missing else []
     schema = infer_schema(mine)
     if not replot:
+        kept = _keep_earlier_setting(exp, config, out, earlier, rows_dir)
+        if kept:
+            oc.notes.append(kept)
         _update_manifest(out, exp, config, spec_text, schema, rows_dir, dev, len(cells), oc.n_ran)
     elif Path(source or out) != out:  # redrawn into another folder: give it a manifest pointing at the rows
         src_man = Manifest.load(source)
@@ -895,11 +1140,18 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     if missing:
         oc.notes.append(f"{len(missing)} of {len(cells)} cells have no results yet (e.g. {oc.missing[0]}); "
                         "the analysis uses what exists")
+    if oc.n_failed:
+        oc.notes.append(f"{oc.n_failed} of {len(cells)} cells FAILED and are left out of the analysis (e.g. "
+                        f"{oc.failed[0]}); they stay stored as failed runs: change the setting (e.g. train.lr) "
+                        "to run them again")
     oc.notes += [n for n in exp.notes(config) if n not in oc.notes]
-    rows = to_frame(mine, schema)
+    rows = to_frame(canonical_order(mine), schema)  # one order whatever the scheduler stored: bit-identical summaries
     _export_csv(rows, out / "results.csv")
     if len(rows):
         oc.summary = exp.analyse(rows, config) or {}
+        fields, checks = exp.run_checks(rows, config)
+        oc.summary.update(fields)
+        oc.notes += [n for n in checks if n not in oc.notes]
         oc.figures = [str(p) for p in (exp.figures(rows, oc.summary, config, out / "figures") or [])]
         body = exp.report(rows, oc.summary, config) or ""
     else:
@@ -923,9 +1175,13 @@ def _write_report(out, exp, config, oc, body):
     label = Manifest.load(out).data.get("label") if (Path(out) / "manifest.json").exists() else None
     lines = [f"# {exp.title or exp.description}", ""] + ([f"> {label}", ""] if label else []) + [
              f"Experiment `{exp.name}`: {oc.n_stored} of {oc.n_cells} cells stored "
-             f"({oc.n_ran} run now); rows in `results.csv`, settings in `manifest.json`.", ""]
+             f"({oc.n_ran} run now{f', {oc.n_failed} FAILED' if oc.n_failed else ''}); rows in `results.csv`, "
+             "settings in `manifest.json`.", ""]
     if oc.notes:
         lines += ["Notes:", ""] + [f"* {n}" for n in oc.notes] + [""]
+    if oc.failed:
+        lines += [f"Failed runs ({oc.n_failed}; stored with `status = \"failed\"`, not analysed):", ""]
+        lines += [f"* {f}" for f in oc.failed] + [""]
     lines.append(body.rstrip() + "\n")
     for p in oc.figures:
         rel = os.path.relpath(p, out)

@@ -26,13 +26,14 @@ scalinglab.errors.InputError: spec key 'seeds': must be >= 1, got 0
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import typing
 from pathlib import Path
 
 from scalinglab.errors import InputError
 
-__all__ = ["build", "read_spec", "parse_toml", "to_dict", "config_fields"]
+__all__ = ["build", "read_spec", "parse_toml", "to_dict", "config_fields", "from_strict", "nonfinite_keys"]
 
 
 def parse_toml(text, where="spec"):
@@ -167,6 +168,8 @@ def _check_meta(meta, value, path):
     for v in vals:
         if not isinstance(v, (int, float, str)) or isinstance(v, bool):
             continue
+        if isinstance(v, float) and not math.isfinite(v) and not meta.get("nonfinite"):
+            raise InputError(f"spec key '{path}': must be a finite number, got {v!r}")
         if "choices" in meta and v not in meta["choices"]:
             raise InputError(f"spec key '{path}': must be one of {list(meta['choices'])}, got {v!r}")
         if isinstance(v, str):
@@ -223,3 +226,60 @@ def to_dict(obj):
     if isinstance(obj, (list, tuple)):
         return [to_dict(v) for v in obj]
     return obj
+
+
+_REASON_VALUE = {"null stands for +inf": math.inf, "null stands for -inf": -math.inf,
+                 "null stands for NaN (not defined there)": math.nan}
+
+
+def from_strict(obj):
+    """Undo strict JSON (:func:`scalinglab._results.strict_json`): ``key: null`` with ``key_reason`` naming a
+    non-finite value becomes that value again, and the ``_reason`` key goes (a stored config reads back).
+
+    Examples
+    --------
+    >>> from scalinglab._results import strict_json
+    >>> stored = strict_json({"w": float("inf"), "x": [1.0, float("nan")], "t": {"lo": float("-inf")}})
+    >>> stored["w"], stored["w_reason"]
+    (None, 'null stands for +inf')
+    >>> from_strict(stored)
+    {'w': inf, 'x': [1.0, nan], 't': {'lo': -inf}}
+    """
+    if isinstance(obj, list):
+        return [from_strict(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for k, v in obj.items():
+        base = k[:-len("_reason")] if isinstance(k, str) and k.endswith("_reason") else None
+        if base is not None and base in obj and isinstance(v, str) and v.startswith("null stands for"):
+            continue  # read back into its key below
+        reason = obj.get(f"{k}_reason")
+        if isinstance(reason, str) and reason in _REASON_VALUE:
+            fill = _REASON_VALUE[reason]
+            if v is None:
+                v = fill
+            elif isinstance(v, list):
+                v = [fill if x is None else x for x in v]
+        out[k] = from_strict(v)
+    return out
+
+
+def nonfinite_keys(obj, prefix=""):
+    """Dotted names of the non-finite floats in nested dicts/lists (what a manifest could not store as JSON).
+
+    Examples
+    --------
+    >>> nonfinite_keys({"a": 1.0, "b": [1.0, float("nan")], "t": {"c": float("inf")}})
+    ['b', 't.c']
+    """
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += nonfinite_keys(v, f"{prefix}{k}.")
+    elif isinstance(obj, (list, tuple)):
+        if any(nonfinite_keys(v, prefix) for v in obj):
+            out.append(prefix[:-1])
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        out.append(prefix[:-1])
+    return out

@@ -62,7 +62,10 @@ How a stack is trained
   leaves the measured exponents unchanged; ``SCALINGLAB_TF32=1`` allows it
   (for that test on a GPU).
 * **CPU**: torch runs on ``SCALINGLAB_TORCH_THREADS`` threads (default 1, the
-  measured best on the shared 2-core machine); no graphs.
+  measured best on the shared 2-core machine) with its deterministic algorithms
+  switched on; no graphs. A run key gives the same row bit for bit on one CPU
+  type, alone or in any stack and on 1, 2 or 4 threads (tested); across CPU
+  types see docs/guide/statistics.md.
 """
 
 from __future__ import annotations
@@ -330,7 +333,9 @@ def train_stacked(model, x_train, y_train, x_test, y_test, cfg=TrainConfig(), x_
     -------
     dict
         ``test_err`` (R,), ``test_correct`` (R, n_test) bool, ``train_loss`` (R,)
-        at the stop, ``epochs`` (R,), ``converged`` (R,) bool, ``steps`` (the
+        at the stop, ``epochs`` (R,), ``converged`` (R,) bool, ``diverged`` (R,)
+        bool (the epoch's mean loss went non-finite: the run stopped there and
+        is a failed run, not a measurement), ``steps`` (the
         stack's optimiser steps), ``wall_s``; all numpy. The model's
         parameters are, per run, those at its stopping point.
 
@@ -366,10 +371,31 @@ def train_stacked(model, x_train, y_train, x_test, y_test, cfg=TrainConfig(), x_
     if dev.type == "cpu":
         torch.set_num_threads(cpu_threads())
     try:
-        with _matmul_precision(dev):
+        with _matmul_precision(dev), _deterministic(dev):
             return _Trainer(model, x_train, y_train, x_test, y_test, cfg, x_val, y_val, seeds).run()
     finally:
         torch.set_num_threads(old_threads)
+
+
+@contextlib.contextmanager
+def _deterministic(dev):
+    """On the CPU, torch's deterministic algorithms during training (restored afterwards).
+
+    A run key then gives the same row bit for bit on one CPU type, whatever the
+    stack, the scheduler or ``SCALINGLAB_TORCH_THREADS`` (measured and tested:
+    docs/guide/statistics.md, "Reproducibility of a run"). On CUDA the graphs
+    and cuBLAS keep their own settings.
+    """
+    if dev.type != "cpu":
+        yield
+        return
+    old = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(old, warn_only=old_warn)
 
 
 @contextlib.contextmanager
@@ -577,6 +603,7 @@ class _Trainer:
         train_loss = np.full(R, np.nan)
         epochs = np.zeros(R, dtype=np.int64)
         converged = np.zeros(R, dtype=bool)
+        diverged = np.zeros(R, dtype=bool)  # the epoch's mean loss went non-finite: a failed run, stopped there
         steps = 0
         t0 = time.perf_counter()
         for epoch in range(1, cfg.max_epochs + 1):
@@ -593,6 +620,9 @@ class _Trainer:
             train_loss[glob] = mean_loss[act]
             done = mean_loss[act] < cfg.loss_tol
             converged[glob[done]] = True
+            bad = ~np.isfinite(mean_loss[act])
+            diverged[glob[bad]] = True
+            done |= bad
             if self.val:
                 done |= self._validate(act)
             if epoch == cfg.max_epochs or steps >= cfg.max_steps:
@@ -611,7 +641,8 @@ class _Trainer:
             for p, f in zip(self.model.parameters(), self.final):
                 p.copy_(f)
         return {"test_err": 1.0 - result_correct.mean(1), "test_correct": result_correct, "train_loss": train_loss,
-                "epochs": epochs, "converged": converged, "steps": steps, "wall_s": time.perf_counter() - t0}
+                "epochs": epochs, "converged": converged, "diverged": diverged, "steps": steps,
+                "wall_s": time.perf_counter() - t0}
 
     def _sub(self, tensors, local):
         """Rows ``local`` (stack positions) of stack-sized tensors, detached (no copy when all rows)."""

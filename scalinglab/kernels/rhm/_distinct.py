@@ -38,6 +38,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from scalinglab.kernels._threads import twins, use_parallel
+
 from scalinglab.kernels.rhm._sample import _bits53
 
 __all__ = ["datum_keys", "decode_keys", "unseen_tree", "unseen_mass", "sample_unseen", "unseen_log_prob"]
@@ -233,27 +235,8 @@ def _choose(w, m, u):
     return last  # round-off: the last admissible index
 
 
-@njit(cache=True, parallel=True)
-def sample_unseen(pref, h, offs, node_p, thr, n_c, m, seed, i0, n, y, ranks):
-    """Draw data ``i0 .. i0+n-1`` of the stream ``seed`` conditioned on not being a training datum.
-
-    ``thr[c, t]`` are the i.i.d. sampler's integer rank thresholds of node c
-    (``ceil(cdf * 2**53)``); uniform 0 of a datum draws its class, uniform
-    ``1 + c`` the rank of node c, as in the i.i.d. sampler. Fills ``y`` and
-    ``ranks``. The caller makes sure the unseen mass is positive.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from scalinglab.kernels.rhm import sample_unseen, unseen_tree
-    >>> from scalinglab.kernels.rhm._sample import _cdfs, _thresholds
-    >>> node_p = np.array([[0.75, 0.25]] * 3)
-    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
-    >>> y, ranks = np.empty(50, np.int64), np.empty((50, 3), np.int16)
-    >>> sample_unseen(pref, h, offs, node_p, _thresholds(_cdfs(node_p)), 2, 2, np.uint64(1), np.uint64(0), 50, y, ranks)
-    >>> bool(((y == 0) & (ranks == 0).all(1)).any())     # datum 0 (class 0, every rank 0) never drawn
-    False
-    """
+def _sample_unseen(pref, h, offs, node_p, thr, n_c, m, seed, i0, n, y, ranks):
+    """Body of :func:`sample_unseen` (compiled parallel and serial)."""
     n_nodes = node_p.shape[0]
     scale = float(n_c) * (1.0 / 9007199254740992.0)
     inv53 = 1.0 / 9007199254740992.0
@@ -304,23 +287,8 @@ def sample_unseen(pref, h, offs, node_p, thr, n_c, m, seed, i0, n, y, ranks):
                 idx = _find(pref, offs[d + 1], offs[d + 2], cur)
 
 
-@njit(cache=True, parallel=True)
-def unseen_log_prob(pref, h, offs, node_p, n_c, keys):
-    """Log probability of data (keys) under :func:`sample_unseen`'s law, step by step (its own weights).
-
-    Exact arithmetic would give ``log p(datum) - log unseen_mass`` for data outside the training set
-    and ``-inf`` for training data; tests compare it with that brute-force value.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from scalinglab.kernels.rhm import unseen_log_prob, unseen_tree
-    >>> node_p = np.array([[0.75, 0.25]] * 3)
-    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
-    >>> lp = unseen_log_prob(pref, h, offs, node_p, 2, np.array([0, 1], dtype=np.int64))
-    >>> float(lp[0]), round(float(lp[1]), 6), round(float(np.log(0.75**2 * 0.25 / 2 / (1 - 0.75**3 / 2))), 6)
-    (-inf, -2.417896, -2.417896)
-    """
+def _unseen_log_prob(pref, h, offs, node_p, n_c, keys):
+    """Body of :func:`unseen_log_prob` (compiled parallel and serial)."""
     n_nodes, m = node_p.shape
     out = np.empty(keys.shape[0], dtype=np.float64)
     for a in prange(keys.shape[0]):
@@ -356,3 +324,53 @@ def unseen_log_prob(pref, h, offs, node_p, n_c, keys):
                 idx = _find(pref, offs[d + 1], offs[d + 2], cur)
         out[a] = lp
     return out
+
+
+_sample_unseen_par, _sample_unseen_ser = twins(_sample_unseen)
+_unseen_log_prob_par, _unseen_log_prob_ser = twins(_unseen_log_prob)
+#: Data below which the two run on the calling thread (a datum costs ~1-5 us; issue 22).
+_PARALLEL_MIN = 2048
+
+
+def sample_unseen(pref, h, offs, node_p, thr, n_c, m, seed, i0, n, y, ranks):
+    """Draw data ``i0 .. i0+n-1`` of the stream ``seed`` conditioned on not being a training datum.
+
+    ``thr[c, t]`` are the i.i.d. sampler's integer rank thresholds of node c
+    (``ceil(cdf * 2**53)``); uniform 0 of a datum draws its class, uniform
+    ``1 + c`` the rank of node c, as in the i.i.d. sampler. Fills ``y`` and
+    ``ranks``. The caller makes sure the unseen mass is positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import sample_unseen, unseen_tree
+    >>> from scalinglab.kernels.rhm._sample import _cdfs, _thresholds
+    >>> node_p = np.array([[0.75, 0.25]] * 3)
+    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
+    >>> y, ranks = np.empty(50, np.int64), np.empty((50, 3), np.int16)
+    >>> sample_unseen(pref, h, offs, node_p, _thresholds(_cdfs(node_p)), 2, 2, np.uint64(1), np.uint64(0), 50, y, ranks)
+    >>> bool(((y == 0) & (ranks == 0).all(1)).any())     # datum 0 (class 0, every rank 0) never drawn
+    False
+    """
+    f = _sample_unseen_par if use_parallel(n, _PARALLEL_MIN) else _sample_unseen_ser
+    f(pref, h, offs, node_p, thr, n_c, m, seed, i0, n, y, ranks)
+
+
+def unseen_log_prob(pref, h, offs, node_p, n_c, keys):
+    """Log probability of data (keys) under :func:`sample_unseen`'s law, step by step (its own weights).
+
+    Exact arithmetic would give ``log p(datum) - log unseen_mass`` for data outside the training set
+    and ``-inf`` for training data; tests compare it with that brute-force value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalinglab.kernels.rhm import unseen_log_prob, unseen_tree
+    >>> node_p = np.array([[0.75, 0.25]] * 3)
+    >>> pref, h, offs = unseen_tree(np.array([0], dtype=np.int64), 2, 3, node_p)
+    >>> lp = unseen_log_prob(pref, h, offs, node_p, 2, np.array([0, 1], dtype=np.int64))
+    >>> float(lp[0]), round(float(lp[1]), 6), round(float(np.log(0.75**2 * 0.25 / 2 / (1 - 0.75**3 / 2))), 6)
+    (-inf, -2.417896, -2.417896)
+    """
+    f = _unseen_log_prob_par if use_parallel(keys.shape[0], _PARALLEL_MIN) else _unseen_log_prob_ser
+    return f(pref, h, offs, node_p, n_c, keys)

@@ -29,6 +29,7 @@ growing size and disjoint test sets come from one seed.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -214,6 +215,53 @@ def uniform01(seed, i0, n, k_count):
 
 
 # --------------------------------------------------------------------------- Numba sampler
+@njit(cache=True)
+def _sample_chunk(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks, ch):
+    """Data ``ch * chunk ..`` of :func:`_sample_kernel` (one work item)."""
+    d = s**L
+    n_cols = ranks.shape[1]
+    m = thr.shape[1]
+    scale = float(n_c) * (1.0 / 9007199254740992.0)
+    lo = ch * chunk
+    cnt = min(n, lo + chunk) - lo
+    bits = np.empty((cnt, n_cols + 1), dtype=np.uint64)
+    for a in range(cnt):
+        i = i0 + np.uint64(lo + a)
+        for k in range(n_cols + 1):
+            bits[a, k] = _bits53(seed, i, k)
+    col = 0
+    for l in range(L):
+        for q in range(s**l):
+            for a in range(cnt):
+                b = bits[a, 1 + col]
+                r = 0
+                for t in range(m - 1):
+                    r += b >= thr[l, t]
+                ranks[lo + a, col] = r
+            col += 1
+    for a in range(cnt):
+        row = lo + a
+        c = int(bits[a, 0] * scale)
+        if c >= n_c:
+            c = n_c - 1
+        y[row] = c
+        x[row, 0] = c
+        stride = d
+        col = 0
+        width = 1
+        for l in range(L):
+            sub = stride // s
+            for node in range(width):
+                r = ranks[row, col]
+                col += 1
+                pos = node * stride
+                par = x[row, pos]
+                for t in range(s):
+                    x[row, pos + t * sub] = rules[l, par, r, t]
+            width *= s
+            stride = sub
+
+
 @njit(cache=True, parallel=True)
 def _sample_kernel(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks):
     """Fill ``x, y, ranks`` with data ``i0 .. i0+n-1``; parallel over chunks of ``chunk`` data.
@@ -227,52 +275,21 @@ def _sample_kernel(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks):
     it is expanded). Measured on 2 cores, 10**6 data of the seed's model: 23 ms
     against 73 ms for the former one-datum-at-a-time kernel (a linear CDF
     search whose unpredictable branches, and two allocations per datum,
-    dominated).
+    dominated). Re-measured side by side (issue 22; interleaved medians, 2 shared cores under load
+    1-7): 57-270 ms per 10**6 data, 2.3-2.9x the pcsl-epfl peer's sampler; the 23 ms did not
+    reproduce. Runs on the calling thread below ``_PARALLEL_MIN`` data (:func:`_sample_serial`).
     """
-    d = s**L
-    n_cols = ranks.shape[1]
-    m = thr.shape[1]
-    scale = float(n_c) * (1.0 / 9007199254740992.0)
     n_chunks = (n + chunk - 1) // chunk
     for ch in prange(n_chunks):
-        lo = ch * chunk
-        cnt = min(n, lo + chunk) - lo
-        bits = np.empty((cnt, n_cols + 1), dtype=np.uint64)
-        for a in range(cnt):
-            i = i0 + np.uint64(lo + a)
-            for k in range(n_cols + 1):
-                bits[a, k] = _bits53(seed, i, k)
-        col = 0
-        for l in range(L):
-            for q in range(s**l):
-                for a in range(cnt):
-                    b = bits[a, 1 + col]
-                    r = 0
-                    for t in range(m - 1):
-                        r += b >= thr[l, t]
-                    ranks[lo + a, col] = r
-                col += 1
-        for a in range(cnt):
-            row = lo + a
-            c = int(bits[a, 0] * scale)
-            if c >= n_c:
-                c = n_c - 1
-            y[row] = c
-            x[row, 0] = c
-            stride = d
-            col = 0
-            width = 1
-            for l in range(L):
-                sub = stride // s
-                for node in range(width):
-                    r = ranks[row, col]
-                    col += 1
-                    pos = node * stride
-                    par = x[row, pos]
-                    for t in range(s):
-                        x[row, pos + t * sub] = rules[l, par, r, t]
-                width *= s
-                stride = sub
+        _sample_chunk(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks, ch)
+
+
+@njit(cache=True)
+def _sample_serial(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks):
+    """:func:`_sample_kernel` on the calling thread (the same numbers)."""
+    n_chunks = (n + chunk - 1) // chunk
+    for ch in range(n_chunks):
+        _sample_chunk(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks, ch)
 
 
 def _cdfs(probs):
@@ -286,6 +303,9 @@ def _cdfs(probs):
 
 #: Data per parallel work item of the sampler (scratch of ``chunk * (n_nodes + 1)`` uint64).
 _CHUNK = 1024
+#: Fewer data than this are drawn on the calling thread: on 2 shared cores the thread pool's start and
+#: barrier cost more than ~0.5-2 ms of drawing (benchmarks/bench_kernels.py, issue 22).
+_PARALLEL_MIN = 32 * _CHUNK
 
 
 def _thresholds(cdf):
@@ -354,8 +374,9 @@ def sample(rules, n_c, probs, n, seed, start=0):
     x = np.empty((n, s**L), dtype=np.int16)
     y = np.empty(n, dtype=np.int64)
     ranks = np.empty((n, n_nodes(s, L)), dtype=np.int16)
-    _sample_kernel(packed, int(n_c), thr, int(s), int(L), np.uint64(int(seed) & _MASK), np.uint64(int(start)),
-                   n, _CHUNK, x, y, ranks)
+    kern = _sample_kernel if n >= _PARALLEL_MIN and numba.get_num_threads() > 1 else _sample_serial
+    kern(packed, int(n_c), thr, int(s), int(L), np.uint64(int(seed) & _MASK), np.uint64(int(start)), n, _CHUNK, x, y,
+         ranks)
     return x, y, ranks
 
 

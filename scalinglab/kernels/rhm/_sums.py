@@ -7,10 +7,13 @@ distribution of the number of seen paths of one RHM datum.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["decay_sum", "log_decay_sum", "seen_paths_pmf"]
+from scalinglab.kernels._threads import twins, use_parallel
+
+__all__ = ["decay_sum", "log_decay_sum", "seen_paths_pmf", "PARALLEL_MIN_TERMS"]
 
 
 @njit(cache=True)
@@ -22,24 +25,189 @@ def _log1m(log_q):
     return out
 
 
+#: Terms per block of the fused exp-and-sum loop (the block's buffers stay in L1).
+_BLOCK = 512
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+_ROUND = 6755399441055744.0  # 1.5 * 2**52: (x + _ROUND) - _ROUND rounds x to an integer
+_X_MIN = -708.39  # exp(_X_MIN) is the smallest normal double; terms below it count as 0
+
+
+@njit(cache=True, fastmath={"contract"})
+def _exp_into(x, out, ib, fb, n):
+    """``out[:n] = exp(x[:n])`` in a loop LLVM vectorises (numba's scalar ``exp`` is a libm call per term).
+
+    ``x = k ln2 + r``, ``|r| <= ln2/2``; ``exp(r)`` by its degree-13 Taylor polynomial (truncation below
+    4e-18) in Horner form with fused multiply-adds; ``2**k`` built from its bits. Measured against
+    ``numpy.exp`` on 2e6 arguments in [-745, 709] and [-30, 0]: within 1.0 ulp where the result is a
+    normal double. Arguments below ``_X_MIN`` (results below 2.2e-308, subnormal) give 0, a term
+    ``1e-292`` times smaller than any normal one; arguments above 709 are clamped (the callers' terms
+    are at most 1).
+    """
+    for i in range(n):
+        xi = x[i]
+        xc = xi if xi > _X_MIN else _X_MIN
+        xc = xc if xc < 709.0 else 709.0
+        kf = (xc * _INV_LN2 + _ROUND) - _ROUND
+        r = (xc - kf * _LN2_HI) - kf * _LN2_LO
+        p = 1.0 / 6227020800.0
+        p = p * r + 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        ib[i] = (np.int64(kf) + 1023) << 52
+        out[i] = p if xi >= _X_MIN else 0.0
+    for i in range(n):  # fb is ib's memory read as float64: 2**k
+        out[i] = out[i] * fb[i]
+
+
 @njit(cache=True)
-def _exp_sum(log_w, l1p, p, shift):
-    """``sum_i exp(log_w_i + p * l1p_i - shift)`` (the ``p * l1p`` term left out at p = 0, so ``0 * -inf``
-    never occurs), added with Neumaier compensation."""
-    s = 0.0
-    c = 0.0
-    for i in range(log_w.shape[0]):
-        t = np.exp((log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]) - shift)
-        u = s + t
-        if abs(s) >= abs(t):
-            c += (s - u) + t
+def _block_sum(log_w, l1p, lo, m, p, shift, xb, buf, ib, fb):
+    """``sum_{i in [lo, lo+m)} exp(log_w_i + p * l1p_i - shift)`` (the ``p * l1p`` term left out at p = 0, so
+    ``0 * -inf`` never occurs): exponentials by :func:`_exp_into`, summed in 8 interleaved partial sums (error
+    below 64 ulp of the block's sum: all terms are >= 0)."""
+    if p == 0.0:
+        for i in range(m):
+            xb[i] = log_w[lo + i] - shift
+    else:
+        for i in range(m):
+            xb[i] = (log_w[lo + i] + p * l1p[lo + i]) - shift
+    if m >= 8:
+        _exp_into(xb, buf, ib, fb, m)  # separate in and out buffers: in place, LLVM does not vectorise it
+    else:  # a short block: the vector loop's set-up costs more than libm's exp
+        for i in range(m):
+            buf[i] = np.exp(xb[i])
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    i = 0
+    while i + 8 <= m:
+        a0 += buf[i]
+        a1 += buf[i + 1]
+        a2 += buf[i + 2]
+        a3 += buf[i + 3]
+        a4 += buf[i + 4]
+        a5 += buf[i + 5]
+        a6 += buf[i + 6]
+        a7 += buf[i + 7]
+        i += 8
+    while i < m:
+        a0 += buf[i]
+        i += 1
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+
+
+@njit(cache=True, inline="always")
+def _neumaier(s, c, j, t):
+    """``s[j] += t`` with the Neumaier compensation kept in ``c[j]``."""
+    u = s[j] + t
+    if abs(s[j]) >= abs(t):
+        c[j] += (s[j] - u) + t
+    else:
+        c[j] += (t - u) + s[j]
+    s[j] = u
+
+
+#: Up to this many groups the block loop runs inside the P loop (the groups stay in L2).
+_CACHED_GROUPS = 16 * _BLOCK
+
+
+@njit(cache=True)
+def _sums_range(log_w, l1p, P, j0, j1, log_out, out):
+    """``out[j] = sum_i exp(log_w_i + P_j l1p_i)`` (its log when ``log_out``) for ``j0 <= j < j1``.
+
+    Blocks of ``_BLOCK`` groups outermost, so each block is read once from memory for all P and stays in L1
+    (streaming the groups once per P made large spectra memory-bound); the block sums of each P are added in
+    block order with Neumaier compensation. The former one-term-at-a-time loop (libm ``exp`` and a
+    compensated add per term) took 4-5.5 ns a term on one core, more than numpy's 2.3-2.9 (issue 22).
+    """
+    n = log_w.shape[0]
+    k = j1 - j0
+    nb = min(n, _BLOCK)
+    xb = np.empty(nb, dtype=np.float64)
+    buf = np.empty(nb, dtype=np.float64)
+    ib = np.empty(nb, dtype=np.int64)
+    fb = ib.view(np.float64)
+    acc = np.zeros((3, k), dtype=np.float64)  # shift, sum, compensation of each P
+    shift = acc[0]
+    if log_out:  # the largest term of each P, factored out (log-sum-exp)
+        for jj in range(k):
+            shift[jj] = -np.inf
+        for lo in range(0, n, _BLOCK):
+            m = min(_BLOCK, n - lo)
+            for jj in range(k):
+                p = P[j0 + jj]
+                mx = shift[jj]
+                for i in range(lo, lo + m):
+                    t = log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]
+                    if t > mx:
+                        mx = t
+                shift[jj] = mx
+    s = acc[1]
+    c = acc[2]
+    if n <= _CACHED_GROUPS:  # the groups stay in cache anyway: P outermost measured 3-6x faster here
+        for jj in range(k):
+            if shift[jj] != -np.inf:
+                for lo in range(0, n, _BLOCK):
+                    t = _block_sum(log_w, l1p, lo, min(_BLOCK, n - lo), P[j0 + jj], shift[jj], xb, buf, ib, fb)
+                    _neumaier(s, c, jj, t)
+    else:
+        for lo in range(0, n, _BLOCK):
+            m = min(_BLOCK, n - lo)
+            for jj in range(k):
+                if shift[jj] != -np.inf:
+                    _neumaier(s, c, jj, _block_sum(log_w, l1p, lo, m, P[j0 + jj], shift[jj], xb, buf, ib, fb))
+    for jj in range(k):
+        if log_out:
+            out[j0 + jj] = shift[jj] if shift[jj] == -np.inf else shift[jj] + np.log(s[jj] + c[jj])
         else:
-            c += (t - u) + s
-        s = u
-    return s + c
+            out[j0 + jj] = s[jj] + c[jj]
+
+
+@njit(cache=True)
+def _sums_serial(log_w, log_q, P, log_out):
+    out = np.empty(P.shape[0], dtype=np.float64)
+    _sums_range(log_w, _log1m(log_q), P, 0, P.shape[0], log_out, out)
+    return out
 
 
 @njit(cache=True, parallel=True)
+def _sums_parallel(log_w, log_q, P, log_out, nt):
+    """:func:`_sums_serial` with the P split into ``nt`` contiguous ranges (the same numbers)."""
+    out = np.empty(P.shape[0], dtype=np.float64)
+    l1p = _log1m(log_q)
+    k = P.shape[0]
+    nt = min(nt, k)
+    for t in prange(nt):
+        _sums_range(log_w, l1p, P, t * k // nt, (t + 1) * k // nt, log_out, out)
+    return out
+
+
+#: Terms (groups x P) below which the sums run on the calling thread: starting the thread pool costs
+#: 0.05-15 ms on a loaded 2-core machine (the OpenMP team spins at its barrier while the other core is
+#: busy; 24 ms measured at load 11), while 1.6e7 terms take ~30 ms on one idle core (bench_kernels.py, issue 22).
+PARALLEL_MIN_TERMS = 16_000_000
+
+
+def _f64(a):
+    return a if type(a) is np.ndarray and a.dtype == np.float64 else np.asarray(a, dtype=np.float64)
+
+
+def _sums(log_w, log_q, P, log_out):
+    log_w, log_q, P = _f64(log_w), _f64(log_q), _f64(P)
+    if log_w.shape[0] * P.shape[0] >= PARALLEL_MIN_TERMS and P.shape[0] > 1 and numba.get_num_threads() > 1:
+        return _sums_parallel(log_w, log_q, P, log_out, numba.get_num_threads())
+    return _sums_serial(log_w, log_q, P, log_out)
+
+
 def decay_sum(log_w, log_q, P):
     """``sum_g w_g (1 - q_g)**P`` for every P of a grid.
 
@@ -59,8 +227,11 @@ def decay_sum(log_w, log_q, P):
     -------
     float64[k]
         The sums, each term evaluated as ``exp(log_w + P*log1p(-q))`` (no
-        underflow of ``(1-q)**P`` into wrong digits) and added with Neumaier
-        compensation. Parallel over P: each P has its own accumulator.
+        underflow of ``(1-q)**P`` into wrong digits) with a vectorised exp
+        (within 1 ulp of numpy's; terms below 2.2e-308 count as 0), added
+        in blocks whose sums are added with Neumaier compensation. On the
+        calling thread below :data:`PARALLEL_MIN_TERMS` terms, else parallel
+        over P.
 
     Examples
     --------
@@ -72,15 +243,9 @@ def decay_sum(log_w, log_q, P):
     >>> float((f * (1 - f)**10).sum().round(6))
     0.030437
     """
-    k = P.shape[0]
-    out = np.empty(k, dtype=np.float64)
-    l1p = _log1m(log_q)
-    for j in prange(k):
-        out[j] = _exp_sum(log_w, l1p, P[j], 0.0)
-    return out
+    return _sums(log_w, log_q, P, False)
 
 
-@njit(cache=True, parallel=True)
 def log_decay_sum(log_w, log_q, P):
     """``log sum_g w_g (1 - q_g)**P`` for every P of a grid, never underflowing.
 
@@ -100,19 +265,7 @@ def log_decay_sum(log_w, log_q, P):
     >>> log_decay_sum(np.log([1.0]), np.log([1e-4]), np.array([1e7])).round(3)   # (1 - 1e-4)^1e7 = e^-1000.05
     array([-1000.05])
     """
-    n = log_w.shape[0]
-    k = P.shape[0]
-    out = np.empty(k, dtype=np.float64)
-    l1p = _log1m(log_q)
-    for j in prange(k):
-        p = P[j]
-        mx = -np.inf
-        for i in range(n):
-            t = log_w[i] if p == 0.0 else log_w[i] + p * l1p[i]
-            if t > mx:
-                mx = t
-        out[j] = mx if mx == -np.inf else mx + np.log(_exp_sum(log_w, l1p, p, mx))
-    return out
+    return _sums(log_w, log_q, P, True)
 
 
 @njit(cache=True)
@@ -149,7 +302,43 @@ def _match_probs(ranks, level_p, inv_nc, K, s, L, out):
         out[T] = inv_nc * M[0]
 
 
-@njit(cache=True, parallel=True)
+def _seen_paths_pmf(ranks, level_p, n_c, s, P):
+    """Body of :func:`seen_paths_pmf` (compiled parallel and serial)."""
+    L = level_p.shape[0]
+    K = s ** (L - 1)
+    n_test = ranks.shape[0]
+    out = np.zeros((n_test, K + 1), dtype=np.float64)
+    inv_nc = 1.0 / n_c
+    for t in prange(n_test):
+        M = np.empty(1 << K, dtype=np.float64)
+        _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
+        g = np.empty(1 << K, dtype=np.float64)
+        for T in range(1 << K):
+            g[T] = 1.0 if P == 0.0 else np.exp(P * np.log1p(-M[T]))  # P = 0: nothing seen, even if M_T = 1
+        # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
+        for j in range(K):
+            bit = 1 << j
+            for S in range(1 << K):
+                if not (S & bit):
+                    g[S] -= g[S | bit]
+        for S in range(1 << K):
+            unseen = 0
+            x = S
+            while x:
+                unseen += x & 1
+                x >>= 1
+            out[t, K - unseen] += g[S]
+        for k in range(K + 1):
+            if out[t, k] < 0.0:  # round-off of the alternating sum
+                out[t, k] = 0.0
+    return out
+
+
+_seen_paths_pmf_par, _seen_paths_pmf_ser = twins(_seen_paths_pmf)
+#: Subset evaluations (test derivations x 2**K) below which the pmf runs on the calling thread.
+_PMF_PARALLEL_MIN = 1 << 16
+
+
 def seen_paths_pmf(ranks, level_p, n_c, s, P):
     """Exact distribution of the number of seen paths for each test derivation.
 
@@ -187,31 +376,6 @@ def seen_paths_pmf(ranks, level_p, n_c, s, P):
     >>> pmf.shape, round(float(pmf.sum()), 12)          # k = 0, 1, 2 seen paths of K = 2
     ((1, 3), 1.0)
     """
-    L = level_p.shape[0]
-    K = s ** (L - 1)
-    n_test = ranks.shape[0]
-    out = np.zeros((n_test, K + 1), dtype=np.float64)
-    inv_nc = 1.0 / n_c
-    for t in prange(n_test):
-        M = np.empty(1 << K, dtype=np.float64)
-        _match_probs(ranks[t], level_p, inv_nc, K, s, L, M)
-        g = np.empty(1 << K, dtype=np.float64)
-        for T in range(1 << K):
-            g[T] = 1.0 if P == 0.0 else np.exp(P * np.log1p(-M[T]))  # P = 0: nothing seen, even if M_T = 1
-        # Moebius inversion on supersets: h[S] = sum_{T>=S} (-1)^{|T-S|} g[T]
-        for j in range(K):
-            bit = 1 << j
-            for S in range(1 << K):
-                if not (S & bit):
-                    g[S] -= g[S | bit]
-        for S in range(1 << K):
-            unseen = 0
-            x = S
-            while x:
-                unseen += x & 1
-                x >>= 1
-            out[t, K - unseen] += g[S]
-        for k in range(K + 1):
-            if out[t, k] < 0.0:  # round-off of the alternating sum
-                out[t, k] = 0.0
-    return out
+    K = s ** (level_p.shape[0] - 1)
+    f = _seen_paths_pmf_par if use_parallel(ranks.shape[0] * (1 << K), _PMF_PARALLEL_MIN) else _seen_paths_pmf_ser
+    return f(ranks, level_p, n_c, s, P)

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, optimize, special, stats
 
+from scalinglab import _validation as _v
 from scalinglab._results import Result
+from scalinglab.errors import InputError
 from scalinglab.theory.fitting import discrete_powerlaw_fit, discrete_powerlaw_log_norm
 
 __all__ = ["TailComparison", "compare_tails", "ALTERNATIVES"]
@@ -237,6 +239,14 @@ def _ks(values, counts, g, x_min, x_max):
     return float(np.max(np.abs(emp - fit)))
 
 
+def _positive_ints(name, samples):
+    """Samples that must be positive integers (a 1-d int64 array)."""
+    k = _v.real_array(name, samples, lo=1.0, ndim=max(1, np.ndim(samples)), max_size=10**9).ravel()
+    if np.any(k != np.round(k)) or np.any(k > 2**62):
+        raise InputError(f"{name} must be positive integers")
+    return k.astype(np.int64)
+
+
 def choose_x_min(samples, x_max=None, min_tail=50, max_candidates=60):
     """``x_min`` minimising the KS distance of the power-law fit above it (Clauset, Shalizi & Newman 2009).
 
@@ -251,7 +261,10 @@ def choose_x_min(samples, x_max=None, min_tail=50, max_candidates=60):
     >>> x_min <= 5, ks < 0.05
     (True, True)
     """
-    v, c = np.unique(np.asarray(samples, dtype=np.int64), return_counts=True)
+    v, c = np.unique(_positive_ints("samples", samples), return_counts=True)
+    x_max = None if x_max is None else _v.integer("x_max", x_max, lo=1, hi=2**62)
+    min_tail = _v.integer("min_tail", min_tail, lo=2)
+    max_candidates = _v.integer("max_candidates", max_candidates, lo=1, hi=10**5)
     if x_max is not None:
         keep = v <= x_max
         v, c = v[keep], c[keep]
@@ -260,7 +273,8 @@ def choose_x_min(samples, x_max=None, min_tail=50, max_candidates=60):
     if cand.size > 1 and np.sum(v > cand.max()) == 0:
         cand = cand[:-1]
     if cand.size == 0:
-        return int(v.min()), float("nan")
+        raise InputError(f"no x_min leaves {min_tail} samples (min_tail) in the tail: {int(c.sum())} samples"
+                         + (f" up to x_max = {x_max}" if x_max is not None else ""))
     if cand.size > max_candidates:
         idx = np.unique(np.round(np.geomspace(1, cand.size, max_candidates)).astype(int) - 1)
         cand = cand[idx]
@@ -362,14 +376,28 @@ def compare_tails(samples, x_min=None, x_max=None, counts=None, level=0.95, peer
     >>> tc.comparisons["exponential"]["favours"], tc.comparisons["exponential"]["p"] < 0.01
     ('exponential', True)
     """
-    k = np.asarray(samples, dtype=np.int64).ravel()
-    w = np.ones_like(k) if counts is None else np.asarray(counts, dtype=np.int64).ravel()
+    k = _positive_ints("samples", samples)
+    if counts is None:
+        w = np.ones_like(k)
+    else:
+        w = _v.real_array("counts", counts, lo=0.0, ndim=max(1, np.ndim(counts))).ravel()
+        if w.size != k.size or np.any(w != np.round(w)):
+            raise InputError(f"counts must be {k.size} non-negative integers, one per sample value")
+        w = w.astype(np.int64)
+    x_min = None if x_min is None else _v.integer("x_min", x_min, lo=1, hi=2**62)
+    x_max = None if x_max is None else _v.integer("x_max", x_max, lo=1, hi=2**62)
+    level = _v.probability("level", level)
+    peer = peer if isinstance(peer, str) and peer == "auto" else _v.flag("peer", peer)
+    peer_xmin_limit = _v.integer("peer_xmin_limit", peer_xmin_limit, lo=0)
     v_all, inv = np.unique(k, return_inverse=True)
     m_all = np.bincount(inv.ravel(), weights=w, minlength=v_all.size).astype(np.int64)
     method = "given"
     if x_min is None:
-        x_min, _ = choose_x_min(np.repeat(v_all, m_all) if m_all.sum() < 5e6 else v_all, x_max)
-        method = "KS minimum"
+        try:
+            x_min, _ = choose_x_min(np.repeat(v_all, m_all) if m_all.sum() < 5e6 else v_all, x_max)
+            method = "KS minimum"
+        except InputError:  # too few samples for the KS search: the whole range
+            x_min, method = int(v_all.min()), "smallest value (too few samples for the KS search)"
     fit = discrete_powerlaw_fit(v_all, x_min, x_max, level=level, counts=m_all)
     x_min = fit.x_min
     sel = (v_all >= x_min) & (v_all <= (math.inf if x_max is None else x_max)) & (m_all > 0)

@@ -192,7 +192,7 @@ def predict_clusters(data, *, sampling="cluster", x_min=None, x_max=None, c=2.0,
                      "carry tau")
     tail = compare_tails(sizes, x_min=x_min, x_max=x_max, level=level, peer=peer)
     fit = tail.fit
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_v.seed("seed", seed))
     v, m = fit.values, fit.counts
     boot = []
     for _ in range(n_boot):

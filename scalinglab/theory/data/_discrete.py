@@ -272,7 +272,7 @@ def zipf_fit(counts, window=None, min_count=10, n_boot=200, level=0.95, ci_metho
     lo, hi = _rank_window(c, window, min_count)
     ranks = np.arange(lo, hi + 1)
     fit = discrete_powerlaw_fit(ranks, lo, hi, level=level, counts=c[lo - 1:hi])
-    boot = _rank_fit_boot(c, lo, hi, _draws(c, n_boot, seed), fit.exponent)
+    boot = _rank_fit_boot(c, lo, hi, _draws(c, n_boot, _v.seed("seed", seed)), fit.exponent)
     ci = _interval(fit.exponent, boot, level, ci_method)
     alpha = fit.exponent - 1.0
     pe = alpha / (1 + alpha) if alpha > 0 else float("nan")
@@ -418,6 +418,10 @@ def memoriser_curve(counts, P=None, predicted_exponent=float("nan"), n_boot=0, l
         P = np.unique(np.round(np.geomspace(1, 100 * N, 40)))
     P = np.round(_v.real_array("P", P, lo=0)).astype(float)
     n_boot = _v.integer("n_boot", n_boot, lo=0, hi=100_000)
+    predicted_exponent = _v.real("predicted_exponent", predicted_exponent, lo=0.0) \
+        if not (isinstance(predicted_exponent, float) and math.isnan(predicted_exponent)) else predicted_exponent
+    level = _v.probability("level", level)
+    seed = _v.seed("seed", seed)
     vals, mult = np.unique(c, return_counts=True)
     inside = P <= N - 1
     eps = np.full(P.size, np.nan)

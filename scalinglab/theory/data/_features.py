@@ -71,7 +71,13 @@ def seed_interval(values, level=0.95, n_boot=2000, seed=0):
     >>> m.round(3).tolist(), bool(np.all(lo < m) and np.all(m < hi)), how
     ([1.0, 2.0], True, 'percentile bootstrap over 5 seeds')
     """
-    v = np.asarray(values, dtype=float)
+    v = _v.as_floats("values", values)
+    if v.ndim == 0 or v.ndim > 2 or v.size == 0:
+        raise InputError(f"values must be (seeds,) or (seeds, points), got shape {v.shape}")
+    if np.any(np.isinf(v)):
+        raise InputError("values must be finite (nan marks a missing run)")
+    if np.any(np.all(np.isnan(v), axis=0)):
+        raise InputError("values: a column has no finite value (every run missing)")
     if v.ndim == 1:
         v = v[:, None]
     n = v.shape[0]
@@ -200,7 +206,8 @@ def intrinsic_dimension(X, k_range=(10, 20), discard_fraction=0.1, level=0.95, p
     (2, 2)
     """
     level = _v.probability("level", level)
-    k1, k2 = (int(k) for k in k_range)
+    peer = _v.flag("peer", peer)
+    k1, k2 = _k_range(k_range)
     tw = twonn(X, discard_fraction=discard_fraction)
     keep = tw.n_points - int(np.floor(discard_fraction * tw.n_points))
     lo = tw.dimension * stats.chi2.ppf((1 - level) / 2, 2 * keep) / (2 * (keep - 1))
@@ -289,7 +296,8 @@ class KernelLearningCurve(Result):
     _repr_fields = ("P", "ratio", "measured_exponent", "predicted_exponent", "kernel")
     _reasons = {"bandwidth": "the kernel has no bandwidth", "lo": "one seed: no interval", "hi": "one seed: no interval",
                 "ratio_lo": "one seed: no interval", "ratio_hi": "one seed: no interval",
-                "measured_exponent_ci": "the bootstrap interval could not be computed"}
+                "measured_exponent_ci": "the bootstrap interval could not be computed",
+                "predicted_exponent": "fewer than 2 training-set sizes P inside the window: no exponent to fit"}
 
     def _frame_data(self):
         return {"P": self.P, "predicted": self.predicted, "predicted_heldout": self.predicted_heldout,
@@ -368,6 +376,30 @@ def _eig(K):
     return np.clip(lam[::-1], 0.0, None), U[:, ::-1]
 
 
+def _k_range(k_range):
+    if isinstance(k_range, (str, bytes)) or not hasattr(k_range, "__len__") or len(k_range) != 2:
+        raise InputError(f"k_range must be a pair (k1, k2) of neighbour counts, got {k_range!r}")
+    k1, k2 = _v.integer("k_range[0]", k_range[0], lo=1), _v.integer("k_range[1]", k_range[1], lo=1)
+    return k1, k2
+
+
+def _matrix(name, A, rows=None, square=False):
+    A = _v.real_array(name, A, ndim=2)
+    if rows is not None and A.shape[0] != rows:
+        raise InputError(f"{name} must have {rows} rows, got shape {A.shape}")
+    if square and A.shape[0] != A.shape[1]:
+        raise InputError(f"{name} must be square, got shape {A.shape}")
+    return A
+
+
+def _draw_sizes(P, N):
+    """Training-set sizes: integers in [1, N - 1] (drawn without replacement from N points)."""
+    P = _v.real_array("P", P, lo=1, hi=N - 1)
+    if np.any(P != np.round(P)):
+        raise InputError("P must be integers (training-set sizes)")
+    return P.astype(int)
+
+
 def predicted_errors(lam, U, Y, P, ridge):
     """Eigenlearning errors over the population and on the points not drawn, relative to the target variance.
 
@@ -381,8 +413,17 @@ def predicted_errors(lam, U, Y, P, ridge):
     >>> round(float(pop[0]), 6)        # kappa = 1/2, L = 1/2, E0 = 2: 2 * sum (1-L)^2 v^2 = 2 * 2 * 1/4 * 1/2
     0.5
     """
+    U = _matrix("U", U, square=True)
     N = U.shape[0]
+    lam = _v.real_array("lam", lam, lo=0.0)
+    if lam.size != N:
+        raise InputError(f"lam must hold one eigenvalue per column of U: {lam.size} for {N}")
+    Y = _matrix("Y", Y, rows=N)
+    P = _draw_sizes(P, N)
+    ridge = _v.positive("ridge", ridge, allow_zero=True)
     scale = float(np.sum(Y.var(axis=0)))
+    if not scale > 0:
+        raise InputError("Y is constant: no target variance to measure errors against")
     v2 = np.sum((U.T @ Y) ** 2, axis=1) / N
     pred = eigenlearning_curve(np.asarray(P, dtype=float), lam, v2, ridge=ridge)
     q = np.asarray(P, dtype=float) / N  # fraction of the points drawn
@@ -401,8 +442,15 @@ def measured_errors(K, Y, P, ridge, seed):
     >>> bool(pop[1] < pop[0]), bool(np.all(ho >= pop))
     (True, True)
     """
+    K = _matrix("K", K, square=True)
     N = K.shape[0]
+    Y = _matrix("Y", Y, rows=N)
+    P = _draw_sizes(P, N)
+    ridge = _v.positive("ridge", ridge)
     scale = float(np.sum(Y.var(axis=0)))
+    if not scale > 0:
+        raise InputError("Y is constant: no target variance to measure errors against")
+    seed = [_v.seed("seed", s) for s in seed] if isinstance(seed, (list, tuple)) else _v.seed("seed", seed)
     rng = np.random.default_rng(seed)
     pop, ho = np.empty(len(P)), np.empty(len(P))
     for j, p in enumerate(P):
@@ -461,6 +509,7 @@ def kernel_learning_curve(X, y, P=None, kernel="laplace", bandwidth=None, ridge=
     ridge = _v.positive("ridge", ridge)
     seeds = _v.integer("seeds", seeds, lo=1, hi=1000)
     level = _v.probability("level", level)
+    seed = _v.seed("seed", seed)
     Y, _ = _targets(y, N)
     if P is None:
         P = np.unique(np.round(np.geomspace(10, max(N // 2, 11), 10)))
@@ -478,7 +527,12 @@ def kernel_learning_curve(X, y, P=None, kernel="laplace", bandwidth=None, ridge=
         meas[s], meas_ho[s] = measured_errors(K, Y, P, ridge, [seed, s])
     mean, lo, hi, how = seed_interval(meas, level, seed=seed)
     rmean, rlo, rhi, _ = seed_interval(meas / pred_pop[None, :], level, seed=seed + 1)
-    win = (float(P.min()), float(P.max())) if window is None else tuple(float(w) for w in window)
+    if window is None:
+        win = (float(P.min()), float(P.max()))
+    elif isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or len(window) != 2:
+        raise InputError(f"window must be a pair (lo, hi) of training-set sizes, got {window!r}")
+    else:
+        win = (_v.real("window[0]", window[0], lo=0.0), _v.real("window[1]", window[1], lo=0.0))
     mexp, mci = float("nan"), (float("nan"), float("nan"))
     inside = (P >= win[0]) & (P <= win[1])
     if inside.sum() >= 2:
@@ -620,6 +674,10 @@ def predict_features(data, y=None, *, target=None, kernels=_KERNELS, bandwidth=N
         fd = FeatureData(X=X, y=None if y is None else _v.real_array("y", y), columns=[str(i) for i in range(X.shape[1])],
                          target=None if y is None else "y", source="array")
     X, yv = fd.X, fd.y
+    if isinstance(kernels, str):
+        kernels = (kernels,)
+    if not hasattr(kernels, "__iter__") or isinstance(kernels, (bytes, dict)):
+        raise InputError(f"kernels must be a list of kernel names, got {kernels!r}")
     kernels = tuple(_v.choice("kernel", k, _KERNELS) for k in kernels)
     if not kernels:
         raise InputError("kernels must name at least one kernel")

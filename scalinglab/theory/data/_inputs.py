@@ -111,6 +111,8 @@ def token_counts(data, counts=None, source="array"):
     >>> token_counts(np.array([3, 3, 7])).labels.tolist()        # integer ids
     [3, 7]
     """
+    if not isinstance(source, str):
+        raise InputError(f"source must be a name (str) for messages, got {source!r}")
     if isinstance(data, TokenCounts):
         return data
     if isinstance(data, dict):
@@ -118,6 +120,8 @@ def token_counts(data, counts=None, source="array"):
         counts = list(data.values())
     elif counts is not None:
         labels = np.asarray(data)
+        if labels.ndim != 1:
+            raise InputError(f"{source}: the types must be a 1-d sequence, got shape {labels.shape}")
     else:
         arr = np.asarray(data)
         if arr.ndim != 1:
@@ -131,7 +135,7 @@ def token_counts(data, counts=None, source="array"):
             raise InputError(f"{source}: token ids must be integers, got floats")
         cnt = Counter(arr.tolist())
         return _sorted_counts(np.fromiter(cnt.values(), np.int64, len(cnt)), np.array(list(cnt.keys())), source)
-    c = np.asarray(counts, dtype=float).ravel()
+    c = _v.as_floats("counts", counts).ravel()
     if c.size != np.size(labels):
         raise InputError(f"{source}: {np.size(labels)} types but {c.size} counts")
     if c.size == 0:

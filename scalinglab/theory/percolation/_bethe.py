@@ -681,10 +681,10 @@ def bethe_exponents(derive=False, z=3):
     >>> bethe_exponents().tau
     2.5
     """
-    if derive:
+    z = check_int("z", z, lo=3, hi=10**6)  # checked whether or not it is used: a bad z is a mistake either way
+    if _v.flag("derive", derive):
         from scalinglab.theory.percolation._symbolic import derive_exponents
 
-        z = check_int("z", z, lo=3)
         d = derive_exponents(z)
         return BetheExponents(**{k: float(v) for k, v in d.items()}, source=f"derived with sympy for z={z}")
     return BetheExponents()

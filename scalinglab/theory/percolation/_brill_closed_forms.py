@@ -50,6 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglab._results import ItemAccess, Result, new_axes, set_title, strict_json
+from scalinglab._validation import choice, flag, integer, positive, real, real_array, real_values, size_limit
+from scalinglab._validation import seed as _seed
 from scalinglab.errors import InputError
 
 __all__ = [
@@ -75,10 +77,8 @@ __all__ = [
 
 
 def _pos(name, v):
-    v = float(v)
-    if not (v > 0 and math.isfinite(v)):
-        raise InputError(f"{name} must be a finite positive number, got {v!r}")
-    return v
+    # exponents of a power law: beyond 1000 every power underflows or overflows double precision
+    return real(name, v, lo=0.0, lo_open=True, hi=1000.0)
 
 
 def brill_alpha(tau):
@@ -87,7 +87,7 @@ def brill_alpha(tau):
     >>> brill_alpha(2.5)
     1.0
     """
-    tau = float(tau)
+    tau = real("tau", tau)
     if not 2.0 < tau < 3.0:
         raise InputError(f"tau must lie in (2, 3), got {tau!r}")
     return (3.0 - tau) / (tau - 2.0)
@@ -113,8 +113,8 @@ def brill_n_of_kbr(kbr, b):
     >>> round(float(brill_n_of_kbr(8.0, -1/3)), 6)
     24.0
     """
-    k = np.asarray(kbr, dtype=float)
-    b = float(b)
+    k = real_values("kbr", kbr, keep_shape=True, lo=1.0)
+    b = real("b", b, lo=-1000.0, hi=1000.0)
     lk = np.log(k)
     if b == 0.0:
         return k * lk
@@ -143,10 +143,8 @@ def brill_kbr(N, b):
     >>> round(float(brill_kbr(24.0, -1/3)[0]), 9)
     8.0
     """
-    N = np.atleast_1d(np.asarray(N, dtype=float))
-    if np.any(~np.isfinite(N)) or np.any(N <= 0):
-        raise InputError("N must be finite and positive")
-    b = float(b)
+    N = real_values("N", N, lo=0.0, lo_open=True)
+    b = real("b", b, lo=-1000.0, hi=1000.0)
     lo = np.zeros_like(N)
     hi = np.ones_like(N)
     while True:  # grow the bracket until N(e^hi) >= N
@@ -186,9 +184,12 @@ def brill_nk(N, k, alpha=1.0, c_over_D=0.5):
     (16.0, 0.0)
     """
     b = brill_b(alpha, c_over_D)
-    N = np.asarray(N, dtype=float)
-    k = np.asarray(k, dtype=float)
-    Nb, kb = np.broadcast_arrays(N, k)
+    N = real_values("N", N, keep_shape=True, lo=0.0)
+    k = real_values("k", k, keep_shape=True, lo=1.0)  # ranks start at 1
+    try:
+        Nb, kb = np.broadcast_arrays(N, k)
+    except ValueError:
+        raise InputError(f"N (shape {N.shape}) and k (shape {k.shape}) do not broadcast together") from None
     out = np.zeros(Nb.shape)
     ok = Nb >= 1
     if np.any(ok):
@@ -229,7 +230,8 @@ def brill_model_loss(N, alpha=1.0, c_over_D=0.5, normalise=True):
     """
     alpha = _pos("alpha", alpha)
     b = brill_b(alpha, c_over_D)
-    N = np.atleast_1d(np.asarray(N, dtype=float))
+    N = real_values("N", N, lo=0.0, lo_open=True)
+    normalise = flag("normalise", normalise)
     raw = _model_raw(N, alpha, b)
     if not normalise:
         return raw
@@ -272,9 +274,9 @@ def brill_data_loss(D, alpha=1.0, c_over_D=0.5, normalise=True, form="stable"):
     """
     alpha = _pos("alpha", alpha)
     cd = _pos("c_over_D", c_over_D)
-    Dn = np.atleast_1d(np.asarray(D, dtype=float))
-    if np.any(~(Dn > 0)):
-        raise InputError("D must be positive")
+    Dn = real_values("D", D, lo=0.0, lo_open=True)
+    normalise = flag("normalise", normalise)
+    form = choice("form", form, ("stable", "brill"))
     aa = alpha / (1.0 + alpha)
     if form == "stable":
         raw = _data_raw(Dn, alpha, cd)
@@ -302,7 +304,7 @@ def brill_single_cluster_loss(n, c_over_D=0.5):
     0.1
     """
     cd = _pos("c_over_D", c_over_D)
-    n = np.atleast_1d(np.asarray(n, dtype=float))
+    n = real_values("n", n, lo=0.0)
     return np.maximum(n, 1.0) ** (-cd)
 
 
@@ -329,7 +331,7 @@ def brill_model_asymptotes(N, alpha=1.0, c_over_D=0.5):
     alpha = _pos("alpha", alpha)
     cd = _pos("c_over_D", c_over_D)
     b = brill_b(alpha, cd)
-    N = np.atleast_1d(np.asarray(N, dtype=float))
+    N = real_values("N", N, lo=0.0, lo_open=True)
     out = {"brill_quanta": (1 + 1 / alpha) * N ** (-alpha),
            "brill_manifold": (alpha / (cd + 1)) ** (-(cd + 1)) * N ** (-cd)}
     if b > 0:
@@ -338,27 +340,33 @@ def brill_model_asymptotes(N, alpha=1.0, c_over_D=0.5):
         out["exact"] = (-b) ** (-(cd + 1)) * N ** (-cd)
     else:
         out["exact"] = np.full_like(N, np.nan)  # b = 0: N^-alpha times a power of log N
+        out["exact_reason"] = "b = 0 (c/D = alpha): the asymptote is N^-alpha times a power of log N, no pure line"
     return out
 
 
 def brill_data_asymptotes(D, alpha=1.0, c_over_D=0.5):
     """His Fig. 3 dotted lines ``A D^-aa`` and ``B D^-cD`` (the two terms of :func:`brill_data_loss`).
 
-    Undefined (nan) at ``cD = aa``, where the two terms merge into the log form.
+    Undefined (nan) at ``cD = aa``, where the two terms merge into the log form; the dict then
+    says so in ``"quanta_reason"`` and ``"manifold_reason"`` (the strict-JSON ``<key>_reason`` convention).
 
     Examples
     --------
     >>> from scalinglab.theory.percolation import brill_data_asymptotes
-    >>> lines = brill_data_asymptotes([1e3, 1e4], alpha=1.0, c_over_D=0.5)
+    >>> lines = brill_data_asymptotes([1e3, 1e4], alpha=1.0, c_over_D=0.3)
     >>> sorted(lines)
     ['manifold', 'quanta']
+    >>> brill_data_asymptotes([1e3], alpha=1.0, c_over_D=0.5)["quanta_reason"]   # c/D = alpha/(1+alpha)
+    'c/D = alpha/(1+alpha): the two terms merge into the log form (no separate lines)'
     """
     alpha = _pos("alpha", alpha)
     cd = _pos("c_over_D", c_over_D)
     aa = alpha / (1 + alpha)
-    D = np.atleast_1d(np.asarray(D, dtype=float))
+    D = real_values("D", D, lo=0.0, lo_open=True)
     if cd == aa:
-        return {"quanta": np.full_like(D, np.nan), "manifold": np.full_like(D, np.nan)}
+        why = "c/D = alpha/(1+alpha): the two terms merge into the log form (no separate lines)"
+        return {"quanta": np.full_like(D, np.nan), "manifold": np.full_like(D, np.nan),
+                "quanta_reason": why, "manifold_reason": why}
     A = alpha ** (-(aa + 1)) / (1 - aa / cd)
     B = alpha ** (-(cd + 1)) / (1 - cd / aa)
     return {"quanta": A * D ** (-aa), "manifold": B * D ** (-cd)}
@@ -392,6 +400,12 @@ def brill_symbolic_checks(cases=((1, "1/2"), (1, "1/10"), (1, 20), ("3/2", "7/3"
     """
     import sympy as sp
 
+    try:
+        cases = [(sp.Rational(a), sp.Rational(c)) for a, c in cases]
+    except (TypeError, ValueError, sp.SympifyError):
+        raise InputError(f"cases must be pairs (alpha, c/D) of rationals, e.g. ((1, '1/2'),), got {cases!r}") from None
+    if not cases or any(not (a > 0 and c > 0) for a, c in cases):
+        raise InputError("cases must hold at least one pair (alpha, c/D), both positive")
     k, K, D, lam, n = sp.symbols("k k_br D lambda n", positive=True)
     al_s, cd_s = sp.symbols("alpha cD", positive=True)
     out = {}
@@ -613,7 +627,6 @@ def _sb_tail(grid, p, z, s_max, s_exact=100_000):
     return out
 
 
-@functools.lru_cache(maxsize=16)
 def bethe_quanta(n_clusters=316, z=200, p=None, s_min=300, s_max=30_000_000):
     """Rank-ordered expected cluster sizes (and frequencies) from the exact Bethe ``n_s``.
 
@@ -643,14 +656,17 @@ def bethe_quanta(n_clusters=316, z=200, p=None, s_min=300, s_max=30_000_000):
     >>> int(q.sizes[0]) > 10**6, int(q.sizes[-1]) >= 300
     (True, True)
     """
-    if p is None:
-        p = 1.0 / (z - 1)
-    n_clusters = int(n_clusters)
-    if n_clusters < 1:
-        raise InputError(f"n_clusters must be >= 1, got {n_clusters}")
-    s_min, s_max = int(s_min), int(s_max)
+    z = integer("z", z, lo=3, hi=10**6)
+    p = 1.0 / (z - 1) if p is None else real("p", p, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    n_clusters = integer("n_clusters", n_clusters, lo=1, hi=10**7)
+    s_min, s_max = integer("s_min", s_min, lo=1), integer("s_max", s_max, lo=1, hi=10**15)
     if not 1 <= s_min < s_max:
         raise InputError(f"need 1 <= s_min < s_max, got {s_min}, {s_max}")
+    return _bethe_quanta(n_clusters, z, p, s_min, s_max)
+
+
+@functools.lru_cache(maxsize=16)
+def _bethe_quanta(n_clusters, z, p, s_min, s_max):
     grid = np.unique(np.round(np.geomspace(s_min, s_max, 2000)))
     tail = _sb_tail(grid, p, z, s_max)
     W = tail / tail[0]  # P(S >= s | s_min <= S <= s_max)
@@ -668,6 +684,15 @@ def bethe_quanta(n_clusters=316, z=200, p=None, s_min=300, s_max=30_000_000):
 def _learned_loss(n, cd):
     n = np.asarray(n, dtype=float)
     return np.where(n >= 1.0, np.maximum(n, 1.0) ** (-cd), 1.0)
+
+
+def _freqs(freqs):
+    """Quanta frequencies: finite, >= 0, not all zero; returned normalised to sum 1."""
+    p = real_array("freqs", freqs, lo=0.0, max_size=10**7)
+    total = float(p.sum())
+    if not (total > 0 and math.isfinite(total)):
+        raise InputError("freqs must hold at least one positive frequency (they are normalised to sum 1)")
+    return p / total
 
 
 def quanta_loss_sums(freqs, N=None, D=None, c_over_D=0.5, alpha=1.0):
@@ -694,17 +719,19 @@ def quanta_loss_sums(freqs, N=None, D=None, c_over_D=0.5, alpha=1.0):
     >>> sorted(out), out.data is None
     (['model'], True)
     """
-    p = np.asarray(freqs, dtype=float)
-    p = p / p.sum()
+    p = _freqs(freqs)
     cd = _pos("c_over_D", c_over_D)
+    alpha = _pos("alpha", alpha)
     out = {}
     k = np.arange(1, p.size + 1, dtype=float)
     if N is not None:
-        N = np.atleast_1d(np.asarray(N, dtype=float))
+        N = real_array("N", N, lo=0.0)
+        size_limit("the allocation table N x quanta", float(N.size) * p.size, 5e7, " entries")
         nk = brill_nk(N[:, None], k[None, :], alpha, cd)
         out["model"] = (p[None, :] * _learned_loss(nk, cd)).sum(axis=1)
     if D is not None:
-        D = np.atleast_1d(np.asarray(D, dtype=float))
+        D = real_array("D", D, lo=0.0)
+        size_limit("the table D x quanta", float(D.size) * p.size, 5e7, " entries")
         out["data"] = (p[None, :] * _learned_loss(D[:, None] * p[None, :], cd)).sum(axis=1)
     return QuantaLossSums(N=N, D=D, model=out.get("model"), data=out.get("data"), c_over_D=float(cd),
                           alpha=float(alpha), n_quanta=int(p.size))
@@ -734,11 +761,18 @@ def allocation_nk(N, n_ranks, b, kbr):
     (array([[30.94, 21.88, 17.87, 15.47, 13.84,  0.  ,  0.  ,  0.  ,  0.  ,
              0.  ]]), 100.0)
     """
-    b = np.atleast_1d(np.asarray(b, dtype=float))
-    kbr = np.atleast_1d(np.asarray(kbr, dtype=float))
-    k = np.arange(1, int(n_ranks) + 1, dtype=float)[None, :]
+    N = real("N", N, lo=0.0)
+    n_ranks = integer("n_ranks", n_ranks, lo=1, hi=10**7)
+    b = real_array("b", b, lo=-50.0, hi=50.0)
+    kbr = real_array("kbr", kbr, lo=1.0)  # k = 1 is always allocated: the weights never all vanish
+    if b.size != kbr.size and 1 not in (b.size, kbr.size):
+        raise InputError(f"b and kbr must have the same length, got {b.size} and {kbr.size}")
+    size_limit("the allocation table", float(max(b.size, kbr.size)) * n_ranks, 5e7, " entries",
+               "use fewer draws or ranks")
+    b, kbr = np.broadcast_arrays(b, kbr)
+    k = np.arange(1, n_ranks + 1, dtype=float)[None, :]
     w = np.where(k <= kbr[:, None], k ** (b[:, None] - 1.0), 0.0)
-    return w * (float(N) / w.sum(axis=1, keepdims=True))
+    return w * (N / w.sum(axis=1, keepdims=True))
 
 
 def quanta_allocation_loss(nk, freqs, c_over_D=0.5):
@@ -753,9 +787,11 @@ def quanta_allocation_loss(nk, freqs, c_over_D=0.5):
     array([[0.0818, 0.0415, 0.027 , 0.0191, 0.0141, 0.0378, 0.0275, 0.0199,
             0.0142, 0.0093]])
     """
-    p = np.asarray(freqs, dtype=float)
-    p = p / p.sum()
-    return (p[None, :] * _learned_loss(np.atleast_2d(nk), _pos("c_over_D", c_over_D))).sum(axis=1)
+    p = _freqs(freqs)
+    nk = np.atleast_2d(real_values("nk", nk, lo=0.0))
+    if nk.shape[-1] != p.size:
+        raise InputError(f"nk must hold one DOF count per quantum: last axis {nk.shape[-1]}, {p.size} freqs")
+    return (p[None, :] * _learned_loss(nk, _pos("c_over_D", c_over_D))).sum(axis=1)
 
 
 def random_allocations(n_points=2000, N=500.0, n_ranks=316, b_range=(-5.05, 5.05), kbr_range=(1.0, 316.0),
@@ -775,7 +811,13 @@ def random_allocations(n_points=2000, N=500.0, n_ranks=316, b_range=(-5.05, 5.05
     >>> sorted(draws) if isinstance(draws, dict) else type(draws).__name__
     ['b', 'kbr', 'nk']
     """
-    rng = np.random.default_rng(seed)
-    b = rng.uniform(b_range[0], b_range[1], size=int(n_points))
-    kbr = np.exp(rng.uniform(math.log(kbr_range[0]), math.log(kbr_range[1]), size=int(n_points)))
+    n_points = integer("n_points", n_points, lo=1, hi=10**7)
+    n_ranks = integer("n_ranks", n_ranks, lo=1, hi=10**7)
+    b_range = real_array("b_range", b_range, lo=-50.0, hi=50.0, min_size=2, max_size=2)
+    kbr_range = real_array("kbr_range", kbr_range, lo=1.0, min_size=2, max_size=2)
+    if b_range[0] > b_range[1] or kbr_range[0] > kbr_range[1]:
+        raise InputError(f"b_range and kbr_range must be (low, high), got {tuple(b_range)}, {tuple(kbr_range)}")
+    rng = np.random.default_rng(_seed("seed", seed))
+    b = rng.uniform(b_range[0], b_range[1], size=n_points)
+    kbr = np.exp(rng.uniform(math.log(kbr_range[0]), math.log(kbr_range[1]), size=n_points))
     return {"b": b, "kbr": kbr, "nk": allocation_nk(N, n_ranks, b, kbr)}

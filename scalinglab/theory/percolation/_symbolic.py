@@ -61,6 +61,7 @@ def stirling_log_ns(z, terms=2):
     2*s*(log(s) + log(2)) + s*log(p) - 2*s*log(s) + (s + 2)*log(1 - p) - log(s)/2 - log(s + 1) - log(s + 2) - log(pi)/2 + log(3) - 1/(8*s) + 1/(192*s**3)
     """
     z = _check_z(z)
+    terms = check_int("terms", terms, lo=0, hi=20)
     z = sp.Integer(z)
     m = (z - 2) * s
     expr = (sp.log(z) + _stirling_loggamma((z - 1) * s, terms) - _stirling_loggamma(s, terms)

@@ -12,6 +12,9 @@ patch; its frequency is ``(1/n_c) prod_l f^(l)_{i_l}``.
   :func:`eps_position_free`;
 * seen paths: :func:`seen_paths_distribution`, :func:`split_accuracy_model`,
   :func:`split_model_error` (the split model along a learning curve);
+* asymptotic learning curve (sympy, m -> oo): :func:`asymptotic_learning_curve`
+  (``eps ~ A P^-(alpha/(1+alpha)) (ln P)^(L-1) (1 + B/ln P + ...)``),
+  :func:`asymptotic_learning_curve_levels` (per-level exponents);
 * symbolic checks (sympy): :func:`hutter_learning_curve`,
   :func:`piltz_main_term`, :func:`product_zipf_effective_exponent`.
 
@@ -59,6 +62,13 @@ from scalinglab.theory.rhm._seen import (  # noqa: F401
     SplitModelCurve,
     split_model_error,
 )
+from scalinglab.theory.rhm._asymptotics import (  # noqa: F401
+    AsymptoticCurve,
+    asymptotic_learning_curve,
+    LevelsAsymptote,
+    asymptotic_learning_curve_levels,
+    zipf_normaliser,
+)
 from scalinglab.theory.rhm._symbolic import (  # noqa: F401
     HutterCurve,
     hutter_learning_curve,
@@ -71,6 +81,11 @@ from scalinglab.theory.rhm._symbolic import (  # noqa: F401
 )
 
 __all__ = [
+    "AsymptoticCurve",
+    "asymptotic_learning_curve",
+    "LevelsAsymptote",
+    "asymptotic_learning_curve_levels",
+    "zipf_normaliser",
     "RHMSpec",
     "zipf_probs",
     "zipf_log_probs",

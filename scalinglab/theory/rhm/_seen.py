@@ -397,20 +397,22 @@ def split_model_error(spec, P, c_k, n_test=4000, seed=0, seen=None):
     >>> bool(r.error_exact[1] < r.error_exact[0])
     True
     """
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
     P = _check_P(P)
     K = spec.K
-    c = np.asarray(c_k, dtype=float)
+    c = _v.as_floats("c_k", c_k)
     if c.ndim == 1:
         c = np.broadcast_to(c, (P.size, c.size))
     if c.shape != (P.size, K + 1) or np.any(~np.isfinite(c)) or np.any((c < 0) | (c > 1)):
-        raise ValueError(f"c_k must hold K+1 = {K + 1} accuracies in [0, 1] (one vector, or one per P), "
+        raise InputError(f"c_k must hold K+1 = {K + 1} accuracies in [0, 1] (one vector, or one per P), "
                          f"got shape {np.asarray(c_k).shape}")
     if seen is None:
         pk = seen_paths_distribution(spec, P, n_test=n_test, seed=seed).pk
     else:
-        pk = np.asarray(seen, dtype=float)
-        if pk.shape != (P.size, K + 1):
-            raise ValueError(f"seen must have shape (len(P), K+1) = {(P.size, K + 1)}, got {pk.shape}")
+        pk = _v.as_floats("seen", seen)
+        if pk.shape != (P.size, K + 1) or not np.all(np.isfinite(pk)) or np.any(pk < 0):
+            raise InputError(f"seen must have shape (len(P), K+1) = {(P.size, K + 1)}, got {pk.shape}")
     sp = path_spectrum(spec)
     q = np.clip(1 - eps_of_spectrum(sp, P), 0, 1)
     pk_bin, _ = _binomial_pk(K, q)

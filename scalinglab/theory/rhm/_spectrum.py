@@ -37,7 +37,7 @@ from scalinglab.theory.rhm._spec import MAX_DEPTH, MAX_RULES, RHMSpec, zipf_log_
 
 __all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "AlphaCriticalTable", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH",
            "MAX_LOG10_PATHS", "MAX_BINNED_WORK", "MAX_FIT_POINTS", "MAX_LOCAL_RANKS",
-           "MAX_TABLE_ROWS", "NoSignChange", "binned_work"]
+           "MAX_TABLE_ROWS", "NoSignChange", "binned_work", "AUTO_BINNED_FACTOR"]
 
 #: Default largest number of groups an exact spectrum may have (memory ~ 16 B each).
 MAX_GROUPS = 20_000_000
@@ -242,10 +242,16 @@ class PathSpectrum(Result):
 
     def rank_of_frequency(self, f):
         """Number of per-class paths with frequency ``>= f`` (per class)."""
+        f = _v.as_floats("f", f)
+        if np.any(np.isnan(f)):
+            raise InputError("f must not be nan")
         return np.concatenate([[0], self.rank_hi])[self._n_groups_at_least(f)]
 
     def mass_above(self, f):
         """Total per-class mass ``sum f * count`` of the groups with ``f >= f``."""
+        f = _v.as_floats("f", f)
+        if np.any(np.isnan(f)):
+            raise InputError("f must not be nan")
         return np.concatenate([[0.0], np.cumsum(self.f * self.counts)])[self._n_groups_at_least(f)]
 
     _repr_fields = ("describe", "mode", "n_groups", "n_per_class", "n_c")
@@ -331,6 +337,8 @@ def spectrum_size(spec):
     >>> spectrum_size(RHMSpec.make(alpha=1.0))        # doctest: +ELLIPSIS
     {'enumerate': 220, 'groups_bound': 220, 'bytes': 3520}
     """
+    if not isinstance(spec, RHMSpec):
+        raise InputError(f"spec must be an RHMSpec (see RHMSpec.make), got {type(spec).__name__}")
     enum, bound = 0, 1
     for key, levels in _level_groups(spec):
         g = len(levels)
@@ -562,6 +570,27 @@ def _binned_spectrum(spec, bin_width, level_logps=None):
     return merge_sorted_values(log_f[order], acc_c[keep][order], MERGE_RTOL)
 
 
+#: Measured cost of the exact spectrum + eps on 25 P per bound on its groups, and of the binned one per unit
+#: of ``binned_work`` (issue 22, 2 shared cores, load ~8; interleaved medians): m = 10, L = 6 with a different
+#: alpha on every level has 10**6 distinct values: exact 277 ms, binned 2.1 ms (eps within 5e-8).
+EXACT_NS_PER_GROUP = 280.0
+BINNED_NS_PER_WORK = 3.2
+#: ``mode="auto"`` bins a spectrum that would fit exactly when the exact one is estimated this many times
+#: costlier (and has at least ``AUTO_BINNED_MIN_GROUPS`` possible groups): only spectra whose values barely
+#: group (different laws on many levels), where exact costs as much as numpy over all paths.
+AUTO_BINNED_FACTOR = 10.0
+AUTO_BINNED_MIN_GROUPS = 100_000
+
+
+def _binned_much_cheaper(spec, size, bin_width, max_groups):
+    if size["groups_bound"] < AUTO_BINNED_MIN_GROUPS:
+        return False
+    bins, work = binned_work(_binned_levels(spec), float(bin_width))
+    if work > MAX_BINNED_WORK or bins > 50 * max_groups:
+        return False
+    return EXACT_NS_PER_GROUP * size["groups_bound"] > AUTO_BINNED_FACTOR * BINNED_NS_PER_WORK * work
+
+
 def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH):
     """Grouped per-class path spectrum, never materialising ``m**L`` tuples.
 
@@ -579,7 +608,8 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
         ``"exact"`` refuses (InputError stating the size it would need) when
         the work or the result exceeds ``max_groups``; ``"binned"`` always
         histograms ln f in bins of ``bin_width`` (exact counts and masses);
-        ``"auto"`` is exact when it fits and binned otherwise.
+        ``"auto"`` is exact when it fits and is not far costlier than
+        binned (:data:`AUTO_BINNED_FACTOR`), binned otherwise.
     max_groups : int
         Size limit of the exact mode.
     bin_width : float
@@ -609,6 +639,8 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
     _check_paths_in_range(spec.m, spec.L)
     size = spectrum_size(spec)
     fits = size["enumerate"] <= max_groups and size["groups_bound"] <= max_groups
+    if mode == "auto" and fits and _binned_much_cheaper(spec, size, _v.positive("bin_width", bin_width), max_groups):
+        mode = "binned"
     if mode == "exact" and not fits:
         raise InputError(
             f"exact spectrum of {spec.brief()} needs {_v.fmt_num(size['enumerate'])} multisets and up to "
@@ -718,7 +750,9 @@ def parse_window(window, n_total, m=None):
     >>> parse_window("head:2", 1000, m=10)
     (1.0, 100.0)
     """
-    n_total = float(n_total)
+    n_total = _v.real("n_total", n_total, lo=1.0)
+    if m is not None:
+        m = _v.integer("m", m, lo=1)
     if window is None or (isinstance(window, str) and window == "full"):
         lo, hi = 1.0, n_total
     elif isinstance(window, str) and window.startswith("head:"):

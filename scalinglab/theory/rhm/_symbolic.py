@@ -25,9 +25,11 @@ second to a few seconds of sympy the first time.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from numbers import Integral
 from typing import Callable
 
 import numpy as np
@@ -36,6 +38,8 @@ import sympy as sp
 from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes, set_title
 from scalinglab._util import check_int
+from scalinglab._validation import real as check_real
+from scalinglab.errors import InputError
 
 __all__ = [
     "HutterCurve", "hutter_learning_curve", "zipf_seen_error",
@@ -45,6 +49,8 @@ __all__ = [
 
 #: Largest L for which the Piltz residue is derived (the expansion grows fast).
 MAX_L = 8
+#: Highest Stieltjes coefficient :func:`zeta_laurent` expands to (sympy evaluates each one; 10**400 would hang).
+MAX_ORDER = 60
 
 
 # ----------------------------------------------------------------------------- Hutter
@@ -266,7 +272,25 @@ def zeta_laurent(t, order):
     >>> zeta_laurent(sympy.Symbol("t"), 1)   # 1/t + gamma - gamma_1 t
     -t*stieltjes(1) + EulerGamma + 1/t
     """
+    order = check_int("order", order, lo=0, hi=MAX_ORDER)
+    if not isinstance(t, sp.Basic):
+        t = sp.Float(check_real("t", t)) if not isinstance(t, Integral) or isinstance(t, bool) else sp.Integer(t)
+    if t.is_zero:
+        raise InputError("t must not be 0: zeta(1+t) has its pole at t = 0")
     return 1 / t + sum((-1) ** n * sp.stieltjes(n) * t**n / sp.factorial(n) for n in range(order + 1))
+
+
+def _checked_L_cache(fn):
+    """``lru_cache`` on the checked ``L``: an unhashable or bad ``L`` is refused as an InputError first."""
+    cached = lru_cache(maxsize=MAX_L)(fn)
+
+    @functools.wraps(fn)
+    def wrapper(L):
+        return cached(check_int("L", L, lo=1, hi=MAX_L))
+
+    wrapper.cache_clear = cached.cache_clear
+    wrapper.cache_info = cached.cache_info
+    return wrapper
 
 
 def _truncated_mul(a, b, n):
@@ -360,7 +384,7 @@ class PiltzMainTerm(Result):
         return x * np.log(x) ** (self.L - 1) / math.factorial(self.L - 1)
 
 
-@lru_cache(maxsize=MAX_L)
+@_checked_L_cache
 def piltz_main_term(L):
     """Main term of ``D_L(x)`` as the residue ``Res_{s=1} zeta(s)**L x**s / s``.
 
@@ -534,7 +558,7 @@ class ProductZipfExponent(Result):
         return np.exp(0.5 * (lo + hi))
 
 
-@lru_cache(maxsize=MAX_L)
+@_checked_L_cache
 def product_zipf_effective_exponent(L):
     """Derive ``alpha'_eff(x)`` and ``alpha_c(x)`` for L levels sharing one Zipf law.
 

@@ -284,6 +284,10 @@ class SpectrumFit(Result):
                 f"correlated, so no confidence interval), alpha_K = {self.alpha_K:.4f}")
 
 
+#: Eigenvalues below ``ROUNDOFF_FACTOR * n * eps * lambda_max`` are round-off (refused in a fit window).
+ROUNDOFF_FACTOR = 16
+
+
 def fit_spectrum(eigenvalues, window=None):
     """Fit ``lambda_i ~ i^-(1 + alpha_K)`` over a rank window.
 
@@ -332,6 +336,14 @@ def fit_spectrum(eigenvalues, window=None):
     if zero.size:
         raise InputError(f"the eigenvalue of rank {lo + zero[0]} is 0 (numerical null space); choose a window "
                          f"ending below rank {lo + zero[0]}")
+    # round-off floor of a symmetric eigensolver: |error| <~ n eps ||K||; eigenvalues below it are noise, and a
+    # power law fitted to them is nonsense (200 identical points gave "alpha_K = 0.27" before this check)
+    floor = ROUNDOFF_FACTOR * ev.size * np.finfo(float).eps * float(ev.max())
+    noise = np.flatnonzero(ev[lo - 1:hi] <= floor)
+    if noise.size:
+        raise InputError(f"the eigenvalue of rank {lo + noise[0]} ({ev[lo - 1 + noise[0]]:.3g}) is at the round-off "
+                         f"level (<= {floor:.2g} = {ROUNDOFF_FACTOR} n eps lambda_max): the spectrum has numerical "
+                         f"rank {int(np.sum(ev > floor))}; fit a window of ranks above it")
     window = (lo, hi)
     rank = np.arange(1, ev.size + 1, dtype=float)
     fit = powerlaw_fit(rank, ev, window=window)

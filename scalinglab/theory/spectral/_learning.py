@@ -107,7 +107,7 @@ def zero_mode_note(eigenvalues):
     >>> zero_mode_note([1.0, 0.0, 0.0])
     '2 of the 3 eigenvalues are 0 (below the float64 range, 5e-324, when they come from a power law that underflows): they count as modes that are never learned'
     """
-    lam = np.asarray(eigenvalues, dtype=float)
+    lam = _v.as_floats("eigenvalues", eigenvalues)
     k = int(np.sum(lam == 0))
     if k == 0:
         return None

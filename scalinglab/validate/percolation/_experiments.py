@@ -132,6 +132,17 @@ class ToyConfig:
             raise ValueError(f"sweeps: names must be unique, got {names}")
         if not self.dominant.dominant or self.dominant.n_clusters != 1:
             raise ValueError("dominant: needs dominant = true and n_clusters = 1")
+        # the physics of the two data sets: quanta are finite clusters below p_c, the manifold grows above it
+        from scalinglab.errors import InputError
+
+        pc_q, pc_d = 1.0 / (self.quanta.z - 1), 1.0 / (self.dominant.z - 1)
+        if self.quanta.dominant or not self.quanta.p < pc_q:
+            raise InputError(f"quanta.p = {self.quanta.p:g} must lie below p_c = 1/(z-1) = {pc_q:g} (z = "
+                             f"{self.quanta.z}) and quanta.dominant = false: the quanta are finite subcritical "
+                             "clusters")
+        if not self.dominant.p > pc_d:
+            raise InputError(f"dominant.p = {self.dominant.p:g} must lie above p_c = 1/(z-1) = {pc_d:g} (z = "
+                             f"{self.dominant.z}): the manifold is the one cluster that grows without bound")
 
     def sizes(self, ex):
         if ex.sweep == "data":

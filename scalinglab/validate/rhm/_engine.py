@@ -166,5 +166,9 @@ def train_cells(cells, *, model="cnn", h=64, depth=None, n_test=4096, train=None
             row[f"n_{k}"] = int(sel.sum())
             row[f"acc_{k}"] = float(correct[sel].mean()) if sel.any() else None
         row.update(overlap[r])
+        if res["diverged"][r]:  # stored as a failed run: never analysed as a measurement
+            row["status"] = "failed"
+            row["failure"] = (f"training loss became non-finite ({res['train_loss'][r]}) at epoch "
+                              f"{int(res['epochs'][r])}")
         rows.append(row)
     return rows

@@ -149,6 +149,9 @@ class _RHMExperiment(protocol.Experiment):
 
         return width_note(config)
 
+    def run_checks(self, rows, config):
+        return underfit_check(rows)
+
     def cost(self, cell):
         P, tr = cell.P, cell.train
         steps = min(tr.max_steps, tr.max_epochs * max(1, P // min(tr.batch_size, P)))
@@ -166,6 +169,74 @@ class _RHMExperiment(protocol.Experiment):
             if len(sub):
                 out.append((cv, cells[0], sub))
         return out
+
+
+def underfit_mask(rows):
+    """Boolean array over ``rows``: the runs that ended **underfit**, with the training loss above their tolerance.
+
+    A run stopped on the loss (``train.stop = "loss"``) that ends with ``train_loss > train.loss_tol`` hit its step
+    or epoch budget before interpolating its training set: its test error is what an undertrained network gives,
+    not the network's. (Runs stopped on a validation set are not counted: they may stop before interpolating.)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"train_loss": [0.005, 0.29, 0.13], "train.loss_tol": [0.01] * 3,
+    ...                      "train.stop": ["loss", "loss", "val"]})
+    >>> underfit_mask(rows).tolist()
+    [False, True, False]
+    """
+    import pandas as pd
+
+    if not len(rows) or "train_loss" not in rows:
+        return np.zeros(len(rows), bool)
+    loss = pd.to_numeric(rows["train_loss"], errors="coerce").to_numpy(float)
+    tol = pd.to_numeric(rows["train.loss_tol"], errors="coerce").to_numpy(float) if "train.loss_tol" in rows \
+        else np.full(len(rows), np.nan)
+    stop = rows["train.stop"].to_numpy() if "train.stop" in rows else np.full(len(rows), "loss")
+    with np.errstate(invalid="ignore"):
+        return (stop == "loss") & (loss > tol)
+
+
+def underfit_check(rows):
+    """``(summary fields, report notes)`` counting the underfit runs (:func:`underfit_mask`) of an RHM experiment.
+
+    Fields: ``n_runs``, ``n_underfit`` and ``underfit`` (per network kind, width and P: the count and the largest
+    final training loss against the tolerance).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"train_loss": [0.005, 0.29, 0.13], "train.loss_tol": [0.01] * 3,
+    ...                      "train.stop": ["loss"] * 3, "net.kind": ["cnn", "fcn", "fcn"],
+    ...                      "net.width": [256] * 3, "P": [4000, 40000, 80000]})
+    >>> f, notes = underfit_check(rows)
+    >>> f["n_underfit"], f["n_runs"], notes[0]
+    (2, 3, '2 of 3 runs ended underfit (training loss above its tolerance at the step or epoch budget; their test error is that of an undertrained network): fcn h = 256 at P = 40000 (1, loss up to 0.29 vs 0.01), 80000 (1, loss up to 0.13 vs 0.01)')
+    """
+    bad = underfit_mask(rows)
+    fields = {"n_runs": int(len(rows)), "n_underfit": int(bad.sum()), "underfit": []}
+    if not bad.any():
+        note = (f"0 of {len(rows)} runs ended underfit (every run stopped on the loss reached its training-loss "
+                "tolerance)")
+        return fields, [note]
+    sub = rows.loc[bad]
+    kind = sub["net.kind"] if "net.kind" in sub else ["?"] * len(sub)
+    width = sub["net.width"] if "net.width" in sub else [0] * len(sub)
+    groups = {}
+    for k, w, P, loss, tol in zip(kind, width, sub["P"], sub["train_loss"], sub["train.loss_tol"]):
+        g = groups.setdefault((str(k), int(w), int(P)), [0, 0.0, float(tol)])
+        g[0] += 1
+        g[1] = max(g[1], float(loss))
+    fields["underfit"] = [{"net": k, "width": w, "P": P, "n": g[0], "max_train_loss": g[1], "loss_tol": g[2]}
+                          for (k, w, P), g in sorted(groups.items())]
+    parts = {}
+    for (k, w, P), g in sorted(groups.items()):
+        parts.setdefault((k, w), []).append(f"{P} ({g[0]}, loss up to {g[1]:.2g} vs {g[2]:g})")
+    note = (f"{int(bad.sum())} of {len(rows)} runs ended underfit (training loss above its tolerance at the step or "
+            "epoch budget; their test error is that of an undertrained network): " +
+            "; ".join(f"{k} h = {w} at P = " + ", ".join(v) for (k, w), v in parts.items()))
+    return fields, [note]
 
 
 def onset(P, err, level):

@@ -369,9 +369,65 @@ class Fig5(_SeedExperiment):
         flat_from = [a for a in zipf if flat[a] and all(flat[b] for b in zipf if b >= a)]
         bracket = (max([a for a in not_flat if not flat_from or a < flat_from[0]], default=None),
                    flat_from[0] if flat_from else None)
-        return {"table": table, "alpha_c_theory": ac, "alpha_c_measured_bracket": list(bracket),
+        seeds_part = self._seed_statistics(rows, config, table, zipf)
+        return {"table": table, "alpha_c_theory": ac, "alpha_c_measured_bracket": list(bracket), **seeds_part,
                 "flat_tol": config.flat_tol, "grid": config.grid_text(),
                 "seed": "alpha_c ~ 0.8 (m = 10, L = 4), read from where split accuracies become flat in P"}
+
+    def _seed_statistics(self, rows, config, table, zipf):
+        """Whole-seed resampling of the flatness statistic (max |slope| per alpha) and of the alpha_c bracket.
+
+        A seed fixes the rules, so the split counts of one seed at every P are resampled together; each resample
+        recomputes the pooled split accuracies, their slopes per decade and the max |slope| of every alpha.
+        """
+        from scalinglab.theory.fitting import grid_bracket, interval_method_text, seed_bootstrap
+
+        curves = [(c0.alpha[0], c0.spec().K, sub) for md, cv, c0, sub in self.curves(rows, config)
+                  if c0.alpha[0] in zipf]
+        if not curves:
+            return {}
+        K = max(k for _, k, _ in curves)
+        P_all = np.array(sorted({int(p) for _, _, sub in curves for p in sub["P"]}))
+        seeds = np.array(sorted({int(x) for _, _, sub in curves for x in sub["seed"]}))
+        alphas = [a for a, _, _ in curves]
+        N = np.zeros((seeds.size, len(alphas), P_all.size, K + 1))
+        C = np.zeros_like(N)
+        for j, (a, k, sub) in enumerate(curves):
+            P, sd, n, c = split_arrays(sub, k)
+            ip = np.searchsorted(P_all, P)
+            js = np.searchsorted(seeds, sd)
+            N[np.ix_(js, [j], ip, np.arange(k + 1))] = n[:, None]
+            C[np.ix_(js, [j], ip, np.arange(k + 1))] = c[:, None]
+        V = np.stack([N, C], axis=1)  # [seed, 2, alpha, P, k]
+
+        def max_slopes(v):
+            n, c = v[:, 0].sum(0), v[:, 1].sum(0)  # [alpha, P, k]
+            acc = _pooled(n, c)
+            out = []
+            for j in range(len(alphas)):
+                sl = _split_slopes(P_all.astype(float), acc[j], n[j], config.min_split)
+                fin = sl[np.isfinite(sl)]
+                out.append(float(np.abs(fin).max()) if fin.size else float("nan"))
+            return np.array(out)
+
+        with _quiet():
+            per_alpha = {}
+            for j, a in enumerate(alphas):
+                si = seed_bootstrap(V, lambda v, j=j: max_slopes(v)[j], n_boot=config.n_boot, seed=11 + j,
+                                    labels=seeds.tolist())
+                above = float(np.mean(si.samples > config.flat_tol)) if si.samples.size else float("nan")
+                per_alpha[a] = {"max_abs_slope": si.estimate, "ci": list(si.ci), "ci_method": si.ci_method,
+                                "frac_resamples_not_flat": above}
+            br = grid_bracket(alphas, V, lambda v: max_slopes(v) <= config.flat_tol, n_boot=config.n_boot, seed=7,
+                              labels=seeds.tolist())
+        for r in table:
+            if r["alpha"] in per_alpha:
+                x = per_alpha[r["alpha"]]
+                r.update(max_abs_slope_ci=x["ci"], ci_method=x["ci_method"],
+                         frac_resamples_not_flat=x["frac_resamples_not_flat"])
+        return {"alpha_c_bracket": [br.lo, br.hi], "alpha_c_bracket_seeds": [br.lo_seeds, br.hi_seeds],
+                "alpha_c_bracket_detail": br.to_dict(), "alpha_c_verdict": "alpha_c " + br.text(),
+                "n_seeds": int(seeds.size), "interval_method": interval_method_text(int(seeds.size), config.n_boot)}
 
     def figures(self, rows, summary, config, folder):
         from scalinglab.validate.plots import new_figure
@@ -391,9 +447,12 @@ class Fig5(_SeedExperiment):
     def report(self, rows, summary, config):
         tab = []
         for r in summary.get("table", []):
+            ci = r.get("max_abs_slope_ci")
             tab.append([f"{r['alpha']:g}", _fmt(r["alpha_prime_full"]), _fmt(r["alpha_prime_head"]),
                         " ".join("-" if x is None else f"{x:+.2f}" for x in r["slopes_per_decade"]),
-                        _fmt(r["max_abs_slope"], 2), "yes" if r["flat"] else "no"])
+                        _fmt(r["max_abs_slope"], 2) + (f" [{_fmt(ci[0], 2)}, {_fmt(ci[1], 2)}]" if ci else ""),
+                        "-" if "frac_resamples_not_flat" not in r else f"{100 * r['frac_resamples_not_flat']:.0f} %",
+                        "yes" if r["flat"] else "no"])
         ac = summary.get("alpha_c_theory", {})
         br = summary.get("alpha_c_measured_bracket", [None, None])
         lines = [
@@ -403,14 +462,20 @@ class Fig5(_SeedExperiment):
             "Flatness: the change of each split's pooled accuracy per decade of P (OLS on log10 P over the P with "
             f">= {config.min_split} test data in the split); a curve is flat when every split changes by at most "
             f"{summary.get('flat_tol', config.flat_tol):g} per decade. alpha': full window [1, m^L] and head window "
-            "[1, m^(L-1)].\n",
-            md_table(["alpha", "alpha' full", "alpha' head", "d acc / d log10 P, k = 0..K", "max |slope|", "flat"],
-                     tab),
+            "[1, m^(L-1)]. The max |slope| carries an interval over whole seeds (a seed fixes the rules: its split "
+            f"counts at every P are resampled together; {summary.get('interval_method', 'whole-seed bootstrap')}), "
+            "and the share of resamples in which the curve is not flat.\n",
+            md_table(["alpha", "alpha' full", "alpha' head", "d acc / d log10 P, k = 0..K", "max |slope| [CI]",
+                      "resamples not flat", "flat"], tab),
             "\n### alpha_c\n",
             md_table(["where from", "alpha_c"],
                      [[k, _fmt(v)] for k, v in ac.items() if not k.endswith("(why)")] +
-                     [["measured: largest non-flat alpha, smallest alpha from which all are flat",
-                       f"({_fmt(br[0]) if br[0] is not None else '-'}, {_fmt(br[1]) if br[1] is not None else '-'})"]]),
+                     [["measured on the alpha grid: largest non-flat alpha, smallest alpha from which all are flat",
+                       f"({_fmt(br[0]) if br[0] is not None else '-'}, {_fmt(br[1]) if br[1] is not None else '-'})"]]
+                     + ([["measured, the grid bracket combined with whole seeds",
+                          "(" + ", ".join("-" if x is None else _fmt(x) for x in summary["alpha_c_bracket_seeds"]) + ")"]]
+                        if "alpha_c_bracket_seeds" in summary else [])),
+            f"\nVerdict: {summary['alpha_c_verdict']}." if "alpha_c_verdict" in summary else "",
             "\nThe seed's 0.8 matches the head window [1, m^(L-1)]; the full window gives about half of it "
             "(see the alpha_c table in docs/guide/rhm.md).",
         ]
@@ -615,40 +680,69 @@ class FCNOnset(_SeedExperiment):
     config_type = FCNOnsetConfig
 
     def analyse(self, rows, config):
+        from scalinglab.theory.fitting import bracket_ratio, grid_bracket, seed_bootstrap
+        from scalinglab.validate.rhm._experiments import underfit_mask
+
         per = {}
         for md, cv, c0, sub in self.curves(rows, config):
             P, seeds, M = seed_matrix(sub)
             chance = 1 - 1 / md.n_c
-            on, samp = boot_onset(P, M, config.onset_frac * chance, n_boot=config.n_boot,
-                                  seed=md.L * 7 + len(c0.net.kind))
+            lev = config.onset_frac * chance
+            bad = underfit_mask(sub)
+            under_P = sorted({int(p) for p in sub.loc[bad, "P"]}) if bad.any() else []
+            unreliable = np.isin(P, under_P)
+            with _quiet():
+                # the verdict: the grid bracket of the onset (first P from which the seed-mean error stays below
+                # the level), combined with whole seeds; failures at P with underfit runs only bound it
+                br = grid_bracket(P.astype(float), M, lambda m: np.nanmean(m, 0) < lev, n_boot=config.n_boot,
+                                  seed=md.L * 7 + len(c0.net.kind), labels=seeds.tolist(), unreliable=unreliable)
+                # a log-interpolated point inside the bracket, with its whole-seed interval (jackknife-t below 5)
+                si = seed_bootstrap(M, lambda m: onset(P, np.nanmean(m, 0), lev), n_boot=config.n_boot,
+                                    seed=md.L * 7 + len(c0.net.kind), labels=seeds.tolist())
             conv = sub["converged"].astype(bool)
             per.setdefault(md, {})[c0.net.kind] = {
-                "onset": on, "samples": samp, "P": P, "mean": np.nanmean(M, 0), "P_max": float(P.max()),
-                "not_converged": int((~conv).sum()), "n": int(len(sub)),
+                "onset": si.estimate, "si": si, "bracket": br, "P": P, "mean": np.nanmean(M, 0),
+                "P_max": float(P.max()), "not_converged": int((~conv).sum()), "n": int(len(sub)),
+                "underfit": int(bad.sum()), "underfit_at_P": under_P,
                 "not_converged_at_P": sorted({int(p) for p in sub.loc[~conv.values, "P"]})}
         table, out = [], {"grid": config.grid_text(), "onset_frac": config.onset_frac,
                           "seed": "a CNN learns the uniform RHM at ~P* = n_c m^L; an FCN needs ~2^L P*"}
         for md, d in per.items():
-            rec = {"model": _model_text(md), "L": md.L, "P_star": md.n_c * md.m ** md.L, "two_L": 2 ** md.L}
+            Ps = md.n_c * md.m ** md.L
+            rec = {"model": _model_text(md), "L": md.L, "P_star": Ps, "two_L": 2 ** md.L}
             for kind, v in d.items():
-                rec[kind] = {"onset": v["onset"], "ci": _ci(v["samples"]), "not_converged": v["not_converged"],
-                             "runs": v["n"], "not_converged_at_P": v["not_converged_at_P"],
+                br, si = v["bracket"], v["si"]
+                rec[kind] = {"onset_bracket": [br.lo, br.hi], "onset_bracket_seeds": [br.lo_seeds, br.hi_seeds],
+                             "onset_bound": br.bound, "bracket": br.to_dict(), "bracket_text": br.text(),
+                             "onset_interp": v["onset"], "ci": list(si.ci), "ci_method": si.ci_method,
+                             "n_seeds": si.n_seeds, "not_converged": v["not_converged"], "runs": v["n"],
+                             "n_underfit": v["underfit"], "underfit_at_P": v["underfit_at_P"],
+                             "not_converged_at_P": v["not_converged_at_P"],
                              "mean_err": dict(zip(v["P"].astype(int).tolist(), np.round(v["mean"], 4).tolist()))}
             if "cnn" in d and "fcn" in d:
                 c, f = d["cnn"], d["fcn"]
-                ratio = f["onset"] / c["onset"]
-                rs = f["samples"] / c["samples"]
-                rec["ratio"] = ratio
-                rec["ratio_ci"] = _ci(rs)
-                rec["frac_boot_fcn_never"] = float(np.mean(~np.isfinite(f["samples"])))
-                if not math.isfinite(f["onset"]) and math.isfinite(c["onset"]):
-                    rec["ratio_lower_bound"] = f["P_max"] / c["onset"]
+                lo, hi = bracket_ratio(f["bracket"], c["bracket"])
+                glo, ghi = bracket_ratio(f["bracket"], c["bracket"], seeds=False)
+                rec["ratio_bracket"] = [lo, hi]
+                rec["ratio_bracket_grid"] = [glo, ghi]
+                rec["ratio_bound"] = bool(f["bracket"].bound or c["bracket"].bound)
+                rec["ratio_interp"] = f["onset"] / c["onset"] if c["onset"] else float("nan")
+                two = 2 ** md.L
+                inside = (lo is None or lo <= two) and (hi is None or two <= hi)
+                rec["verdict"] = (
+                    f"FCN / CNN onset ratio {_bracket_text(lo, hi)} (grid bracket combined with seeds"
+                    + ("; a bound: FCN runs ended underfit at P = " + ", ".join(f"{p:g}" for p in
+                                                                                 f["underfit_at_P"])
+                       if rec["ratio_bound"] else "") + f"): the seed's 2^L = {two} is "
+                    + ("inside" if inside else "outside") + " it")
+                rec["two_L_inside"] = bool(inside)
             table.append(rec)
         out["table"] = table
         return out
 
     def figures(self, rows, summary, config, folder):
         from scalinglab.validate.plots import new_figure
+        from scalinglab.validate.rhm._experiments import underfit_mask
 
         fig, ax = new_figure(width=6)
         cols = {}
@@ -659,7 +753,13 @@ class FCNOnset(_SeedExperiment):
             mean = np.nanmean(M, 0)
             sem = np.nanstd(M, 0, ddof=1) / np.sqrt(max(M.shape[0], 1)) if M.shape[0] > 1 else 0 * mean
             ax.errorbar(P / Ps, mean, yerr=sem, fmt=("-o" if c0.net.kind == "cnn" else "--s"), color=col, ms=3,
-                        capsize=2, label=f"{c0.net.kind.upper()} L={md.L}")
+                        capsize=2, label=f"{c0.net.kind.upper()} L={md.L} (seed mean ± s.e.)")
+            bad = underfit_mask(sub)
+            if bad.any():
+                uP = np.isin(P, sorted({int(p) for p in sub.loc[bad, "P"]}))
+                ax.plot(P[uP] / Ps, mean[uP], "x", color="k", ms=7,
+                        label="underfit runs at this P" if "underfit" not in str(ax.get_legend_handles_labels()[1])
+                        else None)
         ax.axvline(1, color="grey", lw=0.8, ls=":")
         ax.set(xscale="log", xlabel="P / P*  (P* = n_c m^L)", ylabel="test error",
                title="uniform RHM: CNN solid, FCN dashed; onset at error = "
@@ -671,22 +771,53 @@ class FCNOnset(_SeedExperiment):
         tab = []
         for r in summary.get("table", []):
             c, f = r.get("cnn", {}), r.get("fcn", {})
+
+            def br(x):
+                if not x:
+                    return "-"
+                b = x["onset_bracket_seeds"]
+                g = x["onset_bracket"]
+                return (f"{_bracket_text(*g)}; with seeds {_bracket_text(*b)}" + (" (bound)" if x["onset_bound"]
+                                                                                   else ""))
             ratio = "-"
-            if "ratio" in r:
-                ratio = _ci_text(r["ratio"], r["ratio_ci"]) if math.isfinite(r["ratio"]) else \
-                    (f"> {r['ratio_lower_bound']:.3g} (FCN never below the level)" if "ratio_lower_bound" in r else "-")
-            tab.append([r["model"], r["P_star"], _ci_text(c.get("onset"), c.get("ci", (None, None))) if c else "-",
-                        _ci_text(f.get("onset"), f.get("ci", (None, None))) if f else "-", ratio, r["two_L"],
-                        f"{f.get('not_converged', 0)}/{f.get('runs', 0)}" if f else "-"])
+            if "ratio_bracket" in r:
+                ratio = (f"{_bracket_text(*r['ratio_bracket'])}" + (" (bound)" if r["ratio_bound"] else "")
+                         + f"; grid alone {_bracket_text(*r['ratio_bracket_grid'])}")
+            interp = "-" if "ratio_interp" not in r else _fmt(r["ratio_interp"])
+            tab.append([r["model"], r["P_star"], br(c), br(f), ratio, r["two_L"],
+                        "yes" if r.get("two_L_inside") else ("no" if "two_L_inside" in r else "-"), interp,
+                        f"{f.get('n_underfit', 0)}/{f.get('runs', 0)}" if f else "-"])
+        n_seeds = max([x.get("n_seeds", 0) for r in summary.get("table", []) for x in (r.get("cnn", {}),
+                                                                                    r.get("fcn", {}))] or [0])
+        from scalinglab.theory.fitting import interval_method_text
+        verdicts = [f"* {r['model']}: {r['verdict']}." for r in summary.get("table", []) if "verdict" in r]
         return "\n".join([
             "## Onset of learning: CNN against FCN\n", f"Seed: \"{summary.get('seed', '')}\".\n",
             f"Grid: {summary.get('grid', '')}.\n",
-            f"Onset: first P where the seed-mean test error falls below {config.onset_frac:g} x chance, "
-            "log-interpolated on the grid; 95 % percentile bootstrap over seeds (the ratio resamples the two "
-            f"networks' seeds independently).{_few_seeds_note(config)} FCN runs that hit the step budget are "
-            "counted in the last column.\n",
-            md_table(["model", "P*", "CNN onset [95% CI]", "FCN onset [95% CI]", "FCN / CNN [95% CI]", "seed: 2^L",
-                      "FCN runs at the step budget"], tab)])
+            f"Onset: the first P from which the seed-mean test error stays below {config.onset_frac:g} x chance. "
+            "Read off the P grid it is only known to lie between two grid points: the table gives that bracket, "
+            "and the bracket combined with whole seeds (resampled with replacement; the 2.5 % quantile of the "
+            "resamples' lower ends and the 97.5 % quantile of their upper ends, or below 5 seeds the range over "
+            "all resamples). A P where runs ended underfit (training loss above its tolerance) does not bound "
+            "the onset from below (trained longer they might have learnt): such brackets are marked 'bound'. "
+            "The FCN / CNN ratio of two onsets in (a, b] and (c, d] lies in (a/d, b/c). The log-interpolated "
+            f"ratio is a point inside the bracket, not a finer verdict ({interval_method_text(n_seeds, config.n_boot)} "
+            "for the interpolated onsets in summary.json).\n",
+            md_table(["model", "P*", "CNN onset: grid bracket", "FCN onset: grid bracket",
+                      "FCN / CNN: bracket with seeds", "seed: 2^L", "2^L inside", "log-interp. ratio",
+                      "FCN runs underfit"], tab),
+            "", "Verdicts:", ""] + verdicts)
+
+
+def _bracket_text(lo, hi):
+    """``(lo, hi]`` of a grid bracket; None ends are open (below / beyond the grid)."""
+    if lo is None and hi is None:
+        return "not bracketed by the grid"
+    if lo is None:
+        return f"at most {hi:.6g}"
+    if hi is None:
+        return f"above {lo:.6g} (not reached on the grid)"
+    return f"between {lo:.6g} and {hi:.6g}"
 
 
 # --------------------------------------------------------------------------- split-accuracy model (eqs. 9-11)
@@ -754,6 +885,10 @@ class SplitModel(_SeedExperiment):
                    "holds_at_P": {v: [int(p) for p, h in zip(P, holds[i]) if h] for i, v in enumerate(self.VARIANTS)},
                    "breaks_at_P": {v: [int(p) for p, h in zip(P, holds[i]) if not h] for i, v in
                                    enumerate(self.VARIANTS)}}
+            # the seed's eq. 9 as written (q = path(P), the (1-q) factors dropped) with the measured pooled c_k:
+            # its weights do not sum to one, so the "error" goes negative once path(P) is not small
+            a9 = split_model_error(spec, P.astype(float), pooled, n_test=config.n_theory, seed=1)
+            rec["seed_eq9_as_written"] = np.asarray(a9.error_seed_eq9, float).tolist()
             out["curves"].append(rec)
         return out
 

@@ -78,8 +78,8 @@ def test_fig5_across_seeds_against_direct_computation():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, folder", [("percolation-lattice", "percolation-lattice"), ("brill-fig4", "brill-fig4"),
-                                          ("brill-fig5", "brill-fig5-seeds")])
+@pytest.mark.parametrize("name, folder", [("percolation-lattice", "percolation-lattice-fss"),
+                                          ("brill-fig4", "brill-fig4-agree"), ("brill-fig5", "brill-fig5-seeds")])
 def test_reference_fss_fig4_fig5_redraw(tmp_path, name, folder):
     """The committed references redraw to their summaries (the lattice analyses take minutes: slow)."""
     ref = REFERENCE / folder
@@ -96,10 +96,10 @@ def test_reference_fss_fig4_fig5_redraw(tmp_path, name, folder):
 def test_reference_lattice_fss_fig4_and_fig5_seeds():
     """The committed summaries: fitted nu, corrected D and tau for d = 2..7 with the torus form at d >= 6; Fig. 4
     takes ours exactly where the literature is inside our interval; Fig. 5 has >= 10 seeds."""
-    for folder in ("percolation-lattice", "brill-fig4", "brill-fig5-seeds"):
+    for folder in ("percolation-lattice-fss", "brill-fig4-agree", "brill-fig5-seeds"):
         if not (REFERENCE / folder / "summary.json").exists():
             pytest.skip(f"no reference {folder} in this checkout")
-    lat = json.loads((REFERENCE / "percolation-lattice" / "summary.json").read_text())["fss"]
+    lat = json.loads((REFERENCE / "percolation-lattice-fss" / "summary.json").read_text())["fss"]
     assert sorted(lat, key=int) == ["2", "3", "4", "5", "6", "7"]
     for d, r in lat.items():
         assert r["form"].startswith("d >= 6") == (int(d) >= 6)
@@ -115,7 +115,7 @@ def test_reference_lattice_fss_fig4_and_fig5_seeds():
         assert lo <= lat[d]["literature"]["D"] <= hi
     lo, hi = lat["2"]["nu"]["nu_ci"]  # nu fitted, not assumed: 4/3 in 2-d, 0.876 in 3-d
     assert lo <= 4 / 3 <= hi and lat["3"]["nu"]["nu_ci"][0] <= 0.8764 <= lat["3"]["nu"]["nu_ci"][1]
-    f4 = json.loads((REFERENCE / "brill-fig4" / "summary.json").read_text())
+    f4 = json.loads((REFERENCE / "brill-fig4-agree" / "summary.json").read_text())
     assert f4["rule"] == "agree"
     for i, d in enumerate(f4["d"]):
         v = f4["verdicts"].get(str(d))

@@ -32,7 +32,7 @@ __all__ = ["LATTICE_FULL", "LATTICE_QUICK", "LatticeGrid", "LatticeConfig", "Lat
 # over batches has enough groups. Sized for a few minutes on one core of the 2-core project machine
 # (docs/results/percolation.md has the measured time).
 LATTICE_FULL = {
-    (2, "site"): [(32, 2000), (64, 1000), (128, 600), (256, 300), (512, 600), (1024, 200)],
+    (2, "site"): [(32, 2000), (64, 1000), (128, 600), (256, 300), (512, 120), (1024, 30)],
     (2, "bond"): [(32, 1000), (64, 500), (128, 300), (256, 150)],
     (3, "site"): [(8, 2000), (16, 1000), (32, 500), (64, 120)],
     (3, "bond"): [(8, 1000), (16, 500), (32, 300)],

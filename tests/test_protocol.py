@@ -64,7 +64,7 @@ def _perturb(value, meta):
     if isinstance(value, int):
         return [value + 1, value - 1, value * 2]
     if isinstance(value, float):
-        return [value * 1.5 + 0.25, value * 0.5, value + 1.0, value - 0.01]
+        return [value * 1.5 + 0.25, value * 0.5, value + 1.0, value - 0.01, value + 0.01]
     if isinstance(value, str):
         return [value + "x"]
     if value == ():
@@ -88,6 +88,9 @@ def _leaves(obj, path=()):
 
 #: Fields whose every other value the config refuses (the dominant cluster set is one cluster, dominant).
 CONSTANT_FIELDS = {("dominant", "n_clusters"), ("dominant", "dominant"),
+                   # percolation-toy quanta: finite subcritical clusters (dominant = false) need p below
+                   # p_c = 1/(z-1); at the shipped p = 0.48 only z = 3 is allowed (z = 2 is no tree)
+                   ("quanta", "dominant"), ("quanta", "z"),
                    ("P_in_units_of_Pstar",)}  # rhm-fcn-onset: its P multiples (< 1) are no absolute sizes
 #: Fields without effect in a shipped spec's context: the Zipf levels of a uniform curve (alpha = -1).
 IRRELEVANT = {("rhm-fcn", ("curves", -1, "zipf_levels")), ("rhm-fcn-onset", ("curves", -1, "zipf_levels"))}

@@ -56,6 +56,13 @@ def _approx(a, b, rel=1e-9, abs_=0.0):
     return True
 
 
+def _pair_f(m, alpha):
+    """Path frequencies f = p_i p_j of two Zipf(alpha) levels with m ranks (brute force)."""
+    p = np.arange(1, m + 1.0) ** -(1 + alpha)
+    p /= p.sum()
+    return np.outer(p, p).ravel()
+
+
 _TMP = tempfile.mkdtemp(prefix="scalinglab-campaign-")
 _WORDS = os.path.join(_TMP, "words.txt")
 with open(_WORDS, "w") as fh:
@@ -164,6 +171,17 @@ CASES: dict[str, Case] = {
     "rhm.asymptotic_learning_curve": Case(R.asymptotic_learning_curve, dict(L=2)),
     "rhm.asymptotic_learning_curve_levels": Case(R.asymptotic_learning_curve_levels,
                                                  dict(alphas=(1.0, 1.0), n_c=10, m=None)),
+    "rhm.zipf_level_histogram": Case(R.zipf_level_histogram, dict(m=10**6, alpha=1.0, bin_width=1e-2),
+                                     # every rank counted once, masses sum to 1 (head enumerated, tail Hurwitz)
+                                     lambda h: (int(h[2].sum()) == 10**6
+                                                and _approx((h[3] * np.exp(1e-2 * (h[0] - h[1]))).sum(), 1.0,
+                                                            rel=1e-10))),
+    "rhm.eps_large_m": Case(R.eps_large_m, dict(m=300, alphas=(1.0, 1.0), P=[10, 100], n_c=10),
+                            # brute force over all m^2 paths: sum_paths f (1 - f/n_c)^P, f = p_i p_j
+                            lambda e: _approx(e, [np.sum(_pair_f(300, 1.0) * (1 - _pair_f(300, 1.0) / 10) ** P)
+                                                  for P in (10, 100)], rel=1e-3)),
+    "rhm.rhm_regime_map": Case(R.rhm_regime_map, dict(alpha=1.0, L=2, m=100)),
+    "rhm.asymptotic_m_threshold": Case(R.asymptotic_m_threshold, dict(alpha=1.0, L=2, steps=6), slow=True),
     # ------------------------------------------------------------------ percolation
     "percolation.critical_p": Case(PC.critical_p, dict(z=3), lambda p: _approx(p, 0.5)),
     "percolation.log_cluster_numbers": Case(PC.log_cluster_numbers, dict(s=[5], p=0.4, z=3), _check_bethe_ns),

@@ -29,6 +29,7 @@ import numpy as np
 from scipy import special
 
 from scalinglab import _validation as _v
+from scalinglab.errors import InputError
 from scalinglab._results import Result, new_axes, set_title
 from scalinglab.kernels.rhm import binned_convolve, log_decay_sum
 from scalinglab.theory.rhm._spec import RHMSpec
@@ -41,6 +42,8 @@ __all__ = ["RegimeMap", "rhm_regime_map", "zipf_level_histogram", "eps_large_m",
 HEAD = 100_000
 #: Default bin width in ln f of the large-m spectrum.
 REGIME_BIN_WIDTH = 2e-3
+#: Most ln-f bins one level's histogram may allocate (8 bytes x 3 arrays each).
+MAX_BINS = 10**7
 #: Points per decade of the P grid.
 PER_DECADE = 24
 
@@ -60,7 +63,13 @@ def zipf_level_histogram(m, alpha, bin_width):
     """
     m = _v.integer("m", m, lo=1, hi=10**300)
     alpha = _v.real("alpha", alpha, lo=0, lo_open=True)
+    bin_width = _v.real("bin_width", bin_width, lo=0, lo_open=True)
     k = 1.0 + alpha
+    # bins span ln f from the top rank to rank m: about k ln m / bin_width of them (checked before allocating)
+    n_bins = k * math.log(m) / bin_width
+    if n_bins > MAX_BINS:
+        raise InputError(f"bin_width = {bin_width:g} gives about {n_bins:.3g} bins of ln f for m = {m:.3g} "
+                         f"(limit {MAX_BINS:.0e}); use a wider bin_width")
     mpmath.mp.dps = max(mpmath.mp.dps, 30)
     kk = mpmath.mpf(k)
     Z = mpmath.zeta(kk) - mpmath.zeta(kk, m + 1)
@@ -131,6 +140,9 @@ def eps_large_m(m, alphas, P, n_c=10, bin_width=REGIME_BIN_WIDTH, log=False):
     """
     P = _v.real_array("P", P, lo=0)
     n_c = _v.integer("n_c", n_c, lo=1)
+    if isinstance(alphas, (str, bytes)) or not hasattr(alphas, "__len__") or len(alphas) == 0:
+        raise InputError(f"alphas must be a non-empty sequence of level exponents, got {alphas!r}")
+    alphas = tuple(_v.real("alphas", a, lo=0, lo_open=True) for a in alphas)
     log_f, counts = _large_m_groups(m, tuple(float(a) for a in alphas), bin_width)
     fn = log_decay_sum if log else _decay
     return fn(np.log(counts) + log_f, log_f - math.log(n_c), P)
@@ -394,6 +406,7 @@ def asymptotic_m_threshold(alpha, L, n_c=10, tol=0.05, min_decades=1.0, m_max=1e
     >>> th.bracket[0] < th.m_min <= th.bracket[1]
     True
     """
+    steps = _v.integer("steps", steps, lo=1, hi=200)
     lo, hi = 1.0, math.log10(_v.real("m_max", m_max, lo=10))
 
     def shows(lm):

@@ -100,6 +100,19 @@ def _check_bethe_ns(r):
     return _approx(r[0], float(mpmath.log(ref)), rel=1e-12)
 
 
+def _flat(f):
+    return f.mean(0) > 0.5
+
+
+def _below_half(e):
+    return e.mean(0) < 0.5
+
+
+_FLAT = _flat
+_P6 = [1, 2, 4, 8, 16, 32]
+_CNN = F.grid_bracket(_P6, np.array([[0.9, 0.2, 0.1, 0, 0, 0]] * 5), _below_half)
+_FCN = F.grid_bracket(_P6, np.array([[0.9, 0.9, 0.8, 0.7, 0.1, 0]] * 5), _below_half)
+
 CASES: dict[str, Case] = {
     # ------------------------------------------------------------------ rhm
     "rhm.zipf_probs": Case(R.zipf_probs, dict(m=10, alpha=1.2), lambda p: _approx(p, _zipf_ref(10, 1.2))),
@@ -145,6 +158,12 @@ CASES: dict[str, Case] = {
     "rhm.zeta_laurent": Case(R.zeta_laurent, dict(t=0.1, order=10),
                              lambda z: _approx(float(z), float(mpmath.zeta(1.1)), rel=1e-12)),
     "rhm.product_zipf_effective_exponent": Case(R.product_zipf_effective_exponent, dict(L=2)),
+    "rhm.zipf_normaliser": Case(R.zipf_normaliser, dict(alpha=1.0, m=10),
+                                # sum_{k<=10} k^-2 (the unnormalised RHM law at alpha = 1)
+                                lambda z: _approx(z, np.sum(np.arange(1, 11.0) ** -2), rel=1e-12)),
+    "rhm.asymptotic_learning_curve": Case(R.asymptotic_learning_curve, dict(L=2)),
+    "rhm.asymptotic_learning_curve_levels": Case(R.asymptotic_learning_curve_levels,
+                                                 dict(alphas=(1.0, 1.0), n_c=10, m=None)),
     # ------------------------------------------------------------------ percolation
     "percolation.critical_p": Case(PC.critical_p, dict(z=3), lambda p: _approx(p, 0.5)),
     "percolation.log_cluster_numbers": Case(PC.log_cluster_numbers, dict(s=[5], p=0.4, z=3), _check_bethe_ns),
@@ -357,6 +376,17 @@ CASES: dict[str, Case] = {
                                                # +inf: the unbounded sum diverges for exponent <= 1 (docstring)
                                                allow=lambda kw, r: kw["x_max"] is None and r == math.inf
                                                and float(kw["exponent"]) <= 1),
+    "fitting.grid_bracket": Case(F.grid_bracket, dict(grid=[0.25, 0.5, 1.0, 2.0],
+                                                      values=np.array([[0, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1]], bool),
+                                                      holds=_FLAT, n_boot=200, level=0.95, seed=0),
+                                 # the threshold of the seed mean lies in (0.5, 1.0] by inspection of the table
+                                 # values are what the user's holds() reads: junk there fails inside their function
+                                 lambda b: (b.lo, b.hi) == (0.5, 1.0), fixed=("holds", "values")),
+    "fitting.bracket_ratio": Case(F.bracket_ratio, dict(num=_FCN, den=_CNN, seeds=True),
+                                  lambda r: tuple(r) == (4.0, 16.0), fixed=("num", "den")),
+    "fitting.interval_method_text": Case(F.interval_method_text, dict(n_seeds=10, n_boot=1000, level=0.95,
+                                                                      method="percentile", expanded=False),
+                                         lambda t: isinstance(t, str) and "10" in t),
     "fitting.local_slope": Case(F.local_slope, dict(x=[1, 2, 4, 8], y=[1, 0.5, 0.25, 0.125]),
                                 lambda s: _approx(s, -1.0)),
 }

@@ -160,6 +160,7 @@ def test_docstring_examples_of_the_percolation_modules(monkeypatch, tmp_path):
 
     for name in ("scalinglab.validate.percolation._brill_toy", "scalinglab.validate.percolation._lattice",
                  "scalinglab.validate.percolation._brill_figures", "scalinglab.theory.percolation._lattice",
-                 "scalinglab.theory.percolation._brill_closed_forms"):
+                 "scalinglab.theory.percolation._brill_closed_forms",
+                 "scalinglab.validate.percolation._brill_regimes", "scalinglab.validate.percolation._lattice_fss"):
         res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert res.attempted > 0 and res.failed == 0, name

@@ -104,7 +104,10 @@ def test_reference_brill_regimes_redraws_and_covers_the_issue(tmp_path):
     before = sorted(p.name for p in ref.rglob("*") if p.is_file())
     assert main(["reproduce", "brill-regimes", "--replot", "--from", str(ref), "--out", str(tmp_path / "o")]) == 0
     got = json.loads((tmp_path / "o" / "summary.json").read_text())
-    assert got == json.loads((ref / "summary.json").read_text())
+    want = json.loads((ref / "summary.json").read_text())
+    assert got["wall_s"] == pytest.approx(want["wall_s"])  # a sum of the rows' times: its last digit may move
+    got.pop("wall_s"), want.pop("wall_s")
+    assert got == want
     assert sorted(p.name for p in ref.rglob("*") if p.is_file()) == before
     cases = {(c["p_ratio"], c["c"]): c for c in got["cases"]}
     for c in (1.0, 2.0, 4.0):

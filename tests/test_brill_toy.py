@@ -185,7 +185,15 @@ def test_p_train_modes():
     sizes = np.array([1000.0, 500.0, 300.0])
     f = np.array([2.0, 3.0, 4.0])
     p = brill_p_train("model", 10.0, sizes, f, cfg)
-    assert np.allclose(p, np.minimum(brill_nk(10.0, np.arange(1, 4)) * f / sizes, 0.95))
+    # his allocation written out: b = (c/D - alpha)/(c/D + 1), k_br from N = k_br (1 - k_br^-b)/b (brentq),
+    # n_k = a k^(b-1) below k_br with a = b N/(k_br^b - 1); training fraction n_k f_k / s_k, capped at 0.95
+    from scipy.optimize import brentq
+
+    b = (0.5 - 1.0) / 1.5
+    kbr = brentq(lambda k: k * (1 - k ** -b) / b - 10.0, 1 + 1e-12, 1e6, xtol=1e-14)
+    k = np.arange(1, 4)
+    nk = np.where(k < kbr, b * 10.0 / (kbr ** b - 1) * k ** (b - 1), 0.0)
+    assert p == pytest.approx(np.minimum(nk * f / sizes, 0.95), rel=1e-10)
     p = brill_p_train("data", 10.0, sizes, f, cfg)
     assert np.allclose(p, 10 * f / sizes.sum())
     assert np.all(brill_p_train("data", 1e9, sizes, f, cfg) == 0.95)
@@ -271,11 +279,16 @@ def test_stored_toy_scale_factors_reproduce_from_rows():
     for _, r in clus.iterrows():
         for k in ("mean", "weighted_mean", "p2_5", "p16", "p50", "p84", "p97_5"):
             assert r[f"sf_{k}"] == pytest.approx(_sf_stat(k, r["factors"], r["sizes"]), rel=1e-6)
-    summary = json.loads((folder / "summary.json").read_text())["scale_factors"]
-    for k in ("mean", "weighted_mean", "p50"):
-        vals = [_sf_stat(k, f, s) for f, s in zip(clus["factors"], clus["sizes"])]
-        assert summary[k]["mean"] == pytest.approx(np.mean(vals), rel=1e-6)
-        assert (summary[k]["min"], summary[k]["max"]) == pytest.approx((min(vals), max(vals)), rel=1e-6)
+    stored = json.loads((folder / "summary.json").read_text())["scale_factors"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    again = brill_toy_analyse(rows, BrillToyConfig.from_dict(manifest["config"]))["scale_factors"]
+    for summary in (stored, again):  # the committed summary and the analysis run now on the same rows
+        for k in ("mean", "weighted_mean", "p50"):
+            vals = [_sf_stat(k, f, s) for f, s in zip(clus["factors"], clus["sizes"])]
+            assert summary[k]["seed0"] == pytest.approx(vals[0], rel=1e-6)
+            assert summary[k]["mean"] == pytest.approx(np.mean(vals), rel=1e-6)
+            assert (summary[k]["min"], summary[k]["max"]) == pytest.approx((min(vals), max(vals)), rel=1e-6)
+    summary = stored
     assert summary["mean"]["min"] <= 5.517 <= summary["mean"]["max"]
     assert summary["weighted_mean"]["max"] < 9.290
 

@@ -70,6 +70,28 @@ def test_the_site_builds_in_strict_mode(tmp_path):
         assert out.is_file(), f"{page} was not rendered ({out})"
     api = (site / "api" / "theory-rhm" / "index.html").read_text()
     assert "path_spectrum" in api and "Examples" in api  # mkdocstrings rendered the docstrings
+    # issue 18: what a reader saw of the docstrings written for Sphinx and doctest
+    html = {p.relative_to(site).as_posix(): p.read_text() for p in site.glob("**/*.html")}
+    roles = [k for k, t in html.items() if re.search(r":(func|class|meth|attr|mod|data|exc|obj):<code>", t)]
+    assert not roles, f"raw Sphinx roles on {roles}"
+    quoted = [k for k, t in html.items() if "<blockquote>\n<blockquote>\n<blockquote>" in t]
+    assert not quoted, f"a >>> example rendered as nested quotes on {quoted}"
+    piped = [k for k, t in html.items() if "\\|" in t]
+    assert not piped, f"a literal \\| in a table on {piped}"
+    assert "rf_regimes.png" in html["results/spectral/index.html"]  # the kernels page shows its figures
+    # signatures formatted (black): a long one is split one parameter a line
+    assert re.search(r"lattice_sweep</span><span class=\"p\">\(</span>\s*\n", html["api/theory-percolation/index.html"])
+
+
+def test_docstring_rewrite_for_the_site():
+    sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+    from griffe_docstrings import rewrite
+
+    text = rewrite("See :func:`~scalinglab.theory.rhm.alpha_c` and :class:`RHMSpec`.\n\n>>> 1 + 1\n2\n\n"
+                   "Examples\n--------\n>>> 2 + 2\n4\n")
+    assert text.startswith("See `alpha_c` and `RHMSpec`.")
+    assert "```pycon\n>>> 1 + 1\n2\n```" in text          # a bare example is fenced
+    assert "Examples\n--------\n>>> 2 + 2" in text         # the Examples section is left to the numpy parser
 
 
 def _example_blocks(text):

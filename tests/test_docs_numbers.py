@@ -1,9 +1,9 @@
 """Every number on a results page comes from a stored summary (docs/hooks/docs_numbers.py).
 
 The checker is tested on a small fake repository (it must catch a wrong number, a wrong sign, a number printed
-with too many digits for its value, an unknown path and an unannotated number), then run strictly on every page
-of ``docs/results/``: a number that disagrees with its ``summary.json``, or a measured number without a source,
-fails the suite.
+with too many digits for its value, an unknown path, an unannotated number and a claim that no longer holds), then
+run strictly on every page of ``docs/results/``: a number that disagrees with its ``summary.json``, a measured number
+without a source, or a claim in words (``<!--? ... -->``) its numbers no longer support fails the suite.
 """
 
 import importlib.util
@@ -68,6 +68,16 @@ def test_powers_of_ten_slashes_and_text_cells(repo):
     assert _check("12.8×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo) == []
     assert _check("0.93x<!--= @gpu/demo:ratio/1 --> faster", repo) == []
     assert "summary gives" in _check("12.9×<!--= @gpu/demo/bench.json:cases/{h=64}/speedup -->", repo)[0][1]
+
+
+def test_claims_in_words_are_checked(repo):
+    ok = ("h = 1024 lies above h = 64<!--? @gpu/demo:table/{width=1024}/measured > @gpu/demo:table/{width=64}/measured -->"
+          ", a third of a unit inside<!--? @gpu/demo:table/{width=1024}/ci/0 <= 0.35 <= @gpu/demo:table/{width=1024}/ci/1 -->")
+    assert _check(ok, repo) == []
+    wrong = "h = 64 lies above<!--? @gpu/demo:table/{width=64}/measured > @gpu/demo:table/{width=1024}/measured -->"
+    assert "no longer holds" in _check(wrong, repo)[0][1]
+    assert "single numbers" in _check("<!--? @gpu/demo:ratio > 0 -->", repo)[0][1]
+    assert "no key" in _check("<!--? @gpu/demo:nothing > 0 -->", repo)[0][1]
 
 
 def test_wrong_numbers_are_caught(repo):

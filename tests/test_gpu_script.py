@@ -35,7 +35,10 @@ def _budget(step):
 def test_steps_fit_nine_minutes_and_parse_arguments():
     """Budgets + the runner's reserves stay under 9 minutes; --list, --help and a bad argument behave."""
     assert [s.name for s in STEPS] == ["10-bench.sh", "20-width.sh", "30-rhm.sh", "40-seed-slice.sh", "45-teacher-student.sh",
-                                       "50-seed-figures.sh", "55-fcn-onset.sh"]
+                                       "50-seed-figures.sh", "55-fcn-onset.sh", "60-i20-large-m.sh", "61-i20-fig5.sh",
+                                       "62-i20-alphac.sh", "63-i20-issue10-seeds.sh"]
+    # issue 20's slices: each at most 8 minutes, run as sessions of their own (run_all.sh --only '6*')
+    assert all(_budget(s) <= 480 for s in STEPS if s.name >= "60")
     out = subprocess.run(["bash", str(RUN_ALL), "--list"], capture_output=True, text=True, env=_env())
     assert out.returncode == 0
     total = int(out.stdout.split("capped at ")[1].split()[0])
@@ -56,7 +59,7 @@ def test_run_all_tiny_on_cpu_packs_every_step(tmp_path):
     (rows, manifests, summaries, reports, figures), the benchmark, the logs and SUMMARY.md."""
     res, pack = tmp_path / "res", tmp_path / "pack"
     p = subprocess.run(["bash", str(RUN_ALL), "--results", str(res), "--out", str(pack)], capture_output=True,
-                       text=True, env=_env(MODE="tiny"), timeout=400)
+                       text=True, env=_env(MODE="tiny"), timeout=460)
     assert p.returncode == 0, p.stdout + p.stderr
     steps = [ln.split("\t") for ln in (res / "steps.tsv").read_text().splitlines()]
     assert [s[0] for s in steps] == [s.name[:-3] for s in STEPS] and all(s[4] == "complete" for s in steps), steps
@@ -66,7 +69,7 @@ def test_run_all_tiny_on_cpu_packs_every_step(tmp_path):
         names = set(tf.getnames())
     for exp in ("rhm-width", "rhm-fig2", "rhm-fig4", "rhm-fig6", "rhm-fig7", "rhm-fcn", "spectral-teacher-student",
                 "rhm-fig5", "rhm-fig8", "rhm-fig9", "rhm-fcn-onset", "rhm-split-model", "rhm-large-m",
-                "rhm-fig6-distinct"):
+                "rhm-fig6-distinct", "rhm-large-m-w2048"):
         for f in ("manifest.json", "summary.json", "report.md", "results.csv"):
             assert f"res/{exp}/{f}" in names, (exp, f)
         assert any(n.startswith(f"res/{exp}/figures/") and n.endswith(".png") for n in names), exp

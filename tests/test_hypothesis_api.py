@@ -273,6 +273,12 @@ def test_eigenlearning_curve(n, modes, a, ridge, noise):
         if np.any(inf):  # stated: the ridgeless interpolation peak n = number of positive modes
             assert lc.ridge == 0 and np.all(lc.n[inf] == np.sum(lam > 0))
         assert np.all(np.isfinite(lc.kappa)) and np.all(lc.kappa >= 0)
+        # kappa solves n = sum lam/(lam + kappa) + ridge/kappa wherever it is positive
+        lam_ = np.asarray(lam, dtype=float)
+        for n_i, k_i in zip(np.atleast_1d(lc.n), np.atleast_1d(lc.kappa)):
+            if k_i > 0 and np.isfinite(n_i):
+                lhs = np.sum(lam_ / (lam_ + k_i)) + float(lc.ridge) / k_i
+                assert lhs == pytest.approx(n_i, rel=1e-6, abs=1e-9)
 
 
 @given(arrays(1, 1e4, 3, float("inf")), arrays(1, 1e4, 3, float("inf")), ints(1, 2000, 0), num(0, 3, 100.0))

@@ -48,6 +48,8 @@ def results():
         "ProductZipfExponent": rhm.product_zipf_effective_exponent(2),
         "AsymptoticCurve": rhm.asymptotic_learning_curve(2),
         "LevelsAsymptote": rhm.asymptotic_learning_curve_levels((1.0, 2.0)),
+        "RegimeMap": rhm.rhm_regime_map(1.0, 2, 10),
+        "MThreshold": rhm.asymptotic_m_threshold(4.0, 2, m_max=1e4, bin_width=1e-2),
         "BetheStats": percolation.bethe_stats(0.5, 3, sizes=[1, 10]),
         "BetheExponents": percolation.bethe_exponents(),
         "BrillPrediction": percolation.brill_prediction("supercritical"),

@@ -104,3 +104,110 @@ def test_levels_differing_against_kernel():
     e = _kernel_eps(m, 3, alphas, P)
     assert np.all(np.abs(la.eps(P) / e - 1) < 5e-3)
     assert np.all(np.abs(la.eps(P, terms=1) / e - 1) > np.abs(la.eps(P) / e - 1))
+
+
+# ----------------------------------------------------------------------------- regime map
+from scalinglab.theory.rhm import (asymptotic_m_threshold, eps_large_m, learning_curve,  # noqa: E402
+                                   rhm_regime_map, zipf_level_histogram)
+
+
+def test_level_histogram_without_enumeration_matches_kernel_binning():
+    """Above HEAD ranks the level is binned from Hurwitz zeta differences; eps agrees with path_spectrum."""
+    m, P = 300_000, np.array([1e2, 1e5, 1e8])
+    e = eps_large_m(m, (1.0, 1.0), P, bin_width=1e-3)
+    ref = learning_curve(RHMSpec.make(m=m, v=m, L=2, alpha=1.0), P).eps
+    np.testing.assert_allclose(e, ref, rtol=1e-6)
+    top, off, cnt, rel = zipf_level_histogram(10**20, 1.0, 1e-2)
+    assert cnt.sum() == pytest.approx(1e20, rel=1e-12)
+    assert (rel * np.exp(1e-2 * (top - off))).sum() == pytest.approx(1.0, rel=1e-10)
+
+
+def test_regime_map_note_setting_and_large_m():
+    rm = rhm_regime_map(1.0, 3, 10)
+    assert not rm.shows_a and not rm.shows_b
+    assert rm.P_star == 1e4 and rm.window_c == (1e3, 1e4)
+    # the local exponent is the kernel's, on the same grid
+    lc = learning_curve(RHMSpec.make(alpha=1.0), rm.P[(rm.P > 5) & (rm.P < 1e5)])
+    sel = (rm.P > 5) & (rm.P < 1e5)
+    np.testing.assert_allclose(rm.local_exponent[sel][2:-2], lc.local_exponent[2:-2], atol=2e-3)
+    big = rhm_regime_map(1.0, 3, 10**6, note_exponent=float("nan"))
+    assert big.shows_a and big.window_a[1] <= big.P_star / 10
+    lo, hi = big.window_a
+    sel = (big.P >= lo) & (big.P <= hi)
+    assert np.all(np.abs(big.local_exponent[sel] / 0.5 - 1) <= 0.05)
+
+
+def test_m_threshold_brackets():
+    th = asymptotic_m_threshold(1.0, 3, m_max=1e6, bin_width=1e-2)
+    lo, hi = th.bracket
+    assert rhm_regime_map(1.0, 3, int(hi), note_exponent=float("nan"), bin_width=1e-2).shows_a
+    assert not rhm_regime_map(1.0, 3, int(lo), note_exponent=float("nan"), bin_width=1e-2).shows_a
+
+
+# ----------------------------------------------------------------------------- the reproduction
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REF = Path(__file__).resolve().parents[1] / "results" / "reference" / "rhm-asymptotics"
+
+
+def _summary():
+    return json.loads((REF / "summary.json").read_text())
+
+
+def test_guide_block_is_generated_from_the_reference_summary():
+    from scalinglab.validate.rhm._asymptotics_exp import guide_markdown
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "rhm.md").read_text()
+    block = guide.split("<!-- rhm-asymptotics:begin -->\n")[1].split("\n<!-- rhm-asymptotics:end -->")[0]
+    assert block == guide_markdown(_summary())
+
+
+def test_reference_rows_recompute():
+    """Stored cells recomputed now: the regime map of the note's setting and one closed-form check."""
+    from scalinglab.validate.rhm._asymptotics_exp import AsymptoticsCell, asymptotics_cell
+    s = _summary()
+    g = [g for g in s["regime"] if g["alpha"] == 1.0 and g["L"] == 3 and g["m"] == 16][0]
+    row = asymptotics_cell(AsymptoticsCell("regime", (1.0,) * 3, 16, (), 10, s["tol"], s["min_decades"]))
+    new = json.loads(row["regime"])
+    assert new["decades_a"] == g["decades_a"] and new["decades_b"] == g["decades_b"]
+    c = [c for c in s["closed"] if c["L"] == 3 and c["alpha"] == 1.0 and c["m"] == 1000][0]
+    row = asymptotics_cell(AsymptoticsCell("closed", (1.0,) * 3, 1000, tuple(c["P"]), 10))
+    np.testing.assert_allclose(json.loads(row["rel_err"]), c["rel_err"], rtol=1e-9, atol=1e-12)
+    assert s["quote"]["m10_shows_a"] is False and s["quote"]["m_min"] > 32
+
+
+# ----------------------------------------------------------------------------- curve predictions (stored rows)
+CP = Path(__file__).resolve().parents[1] / "results" / "reference"
+
+
+def test_curve_prediction_recomputes_from_rows():
+    from scalinglab.validate.rhm._curve_predict import load_runs, out_of_sample, pooled_ck
+    s = json.loads((CP / "rhm-curve-prediction" / "summary.json").read_text())
+    split = json.loads((CP / "gpu" / "rhm-split-model" / "summary.json").read_text())
+    runs = load_runs(CP / "gpu" / "rhm-runs")
+    c = [c for c in split["curves"] if c["curve"].startswith("zipf a=2 ")][0]
+    new = out_of_sample(runs, 2.0, c["pk_exact"], [int(p) for p in c["P"]], 1280, n_boot=1000)
+    old = [x for x in s["curves"] if x["alpha"] == 2.0][0]["out_of_sample"]["1280"]
+    assert [r["P"] for r in new] == [r["P"] for r in old]
+    np.testing.assert_allclose([r["ratio"] for r in new], [r["ratio"] for r in old], rtol=1e-12)
+    # in sample (P0 = P), the pooled c_k reproduce the measured error exactly up to p_k(theory) vs p_k(measured)
+    sub = runs[(runs["a"] == 2.0) & (runs["P"] == 640) & (runs["seed"] == 0)]
+    ck = pooled_ck(sub)
+    nk = np.array([sub[f"n_{k}"].iloc[0] for k in range(5)], dtype=float)
+    assert 1 - np.nansum(ck * nk / nk.sum()) == pytest.approx(float(sub["test_err"].iloc[0]), abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- issue 20 GPU slices (specs only)
+def test_issue20_slice_specs():
+    from scalinglab.validate import protocol
+    for name, width, ms in (("rhm-large-m-24-32", 1024, [24, 32]), ("rhm-large-m-w2048", 2048, [32])):
+        exp = protocol.get(name)
+        cfg = exp.config_from_dict(protocol.shipped_spec(name)[0])
+        assert cfg.seeds == 10 and cfg.net.width == width and sorted(md.m for md in cfg.models) == ms
+        for md in cfg.models:
+            grid = cfg.P_grid(md)
+            P_star = md.n_c * md.m**md.L
+            assert max(grid) == P_star // 2 and min(grid) >= 16
+    cfg = protocol.get("rhm-fig5-alphac").config_from_dict(protocol.shipped_spec("rhm-fig5-alphac")[0])
+    assert [c.alpha for c in cfg.curves] == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2])
+    assert max(cfg.P_grid(cfg.models[0])) == 10 * 10**4 and cfg.seeds == 10

@@ -121,3 +121,17 @@ def test_execute_and_load_results_read_rows_in_canonical_order(tmp_path):
         protocol.execute(exp, None, tmp_path / f"out{i}", replot=True, source=folder, echo=None)
         summaries.append((tmp_path / f"out{i}" / "summary.json").read_bytes())
     assert len(set(summaries)) == 1
+
+
+def test_manifests_record_what_decides_a_bit_identical_cpu_rerun(monkeypatch):
+    import torch  # environment_info reads torch's CPU capability when torch is loaded
+
+    from scalinglab.validate.storage import environment_info
+
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    info = environment_info("cpu")
+    assert isinstance(info["cpu"], str) and info["cpu"]
+    assert info["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert info["cpu_settings"]["MKL_CBWR"] == "COMPATIBLE" and "ATEN_CPU_CAPABILITY" not in info["cpu_settings"]
+    json.dumps(info)  # a manifest field: plain JSON

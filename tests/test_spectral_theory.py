@@ -8,6 +8,7 @@ sympy continuum solution, and Monte Carlo nearest-neighbour distances.
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 from scipy.spatial import cKDTree
@@ -37,7 +38,11 @@ def test_solve_kappa_multiplicities_equal_repeated_modes():
 def test_solve_kappa_interpolation_and_errors():
     lam = np.array([1.0, 0.5])
     assert sp_.solve_kappa(2.0, lam) == 0.0
-    assert sp_.solve_kappa(5.0, lam, ridge=0.1) > 0
+    k = sp_.solve_kappa(5.0, lam, ridge=0.1)
+    # the root of n = sum lam/(lam + kappa) + ridge/kappa, against mpmath's root finder on the same equation
+    ref = mpmath.findroot(lambda x: sum(mpmath.mpf(v) / (v + x) for v in lam) + mpmath.mpf("0.1") / x - 5, (1e-3, 1.0),
+                          solver="illinois")
+    assert k == pytest.approx(float(ref), rel=1e-10) and k > 0
     for bad in (dict(n=0.0, eigenvalues=lam), dict(n=1.0, eigenvalues=[1.0, -1.0]),
                 dict(n=1.0, eigenvalues=lam, ridge=-1.0), dict(n=1.0, eigenvalues=[])):
         with pytest.raises(ValueError):

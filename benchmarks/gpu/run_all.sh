@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
 done
 case "$MODE" in
   full) DEVICE="${DEVICE:-cuda}"; SEEDS="${SEEDS:-10}"; TOTAL_S="${TOTAL_S:-510}" ;;
-  tiny) DEVICE="${DEVICE:-cpu}"; SEEDS="${SEEDS:-2}"; TOTAL_S="${TOTAL_S:-300}" ;;
+  tiny) DEVICE="${DEVICE:-cpu}"; SEEDS="${SEEDS:-2}"; TOTAL_S="${TOTAL_S:-360}" ;;
   *) echo "run_all.sh: --mode must be full or tiny, got '$MODE'" >&2; exit 2 ;;
 esac
 case "$SEEDS$TOTAL_S" in *[!0-9]*) echo "run_all.sh: --seeds and --total-s take whole numbers" >&2; exit 2 ;; esac

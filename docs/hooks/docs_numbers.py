@@ -29,6 +29,11 @@ A number quoted on a ``docs/results/*.md`` page is followed by an HTML comment
   (half a unit of the last printed digit).
 * ``<!--lit SOURCE -->`` marks the run before it as quoted from a paper or a
   spec (not checked, but the source is named).
+* ``<!--? CLAIM -->`` states in numbers what the words before it say
+  (``<!--? @x:ci/0 <= @x:eps <= @x:ci/1 -->`` after "inside its interval"):
+  comparisons (``< <= > >=``, chained), ``and``, ``or``, ``not`` over the same
+  references; a claim that no longer holds fails, so redrawn summaries cannot
+  leave a page saying what its numbers no longer support.
 
 :func:`check_page` returns the problems of a page: a mismatch, an unknown
 path, and (``strict=True``) any number with two or more decimals, or a
@@ -50,7 +55,7 @@ from pathlib import Path
 
 log = logging.getLogger("mkdocs.plugins.scalinglab.docs_numbers")
 
-_ANN = re.compile(r"<!--([=@]|lit\b)(.*?)-->", re.S)
+_ANN = re.compile(r"<!--([=@?]|lit\b)(.*?)-->", re.S)
 _NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][−+-]?\d+|·10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
 _RUN_CHARS = set("0123456789.,[]–−-+ %×x…/\u202f\u00a0eE·⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
@@ -157,6 +162,7 @@ _REF = re.compile(r'(@[\w./+-]+:|~)((?:"[^"]*"|\{[^}]*\}|[^\s,+*()\[\]])*)')
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
         ast.USub: operator.neg, ast.UAdd: operator.pos}
 _FUNCS = {"abs": abs, "min": min, "max": max, "round": round}
+_CMP = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 
 
 def _eval(node, env):
@@ -181,6 +187,16 @@ def _eval(node, env):
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
         args = [_eval(a, env) for a in node.args]
         return _FUNCS[node.func.id](*args)
+    if isinstance(node, ast.Compare) and all(type(op) in _CMP for op in node.ops):  # claims: a < b <= c
+        vals = [_eval(node.left, env)] + [_eval(c, env) for c in node.comparators]
+        if any(isinstance(v, (list, str)) or v is None for v in vals):
+            raise ValueError("a claim compares single numbers")
+        return all(_CMP[type(op)](a, b) for op, a, b in zip(node.ops, vals, vals[1:]))
+    if isinstance(node, ast.BoolOp):
+        vals = [_eval(v, env) for v in node.values]
+        return all(vals) if isinstance(node.op, ast.And) else any(vals)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not _eval(node.operand, env)
     raise ValueError(f"unsupported expression element {ast.dump(node)[:60]}")
 
 
@@ -196,8 +212,9 @@ def _numeric(v):
     return v
 
 
-def evaluate(expr, repo, context=None):
-    """Values (a flat list of floats) of an annotation expression."""
+def evaluate(expr, repo, context=None, raw=False):
+    """Values (a flat list of floats) of an annotation expression (``raw``: its value as computed, e.g. the truth
+    of a claim)."""
     env = {}
 
     def sub(m):
@@ -216,6 +233,8 @@ def evaluate(expr, repo, context=None):
     code = _REF.sub(sub, " ".join(expr.split("\n")).strip())  # an expression may span lines
     tree = ast.parse(code, mode="eval")
     val = _eval(tree, env)
+    if raw:
+        return val
     out = []
 
     def flat(v):
@@ -288,6 +307,15 @@ def check_page(text, repo, strict=True):
                 _summary(str(repo), context[0])
             except _Missing as exc:
                 problems.append((line_of(m.start()), str(exc)))
+            continue
+        if kind == "?":  # a claim in words ("inside its interval", "above the range") that must still hold
+            try:
+                ok = evaluate(body, repo, context, raw=True)
+            except (_Missing, ValueError, SyntaxError, ZeroDivisionError, TypeError) as exc:
+                problems.append((line_of(m.start()), f"<!--? {body} -->: {exc}"))
+                continue
+            if ok is not True:
+                problems.append((line_of(m.start()), f"the claim <!--? {body} --> no longer holds: change the text"))
             continue
         nums, start = _printed_run(text, m.start())
         covered.append((start, m.start()))

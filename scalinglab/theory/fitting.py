@@ -30,7 +30,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from scalinglab._results import Result, new_axes, one_row, set_title
-from scalinglab._validation import as_floats, integer, real, real_array, real_values
+from scalinglab._validation import as_floats, flag, integer, real, real_array, real_values
 from scalinglab._validation import seed as _seed
 from scalinglab.errors import InputError
 
@@ -352,6 +352,11 @@ def interval_method_text(n_seeds, n_boot=None, level=0.95, method="percentile", 
     >>> interval_method_text(2, 1000)
     '95 % jackknife-t over seeds (2 seeds: below 5 seeds a bootstrap under-covers, so the wider jackknife-t interval is the one quoted)'
     """
+    n_seeds = integer("n_seeds", n_seeds, lo=1)
+    n_boot = None if n_boot is None else integer("n_boot", n_boot, lo=1)
+    level = real("level", level, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    if not isinstance(method, str):
+        raise InputError(f"method must be a name such as 'percentile', got {method!r}")
     pct = f"{100 * level:g} %"
     if n_seeds < FEW_SEEDS:
         return (f"{pct} jackknife-t over seeds ({n_seeds} seed{'s' if n_seeds != 1 else ''}: below {FEW_SEEDS} seeds "
@@ -528,7 +533,12 @@ def grid_bracket(grid, values, holds, n_boot=1000, level=0.95, seed=0, labels=No
     ((0.5, 1.0), (0.25, 2.0), 'range')
     """
     n_boot, _ = _check_boot_args(n_boot, level, "percentile")
-    g = np.asarray(grid, dtype=float)
+    seed = _seed("seed", seed)
+    if not callable(holds):
+        raise InputError(f"holds must be a function of the resampled seeds, got {type(holds).__name__}")
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__"):
+        raise InputError(f"values must hold one entry per seed, got {type(values).__name__}")
+    g = as_floats("grid", grid)
     if g.ndim != 1 or g.size == 0 or np.any(np.diff(g) <= 0):
         raise InputError("grid must be a non-empty, strictly ascending sequence")
     unrel = np.zeros(g.size, bool) if unreliable is None else np.asarray(unreliable, bool)
@@ -593,6 +603,10 @@ def bracket_ratio(num, den, seeds=True):
     >>> bracket_ratio(fcn, cnn)                        # fcn in (8, 16], cnn in (1, 2]
     (4.0, 16.0)
     """
+    for name, br in (("num", num), ("den", den)):
+        if not isinstance(br, GridBracket):
+            raise InputError(f"{name} must be a GridBracket (from grid_bracket), got {type(br).__name__}")
+    seeds = flag("seeds", seeds)
     a, b = (num.lo_seeds, num.hi_seeds) if seeds else (num.lo, num.hi)
     c, d = (den.lo_seeds, den.hi_seeds) if seeds else (den.lo, den.hi)
     lo = a / d if a is not None and d is not None else None

@@ -7,10 +7,11 @@ return and writes ``report.md``, ``headline.json`` and ``figures/``.
 
 from __future__ import annotations
 
-from scalinglab.errors import InputError
-
 import importlib
 import time
+import warnings
+
+from scalinglab.errors import InputError
 
 from scalinglab.validate.report import Report
 
@@ -57,8 +58,17 @@ def run_demo(out="scalinglab-report", quick=False, sections=None, echo=print):
         modname, fname = spec.split(":")
         t0 = time.perf_counter()
         fn = getattr(importlib.import_module(modname), fname)
-        for line in fn(rep, quick=quick) or []:
+        # a section's warnings (e.g. FewSeedsWarning) are shown after its own lines and kept in its part of the
+        # report: printed as they were raised, they landed under the previous section's heading
+        with warnings.catch_warnings(record=True) as caught:
+            out = fn(rep, quick=quick) or []
+        for line in out:
             echo(line)
+        notes = list(dict.fromkeys(f"{w.category.__name__}: {' '.join(str(w.message).split())}" for w in caught))
+        for note in notes:
+            echo(f"  warning ({name}): {note}")
+        if notes:
+            rep.text("Warnings of this section:\n\n" + "\n".join(f"- {n}" for n in notes))
         timings[name] = round(time.perf_counter() - t0, 2)
     rep.add_headline("timings_s", timings)
     path = rep.write()

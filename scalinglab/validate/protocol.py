@@ -445,6 +445,8 @@ _MODULES = [
     "scalinglab.validate.rhm._experiments",
     "scalinglab.validate.rhm._width",
     "scalinglab.validate.rhm._seed_experiments",
+    "scalinglab.validate.rhm._asymptotics_exp",
+    "scalinglab.validate.rhm._i20_slices",
 ]
 
 
@@ -1150,8 +1152,8 @@ def execute(exp, config, out, *, device="auto", scheduler=None, replot=False, so
     if len(rows):
         oc.summary = exp.analyse(rows, config) or {}
         fields, checks = exp.run_checks(rows, config)
-        if fields:
-            oc.summary.update(fields)
+        for k, v in fields.items():  # summaries may be Result objects (item access, no .update)
+            oc.summary[k] = v
         oc.notes += [n for n in checks if n not in oc.notes]
         oc.figures = [str(p) for p in (exp.figures(rows, oc.summary, config, out / "figures") or [])]
         body = exp.report(rows, oc.summary, config) or ""

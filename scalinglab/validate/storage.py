@@ -197,12 +197,30 @@ def environment_info(device=None):
         m = sys.modules.get(mod)
         if m is not None:
             info[mod] = getattr(m, "__version__", None)
+    # what decides whether a CPU rerun is bit-identical (docs/guide/statistics.md): the CPU model, the kernels
+    # torch and MKL pick for it, and the settings that override them
+    info["cpu"] = _cpu_model()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        with contextlib.suppress(Exception):
+            info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    info["cpu_settings"] = {k: os.environ[k] for k in ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "SCALINGLAB_TORCH_THREADS",
+                                                       "OMP_NUM_THREADS") if k in os.environ}
     if device is not None:
         info["device"] = str(device)
         torch = sys.modules.get("torch")
         if torch is not None and str(device).startswith("cuda") and torch.cuda.is_available():
             info["device_name"] = torch.cuda.get_device_name(torch.device(str(device)))
     return info
+
+
+def _cpu_model():
+    """The CPU's model name (Linux: /proc/cpuinfo), else ``platform.processor()``."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
 
 
 # --------------------------------------------------------------------------- output folder
@@ -626,6 +644,7 @@ class RowStore:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        self._shard = None
         if self._wfd is not None and self._wpid == os.getpid():
             (self.locks_dir / "writers" / f"{self._wid}.lock").unlink(missing_ok=True)
             os.close(self._wfd)

@@ -362,10 +362,11 @@ def _label_3d(occ, n0, n1, n2):
     return _relabel(lab, par, nprov)
 
 
-#: Up to this many sites the 2-d/3-d raster kernels label faster than scipy (3-4x on 16^2..16^3, its fixed
-#: costs dominate there); above, scipy (interleaved medians, issue 22). d >= 4: the union-find at every size
-#: (2-90x scipy's generic structuring element).
-_RASTER_MAX_SITES = 1 << 14
+#: Up to this many sites the 2-d / 3-d raster kernels label faster than scipy (interleaved medians, issue 22:
+#: 2.8-3.9x on 181^2..256^2, 0.89x on 1024^2; 5.2x on 48^3, 1.07x on 64^3, 1.34x on 100^3, ~0.9x on 200^3);
+#: above, scipy. d >= 4: the union-find at every size (1.5-18x scipy's generic structuring element).
+_RASTER_MAX_SITES_2D = 1 << 17
+_RASTER_MAX_SITES_3D = 1 << 20
 
 
 def label_clusters(occ, shape):
@@ -387,7 +388,7 @@ def label_clusters(occ, shape):
 
     Notes
     -----
-    ``d <= 3`` above ``_RASTER_MAX_SITES`` sites: ``scipy.ndimage.label``
+    ``d <= 3`` above ``_RASTER_MAX_SITES_2D`` / ``_3D`` sites (and 1-d): ``scipy.ndimage.label``
     writing int64 labels in place, the faster there; smaller 2-d and 3-d
     arrays: raster scans with provisional labels (a union only where two
     labelled neighbours are not already joined through the diagonal site);
@@ -410,7 +411,8 @@ def label_clusters(occ, shape):
         raise ValueError(f"occ has {occ.size} entries but prod(shape) = {total}")
     if occ.dtype != np.bool_ or not occ.flags.c_contiguous:
         occ = np.ascontiguousarray(occ, dtype=np.bool_)
-    if len(dims) <= 3 and total > _RASTER_MAX_SITES:
+    if (len(dims) == 2 and total > _RASTER_MAX_SITES_2D) or (len(dims) == 3 and total > _RASTER_MAX_SITES_3D) \
+            or len(dims) == 1:
         # scipy's two-pass labelling, written straight into int64 (no copy): on large arrays our raster kernels
         # measured 0.63-0.98x it in 2-d and 0.9-1.0x in 3-d (issue 22)
         lab = np.empty(total, dtype=np.int64)

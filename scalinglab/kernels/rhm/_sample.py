@@ -272,12 +272,15 @@ def _sample_kernel(rules, n_c, thr, s, L, seed, i0, n, chunk, x, y, ranks):
     ceil(cdf[l, t] * 2**53)`` not above the bits (``u < cdf`` <=> ``bits <
     thr`` exactly, since ``u = bits * 2**-53``), then the expansion in place in
     the row of ``x`` (level l's node k sits at position ``k * s**(L-l)`` until
-    it is expanded). Measured on 2 cores, 10**6 data of the seed's model: 23 ms
-    against 73 ms for the former one-datum-at-a-time kernel (a linear CDF
+    it is expanded). This replaced a one-datum-at-a-time kernel (a linear CDF
     search whose unpredictable branches, and two allocations per datum,
-    dominated). Re-measured side by side (issue 22; interleaved medians, 2 shared cores under load
-    1-7): 57-270 ms per 10**6 data, 2.3-2.9x the pcsl-epfl peer's sampler; the 23 ms did not
-    reproduce. Runs on the calling thread below ``_PARALLEL_MIN`` data (:func:`_sample_serial`).
+    dominated; 73 ms against 23 ms per 10**6 data as first measured). Re-measured
+    side by side (issue 22, ``benchmarks/bench_kernels.py``, interleaved medians on
+    2 shared cores at load 9-12): 93-148 ms per 10**6 data of the seed's model,
+    2.5-3.4x the pcsl-epfl peer's i.i.d. sampler and ~5x ``sample_numpy``; the
+    audit of issue 17 measured 57-270 ms and 2.3-2.9x. The "23 ms" did not
+    reproduce side by side and is not a claim any more. Runs on the calling
+    thread below ``_PARALLEL_MIN`` data (:func:`_sample_serial`).
     """
     n_chunks = (n + chunk - 1) // chunk
     for ch in prange(n_chunks):

@@ -15,6 +15,8 @@ patch; its frequency is ``(1/n_c) prod_l f^(l)_{i_l}``.
 * asymptotic learning curve (sympy, m -> oo): :func:`asymptotic_learning_curve`
   (``eps ~ A P^-(alpha/(1+alpha)) (ln P)^(L-1) (1 + B/ln P + ...)``),
   :func:`asymptotic_learning_curve_levels` (per-level exponents);
+* regime map: :func:`rhm_regime_map` (P windows of alpha/(1+alpha), alpha'/(1+alpha'), P*),
+  :func:`asymptotic_m_threshold`, :func:`eps_large_m` (any m, levels binned analytically);
 * symbolic checks (sympy): :func:`hutter_learning_curve`,
   :func:`piltz_main_term`, :func:`product_zipf_effective_exponent`.
 
@@ -69,6 +71,14 @@ from scalinglab.theory.rhm._asymptotics import (  # noqa: F401
     asymptotic_learning_curve_levels,
     zipf_normaliser,
 )
+from scalinglab.theory.rhm._regime import (  # noqa: F401
+    RegimeMap,
+    rhm_regime_map,
+    MThreshold,
+    asymptotic_m_threshold,
+    zipf_level_histogram,
+    eps_large_m,
+)
 from scalinglab.theory.rhm._symbolic import (  # noqa: F401
     HutterCurve,
     hutter_learning_curve,
@@ -86,6 +96,12 @@ __all__ = [
     "LevelsAsymptote",
     "asymptotic_learning_curve_levels",
     "zipf_normaliser",
+    "RegimeMap",
+    "rhm_regime_map",
+    "MThreshold",
+    "asymptotic_m_threshold",
+    "zipf_level_histogram",
+    "eps_large_m",
     "RHMSpec",
     "zipf_probs",
     "zipf_log_probs",

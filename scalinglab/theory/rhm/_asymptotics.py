@@ -50,7 +50,7 @@ import sympy as sp
 from scalinglab import _validation as _v
 from scalinglab._results import Result, new_axes, set_title
 from scalinglab._util import check_int
-from scalinglab.theory.rhm._symbolic import MAX_L, zeta_laurent
+from scalinglab.theory.rhm._symbolic import MAX_L, _checked_L_cache, zeta_laurent
 
 __all__ = ["AsymptoticCurve", "asymptotic_learning_curve", "LevelsAsymptote", "asymptotic_learning_curve_levels",
            "zipf_normaliser"]
@@ -95,9 +95,16 @@ def zipf_normaliser(alpha, m=None):
     >>> round(float(zipf_normaliser(1.0)), 6), round(float(zipf_normaliser(1.0, 10)), 6)
     (1.644934, 1.549768)
     """
+    alpha = _v.real("alpha", alpha, lo=-1000.0, hi=1000.0)
+    if m is None and not alpha > 0:
+        raise _v.InputError(f"alpha must be > 0 for m=None (zeta(1+alpha) diverges otherwise), got {alpha!r}")
+    if m is not None:
+        m = _v.integer("m", m, lo=1, hi=2**62)
     k = mpmath.mpf(1) + mpmath.mpf(alpha)
     if m is None:
         return mpmath.zeta(k)
+    if k == 1:  # alpha = 0: both zetas have their pole; the finite sum is the harmonic number
+        return mpmath.harmonic(m)
     return mpmath.zeta(k) - mpmath.zeta(k, int(m) + 1)
 
 
@@ -217,7 +224,7 @@ def _shift_poly(c, d):
     return out[::-1]
 
 
-@lru_cache(maxsize=MAX_L)
+@_checked_L_cache
 def asymptotic_learning_curve(L):
     """Derive the large-P learning curve of L levels sharing ``Zipf(alpha)`` (``m -> oo``) with sympy.
 
@@ -356,10 +363,14 @@ def asymptotic_learning_curve_levels(alphas, n_c=10, m=None):
     >>> bool(abs(la.eps([1e6])[0] / asymptotic_learning_curve(2).eps(1.0, [1e6])[0] - 1) < 1e-10)
     True
     """
+    if isinstance(alphas, (str, bytes, dict)) or not hasattr(alphas, "__iter__"):
+        raise _v.InputError(f"alphas must be a list of level exponents, got {alphas!r}")
     alphas = tuple(_v.real("alpha", a, lo=0, lo_open=True) for a in alphas)
+    if m is not None:
+        m = _v.integer("m", m, lo=1, hi=2**62)
     if not 1 <= len(alphas) <= MAX_L:
         raise _v.InputError(f"alphas must hold 1 to {MAX_L} levels, got {len(alphas)}")
-    n_c = _v.integer("n_c", n_c, lo=1)
+    n_c = _v.integer("n_c", n_c, lo=1, hi=10**15)
     groups = {}
     for a in alphas:
         groups[a] = groups.get(a, 0) + 1

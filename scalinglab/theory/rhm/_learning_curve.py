@@ -17,7 +17,7 @@ from scalinglab.theory.rhm._spectrum import AlphaPrimeFit, _as_spectrum, alpha_p
 __all__ = ["LearningCurve", "learning_curve", "predicted_exponent", "eps_position_free", "eps_of_spectrum",
            "MAX_EPS_WORK"]
 
-#: Largest number of (group, P) terms of one eps sum: ~1-3 ns each on one core with the vectorised exp of
+#: Largest number of (group, P) terms of one eps sum: ~1-3 ns each on an idle core (7 at load 12) with the vectorised exp of
 #: issue 22 (the "2.5 ns" quoted before measured 9-12 ns side by side; docs/results/kernels.md), so 5-15 s.
 MAX_EPS_WORK = 5e9
 

@@ -852,8 +852,33 @@ def _fig5_across_seeds(per_seed, config):
         res["range_predicted_over_best"] = [float(ratio.min()), float(ratio.max())]
         res["seeds_predicted_not_beaten"] = int(np.sum(fb == 0))
         out[which] = res
-    out["loss_model_optimum"] = _fig5_loss_model_optimum(config)
+    out["loss_model_optimum"] = opt = _fig5_loss_model_optimum(config)
+    out["budget"] = _fig5_budget(config, opt)
     return out
+
+
+def _fig5_budget(config, opt):
+    """His predicted allocation's DOF total and its loss-model loss, beside the same shape scaled to exactly N.
+
+    His ``n_k = a k^(b-1)`` takes ``a`` from the continuum integral, so the discrete sum over ``k < k_br`` exceeds
+    ``N`` (``b < 1``: the sum of a decreasing function beats its integral); the random allocations of Fig. 5 are
+    scaled to exactly ``N``.
+    """
+    from scalinglab.theory.percolation import (allocation_nk, bethe_quanta, brill_b, brill_kbr, brill_nk,
+                                               quanta_allocation_loss)
+
+    d = config.data
+    K = d.k_clusters
+    q = bethe_quanta(K, d.z, d.p_occ, d.s_min, d.s_max)
+    nk = brill_nk(float(config.N), np.arange(1, K + 1, dtype=float), d.alpha, d.c_over_D)
+    b = float(brill_b(d.alpha, d.c_over_D))
+    kbr = float(brill_kbr(float(config.N), b)[0])
+    same = allocation_nk(float(config.N), K, np.array([b]), np.array([kbr]))
+    his_loss = float(quanta_allocation_loss(nk[None, :], q.freqs, d.c_over_D)[0])
+    same_loss = float(quanta_allocation_loss(same, q.freqs, d.c_over_D)[0])
+    return {"his_dof_total": float(nk.sum()), "N": float(config.N), "loss_model_his": his_loss,
+            "loss_model_same_shape_N": same_loss, "loss_model_optimum": opt["loss"],
+            "same_shape_N_over_optimum": same_loss / opt["loss"], "his_over_optimum": his_loss / opt["loss"]}
 
 
 def _plot_fig5_seeds(summary, path):
@@ -986,7 +1011,8 @@ class BrillFig5(protocol.Experiment):
         return "\n".join([
             f"His setting: {config.n_points} random allocations n_k ∝ k^(b-1) for k <= k_br at N = {config.N:g} DOF, "
             f"b uniform in [{config.b_range[0]:g}, {config.b_range[1]:g}], k_br log-uniform in [1, "
-            f"{min(config.kbr_max, d.k_clusters):g}], on one seed's {d.k_clusters} clusters (z = {d.z} at p_c, "
+            f"{min(config.kbr_max, d.k_clusters):g}], on " + ("one seed's" if config.seeds == 1 else
+                                                   f"each of {config.seeds} seeds'") + f" {d.k_clusters} clusters (z = {d.z} at p_c, "
             f"{d.s_min}..{d.s_max:g} sites); cluster k gets n_k x its scale factor training sites; one evaluation "
             "(fresh training and test sites) per allocation, as in his notebook. His statement (caption): 'A black "
             "cross indicates the parameters predicted to be optimal for model scaling.' Ours: where the best random "
@@ -1011,6 +1037,7 @@ def _fig5_seeds_text(summary):
                      f"{100 * fb['estimate']:.1f} % {_ci([100 * x for x in fb['ci95']], 1)}",
                      f"{v['seeds_predicted_not_beaten']} of {a['n_seeds']}"])
     o = a["loss_model_optimum"]
+    bu = a["budget"]
     return "\n".join([
         f"\n## Across {a['n_seeds']} seeds\n",
         f"Each seed is a fresh data set and a fresh set of {a['n_points']} random allocations. Predicted optimum: "
@@ -1019,7 +1046,13 @@ def _fig5_seeds_text(summary):
         "Means over seeds with 95 % intervals resampling whole seeds (seed_bootstrap); 'predicted / best' > 1 means "
         "the best random allocation beat the prediction (the minimum of noisy single evaluations is biased low).\n",
         md_table(["loss", "predicted / best random (mean [95 %])", "best b (mean)", "best k_br (geometric mean)",
-                  "random below predicted", "seeds where none beat it"], rows)])
+                  "random below predicted", "seeds where none beat it"], rows),
+        f"\nBudget: his predicted allocation n_k = a k^(b-1) (a from the continuum integral) spends "
+        f"{bu['his_dof_total']:.1f} DOF at N = {bu['N']:g} (the discrete sum of a decreasing power exceeds its "
+        f"integral); the random allocations spend exactly N. In his loss model on the expected clusters: his "
+        f"allocation {bu['loss_model_his']:.4f}, the same (b, k_br) scaled to N {bu['loss_model_same_shape_N']:.4f}, "
+        f"the dense-grid optimum {bu['loss_model_optimum']:.4f} (same shape at N / optimum = "
+        f"{bu['same_shape_N_over_optimum']:.3f}).\n"])
 
 
 # =========================================================================== percolation-lattice

@@ -880,18 +880,27 @@ def demo_section(report, quick=False):
     report.table(["P", "test error", "eps(P)", "unseen-path fraction"], tab)
     if P.size >= 2:
         fig, ax = new_figure()
-        ax.plot(P, mean, "o-", label="CNN test error")
+        lo = np.array([e.min() for e in errs])
+        hi = np.array([e.max() for e in errs])
+        spread = f"bars: range over {seeds} seeds" if seeds > 1 else "one seed: no bars"
+        ax.errorbar(P, mean, yerr=np.vstack([mean - lo, hi - mean]) if seeds > 1 else None, fmt="o-", capsize=3,
+                    label=f"CNN test error (mean; {spread})")
         ax.plot(P, eps, "--", label="eps(P) (path theory)")
         ax.plot(P, [1 - s.mean() for s in seen], "x:", label="unseen-path fraction")
-        ax.set(xscale="log", yscale="log", xlabel="P", ylabel="error")
+        ax.set(xscale="log", yscale="log", xlabel="P (training set size)", ylabel="error")
+        ax.set_title(f"RHM: CNN (h = {net.width}) against the path theory, alpha = {a:g}", fontsize=9)
         ax.legend(fontsize=7)
-        report.figure(fig, "rhm_demo_validation", "CNN test error and eps(P)")
+        report.figure(fig, "rhm_demo_validation", f"CNN test error (mean over {seeds} seed(s); {spread}) and eps(P)")
     if P.size >= 3 and np.all(mean > 0):
         b = bootstrap_powerlaw(P, errs, n_boot=500)
-        lines.append(f"measured exponent {b.exponent:.3f} [{_methods([{'interval_method': interval_method_text(b.n_seeds, b.n_boot, expanded=b.expanded)}])}: {b.ci[0]:.3f}, {b.ci[1]:.3f}] "
-                     f"(OLS of log error on log P, P = {int(P[0])}..{int(P[-1])}); eps(P) exponent on the same P: "
-                     f"{powerlaw_fit(P, eps).exponent:.3f}")
-        report.add_headline("rhm_validation", {"exponent": b.exponent, "ci": b.ci})
+        eps_exp = powerlaw_fit(P, eps).exponent
+        method = _methods([{'interval_method': interval_method_text(b.n_seeds, b.n_boot, expanded=b.expanded)}])
+        measured = (f"measured exponent {b.exponent:.3f} [{method}: {b.ci[0]:.3f}, {b.ci[1]:.3f}] "
+                    f"(OLS of log error on log P, P = {int(P[0])}..{int(P[-1])}); eps(P) exponent on the same P: "
+                    f"{eps_exp:.3f}")
+        lines.append(measured)
+        report.text(measured[0].upper() + measured[1:] + ".")  # the report says what the console says
+        report.add_headline("rhm_validation", {"exponent": b.exponent, "ci": b.ci, "eps_exponent": eps_exp})
     report.add_headline("rhm_validation", {"P": P, "test_err": mean, "eps": eps, "alpha": a,
                                            "wall_s": round(time.perf_counter() - t0, 1)})
     return lines

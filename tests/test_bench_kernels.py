@@ -127,3 +127,21 @@ def test_newman_ziff_parallel_samples_equal_serial(d, L, bond):
         b = NZ._newman_ziff_parallel(d, L, bond, 7, 3, M // 2, N, M, empty, nt)
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 10, 31, 512])
+def test_small_sums_match_block_loop_bitwise(n):
+    """The one-buffer path for small spectra gives the block loop's numbers bit for bit (log or not)."""
+    rng = np.random.default_rng(n)
+    lw = np.log(rng.uniform(1e-3, 1, n)) + rng.normal(0, 3, n)
+    lq = np.log(rng.uniform(1e-7, 0.5, n))
+    if n:
+        lw[0] = -np.inf
+    P = np.array([0.0, 1.0, 37.5, 1e3, 1e5, 1e9])
+    for log_out in (False, True):
+        ref = np.empty(P.size)
+        _sums._sums_range(lw, _sums._log1m(lq), P, 0, P.size, log_out, ref)
+        np.testing.assert_array_equal(_sums._sums_small(lw, lq, P, log_out), ref)
+        np.testing.assert_array_equal(_sums._sums_serial(lw, lq, P, log_out), ref)
+    assert decay_sum(np.full(3, -np.inf), np.log([0.1, 0.2, 0.3]), P).tolist() == [0.0] * P.size
+    assert decay_sum([0.0], [np.log(0.5)], [2]).tolist() == [0.25]  # lists go through asarray

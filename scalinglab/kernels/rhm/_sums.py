@@ -172,8 +172,86 @@ def _sums_range(log_w, l1p, P, j0, j1, log_out, out):
             out[j0 + jj] = s[jj] + c[jj]
 
 
+#: At most this many terms (groups x P, one block of groups) go through :func:`_sums_small`.
+_SMALL_TERMS = 4096
+
+
+@njit(cache=True)
+def _sums_small(log_w, log_q, P, log_out):
+    """:func:`_sums_range` over all P for at most one block of groups, the same numbers bit for bit.
+
+    All ``n k`` exponents are written into one buffer and exponentiated by one :func:`_exp_into` call (the
+    block loop called it, and set up its vector loop, once per P), with two allocations instead of seven.
+    10 groups x 25 P, interleaved minima at load ~9 on 2 cores: 2.9 us -> 1.2 us (numba call included); the
+    public ``decay_sum`` 3.8 -> 1.4 us against numpy's 5.1 us (``benchmarks/bench_kernels.py``, issue 22).
+    """
+    n = log_w.shape[0]
+    k = P.shape[0]
+    nk = n * k
+    work = np.empty(3 * nk + n + k, dtype=np.float64)
+    out = np.empty(k, dtype=np.float64)
+    xb = work[:nk]
+    buf = work[nk:2 * nk]
+    fb = work[2 * nk:3 * nk]
+    ib = fb.view(np.int64)
+    l1p = work[3 * nk:3 * nk + n]
+    shift = work[3 * nk + n:]
+    for i in range(n):
+        l1p[i] = np.log1p(-np.exp(log_q[i]))
+    for j in range(k):
+        p = P[j]
+        mx = -np.inf
+        if p == 0.0:
+            for i in range(n):
+                xb[j * n + i] = log_w[i]
+        else:
+            for i in range(n):
+                xb[j * n + i] = log_w[i] + p * l1p[i]
+        if log_out:
+            for i in range(n):
+                t = xb[j * n + i]
+                if t > mx:
+                    mx = t
+            shift[j] = mx
+            if mx != -np.inf:
+                for i in range(n):
+                    xb[j * n + i] = xb[j * n + i] - mx
+        else:
+            shift[j] = 0.0
+    if n >= 8:
+        _exp_into(xb, buf, ib, fb, nk)
+    else:  # short blocks: libm's exp, as in _block_sum
+        for i in range(nk):
+            buf[i] = np.exp(xb[i])
+    for j in range(k):
+        if shift[j] == -np.inf:
+            out[j] = -np.inf if log_out else 0.0
+            continue
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        i = j * n
+        e = i + n
+        while i + 8 <= e:
+            a0 += buf[i]
+            a1 += buf[i + 1]
+            a2 += buf[i + 2]
+            a3 += buf[i + 3]
+            a4 += buf[i + 4]
+            a5 += buf[i + 5]
+            a6 += buf[i + 6]
+            a7 += buf[i + 7]
+            i += 8
+        while i < e:
+            a0 += buf[i]
+            i += 1
+        t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        out[j] = shift[j] + np.log(t) if log_out else t
+    return out
+
+
 @njit(cache=True)
 def _sums_serial(log_w, log_q, P, log_out):
+    if log_w.shape[0] <= _BLOCK and log_w.shape[0] * P.shape[0] <= _SMALL_TERMS:
+        return _sums_small(log_w, log_q, P, log_out)
     out = np.empty(P.shape[0], dtype=np.float64)
     _sums_range(log_w, _log1m(log_q), P, 0, P.shape[0], log_out, out)
     return out
@@ -197,12 +275,18 @@ def _sums_parallel(log_w, log_q, P, log_out, nt):
 PARALLEL_MIN_TERMS = 16_000_000
 
 
-def _f64(a):
-    return a if type(a) is np.ndarray and a.dtype == np.float64 else np.asarray(a, dtype=np.float64)
+_F8 = np.dtype(np.float64)
+_ND = np.ndarray
 
 
 def _sums(log_w, log_q, P, log_out):
-    log_w, log_q, P = _f64(log_w), _f64(log_q), _f64(P)
+    # fast path first: three identity checks (float64 arrays share numpy's dtype singleton) instead of three
+    # calls and dtype comparisons; anything else goes through asarray
+    if not (type(log_w) is _ND and type(log_q) is _ND and type(P) is _ND
+            and log_w.dtype is _F8 and log_q.dtype is _F8 and P.dtype is _F8):
+        log_w = np.asarray(log_w, dtype=np.float64)
+        log_q = np.asarray(log_q, dtype=np.float64)
+        P = np.asarray(P, dtype=np.float64)
     if log_w.shape[0] * P.shape[0] >= PARALLEL_MIN_TERMS and P.shape[0] > 1 and numba.get_num_threads() > 1:
         return _sums_parallel(log_w, log_q, P, log_out, numba.get_num_threads())
     return _sums_serial(log_w, log_q, P, log_out)

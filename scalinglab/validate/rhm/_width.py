@@ -369,7 +369,8 @@ def paired_exponent_difference(P, errs_a, errs_b, window=None, n_boot=2000, leve
     -------
     dict
         ``diff``, ``ci`` (lo, hi), ``n_seeds``, ``window`` (first and last P used),
-        ``exponent_a``, ``exponent_b``.
+        ``exponent_a``, ``exponent_b``, ``ci_method`` (``"percentile"``, or ``"jackknife-t"`` below 5 seeds:
+        then the jackknife-t interval over seeds is the one quoted).
 
     Examples
     --------
@@ -413,6 +414,16 @@ def paired_exponent_difference(P, errs_a, errs_b, window=None, n_boot=2000, leve
                window=(float(P[idx].min()), float(P[idx].max())))
     if d.size >= n_boot // 2:
         out["ci"] = (float(np.quantile(d, q)), float(np.quantile(d, 1 - q)))
+    out["ci_method"] = "percentile"
+    if len(common) < 5:  # few seeds: the bootstrap under-covers; the jackknife-t interval is the one quoted
+        from scalinglab.theory.fitting import _jackknife_t
+
+        n = len(common)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jack = [_slopes(lx, np.log(np.delete(A, j, 1).mean(1))) - _slopes(lx, np.log(np.delete(B, j, 1).mean(1)))
+                    for j in range(n)]
+        out["ci"] = _jackknife_t(float(ea - eb), jack, level)
+        out["ci_method"] = "jackknife-t"
     return out
 
 
@@ -693,8 +704,11 @@ class RHMWidth(_RHMExperiment):
         lines.append("")
         if summary.get("bias"):
             lines += ["\n## Exponent differences between widths (bias of narrow nets)\n",
-                      "exponent(h) - exponent(wider h) on the same window; 95 % paired percentile bootstrap over "
-                      "seeds (the seeds present at every P of both widths: a seed fixes the data both nets saw).\n"]
+                      "exponent(h) - exponent(wider h) on the same window; 95 % paired "
+                      + ("jackknife-t interval over seeds (fewer than 5 paired seeds: a bootstrap under-covers)"
+                         if any(b.get("ci_method") == "jackknife-t" for b in summary["bias"]) else
+                         "percentile bootstrap over whole seeds")
+                      + " (the seeds present at every P of both widths: a seed fixes the data both nets saw).\n"]
             btab = [[f"{b['alpha']:g}", b["width"], b["reference_width"],
                      f"{_fmt(b['diff'])} [{_fmt(b['ci'][0])}, {_fmt(b['ci'][1])}]", b["n_seeds"]]
                     for b in summary["bias"]]

@@ -71,6 +71,8 @@ def results():
         "BootstrapFit": fitting.bootstrap_powerlaw(x, ys, n_boot=200),
         "SeedInterval": fitting.seed_bootstrap(rng.normal(1.0, 0.1, 6), np.mean, n_boot=200),
         "DiscretePowerLawFit": fitting.discrete_powerlaw_fit(rng.zipf(2.5, 500), 1),
+        "GridBracket": fitting.grid_bracket([1.0, 2.0, 4.0, 8.0], np.array([[0.9, 0.7, 0.2, 0.1]] * 5),
+                                            lambda e: e.mean(0) < 0.5, n_boot=100),
     }
     return out
 

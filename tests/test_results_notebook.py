@@ -82,6 +82,9 @@ def _factories(sweeps, toy):
         "ClusterPrediction": lambda: TD.predict_clusters(rng.zipf(2.5, 5000), x_min=1, peer=False, n_boot=100),
         "KernelLearningCurve": lambda: TD.kernel_learning_curve(*xy(), P=[16, 32, 64], seeds=3),
         "FeaturePrediction": lambda: TD.predict_features(*xy(), seeds=3, kernels=("laplace",), peer=False),
+        # issue 20's asymptotics and regime map
+        "AsymptoticCurve": lambda: TR.asymptotic_learning_curve(3),
+        "RegimeMap": lambda: TR.rhm_regime_map(1.0, 2, 100),
     }
 
 
@@ -143,7 +146,7 @@ def test_dict_results_became_results_with_the_same_keys(sweeps, toy):
                                                           "which", "method"]
     assert e["ci"] == e.ci and e.get("nope", 1) == 1 and "pc" in e
     assert e.to_frame().shape == (3, 4)
-    t = TP.tau_estimate(sweeps[-1], n_boot=20)
+    t = TP.tau_estimate(TP.lattice_sweep(2, 32, n_samples=10, seed=0), n_boot=20)  # enough clusters in [30, 90]
     assert isinstance(t, Result)
     assert list(_strict(t)) == ["tau", "ci", "se", "n", "window", "method", "ci_profile", "n_batches", "ci_boot",
                                 "ci_boot_reason"]

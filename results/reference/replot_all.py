@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+import json
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,7 +20,9 @@ HERE = Path(__file__).resolve().parent
 def folders(names=()):
     if names:
         return [HERE / n for n in names]
-    return sorted(p.parent for p in HERE.glob("**/manifest.json"))
+    # protocol runs only: analysis folders of stored rows (e.g. rhm-curve-prediction) carry a manifest without
+    # the protocol's "format" and are redrawn by their own script
+    return sorted(p.parent for p in HERE.glob("**/manifest.json") if "format" in json.loads(p.read_text()))
 
 
 def main(argv=None):

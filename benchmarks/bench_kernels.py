@@ -300,7 +300,7 @@ def nz_rates(quick, lim):
 def _pypercolate_rows(sizes, repeat, lim):
     """Against pypercolate 0.4.6 (shimmed for networkx 3; see bench_percolation.py), its own orders timed too."""
     import networkx as nx
-    from bench_percolation import _import_pypercolate, _nx3_graph
+    from bench_percolation import _import_pypercolate, _nx3_graph, pypercolate_checks
 
     perc = _import_pypercolate()
     G = _nx3_graph()
@@ -317,23 +317,7 @@ def _pypercolate_rows(sizes, repeat, lim):
                 pass
         med, mn = race({"ours": lambda: KP.newman_ziff(2, L, True, 1, 0, -1, 1, M, empty), "base": base},
                        max(3, repeat // 2))
-        checks = []
-        for labels in ("tuple", "int"):  # its largest cluster against a brute force on its own bond order
-            gg = G(nx.grid_2d_graph(20, 20, periodic=True))
-            if labels == "int":
-                gg = G(nx.convert_node_labels_to_integers(gg))
-            np.random.seed(11)
-            got = [st["max_cluster_size"] for st in perc.sample_states(gg, spanning_cluster=False, copy_result=True)]
-            np.random.seed(11)
-            perm = np.random.permutation(gg.number_of_edges())
-            ed = gg.edges()
-            h = nx.Graph()
-            h.add_nodes_from(gg.nodes())
-            want = [1]
-            for b in perm:
-                h.add_edge(*ed[b])
-                want.append(max(len(c) for c in nx.connected_components(h)))
-            checks.append(got == want)
+        checks = list(pypercolate_checks(perc, G).values())  # its largest cluster vs a brute force (tuple, int)
         rows.append(_row("newman_ziff 2-d bond vs pypercolate", size, M, "pypercolate 0.4.6 sample_states (orders "
                          "timed)", med, mn, all(checks), pypercolate_tuple_labels_correct=checks[0],
                          pypercolate_int_labels_correct=checks[1]))

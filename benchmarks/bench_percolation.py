@@ -187,25 +187,38 @@ def bench_newman_ziff(quick=False):
         rows.append(("pypercolate 0.4.6 (shimmed)", g.number_of_edges() / t_pp,
                      rate_ours / (g.number_of_edges() / t_pp), "see below"))
         # correctness on the same order: tuple labels, then integer labels
-        checks = []
-        for labels in ("tuple", "int"):
-            gg = G(nx.grid_2d_graph(20, 20, periodic=True))
-            if labels == "int":
-                gg = G(nx.convert_node_labels_to_integers(gg))
-            np.random.seed(11)
-            got = [st["max_cluster_size"] for st in perc.sample_states(gg, spanning_cluster=False, copy_result=True)]
-            np.random.seed(11)
-            perm = np.random.permutation(gg.number_of_edges())
-            ed = gg.edges()
-            h = nx.Graph()
-            h.add_nodes_from(gg.nodes())
-            want = [1]
-            for b in perm:
-                h.add_edge(*ed[b])
-                want.append(max(len(c) for c in nx.connected_components(h)))
-            checks.append(f"{labels} labels: {'correct' if got == want else 'WRONG'}")
+        checks = [f"{labels} labels: {'correct' if ok else 'WRONG'}"
+                  for labels, ok in pypercolate_checks(perc, G).items()]
         note = "pypercolate largest cluster vs brute force on its own bond order: " + "; ".join(checks)
     return L, n_samples, rows, note
+
+
+def pypercolate_checks(perc, G):
+    """``{"tuple": ok, "int": ok}``: pypercolate's largest-cluster sequence against a brute force on its own order.
+
+    A 20 x 20 periodic bond lattice, with its tuple node labels and relabelled by integers; the brute force adds
+    the same bonds (same ``np.random`` seed) to a networkx graph and takes the largest component after each.
+    """
+    import networkx as nx
+
+    out = {}
+    for labels in ("tuple", "int"):
+        gg = G(nx.grid_2d_graph(20, 20, periodic=True))
+        if labels == "int":
+            gg = G(nx.convert_node_labels_to_integers(gg))
+        np.random.seed(11)
+        got = [st["max_cluster_size"] for st in perc.sample_states(gg, spanning_cluster=False, copy_result=True)]
+        np.random.seed(11)
+        perm = np.random.permutation(gg.number_of_edges())
+        ed = gg.edges()
+        h = nx.Graph()
+        h.add_nodes_from(gg.nodes())
+        want = [1]
+        for b in perm:
+            h.add_edge(*ed[b])
+            want.append(max(len(c) for c in nx.connected_components(h)))
+        out[labels] = got == want
+    return out
 
 
 def main(argv=None):

@@ -5,6 +5,8 @@
 Reads the rows of the width study (results/reference/rhm-width, quick grid) and of the gap variants run from the
 specs beside this file (rhm-width-adam-tol1e-3, rhm-width-sgd, rhm-width-sgd-tol1e-3), and prints:
 
+Every interval's method is stored as ``interval_method`` and printed first.
+
 1. per (alpha, setting, width): the exponent of the seed-averaged test error [95 % expanded bootstrap] on
    P = 16 ... 1024 (the grid of the variants), eps(P)'s exponent on the same P, and the gap (measured - eps);
 2. per factor: the shift of the exponent it causes, exponent(variant) - exponent(base), with a 95 % paired
@@ -28,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit  # noqa: E402
+from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, powerlaw_fit  # noqa: E402
 from scalinglab.validate import protocol  # noqa: E402
 from scalinglab.validate.rhm._experiments import _theory_eps  # noqa: E402
 from scalinglab.validate.rhm._width import _per_seed, paired_exponent_difference  # noqa: E402
@@ -84,6 +86,11 @@ def main(argv=None):
             variants[label] = _load(root, name)[0]
     window = (16.0, 1024.0)  # the P grid every variant shares
     out["window"], out["seeds"] = list(window), int(base_cfg.seeds)
+    method = interval_method_text(int(base_cfg.seeds), a.n_boot, expanded=True)
+    paired = (f"95 % paired percentile bootstrap over whole seeds ({int(base_cfg.seeds)} seeds, {a.n_boot} resamples; "
+              "a seed's two runs share rules, data, initialisation and batch order)")
+    out["interval_method"] = f"exponents: {method}; shifts (paired over seeds): {paired}"
+    print(f"Intervals: exponents, {method}; shifts, {paired}.\n")
     print(f"## Exponents on P = {window[0]:g} ... {window[1]:g} ({base_cfg.seeds} seeds)\n")
     print("| alpha | training | h | exponent [95% CI] | eps(P) exponent | gap (measured - eps) | runs converged |")
     print("|---|---|---|---|---|---|---|")

@@ -1185,6 +1185,16 @@ def _plot_lattice_fss(fss, path):
     return save_figure(fig, path, dpi=110)
 
 
+def _lattice_interval_method(n_boot):
+    """How percolation-lattice's intervals are made (issue 17): the randomised unit is a lattice sample, not a seed."""
+    return (f"95 % percentile bootstrap over lattice samples (the randomised unit here: one Newman-Ziff sweep of one "
+            f"random lattice; there are no seeds to resample): p_c (extrapolated and crossings) resamples each "
+            f"size's samples, {n_boot} resamples; D the same, 300 resamples; tau MLE the wider of the profile "
+            f"likelihood-ratio interval and a percentile bootstrap over the stored batches of samples ({n_boot} "
+            f"resamples); finite-size-scaling fits: percentile bootstrap over the stored batches of each size "
+            f"({n_boot} resamples)")
+
+
 @protocol.experiment
 class PercolationLattice(_LatticeRowsExperiment):
     name = "percolation-lattice"
@@ -1197,7 +1207,7 @@ class PercolationLattice(_LatticeRowsExperiment):
         from scalinglab.validate.percolation._lattice_fss import lattice_fss
 
         an = lattice_analyse(rows, n_boot=config.n_boot)
-        out = {"lattices": an, "wall_s": _wall(rows)}
+        out = {"lattices": an, "wall_s": _wall(rows), "interval_method": _lattice_interval_method(config.n_boot)}
         fss = lattice_fss(rows, n_boot=config.n_boot)
         if fss:
             out["fss"] = {str(d): v for d, v in fss.items()}
@@ -1243,6 +1253,7 @@ class PercolationLattice(_LatticeRowsExperiment):
                                              f"[{t['window'][0]}, {t['window'][1]}])",
                            f"{r['tau_literature']:.4g}"])
         return "\n".join([
+            f"Intervals: {summary.get('interval_method') or _lattice_interval_method(config.n_boot)}.\n",
             "Newman-Ziff sweeps on periodic L^d lattices (one pass per sample: wrapping numbers, the largest "
             "cluster and the size histogram at the literature p_c). p_c: p_1/2(L) (where R = 1/2) extrapolated in "
             f"L^(-1/nu) by weighted least squares, nu from the literature, 95 % bootstrap over samples "

@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalinglab.theory.fitting import bootstrap_powerlaw, powerlaw_fit
+from scalinglab.theory.fitting import bootstrap_powerlaw, interval_method_text, powerlaw_fit
 from scalinglab.theory.spectral import levina_bickel, sample_manifold, twonn
 from scalinglab.theory.spectral import fit_spectrum, gram_spectrum
 from scalinglab.theory.spectral import (eigenlearning_curve, powerlaw_spectrum, regime_exponents,
@@ -162,6 +162,13 @@ def rf_theory(regime, xs, alpha_K, S, fixed):
     return r.loss
 
 
+def _draw_interval_method(bf):
+    """The method of a :func:`bootstrap_powerlaw` interval over whole draws, in words (issue 17)."""
+    text = interval_method_text(bf.n_seeds, bf.n_boot, bf.level, method=bf.ci_method, expanded=bf.expanded)
+    return (text + "; the resampled unit is a draw index k with its points at every x (each (x, k) has its own "
+                   "random stream, so the points are independent across x)")
+
+
 def analyse_rf(rows, n_boot=500):
     """Fit the four regimes from stored rows (a DataFrame or list of dicts); returns per-regime summaries.
 
@@ -195,6 +202,7 @@ def analyse_rf(rows, n_boot=500):
                               for s in samples],
                        "theory": theory.tolist(), "max_rel_dev": float(np.max(np.abs(mean / theory - 1))),
                        "exponent": bf.exponent, "ci": list(bf.ci), "expected": expected,
+                       "interval_method": _draw_interval_method(bf),
                        "theory_exponent_in_window": powerlaw_fit(xs, theory, window=(xs[0], xs[-1])).exponent,
                        "window": list(bf.fit.window), "n_draws": int(min(s.size for s in samples)),
                        "alpha_K": alpha_K, "S": S, "fixed": fixed}
@@ -268,6 +276,8 @@ class RFRegimes(protocol.Experiment):
         return "\n".join(["## Exponents of the four regimes\n", "\n".join(f"* {k}: {v}" for k, v in RF_REGIMES.items()),
                           f"\nBootstrap ({config.n_boot} resamples over draws) of the OLS log-log exponent over the "
                           "whole grid; the theory (rf_teacher_student_loss) fitted in the same window.\n",
+                          "Intervals: " + "; ".join(sorted({v["interval_method"] for v in summary.get("regimes", {}).values()
+                                                           if "interval_method" in v})) + ".\n",
                           md_table(["regime", "measured [95% CI]", "theory in window", "asymptotic",
                                     "max |sim/theory - 1|", "window", "draws"], tab)])
 

@@ -32,7 +32,7 @@ import numpy as np
 from scalinglab.theory.data import (intrinsic_dimension, measured_errors, predict_tokens, predicted_errors,
                                     seed_interval)
 from scalinglab.theory.data._features import _bandwidth, _eig, _targets
-from scalinglab.theory.fitting import bootstrap_powerlaw, discrete_powerlaw_fit, powerlaw_fit
+from scalinglab.theory.fitting import bootstrap_powerlaw, discrete_powerlaw_fit, interval_method_text, powerlaw_fit
 from scalinglab.theory.spectral import gram_matrix
 from scalinglab.validate import protocol
 from scalinglab.validate.data._examples import digits, wordfreq_frequencies, wordfreq_sample
@@ -199,6 +199,9 @@ class DigitsExperiment(protocol.Experiment):
                                                   "skdim_twonn", "skdim_mle", "skdim_version")}
             out["dimension"]["four_over_d_twonn"] = 4.0 / t["twonn"]
             out["dimension"]["four_over_d_levina_bickel"] = 4.0 / t["levina_bickel"]
+            out["dimension"]["interval_method"] = ("TwoNN: 95 % chi-square interval of the MLE (2 d sum log mu ~ "
+                                                   "chi2(2n), independent ratios assumed); Levina-Bickel: estimate "
+                                                   "± 1.96 s.e. of the per-point estimates; no resampling")
             if kr:
                 meas = np.array([r["population"] for r in kr])
                 mean, lo, hi, how = seed_interval(meas)
@@ -210,7 +213,9 @@ class DigitsExperiment(protocol.Experiment):
                               "measured_exponent_ci": list(bf.ci),
                               "predicted_exponent": powerlaw_fit(P, pred).exponent,
                               "ratio_max_abs_dev_P_le_128": float(np.max(np.abs(rm[P <= 128] - 1))),
-                              "ratio_at_largest_P": float(rm[-1])}
+                              "ratio_at_largest_P": float(rm[-1]),
+                              "interval_method": (f"per P (error and ratio): 95 % {how}, 2000 resamples, a seed's "
+                                                  f"whole curve kept together; exponent: {_boot_method(bf)}")}
         nets = [r for r in recs if r["part"] == "net"]
         if nets:
             Ps = sorted({int(r["n"]) for r in nets})
@@ -228,7 +233,8 @@ class DigitsExperiment(protocol.Experiment):
                    "n_seeds": len(seeds), "train_mse_max": max(float(r["train_mse"]) for r in nets)}
             if len(Ps) >= 2:
                 bf = bootstrap_powerlaw(np.array(Ps, dtype=float), M, n_boot=1000, seed=3)
-                net.update(exponent=bf.exponent, exponent_ci=list(bf.ci), ci_method=bf.ci_method)
+                net.update(exponent=bf.exponent, exponent_ci=list(bf.ci), ci_method=bf.ci_method,
+                           interval_method=_boot_method(bf))
             out["net"] = net
         return out
 
@@ -289,6 +295,8 @@ class DigitsExperiment(protocol.Experiment):
                     f"Exponent over P = {k['P'][0]}..{k['P'][-1]}: measured {k['measured_exponent']:.3f} "
                     f"[{k['measured_exponent_ci'][0]:.3f}, {k['measured_exponent_ci'][1]:.3f}], predicted "
                     f"{k['predicted_exponent']:.3f}.", ""]
+            if k.get("interval_method"):
+                out += [f"Intervals: {k['interval_method']}.", ""]
         if "dimension" in summary:
             d = summary["dimension"]
             out += ["## Intrinsic dimension", "",
@@ -298,6 +306,8 @@ class DigitsExperiment(protocol.Experiment):
                               ["Levina-Bickel k 10..20", d["levina_bickel"],
                                f"[{d['levina_bickel_ci'][0]:.3f}, {d['levina_bickel_ci'][1]:.3f}]", d["skdim_mle"],
                                d["four_over_d_levina_bickel"]]])]
+            if d.get("interval_method"):
+                out += [f"Intervals: {d['interval_method']}."]
         if "net" in summary:
             n = summary["net"]
             out += ["## Torch MLP", "", md_table(["P", "test MSE", "test error"],
@@ -305,8 +315,14 @@ class DigitsExperiment(protocol.Experiment):
                                                                                n["mean_error"])])]
             if "exponent" in n:
                 out.append(f"Exponent {n['exponent']:.3f} [{n['exponent_ci'][0]:.3f}, {n['exponent_ci'][1]:.3f}] "
-                           f"({n['ci_method']}, {n['n_seeds']} seeds).")
+                           f"({n['ci_method']}, {n['n_seeds']} seeds)." + (f" Interval: {n['interval_method']}."
+                                                                          if n.get("interval_method") else ""))
         return "\n".join(out) + "\n"
+
+
+def _boot_method(bf):
+    """The method of a whole-seed :func:`bootstrap_powerlaw` interval, in words (issue 17)."""
+    return interval_method_text(bf.n_seeds, bf.n_boot, bf.level, method=bf.ci_method, expanded=bf.expanded)
 
 
 # ----------------------------------------------------------------------------- wordfreq

@@ -71,6 +71,27 @@ def _exp_into(x, out, ib, fb, n):
         out[i] = out[i] * fb[i]
 
 
+@njit(cache=True, inline="always")
+def _sum8(buf, lo, hi):
+    """``sum(buf[lo:hi])`` in 8 interleaved partial sums (vectorisable; the order every eps sum uses)."""
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    i = lo
+    while i + 8 <= hi:
+        a0 += buf[i]
+        a1 += buf[i + 1]
+        a2 += buf[i + 2]
+        a3 += buf[i + 3]
+        a4 += buf[i + 4]
+        a5 += buf[i + 5]
+        a6 += buf[i + 6]
+        a7 += buf[i + 7]
+        i += 8
+    while i < hi:
+        a0 += buf[i]
+        i += 1
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+
+
 @njit(cache=True)
 def _block_sum(log_w, l1p, lo, m, p, shift, xb, buf, ib, fb):
     """``sum_{i in [lo, lo+m)} exp(log_w_i + p * l1p_i - shift)`` (the ``p * l1p`` term left out at p = 0, so
@@ -87,22 +108,7 @@ def _block_sum(log_w, l1p, lo, m, p, shift, xb, buf, ib, fb):
     else:  # a short block: the vector loop's set-up costs more than libm's exp
         for i in range(m):
             buf[i] = np.exp(xb[i])
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-    i = 0
-    while i + 8 <= m:
-        a0 += buf[i]
-        a1 += buf[i + 1]
-        a2 += buf[i + 2]
-        a3 += buf[i + 3]
-        a4 += buf[i + 4]
-        a5 += buf[i + 5]
-        a6 += buf[i + 6]
-        a7 += buf[i + 7]
-        i += 8
-    while i < m:
-        a0 += buf[i]
-        i += 1
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    return _sum8(buf, 0, m)
 
 
 @njit(cache=True, inline="always")
@@ -227,23 +233,7 @@ def _sums_small(log_w, log_q, P, log_out):
         if shift[j] == -np.inf:
             out[j] = -np.inf if log_out else 0.0
             continue
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-        i = j * n
-        e = i + n
-        while i + 8 <= e:
-            a0 += buf[i]
-            a1 += buf[i + 1]
-            a2 += buf[i + 2]
-            a3 += buf[i + 3]
-            a4 += buf[i + 4]
-            a5 += buf[i + 5]
-            a6 += buf[i + 6]
-            a7 += buf[i + 7]
-            i += 8
-        while i < e:
-            a0 += buf[i]
-            i += 1
-        t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        t = _sum8(buf, j * n, j * n + n)
         out[j] = shift[j] + np.log(t) if log_out else t
     return out
 

@@ -225,46 +225,33 @@ def case_label(sizes, repeat, lim):
     return rows
 
 
-def _nz_python(L, rng):
-    """Newman-Ziff in plain Python on networkx's UnionFind, the random order drawn too (2-d bond, periodic)."""
-    from networkx.utils import UnionFind
+def _nz_python(L, rng, edges):
+    """Newman-Ziff in plain Python on networkx's UnionFind (bench_percolation.nz_networkx), the random order
+    drawn too (2-d bond, periodic; ``edges`` from bench_percolation.torus_bonds, the kernel's numbering)."""
+    from bench_percolation import nz_networkx
 
-    M = 2 * L * L
-    order = rng.permutation(M)
-    uf = UnionFind(range(L * L))
-    smax, s2 = 1, L * L
-    out_max = np.empty(M + 1, dtype=np.int64)
-    out_max[0] = smax
-    for n, b in enumerate(order.tolist(), 1):
-        i = b >> 1
-        r, c = divmod(i, L)
-        j = ((r + 1) % L) * L + c if b & 1 == 0 else r * L + (c + 1) % L
-        ri, rj = uf[i], uf[j]
-        if ri != rj:
-            si, sj = uf.weights[ri], uf.weights[rj]
-            uf.union(ri, rj)
-            s2 += 2 * si * sj
-            smax = max(smax, si + sj)
-        out_max[n] = smax
-    return out_max
+    return nz_networkx(L, rng.permutation(2 * L * L), edges)[0]
 
 
 def case_nz(sizes, repeat, lim):
+    from bench_percolation import torus_bonds
+
     rows = []
     empty = np.zeros((0, 0), dtype=np.int64)
     for size, (L, ns) in sizes:
         M = 2 * L * L
         rng = np.random.default_rng(0)
+        edges = torus_bonds(L)
 
         def base():
             for _ in range(ns):
-                _nz_python(L, rng)
+                _nz_python(L, rng, edges)
         med, mn = race({"ours": lambda: KP.newman_ziff(2, L, True, ns, 0, -1, 1, M, empty), "base": base},
                        max(3, repeat // 2) if L > 64 else repeat)
         order = np.random.default_rng(5).permutation(M)[None]
         ours = KP.newman_ziff(2, L, True, 1, 0, -1, 1, M, order)[0]
         rng = np.random.default_rng(5)
-        ref = _nz_python(L, rng)
+        ref = _nz_python(L, rng, edges)
         same = np.array_equal(ours, ref)
         # each bond: two finds, each at least one random access (par of a site), plus the union
         rows.append(_row("newman_ziff 2-d bond", size, ns * M, "plain Python on networkx UnionFind (orders timed)",

@@ -129,17 +129,7 @@ def real_array(name, values, lo=None, hi=None, lo_open=False, hi_open=False, all
     >>> real_array("P", [1, 10]).tolist()
     [1.0, 10.0]
     """
-    try:
-        arr = np.asarray(values)
-        if arr.dtype == object or arr.dtype.kind in "USVb" or _is_bool(values):
-            raise TypeError
-        complex_ = arr.dtype.kind == "c"
-        if not complex_:
-            arr = arr.astype(np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(f"{name} must be an array of numbers, got {_show(values)}") from None
-    if complex_:  # never drop an imaginary part silently
-        raise InputError(f"{name} must be real numbers, got complex values (e.g. {_show(arr.ravel()[0])})")
+    arr = as_floats(name, values)  # numbers only, never an imaginary part dropped
     if ndim == 1 and arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != ndim:

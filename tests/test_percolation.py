@@ -186,18 +186,43 @@ def test_union_find_equals_bfs_and_scipy(shape, p, rng):
     assert n == nref == nsp
     np.testing.assert_array_equal(lab, ref)
     np.testing.assert_array_equal(lab, sp_lab)
-    # label_clusters hands d <= 3 and small arrays to scipy: the Numba kernels are checked directly
+    # the generic union-find is also checked on d <= 3 (label_clusters uses the raster scans there)
     from scalinglab.kernels.percolation import _clusters as C
 
-    flat, sh = occ.ravel(), np.array(shape, dtype=np.int64)
-    kernels = [C._label_nd(flat, sh)]
-    if len(shape) == 2:
-        kernels.append(C._label_2d(flat, *shape))
-    if len(shape) == 3:
-        kernels.append(C._label_3d(flat, *shape))
-    for kl, kn in kernels:
-        assert kn == nref
-        np.testing.assert_array_equal(kl.reshape(shape), ref)
+    kl, kn = C._label_nd(occ.ravel(), np.array(shape, dtype=np.int64))
+    assert kn == nref
+    np.testing.assert_array_equal(kl.reshape(shape), ref)
+
+
+@pytest.mark.parametrize("shape", [(13,), (1, 9), (9, 1), (9, 11), (2, 17), (1, 1, 7), (6, 7, 5), (5, 1, 4), (3, 8, 9)])
+@pytest.mark.parametrize("p", [0.3, 0.6, 0.95])
+def test_slab_labelling_equals_bfs_for_every_slab_count(shape, p, rng):
+    """Both twins of the slab kernel, 1 slab to more slabs than rows (empty slabs, seams on every row)."""
+    from scalinglab.kernels.percolation import _clusters as C
+
+    occ = rng.random(shape) < p
+    ref, nref = naive.bfs_label(occ)
+    n0, n1, n2, npar = C._slab_dims(list(shape))
+    for nslab in range(1, n0 + 3):
+        for f in (C._label_slabs_ser, C._label_slabs_par):
+            lab = np.full(occ.size, -7, dtype=np.int64)  # garbage in: the kernel writes every site
+            par = np.full(npar, -7, dtype=np.int64)
+            n = f(occ.ravel(), lab, par, n0, n1, n2, nslab)
+            assert n == nref, (nslab, f)
+            np.testing.assert_array_equal(lab.reshape(shape), ref)
+
+
+def test_label_clusters_parallel_path_equals_scipy(rng):
+    """A 2-d and a 3-d array at the parallel threshold (slabs scanned on every Numba thread) against scipy."""
+    from scalinglab.kernels.percolation import _clusters as C
+
+    for shape, p in [((2048, C.LABEL_PARALLEL_MIN_SITES // 2048), 0.5927), ((256, 128, 128), 0.3116)]:
+        occ = rng.random(shape) < p
+        assert occ.size >= C.LABEL_PARALLEL_MIN_SITES
+        lab, n = K.label_clusters(occ.ravel(), np.array(shape, dtype=np.int64))
+        ref, nref = ndimage.label(occ)
+        assert n == nref
+        np.testing.assert_array_equal(lab.reshape(shape), ref)
 
 
 def test_union_find_large_2d_equals_scipy(rng):

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
-from scipy import ndimage
-from numba import njit
+from numba import njit, prange
+
+from scalinglab.kernels._threads import twins, use_parallel
 
 # kernels import nothing of ours: the Python-level wrapper of label_clusters refuses bad
 # arguments with a plain ValueError before any Numba code runs (theory.percolation re-raises it as InputError)
@@ -246,34 +248,6 @@ def _label_nd(occ, shape):
 
 
 @njit(cache=True)
-def _resolve(par, nprov):
-    """Provisional labels -> final labels ``1..K`` in order of first appearance (roots are minimal)."""
-    final = np.zeros(nprov + 1, dtype=np.int64)
-    k = 0
-    for i in range(1, nprov + 1):
-        r = par[i]
-        if r == i:
-            k += 1
-            final[i] = k
-        else:
-            final[i] = final[r]  # r < i is already final (par[i] was compressed below)
-    return final, k
-
-
-@njit(cache=True)
-def _relabel(lab, par, nprov):
-    """Finish a raster scan: provisional labels in ``lab`` -> final labels ``1..K`` in place; ``(lab, K)``."""
-    for k in range(1, nprov + 1):
-        par[k] = par[par[k]]  # parents are smaller: one forward pass reaches the roots
-    final, nlab = _resolve(par, nprov)
-    for x in range(lab.size):
-        v = lab[x]
-        if v != 0:
-            lab[x] = final[v]
-    return lab, nlab
-
-
-@njit(cache=True)
 def _link(par, a, b):
     """Union of the sets of provisional labels ``a`` and ``b`` (the smaller root becomes the root)."""
     ra = _find(par, a)
@@ -285,23 +259,22 @@ def _link(par, a, b):
 
 
 @njit(cache=True)
-def _label_2d(occ, n0, n1):
-    """Raster scan with provisional labels; a union only where the up-left site is empty.
+def _scan_2d(occ, lab, par, n1, r0, r1, off):
+    """Raster scan of rows ``r0..r1-1`` of an ``(n0, n1)`` array: provisional labels ``off+1, off+2, ...``.
 
-    The left and up-left labels are carried in registers along the row, so each
-    site reads ``occ``, the label above, and writes its own label.
+    A union only where the up-left site is empty (else the two are already joined through it); the left
+    and up-left labels are carried in registers along the row, so each site reads ``occ`` and the label
+    above and writes its own label (0 on empty sites: ``lab`` may come uninitialised). The first row of
+    the slab sees no row above (the seam is joined afterwards). Returns the number of labels made.
     """
-    N = n0 * n1
-    lab = np.zeros(N, dtype=np.int64)
-    par = np.empty(N // 2 + 2, dtype=np.int64)
-    nprov = 0
-    for i in range(n0):
+    nprov = off
+    for i in range(r0, r1):
         base = i * n1
         left = 0
         upleft = 0
         for j in range(n1):
             x = base + j
-            up = lab[x - n1] if i > 0 else 0
+            up = lab[x - n1] if i > r0 else 0
             if occ[x]:
                 if left == 0:
                     if up == 0:
@@ -315,20 +288,18 @@ def _label_2d(occ, n0, n1):
                 lab[x] = left
             else:
                 left = 0
+                lab[x] = 0
             upleft = up
-    return _relabel(lab, par, nprov)
+    return nprov - off
 
 
 @njit(cache=True)
-def _label_3d(occ, n0, n1, n2):
-    """3-d raster scan with provisional labels (left, up, front neighbours; left/up-left in registers)."""
-    N = n0 * n1 * n2
-    lab = np.zeros(N, dtype=np.int64)
-    par = np.empty(N // 2 + 2, dtype=np.int64)
+def _scan_3d(occ, lab, par, n1, n2, r0, r1, off):
+    """:func:`_scan_2d` in 3-d (left, up and front neighbours; left / up-left in registers), planes ``r0..r1-1``."""
     s1 = n2
     s0 = n1 * n2
-    nprov = 0
-    for i in range(n0):
+    nprov = off
+    for i in range(r0, r1):
         for j in range(n1):
             base = i * s0 + j * s1
             a = 0
@@ -337,7 +308,7 @@ def _label_3d(occ, n0, n1, n2):
                 x = base + k
                 b = lab[x - s1] if j > 0 else 0
                 if occ[x]:
-                    c = lab[x - s0] if i > 0 else 0
+                    c = lab[x - s0] if i > r0 else 0
                     m = a
                     if b != 0 and (m == 0 or b < m):
                         m = b
@@ -358,15 +329,89 @@ def _label_3d(occ, n0, n1, n2):
                     a = m
                 else:
                     a = 0
+                    lab[x] = 0
                 bprev = b
-    return _relabel(lab, par, nprov)
+    return nprov - off
 
 
-#: Up to this many sites the 2-d / 3-d raster kernels label faster than scipy (interleaved medians, issue 22:
-#: 2.8-3.9x on 181^2..256^2, 0.89x on 1024^2; 5.2x on 48^3, 1.07x on 64^3, 1.34x on 100^3, ~0.9x on 200^3);
-#: above, scipy. d >= 4: the union-find at every size (1.5-18x scipy's generic structuring element).
-_RASTER_MAX_SITES_2D = 1 << 17
-_RASTER_MAX_SITES_3D = 1 << 20
+def _label_slabs(occ, lab, par, n0, n1, n2, nslab):
+    """Label an ``(n0, n1)`` (``n2 == 0``) or ``(n0, n1, n2)`` array cut into ``nslab`` slabs along axis 0.
+
+    Each slab is scanned on its own (in parallel in the ``parallel=True`` twin) with provisional labels
+    in a range of its own: a line of ``n`` sites starts at most ``ceil(n / 2)`` labels, so the slab
+    starting at line ``l`` numbers from ``l * ceil(n / 2)``. The seams are then joined, and one pass over
+    the provisional labels in increasing order gives the final ones: roots are the smallest label of
+    their set (every link puts the larger root under the smaller), labels increase in raster order, so
+    numbering the roots in order numbers the clusters by their first site, as ``scipy.ndimage.label``.
+    ``par`` needs ``n_lines * ceil(n_last / 2) + 1`` entries. Returns the number of clusters; ``lab``
+    holds the final labels.
+    """
+    three = n2 > 0
+    lines_per_row = n1 if three else 1
+    per_line = ((n2 if three else n1) + 1) // 2
+    s0 = n1 * n2 if three else n1
+    cnt = np.empty(nslab, dtype=np.int64)
+    starts = np.empty(nslab + 1, dtype=np.int64)
+    for k in range(nslab + 1):
+        starts[k] = (n0 * k) // nslab
+    for k in prange(nslab):
+        off = starts[k] * lines_per_row * per_line
+        if three:
+            cnt[k] = _scan_3d(occ, lab, par, n1, n2, starts[k], starts[k + 1], off)
+        else:
+            cnt[k] = _scan_2d(occ, lab, par, n1, starts[k], starts[k + 1], off)
+    for k in range(1, nslab):  # each distinct slab start inside the array is one seam
+        r0 = starts[k]
+        if r0 == starts[k - 1] or r0 >= n0:
+            continue
+        for x in range(r0 * s0, (r0 + 1) * s0):
+            if lab[x] != 0 and lab[x - s0] != 0:
+                _link(par, lab[x], lab[x - s0])
+    # final labels, stored negated in par: a non-root points to a smaller label, already final
+    nlab = 0
+    par[0] = 0
+    for k in range(nslab):
+        off = starts[k] * lines_per_row * per_line
+        for q in range(off + 1, off + cnt[k] + 1):
+            r = par[q]
+            if r == q:
+                nlab += 1
+                par[q] = -nlab
+            else:
+                par[q] = par[r]
+    N = lab.size
+    nch = 4 * nslab
+    for c in prange(nch):
+        for x in range(N * c // nch, N * (c + 1) // nch):
+            lab[x] = -par[lab[x]]
+    return nlab
+
+
+_label_slabs_par, _label_slabs_ser = twins(_label_slabs)
+
+
+def _slab_dims(dims):
+    """``(n0, n1, n2, entries of par)`` of a 1-, 2- or 3-d shape for :func:`_label_slabs` (1-d: one row)."""
+    if len(dims) == 3:
+        return dims[0], dims[1], dims[2], dims[0] * dims[1] * ((dims[2] + 1) // 2) + 2
+    n0, n1 = (1, dims[0]) if len(dims) == 1 else dims
+    return n0, n1, 0, n0 * ((n1 + 1) // 2) + 2
+
+
+@njit(cache=True)
+def _label_small(occ, n0, n1, n2, npar):
+    """:func:`_label_slabs` on one slab with its arrays made here (small arrays: one call, no page faults)."""
+    lab = np.empty(occ.size, dtype=np.int64)
+    par = np.empty(npar, dtype=np.int64)
+    return lab, _label_slabs_ser(occ, lab, par, n0, n1, n2, 1)
+
+
+#: Sites above which 1-/2-/3-d labelling writes into numpy-allocated arrays (numpy asks the kernel for huge
+#: pages; Numba's allocator takes 4 kB page faults: filling 72 MB made in Numba took 27 ms, made by numpy 4.4 ms).
+_NUMPY_ALLOC_MIN_SITES = 1 << 15
+#: Sites from which the slabs are scanned in parallel: ~30 ms on one idle core (3000^2 at p_c: 68 ms serial,
+#: 38 ms on 2 threads), well above the 0.05-15 ms the thread team can cost on a loaded machine (issue 22).
+LABEL_PARALLEL_MIN_SITES = 1 << 22
 
 
 def label_clusters(occ, shape):
@@ -388,12 +433,13 @@ def label_clusters(occ, shape):
 
     Notes
     -----
-    ``d <= 3`` above ``_RASTER_MAX_SITES_2D`` / ``_3D`` sites (and 1-d): ``scipy.ndimage.label``
-    writing int64 labels in place, the faster there; smaller 2-d and 3-d
-    arrays: raster scans with provisional labels (a union only where two
-    labelled neighbours are not already joined through the diagonal site);
-    ``d >= 4``: the generic union-find (scipy's generic structuring element is
-    slow there). Measured side by side in ``benchmarks/bench_kernels.py``.
+    ``d <= 3``: raster scans with provisional labels (a union only where two labelled neighbours are not
+    already joined through the diagonal site), on :data:`LABEL_PARALLEL_MIN_SITES` sites and more cut
+    into one slab per Numba thread, scanned in parallel and joined at the seams; above
+    ``_NUMPY_ALLOC_MIN_SITES`` sites the output is allocated by numpy (huge pages). ``d >= 4``: the
+    generic union-find. Every case is at least as fast as ``scipy.ndimage.label`` at every size measured
+    side by side in ``benchmarks/bench_kernels.py`` (results page "Kernel speed"); no environment variable
+    is involved.
 
     >>> lab, n = label_clusters(np.array([1, 0, 1, 1], dtype=bool), np.array([2, 2]))
     >>> lab.tolist(), n
@@ -411,15 +457,16 @@ def label_clusters(occ, shape):
         raise ValueError(f"occ has {occ.size} entries but prod(shape) = {total}")
     if occ.dtype != np.bool_ or not occ.flags.c_contiguous:
         occ = np.ascontiguousarray(occ, dtype=np.bool_)
-    if (len(dims) == 2 and total > _RASTER_MAX_SITES_2D) or (len(dims) == 3 and total > _RASTER_MAX_SITES_3D) \
-            or len(dims) == 1:
-        # scipy's two-pass labelling, written straight into int64 (no copy): on large arrays our raster kernels
-        # measured 0.63-0.98x it in 2-d and 0.9-1.0x in 3-d (issue 22)
-        lab = np.empty(total, dtype=np.int64)
-        n = ndimage.label(occ.reshape(dims), output=lab.reshape(dims))
+    if len(dims) >= 4:
+        return _label_nd(occ, shape)
+    n0, n1, n2, npar = _slab_dims(dims)
+    if total < _NUMPY_ALLOC_MIN_SITES:
+        lab, n = _label_small(occ, n0, n1, n2, npar)
         return lab, int(n)
-    if len(dims) == 2:
-        return _label_2d(occ, dims[0], dims[1])
-    if len(dims) == 3:
-        return _label_3d(occ, dims[0], dims[1], dims[2])
-    return _label_nd(occ, shape)
+    lab = np.empty(total, dtype=np.int64)
+    par = np.empty(npar, dtype=np.int64)
+    if use_parallel(total, LABEL_PARALLEL_MIN_SITES):
+        n = _label_slabs_par(occ, lab, par, n0, n1, n2, min(numba.get_num_threads(), n0))
+    else:
+        n = _label_slabs_ser(occ, lab, par, n0, n1, n2, 1)
+    return lab, int(n)

@@ -64,12 +64,11 @@ _MEM_LIMIT = 2 * 2**30
 def label_lattice(occ):
     """Nearest-neighbour cluster labels of a boolean array (free boundaries), the fastest way we have.
 
-    :func:`scalinglab.kernels.percolation.label_clusters`: Numba raster kernels on 2-d and 3-d arrays up to
-    2^17 / 2^20 sites (3-5x ``scipy.ndimage.label`` there), scipy above (level with it), the Numba union-find
-    for ``d >= 4`` (1.5-4x scipy in 4-d, 2.5-18x in 5-d); interleaved in ``benchmarks/bench_kernels.py``, table
-    on the kernel-speed results page. The 4-d "1.54x" and "2-3x" quoted before did not reproduce side by side
-    (1.07x in the audit of issue 17). Labels ``1..K`` in raster order of each cluster's first site (identical
-    either way), as int64.
+    :func:`scalinglab.kernels.percolation.label_clusters`: Numba raster scans for ``d <= 3`` (cut into
+    one slab per thread, scanned in parallel, on large arrays), the Numba union-find for ``d >= 4``;
+    faster than ``scipy.ndimage.label`` at every size measured side by side in
+    ``benchmarks/bench_kernels.py`` (table on the kernel-speed results page). Labels ``1..K`` in raster
+    order of each cluster's first site, as scipy numbers them, as int64.
 
     >>> lab, n = label_lattice(np.array([[1, 0], [1, 1]], dtype=bool))
     >>> lab.tolist(), n
@@ -83,7 +82,7 @@ def label_lattice(occ):
     occ = raw.astype(bool)
     if occ.ndim == 0 or 0 in occ.shape:
         raise InputError(f"occ must be a lattice of at least one site in every dimension, got shape {occ.shape}")
-    from scalinglab.kernels.percolation import label_clusters  # scipy for d <= 3, int64 labels without a copy
+    from scalinglab.kernels.percolation import label_clusters
 
     lab, n = label_clusters(occ.ravel(), np.array(occ.shape, dtype=np.int64))
     return lab.reshape(occ.shape), int(n)

@@ -448,6 +448,13 @@ CASES = {"decay": case_decay, "paths": case_paths, "sample": case_sample, "label
          "bethe": case_bethe, "tree": case_tree, "keys": case_keys, "walks": case_tree_walks}
 
 
+def verdict(rows):
+    """The smallest ratio (of medians, and of minima) over the rows, where it was, and whether every row agreed."""
+    low = min(rows, key=lambda r: r["ratio"])
+    return {"min_ratio": low["ratio"], "min_ratio_at": f"{low['kernel']}, {low['size']}",
+            "min_ratio_of_minima": min(r["ratio_min"] for r in rows), "all_same": all(r["same"] for r in rows)}
+
+
 def run(quick=False, repeat=9, only=None):
     load0 = os.getloadavg()
     lim = machine_limits(quick)
@@ -459,7 +466,7 @@ def run(quick=False, repeat=9, only=None):
         rows += CASES[name](sizes, 1 if quick else repeat, lim)
         print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     nz = nz_rates(quick, lim) if not only or "nz" in only else []
-    return {"rows": rows, "nz_rates": nz, "limits": lim, "load_before": list(load0), "load_after": list(os.getloadavg()),
+    return {"rows": rows, "nz_rates": nz, **verdict(rows), "limits": lim, "load_before": list(load0), "load_after": list(os.getloadavg()),
             "cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(),
             "threading_layer": _layer(), "env": {k: os.environ.get(k) for k in
                                                 ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY",

@@ -36,12 +36,17 @@ def render(res):
         "run**, timed interleaved (A B B A ..., "
         f"up to {res['repeat']} rounds, at least 3 for the slowest baselines, each round of a call repeated to at "
         "least 4 ms), medians. "
-        "Ratio = baseline time / kernel time (above 1: the kernel is faster). `same`: both gave the same "
+        "Ratio = baseline time / kernel time (above 1: the kernel is faster); `ratio of minima`: the same "
+        "from each side's fastest round, a check on the medians' noise. `same`: both gave the same "
         "answer (identical labels and sweeps; the same law for samplers on other random streams).",
         "",
-        f"Machine: {res['cpus']} CPUs ({res['machine']}), shared with other work: load average "
-        f"{load[0]:.1f}<!--= ~load_before/0 --> before and {load[1]:.1f}<!--= ~load_after/0 --> after the run, "
-        f"so absolute times are inflated and the ratios carry the noise of a busy machine. Threads: Numba "
+        f"Machine: {res['cpus']} CPUs ({res['machine']}), "
+        + (f"otherwise idle: load average {load[0]:.1f}<!--= ~load_before/0 --> before and "
+           f"{load[1]:.1f}<!--= ~load_after/0 --> after the run. " if max(load) < 1.5 else
+           f"shared with other work: load average {load[0]:.1f}<!--= ~load_before/0 --> before and "
+           f"{load[1]:.1f}<!--= ~load_after/0 --> after the run, so absolute times are inflated and the ratios "
+           "carry the noise of a busy machine. ")
+        + f"Threads: Numba "
         f"{res['numba_threads']} ({res['threading_layer']} layer; kernels run serially below their work "
         f"thresholds), numpy/scipy one thread, torch {res.get('torch_threads')} (peer sampler); no thread or "
         f"wait-policy environment variable set ({', '.join(f'{k}={v}' for k, v in res['env'].items() if v) or 'none'}).",
@@ -57,15 +62,24 @@ def render(res):
         "`path_spectrum+eps`), `grow_brill_clusters`, `bethe_forest` and `brill_cluster_losses` (growth and "
         "evaluation loops timed in `bench_brill_toy.py`).",
         "",
-        "| kernel | size | n | baseline | kernel ms | baseline ms | ratio | limit | same |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| kernel | size | n | baseline | kernel ms | baseline ms | ratio | ratio of minima | limit | same |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(rows):
         p = f"rows/{i}"
         lim_s = (num(r["limit_frac"], f"{p}/limit_frac") + f" ({r['limit']})") if "limit_frac" in r else "–"
         out.append(f"| {r['kernel']} | {r['size']} | {r['n']:,} | {r['baseline']} | "
                    f"{num(r['kernel_ms'], p + '/kernel_ms')} | {num(r['baseline_ms'], p + '/baseline_ms')} | "
-                   f"{num(r['ratio'], p + '/ratio', 2, 'x')} | {lim_s} | {'yes' if r['same'] else 'NO'} |")
+                   f"{num(r['ratio'], p + '/ratio', 2, 'x')} | {num(r['ratio_min'], p + '/ratio_min', 2, 'x')} | "
+                   f"{lim_s} | {'yes' if r['same'] else 'NO'} |")
+    if "min_ratio" in res:
+        verdict = ("every kernel is at least as fast as its baseline at every size measured<!--? ~min_ratio >= 1 -->"
+                   if res["min_ratio"] >= 1 else
+                   "**some kernel is slower than its baseline** at a size measured<!--? ~min_ratio < 1 -->")
+        out += ["", f"Smallest ratio {num(res['min_ratio'], 'min_ratio', 2, 'x')} ({res['min_ratio_at']}; of minima "
+                f"{num(res['min_ratio_of_minima'], 'min_ratio_of_minima', 2, 'x')}): {verdict}; "
+                + ("every row gave its baseline's answer<!--? ~all_same -->." if res.get("all_same") else
+                   "**some row disagrees with its baseline**<!--? not ~all_same -->.")]
     extra = []
     for i, r in enumerate(rows):
         p = f"rows/{i}"

@@ -192,6 +192,9 @@ def test_union_find_equals_bfs_and_scipy(shape, p, rng):
     kl, kn = C._label_nd(occ.ravel(), np.array(shape, dtype=np.int64))
     assert kn == nref
     np.testing.assert_array_equal(kl.reshape(shape), ref)
+    kl = np.full(occ.size, -7, dtype=np.int64)  # the numpy-allocated path: garbage in, every site written
+    assert C._label_nd_into(occ.ravel(), np.array(shape, dtype=np.int64), np.full(occ.size, -7), kl) == nref
+    np.testing.assert_array_equal(kl.reshape(shape), ref)
 
 
 @pytest.mark.parametrize("shape", [(13,), (1, 9), (9, 1), (9, 11), (2, 17), (1, 1, 7), (6, 7, 5), (5, 1, 4), (3, 8, 9)])

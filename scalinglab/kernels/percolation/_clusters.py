@@ -199,6 +199,18 @@ def _label_nd(occ, shape):
         first site in C (raster) order.
     n_clusters : int
     """
+    labels = np.empty(occ.size, dtype=np.int64)
+    par = np.empty(occ.size, dtype=np.int64)
+    return labels, _label_nd_into(occ, shape, par, labels)
+
+
+@njit(cache=True)
+def _label_nd_into(occ, shape, par, labels):
+    """:func:`_label_nd` into given arrays (``par``, ``labels``: ``N`` int64 each, any content); returns ``K``.
+
+    A raster scan joining each occupied site to its occupied lower neighbours (union by smaller index,
+    path halving), then one pass numbering the roots (each the first site of its cluster) in order.
+    """
     d = shape.size
     N = occ.size
     strides = np.empty(d, dtype=np.int64)
@@ -206,7 +218,6 @@ def _label_nd(occ, shape):
     for k in range(d - 1, -1, -1):
         strides[k] = acc
         acc *= shape[k]
-    par = np.empty(N, dtype=np.int64)
     coord = np.zeros(d, dtype=np.int64)
     for i in range(N):
         if occ[i]:
@@ -234,7 +245,6 @@ def _label_nd(occ, shape):
                 break
             coord[k] = 0
             k -= 1
-    labels = np.zeros(N, dtype=np.int64)
     nlab = 0
     for i in range(N):
         if occ[i]:
@@ -244,7 +254,9 @@ def _label_nd(occ, shape):
                 labels[i] = nlab
             else:
                 labels[i] = labels[r]
-    return labels, nlab
+        else:
+            labels[i] = 0
+    return nlab
 
 
 @njit(cache=True)
@@ -458,7 +470,11 @@ def label_clusters(occ, shape):
     if occ.dtype != np.bool_ or not occ.flags.c_contiguous:
         occ = np.ascontiguousarray(occ, dtype=np.bool_)
     if len(dims) >= 4:
-        return _label_nd(occ, shape)
+        if total < _NUMPY_ALLOC_MIN_SITES:
+            return _label_nd(occ, shape)
+        lab = np.empty(total, dtype=np.int64)
+        n = _label_nd_into(occ, shape, np.empty(total, dtype=np.int64), lab)
+        return lab, int(n)
     n0, n1, n2, npar = _slab_dims(dims)
     if total < _NUMPY_ALLOC_MIN_SITES:
         lab, n = _label_small(occ, n0, n1, n2, npar)

@@ -94,7 +94,9 @@ def render(res):
         if "climb_ms" in r:
             extra.append(f"* `tree_nearest` ({r['size']}, {r['n']:,} sites, {r['n_train']:,} training sites, "
                          f"{r['n_queries']:,} queries): climb {num(r['climb_ms'], p + '/climb_ms')} ms, sweeps "
-                         f"{num(r['sweep_ms'], p + '/sweep_ms')} ms; the row reports the faster ({r['faster']}).")
+                         f"{num(r['sweep_ms'], p + '/sweep_ms')} ms; the row times the default, the cost model's "
+                         f"pick ({r.get('picked', r['faster'])}" + (")." if r.get("picked", r["faster"]) == r["faster"]
+                                                                    else f"; the faster was {r['faster']}).")
         if "pypercolate_int_labels_correct" in r and r["size"] == "tiny":
             extra.append("* pypercolate's own largest-cluster sequence against a brute force on the same bond "
                          f"order: tuple labels {'correct' if r['pypercolate_tuple_labels_correct'] else 'WRONG'}, "

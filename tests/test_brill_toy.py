@@ -48,7 +48,7 @@ def _scipy_dist(parent):
     return shortest_path(adj, directed=False, unweighted=True)
 
 
-@pytest.mark.parametrize("method", [0, 1])
+@pytest.mark.parametrize("method", [0, 1, -1])
 def test_tree_nearest_matches_scipy_and_bfs(method, rng):
     for parent in _random_trees(rng):
         n = parent.size
@@ -74,6 +74,38 @@ def test_tree_nearest_large_methods_agree(rng):
         d0, w0 = tree_nearest(par, dep, train, q, 0)
         d1, w1 = tree_nearest(par, dep, train, q, 1)
         assert np.array_equal(d0, d1) and np.array_equal(w0, w1)
+        d2, w2 = tree_nearest(par, dep, train, q)  # the cost model's pick
+        assert np.array_equal(d0, d2) and np.array_equal(w0, w2)
+
+
+def test_nearest_method_cost_model_is_the_stored_fit():
+    """The kernel's constants are the fit stored by benchmarks/bench_nearest_method.py, refitting the stored
+    timings gives them back, and the kernel's picks on the stored grid have the stored (small) regret."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from scalinglab.kernels.percolation import _brill_toy as BT
+
+    root = Path(__file__).resolve().parents[1]
+    stored = json.loads((root / "results" / "reference" / "kernel-bench" / "nearest-method.json").read_text())
+    np.testing.assert_allclose(BT._NN_SWEEP, stored["fit"]["sweep"], rtol=1e-14)
+    np.testing.assert_allclose(BT._NN_CLIMB, stored["fit"]["climb"], rtol=1e-14)
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        import bench_nearest_method as B
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    refit = B.fit(stored["grid"])
+    np.testing.assert_allclose(refit["sweep"], stored["fit"]["sweep"], rtol=1e-6)
+    np.testing.assert_allclose(refit["climb"], stored["fit"]["climb"], rtol=1e-4, atol=1e-4)
+    regret = []
+    for g in stored["grid"]:
+        pick = BT._nearest_method(g["s"], g["n_train"], g["n_test"])
+        regret.append((g["climb_s"] if pick == 0 else g["sweep_s"]) / min(g["climb_s"], g["sweep_s"]))
+    assert np.mean(regret) == pytest.approx(stored["fit"]["regret"]["fitted"]["mean"], rel=1e-9)
+    assert stored["fit"]["regret"]["fitted"]["mean"] < stored["fit"]["regret"]["always sweep"]["mean"]
+    assert BT._nearest_method(10**6, 0, 10) == 1  # no training site: never climb (guard)
 
 
 def test_growth_structure_and_targets():

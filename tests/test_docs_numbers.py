@@ -126,3 +126,17 @@ def test_gap_tables_stored_for_the_page_are_what_gap_table_py_computes(tmp_path)
     fresh = json.loads((tmp_path / "gap.json").read_text())
     assert fresh.keys() == stored.keys() and len(fresh["windows"]) == len(stored["windows"]) == 15
     assert json.dumps(fresh, sort_keys=True) == json.dumps(stored, sort_keys=True)  # seeded bootstrap: exact
+
+
+# docs-numbers.md shows the annotation syntax itself (examples, not sources)
+ALL_PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if p.relative_to(ROOT / "docs").parts[0] != "results"
+                   and p.name != "docs-numbers.md")
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=lambda p: str(p.relative_to(ROOT / "docs")))
+def test_annotated_numbers_on_other_pages_hold(page):
+    """Outside docs/results (checked strictly above) every annotated number and claim still agrees with its
+    stored summary (the mkdocs hook checks results pages only)."""
+    docnum._summary.cache_clear()
+    probs = docnum.check_page(page.read_text(), ROOT, strict=False)
+    assert not probs, "\n".join(f"{page.name}:{line}: {msg}" for line, msg in probs[:40])

@@ -281,15 +281,13 @@ def _nearest_dp(parent, train, queries, bd, dist_out, arg_out):
     one = np.int64(1) << _SHIFT
     for t in range(train.size):
         bd[train[t]] = np.int64(train[t])
+    # min() with an unconditional store, not a branch: with many training sites the branch is unpredictable
+    # (1.87e6 sites, 10 % training: 13.9 ms -> 2.8 ms; 0.1 %: 3.3 -> 2.6 ms; issue 22)
     for i in range(s - 1, 0, -1):
-        c = bd[i] + one
         p = parent[i]
-        if c < bd[p]:
-            bd[p] = c
+        bd[p] = min(bd[i] + one, bd[p])
     for i in range(1, s):
-        c = bd[parent[i]] + one
-        if c < bd[i]:
-            bd[i] = c
+        bd[i] = min(bd[parent[i]] + one, bd[i])
     for qi in range(queries.size):
         w = bd[queries[qi]]
         dist_out[qi] = w >> _SHIFT
@@ -298,8 +296,33 @@ def _nearest_dp(parent, train, queries, bd, dist_out, arg_out):
         bd[i] = _INF
 
 
+#: Cost model of :func:`tree_nearest`'s two methods, in seconds, fitted by ``benchmarks/bench_nearest_method.py``
+#: to both methods timed on 350 cases (critical clusters of 1.4e3-3.1e6 sites, 0.03-30 % training, 0.03-20 %
+#: test; ``results/reference/kernel-bench/nearest-method.json``, checked by ``tests/test_brill_toy.py``).
+#: Sweeps ``a s + b n_test + c``; climb ``exp(a0) s^a1 n_train^a2 + exp(b0) n_test s^b1 n_train^b2 + exp(c0)``.
+#: Regret of the pick (its time over the faster method's): mean 1.014, max 1.45; the rule
+#: it replaces (``30 sqrt(n_train s) + 40 n_test sqrt(s / n_train) > s``: sweeps) 1.202 and 3.19.
+_NN_SWEEP = (1.5007928163617492e-09, 1.4055205493111747e-09, 1.5766130462995375e-06)
+_NN_CLIMB = (-27.185372003547855, 1.5055554560178626, 0.08419738357989748,
+             -25.595685973650223, 1.1501917799384138, -0.5198981524689013,
+             -12.5760888949991)
+
+
 @njit(cache=True)
-def tree_nearest(parent, depth, train, queries, method=0):
+def _nearest_method(s, n_train, n_queries):
+    """``0`` (climb) where the fitted cost model expects climbing to be faster than the sweeps, else ``1``."""
+    if n_train <= 0:
+        return 1
+    a, b, c = _NN_SWEEP
+    a0, a1, a2, b0, b1, b2, c0 = _NN_CLIMB
+    ls = math.log(s)
+    lr = math.log(n_train)
+    sweep = a * s + b * n_queries + c
+    climb = math.exp(a0 + a1 * ls + a2 * lr) + n_queries * math.exp(b0 + b1 * ls + b2 * lr) + math.exp(c0)
+    return 0 if climb < sweep else 1
+
+
+def tree_nearest(parent, depth, train, queries, method=-1):
     """Exact nearest training site (tree distance) of each query site.
 
     Parameters
@@ -314,7 +337,8 @@ def tree_nearest(parent, depth, train, queries, method=0):
         Query sites.
     method : int
         0: climb from the training sites and the queries (:func:`_nearest_into`);
-        1: two sweeps over the whole tree (:func:`_nearest_dp`).
+        1: two sweeps over the whole tree (:func:`_nearest_dp`); -1 (default): the one
+        :func:`_nearest_method` expects to be faster (the answers are identical).
 
     Returns
     -------
@@ -333,13 +357,17 @@ def tree_nearest(parent, depth, train, queries, method=0):
     >>> tree_nearest(parent, depth, np.array([2, 4]), np.array([0, 1, 3]))   # (distances, nearest sites)
     (array([1, 2, 1]), array([2, 2, 4]))
     """
+    parent = np.asarray(parent)
+    train = np.asarray(train)
+    queries = np.asarray(queries)
     n = parent.size
-    up = np.full(n, _INF, dtype=np.int64)
+    up = np.full(n, _INF, dtype=np.int64)  # made by numpy: huge pages, where Numba's allocator page-faults
     dist = np.empty(queries.size, dtype=np.int64)
     arg = np.empty(queries.size, dtype=np.int64)
+    if method < 0:
+        method = _nearest_method(n, train.size, queries.size)
     if method == 0:
-        touched = np.empty(n, dtype=np.int64)
-        _nearest_into(parent, depth, train, queries, up, touched, dist, arg)
+        _nearest_into(parent, depth, train, queries, up, np.empty(n, dtype=np.int64), dist, arg)
     else:
         _nearest_dp(parent, train, queries, up, dist, arg)
     return dist, arg
@@ -452,17 +480,8 @@ def brill_cluster_losses(parent, depth, value, starts, sizes, q_train, n_test, s
         dep = depth[a:a + s]
         dist = np.empty(nte, dtype=np.int64)
         arg = np.empty(nte, dtype=np.int64)
-        # Climbing visits ~ the union of the training sites' root paths (~ sqrt(n_train s) on
-        # these trees: chemical dimension 2) plus ~ 2 x n_test x the typical distance
-        # sqrt(s/n_train), at ~30-40 ns a step (random access); the two sweeps stream through
-        # the cluster at ~2 ns a site. Measured on an 8e6-site cluster (best of 3): 8000
-        # queries: sweeps 0.015-0.09 s, climb 0.04-1.3 s; 40 queries, 100 training sites:
-        # climb 0.009 s, sweeps 0.011 s. Climb only when its estimate is clearly below s.
-        # Re-measured for issue 22 (interleaved medians of 7, 2 shared cores at load 12) on a 1.16e6-site
-        # cluster with 10 % training: 5 % test, sweeps 2.2x faster than climbing; 1 % test, level; 30 %
-        # training, level; 3 % training, sweeps 7x faster. The rule picks the sweeps at all four: kept (the
-        # audit's "climbing 1.26x faster at 1.3e6 sites, 10 % training" did not reproduce here).
-        if 30.0 * math.sqrt(ntr * s) + 40.0 * nte * math.sqrt(s / ntr) > s:
+        # the method the cost model (_NN_SWEEP, _NN_CLIMB) expects to be faster; both give the same answer
+        if _nearest_method(s, ntr, nte) == 1:
             _nearest_dp(par, train, test, up, dist, arg)
         else:
             _nearest_into(par, dep, train, test, up, touched, dist, arg)

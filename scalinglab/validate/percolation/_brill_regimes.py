@@ -231,8 +231,7 @@ def regime_errors(parent, depth, value, starts, sizes, q_train, n_test, seed, c_
         free = np.ones(s, dtype=bool)
         free[test] = False
         train = np.sort(rng.choice(np.flatnonzero(free), ntr, replace=False)).astype(np.int64)
-        method = 1 if 30.0 * math.sqrt(ntr * s) + 40.0 * nte * math.sqrt(s / ntr) > s else 0
-        dist, arg = tree_nearest(parent[a:a + s], depth[a:a + s], train, test.astype(np.int64), method)
+        dist, arg = tree_nearest(parent[a:a + s], depth[a:a + s], train, test.astype(np.int64))  # the cost model picks
         pred = value[a + arg]
         if shrink:
             pred = pred / (1.0 + dist / math.sqrt(s))

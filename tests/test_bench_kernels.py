@@ -145,3 +145,26 @@ def test_small_sums_match_block_loop_bitwise(n):
         np.testing.assert_array_equal(_sums._sums_serial(lw, lq, P, log_out), ref)
     assert decay_sum(np.full(3, -np.inf), np.log([0.1, 0.2, 0.3]), P).tolist() == [0.0] * P.size
     assert decay_sum([0.0], [np.log(0.5)], [2]).tolist() == [0.25]  # lists go through asarray
+
+
+@pytest.mark.parametrize("m,alpha", [(10, [0.5, 1.25, 2.0]), (4, [1.0, 1.0, 2.0, 0.3, 0.3]), (7, [-1.0, 1.0, 0.5]),
+                                     (2, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2])])
+def test_direct_small_spectrum_equals_grouped_and_brute_force(m, alpha, monkeypatch):
+    """Issue 22: a few thousand paths under several laws are enumerated directly; the spectrum is the level-grouped
+    one (same counts, ln f within the merge tolerance) and the brute-force histogram of every path."""
+    from scalinglab.theory.rhm import RHMSpec, path_spectrum
+    from scalinglab.theory.rhm import _spectrum as S
+
+    spec = RHMSpec(n_c=2, v=max(m, 3), m=m, s=2, L=len(alpha), alpha=alpha)
+    assert m ** spec.L <= S._DIRECT_MAX_PATHS
+    direct = path_spectrum(spec, mode="exact")
+    monkeypatch.setattr(S, "_DIRECT_MAX_PATHS", 0)
+    S._product_groups.cache_clear()
+    grouped = path_spectrum(spec, mode="exact")
+    np.testing.assert_array_equal(direct.counts, grouped.counts)
+    np.testing.assert_allclose(direct.log_f, grouped.log_f, rtol=1e-12, atol=0)
+    f = np.exp(spec.level_log_probs(1))
+    for lv in range(2, spec.L + 1):
+        f = np.multiply.outer(f, np.exp(spec.level_log_probs(lv))).ravel()
+    assert direct.counts.sum() == f.size
+    np.testing.assert_allclose(np.repeat(np.exp(direct.log_f), direct.counts), np.sort(f)[::-1], rtol=1e-11)

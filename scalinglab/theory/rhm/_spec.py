@@ -44,6 +44,11 @@ def zipf_log_probs(m, alpha):
     """
     m = check_int("m", m, lo=1, hi=MAX_RULES)
     alpha = _v.real("Zipf exponent alpha", alpha, lo=-1)
+    return _zipf_log_probs(m, alpha)
+
+
+def _zipf_log_probs(m, alpha):
+    """:func:`zipf_log_probs` without the argument checks (an RHMSpec's levels were checked when it was made)."""
     lw = -(1.0 + alpha) * np.log(np.arange(1, m + 1, dtype=np.float64))
     mx = lw.max()
     return lw - (mx + np.log(np.exp(lw - mx).sum()))
@@ -214,7 +219,7 @@ class RHMSpec:
         """Log rule probabilities of level ``level`` (1-based), length m."""
         a = self.alpha[check_int("level", level, lo=1, hi=self.L) - 1]
         if isinstance(a, float):
-            return zipf_log_probs(self.m, a)
+            return _zipf_log_probs(self.m, a)  # m and alpha were checked when the spec was made
         return np.log(np.asarray(a))
 
     def level_probs(self, level):

@@ -43,6 +43,8 @@ __all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "a
 MAX_GROUPS = 20_000_000
 #: Relative tolerance under which two path log-frequencies count as one value.
 MERGE_RTOL = 1e-12
+#: Up to this many paths (``m**L``), an exact spectrum under several level laws enumerates every path directly.
+_DIRECT_MAX_PATHS = 4096
 #: Default bin width in ln f of the binned mode.
 BIN_WIDTH = 1e-3
 #: Largest ``log10(m**L)``: ranks are float64, so the paths per class must stay below 1e300.
@@ -659,6 +661,16 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
         return PathSpectrum(log_f, counts, spec.n_c, "binned", spec.L * bw, bw, spec.describe(), spec.m,
                             _n_paths=spec.m**spec.L)
     groups = _level_groups(spec)
+    if len(groups) > 1 and spec.m**spec.L <= _DIRECT_MAX_PATHS:
+        # a few thousand paths under several laws: every path's ln f by one outer sum, one sort, one merge
+        # (grouping level by level then costs more than it saves: 1000 paths, 3 laws, 0.058 -> 0.030 ms; issue 22)
+        lf = spec.level_log_probs(1)
+        for lv in range(2, spec.L + 1):
+            lf = np.add.outer(lf, spec.level_log_probs(lv)).ravel()
+        lf = -np.sort(-lf)
+        log_f, counts = merge_sorted_values(lf, np.ones(lf.size, dtype=np.int64), MERGE_RTOL)
+        return PathSpectrum(np.asarray(log_f), np.asarray(counts, dtype=np.int64), spec.n_c, "exact", 0.0, None,
+                            spec.describe(), spec.m)
     parts = [_group_spectrum(spec.m, key, len(levels)) for key, levels in groups]
     big = not _int_counts(spec.m, spec.L)
     if big and len(parts) > 1:  # products of int64 counts may exceed int64: carry exact integers

@@ -10,7 +10,7 @@ before and after and the thread settings are stored with the rows.
 
 Run::
 
-    python benchmarks/bench_kernels.py [--quick] [--repeat 5] [--out results/reference/kernel-bench]
+    python benchmarks/bench_kernels.py [--quick] [--repeat 5] [--runs 3] [--out results/reference/kernel-bench]
     python benchmarks/bench_kernels.py --docs     # rewrite docs/results/kernels.md from the stored JSON
 
 ``--quick`` (tiny sizes only, 1 round) is the smoke run of ``tests/test_bench_kernels.py``. The full
@@ -20,6 +20,7 @@ run takes a few minutes on 2 cores. Ratios, never timed asserts.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -63,19 +64,25 @@ def race(fns, repeat, budget=8.0):
         t0 = time.perf_counter()
         nums[k] = _number(fns[k])
         one += max(time.perf_counter() - t0, 4e-3)
-    for k in names:  # warm-up, both sides alike: ~50 ms of calls (the first ones in a process ran up to 2.5x slower)
+    for k in names:  # warm-up, both sides alike: ~0.2 s of calls (the first ones in a process ran up to 2.5x slower)
         t0 = time.perf_counter()
-        while time.perf_counter() - t0 < 0.05:
+        while time.perf_counter() - t0 < 0.2:
             fns[k]()
     repeat = min(repeat, max(3, int(budget / one)))
     times = {k: [] for k in names}
-    for r in range(repeat):
-        for k in (names if r % 2 == 0 else names[::-1]):
-            f, n = fns[k], nums[k]
-            t0 = time.perf_counter()
-            for _ in range(n):
-                f()
-            times[k].append((time.perf_counter() - t0) / n)
+    gc_was = gc.isenabled()
+    gc.disable()  # as timeit does: a collection triggered by one side's garbage must not land in the other's time
+    try:
+        for r in range(repeat):
+            for k in (names if r % 2 == 0 else names[::-1]):
+                f, n = fns[k], nums[k]
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    f()
+                times[k].append((time.perf_counter() - t0) / n)
+    finally:
+        if gc_was:
+            gc.enable()
     return {k: float(np.median(v)) for k, v in times.items()}, {k: float(np.min(v)) for k, v in times.items()}
 
 
@@ -459,24 +466,53 @@ CASES = {"decay": case_decay, "paths": case_paths, "sample": case_sample, "label
 
 
 def verdict(rows):
-    """The smallest ratio (of medians, and of minima) over the rows, where it was, and whether every row agreed."""
+    """The smallest ratio (of medians, and of minima) over the rows, where it was, the lowest ratio of any single
+    run, and whether every row agreed."""
     low = min(rows, key=lambda r: r["ratio"])
+    worst = min(rows, key=lambda r: min(r.get("ratio_runs", [r["ratio"]])))
     return {"min_ratio": low["ratio"], "min_ratio_at": f"{low['kernel']}, {low['size']}",
-            "min_ratio_of_minima": min(r["ratio_min"] for r in rows), "all_same": all(r["same"] for r in rows)}
+            "min_ratio_of_minima": min(r["ratio_min"] for r in rows),
+            "min_ratio_one_run": min(worst.get("ratio_runs", [worst["ratio"]])),
+            "min_ratio_one_run_at": f"{worst['kernel']}, {worst['size']}", "all_same": all(r["same"] for r in rows)}
 
 
-def run(quick=False, repeat=9, only=None):
+def combine_runs(runs):
+    """Rows of several whole runs as one table: per row the median over runs of the kernel time, the baseline time,
+    the ratio and the ratio of minima, each run's ratio (``ratio_runs``), and ``same`` only if every run agreed."""
+    out = []
+    for rows in zip(*runs):
+        row = dict(rows[0])
+        for k in ("kernel_ms", "baseline_ms", "ratio", "ratio_min"):
+            row[k] = float(np.median([r[k] for r in rows]))
+        for k in ("limit_frac", "ns_per_term", "ms_per_1e6", "bonds_per_s", "climb_ms", "sweep_ms"):
+            if k in row:
+                row[k] = float(np.median([r[k] for r in rows]))
+        if "climb_ms" in row:
+            row["faster"] = "climb" if row["climb_ms"] <= row["sweep_ms"] else "sweep"
+        row["ratio_runs"] = [r["ratio"] for r in rows]
+        row["same"] = all(r["same"] for r in rows)
+        out.append(row)
+    return out
+
+
+def run(quick=False, repeat=9, only=None, runs=1):
+    """``runs`` whole passes over every case (machine limits measured once, before), combined by
+    :func:`combine_runs`: a disturbance of the shared machine lasting one case's race (~0.1-8 s) moves one run."""
     load0 = os.getloadavg()
     lim = machine_limits(quick)
-    rows = []
-    for name, sizes in plan(quick).items():
-        if only and name not in only:
-            continue
-        t0 = time.perf_counter()
-        rows += CASES[name](sizes, 1 if quick else repeat, lim)
-        print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    passes = []
+    for i in range(runs):
+        rows = []
+        for name, sizes in plan(quick).items():
+            if only and name not in only:
+                continue
+            t0 = time.perf_counter()
+            rows += CASES[name](sizes, 1 if quick else repeat, lim)
+            print(f"  run {i + 1}/{runs} {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        passes.append(rows)
+    rows = combine_runs(passes)
     nz = nz_rates(quick, lim) if not only or "nz" in only else []
-    return {"rows": rows, "nz_rates": nz, **verdict(rows), "limits": lim, "load_before": list(load0), "load_after": list(os.getloadavg()),
+    return {"rows": rows, "nz_rates": nz, **verdict(rows), "runs": runs, "limits": lim, "load_before": list(load0), "load_after": list(os.getloadavg()),
             "cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(),
             "threading_layer": _layer(), "env": {k: os.environ.get(k) for k in
                                                 ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY",
@@ -518,6 +554,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one round (smoke test)")
     ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--runs", type=int, default=1, help="whole passes, combined per row by their median (3 for the "
+                    "stored table)")
     ap.add_argument("--only", nargs="*", help=f"cases among {sorted(CASES)}")
     ap.add_argument("--out", default=None, help="folder of summary.json (default: print only)")
     ap.add_argument("--peer", default=None, help="pcsl-epfl/random-hierarchy-model checkout or git dir (sampler row)")
@@ -530,7 +568,7 @@ def main(argv=None):
         print(f"wrote {DOC}")
         return None
     PEER["path"] = a.peer
-    res = run(a.quick, a.repeat, a.only)
+    res = run(a.quick, a.repeat, a.only, a.runs)
     show(res)
     if a.out:
         Path(a.out).mkdir(parents=True, exist_ok=True)

@@ -138,7 +138,6 @@ def bethe_forest(n, p, z, cap, seed):
     return buf[:total].copy(), offsets, capped
 
 
-@njit(cache=True)
 def embed_tree(parent, steps):
     """Random-walk embedding: ``x[i] = x[parent[i]] + steps[i]`` (``x[root] = steps[root]``).
 
@@ -161,8 +160,16 @@ def embed_tree(parent, steps):
     >>> embed_tree(parent, steps).ravel()                # x[3] = x[1] + 0.5
     array([ 0. ,  1. , -1. ,  1.5])
     """
+    steps = np.asarray(steps)
+    x = np.empty(steps.shape, dtype=np.float64)  # numpy's allocation: huge pages (Numba's page-faults on large n)
+    _embed_tree_into(np.asarray(parent), steps, x)
+    return x
+
+
+@njit(cache=True)
+def _embed_tree_into(parent, steps, x):
+    """:func:`embed_tree` into a given ``(n, d)`` array."""
     n, d = steps.shape
-    x = np.empty((n, d), dtype=np.float64)
     for i in range(n):
         q = parent[i]
         if q < 0:
@@ -171,7 +178,6 @@ def embed_tree(parent, steps):
         else:
             for k in range(d):
                 x[i, k] = x[q, k] + steps[i, k]
-    return x
 
 
 @njit(cache=True)

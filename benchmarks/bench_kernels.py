@@ -43,31 +43,37 @@ from scalinglab.kernels import rhm as KR  # noqa: E402
 OUT = _ROOT / "results" / "reference" / "kernel-bench"
 PEER = {}  # {"path": checkout or git dir of pcsl-epfl/random-hierarchy-model} (--peer)
 DOC = _ROOT / "docs" / "results" / "kernels.md"
+WARMUP_S = 0.2  # seconds of warm calls per side before a race (at least one call)
 
 
 # ----------------------------------------------------------------------------- timing
-def _number(fn, target=4e-3):
-    """How many calls make one timed sample of at least ``target`` seconds (after one warm call)."""
-    t0 = time.perf_counter()
+def _warm_number(fn, target=4e-3):
+    """Warm ``fn`` up (one call, then calls for ``WARMUP_S`` seconds) and return ``(calls per timed sample of at
+    least ``target`` seconds, seconds per call)``, the duration taken from the warm calls: sized on the first,
+    cold call alone, the samples of the fastest kernels came out ~10x too short, and the cost of switching
+    between the two sides then inflated the first race of each kernel by up to 35 % (issue 22)."""
     fn()
-    t = time.perf_counter() - t0
-    return max(1, int(target / max(t, 1e-7)))
+    calls, t0 = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        el = time.perf_counter() - t0
+        if el >= WARMUP_S:
+            break
+    per = el / calls
+    return max(1, int(target / max(per, 1e-7))), per
 
 
 def race(fns, repeat, budget=8.0):
     """Median seconds per call of each ``fns[name]``, timed interleaved (order reversed every round).
 
-    Rounds are capped so that one race takes about ``budget`` seconds (at least 3 rounds)."""
+    Each side is warmed up first (:func:`_warm_number`). Rounds are capped so that one race takes about
+    ``budget`` seconds (at least 3 rounds)."""
     names = list(fns)
     nums, one = {}, 0.0
     for k in names:
-        t0 = time.perf_counter()
-        nums[k] = _number(fns[k])
-        one += max(time.perf_counter() - t0, 4e-3)
-    for k in names:  # warm-up, both sides alike: ~0.2 s of calls (the first ones in a process ran up to 2.5x slower)
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < 0.2:
-            fns[k]()
+        nums[k], per = _warm_number(fns[k])
+        one += max(per * nums[k], 4e-3)
     repeat = min(repeat, max(3, int(budget / one)))
     times = {k: [] for k in names}
     gc_was = gc.isenabled()

@@ -107,6 +107,8 @@ def test_writer_paused_between_refresh_and_claim_runs_no_cell_twice(tmp_path, mo
         b.stdin.write("\n")
         b.stdin.flush()
         b.wait(30)
+        b.stdin.close()  # the pipes, else a ResourceWarning lands in whichever test the collector runs in
+        b.stdout.close()
     assert fired, "the pause never happened"
     assert sum(k0.encode() in ln for ln in raw_lines(out)) == 1, "cell k0 stored twice"
     assert oc.n_ran == len(cells) - 1 and oc.n_stored == len(cells)
@@ -204,6 +206,8 @@ def test_waiting_for_a_live_writer_is_bounded_and_names_it(tmp_path, monkeypatch
     finally:
         b.kill()
         b.wait(30)
+        b.stdin.close()
+        b.stdout.close()
     oc = protocol.execute(exp, config, out, spec_text=text)
     assert oc.n_ran == 1 and oc.n_stored == len(cells)
 

@@ -370,14 +370,16 @@ def _label_slabs(occ, lab, par, n0, n1, n2, nslab):
     s0 = n1 * n2 if three else n1
     cnt = np.empty(nslab, dtype=np.int64)
     starts = np.empty(nslab + 1, dtype=np.int64)
+    offs = np.empty(nslab, dtype=np.int64)  # each slab's provisional labels start after offs[k]
     for k in range(nslab + 1):
         starts[k] = (n0 * k) // nslab
+    for k in range(nslab):
+        offs[k] = starts[k] * lines_per_row * per_line
     for k in prange(nslab):
-        off = starts[k] * lines_per_row * per_line
         if three:
-            cnt[k] = _scan_3d(occ, lab, par, n1, n2, starts[k], starts[k + 1], off)
+            cnt[k] = _scan_3d(occ, lab, par, n1, n2, starts[k], starts[k + 1], offs[k])
         else:
-            cnt[k] = _scan_2d(occ, lab, par, n1, starts[k], starts[k + 1], off)
+            cnt[k] = _scan_2d(occ, lab, par, n1, starts[k], starts[k + 1], offs[k])
     for k in range(1, nslab):  # each distinct slab start inside the array is one seam
         r0 = starts[k]
         if r0 == starts[k - 1] or r0 >= n0:
@@ -389,8 +391,7 @@ def _label_slabs(occ, lab, par, n0, n1, n2, nslab):
     nlab = 0
     par[0] = 0
     for k in range(nslab):
-        off = starts[k] * lines_per_row * per_line
-        for q in range(off + 1, off + cnt[k] + 1):
+        for q in range(offs[k] + 1, offs[k] + cnt[k] + 1):
             r = par[q]
             if r == q:
                 nlab += 1

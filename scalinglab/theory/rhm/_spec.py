@@ -48,10 +48,11 @@ def zipf_log_probs(m, alpha):
 
 
 def _zipf_log_probs(m, alpha):
-    """:func:`zipf_log_probs` without the argument checks (an RHMSpec's levels were checked when it was made)."""
+    """:func:`zipf_log_probs` without the argument checks (an RHMSpec's levels were checked when it was made);
+    ``alpha`` may be an array of shape ``(k, 1)``, giving ``k`` laws as rows."""
     lw = -(1.0 + alpha) * np.log(np.arange(1, m + 1, dtype=np.float64))
-    mx = lw.max()
-    return lw - (mx + np.log(np.exp(lw - mx).sum()))
+    mx = lw.max(axis=-1, keepdims=True)
+    return lw - (mx + np.log(np.exp(lw - mx).sum(axis=-1, keepdims=True)))
 
 
 def zipf_probs(m, alpha):

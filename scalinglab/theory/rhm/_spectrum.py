@@ -33,7 +33,7 @@ from scalinglab.errors import InputError
 from scalinglab.kernels.rhm import (binned_convolve, group_sorted_keys, merge_sorted_values, multiset_groups,
                                     multiset_groups_wide, multiset_multiplicities)
 from scalinglab.theory.fitting import powerlaw_fit
-from scalinglab.theory.rhm._spec import MAX_DEPTH, MAX_RULES, RHMSpec, zipf_log_probs
+from scalinglab.theory.rhm._spec import MAX_DEPTH, MAX_RULES, RHMSpec, _zipf_log_probs, zipf_log_probs
 
 __all__ = ["PathSpectrum", "path_spectrum", "spectrum_size", "AlphaPrimeFit", "alpha_prime", "log_uniform_ranks", "LocalExponent", "local_alpha_prime", "alpha_prime_at", "AlphaCritical", "alpha_c", "AlphaCriticalTable", "alpha_c_table", "parse_window", "MAX_GROUPS", "BIN_WIDTH",
            "MAX_LOG10_PATHS", "MAX_BINNED_WORK", "MAX_FIT_POINTS", "MAX_LOCAL_RANKS",
@@ -686,12 +686,10 @@ def path_spectrum(spec, mode="auto", max_groups=MAX_GROUPS, bin_width=BIN_WIDTH)
 def _direct_spectrum(spec):
     """Exact spectrum of a few thousand paths under several laws: every path's ln f by outer sums, one sort and one
     merge (grouping level by level costs more than it saves there: 1000 paths, 3 laws, 0.058 -> 0.02 ms; issue 22).
-    Zipf levels' log probabilities are made in one array operation (as ``zipf_log_probs`` row by row)."""
+    Zipf levels' log probabilities are made in one array operation, one law a row."""
     m = spec.m
     if all(isinstance(a, float) for a in spec.alpha):
-        lw = -(1.0 + np.array(spec.alpha))[:, None] * np.log(np.arange(1, m + 1, dtype=np.float64))[None, :]
-        mx = lw.max(axis=1, keepdims=True)
-        logp = lw - (mx + np.log(np.exp(lw - mx).sum(axis=1, keepdims=True)))
+        logp = _zipf_log_probs(m, np.array(spec.alpha)[:, None])
     else:
         logp = [spec.level_log_probs(lv) for lv in range(1, spec.L + 1)]
     lf = logp[0]
